@@ -1,0 +1,87 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+
+export function client(broker: string): Kafka {
+  return new Kafka({ clientId: 'samsa-bench', brokers: [broker], logLevel: logLevel.NOTHING });
+}
+
+export async function createTopic(admin: Admin, topic: string, partitions = 1): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+}
+
+/** Sum of high watermarks: how many messages the broker acknowledges holding. */
+export async function highWatermark(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+/** kafkajs producer: batches of `batch` messages, `inFlight` sends at a time, acks=all. */
+export async function kafkajsProduce(kafka: Kafka, topic: string, count: number, size: number, batch = 1000, inFlight = 4): Promise<number> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const value = Buffer.alloc(size, 'x');
+  const messages = Array.from({ length: batch }, () => ({ value }));
+  let sent = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (sent < count) {
+      const n = Math.min(batch, count - sent);
+      sent += n;
+      await producer.send({ topic, acks: -1, messages: n === batch ? messages : messages.slice(0, n) });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const seconds = (performance.now() - t0) / 1000;
+  await producer.disconnect();
+  return seconds;
+}
+
+/** kafkajs consumer group from the beginning until `count` messages arrived. */
+export async function kafkajsConsume(kafka: Kafka, topic: string, count: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-${topic}`, maxBytes: 16 << 20, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= count) resolve();
+      },
+    }).catch(reject);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  return seconds;
+}
+
+/**
+ * Produce latency at a fixed rate: one send per message (acks=all), sent on
+ * schedule; latency counts from the scheduled send time to the acknowledgement,
+ * so a stalled broker shows up as latency rather than as a lower rate.
+ */
+export async function kafkajsLatency(kafka: Kafka, topic: string, ratePerSec: number, seconds: number, size: number): Promise<{ p50: number; p99: number; p999: number; count: number }> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const value = Buffer.alloc(size, 'x');
+  const total = ratePerSec * seconds;
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  let i = 0;
+  while (i < total) {
+    const now = performance.now();
+    while (i < total && t0 + (i * 1000) / ratePerSec <= now) {
+      const scheduled = t0 + (i * 1000) / ratePerSec;
+      pending.push(producer.send({ topic, acks: -1, messages: [{ value }] }).then(() => { latencies.push(performance.now() - scheduled); }));
+      i++;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(pending);
+  await producer.disconnect();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), count: latencies.length };
+}

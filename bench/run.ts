@@ -1,0 +1,135 @@
+/**
+ * `make bench`: Samsa against this machine's own ceiling, in one run.
+ *
+ * Starts Samsa with an ephemeral data dir (or uses BROKER=host:port), runs the
+ * client workloads (kcat/librdkafka and kafkajs), measures start-up and RSS,
+ * measures the ceiling (a bare TCP server that only frames and CRCs), then
+ * prints a table, writes bench/results/<date>.json, and ends with one JSON line.
+ * PROFILE=1 runs the broker under --cpu-prof (profiles in bench/results/).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { startSamsa, externalBroker, type BenchBroker } from './lib/broker-process.js';
+import { rssMb, sampleRss } from './lib/rss.js';
+import { measureCeiling } from './lib/ceiling.js';
+import { writeMessageFile, kcatProduce, kcatConsume } from './lib/kcat.js';
+import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume, kafkajsLatency } from './lib/kafkajs.js';
+
+interface Row { workload: string; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number }
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+const work = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
+const resultsDir = join(process.cwd(), 'bench/results');
+mkdirSync(resultsDir, { recursive: true });
+
+function row(workload: string, msgs: number, bytes: number, seconds: number, peakRssMb: number): void {
+  const r = { workload, msgs, seconds, msgsPerSec: msgs / seconds, mbPerSec: bytes / (1 << 20) / seconds, peakRssMb };
+  rows.push(r);
+  console.error(`  ${workload}: ${r.msgsPerSec.toFixed(0)} msg/s, ${r.mbPerSec.toFixed(1)} MB/s`);
+}
+
+async function startupMedian(n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = await startSamsa();
+    times.push(b.startupMs);
+    await b.stop();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const external = process.env.BROKER;
+  if (!external) {
+    console.error('start-up (median of 20)...');
+    results.startupMedianMs = await startupMedian(20);
+  }
+  const broker: BenchBroker = external
+    ? externalBroker(external)
+    : await startSamsa({ profileDir: process.env.PROFILE ? resultsDir : undefined });
+  const addr = `${broker.host}:${broker.port}`;
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    if (broker.pid) results.idleRssMb = rssMb(broker.pid);
+    const kafka = client(addr);
+    const admin = kafka.admin();
+    await admin.connect();
+    const stamp = Date.now().toString(36);
+
+    for (const [count, size] of [[1_000_000, 100], [100_000, 1024]] as const) {
+      const file = join(work, `msgs-${size}.txt`);
+      await writeMessageFile(file, count, size);
+      const topic = `kcat-${size}-${stamp}`;
+      await createTopic(admin, topic);
+      console.error(`kcat produce ${count} x ${size} B...`);
+      let rss = sampleRss(broker.pid);
+      const seconds = await kcatProduce(addr, topic, file);
+      row(`kcat produce ${size} B`, count, count * size, seconds, rss.stop());
+      const hw = await highWatermark(admin, topic);
+      if (hw !== count) throw new Error(`${topic}: high watermark ${hw}, expected ${count}`);
+      rss = sampleRss(broker.pid);
+      const c = await kcatConsume(addr, topic, count);
+      row(`kcat consume ${size} B`, count, count * size, c.seconds, rss.stop());
+
+      const jsTopic = `kafkajs-${size}-${stamp}`;
+      await createTopic(admin, jsTopic);
+      console.error(`kafkajs produce ${count} x ${size} B...`);
+      rss = sampleRss(broker.pid);
+      const ps = await kafkajsProduce(kafka, jsTopic, count, size);
+      row(`kafkajs produce ${size} B`, count, count * size, ps, rss.stop());
+      rss = sampleRss(broker.pid);
+      const cs = await kafkajsConsume(kafka, jsTopic, count);
+      row(`kafkajs consume ${size} B`, count, count * size, cs, rss.stop());
+    }
+
+    console.error('latency at 10,000 msg/s, 100 B, acks=all...');
+    const latTopic = `latency-${stamp}`;
+    await createTopic(admin, latTopic);
+    results.latencyMs = await kafkajsLatency(kafka, latTopic, 10_000, 5, 100);
+
+    if (broker.pid) {
+      console.error('RSS after 10x the 1 KiB workload...');
+      const big = `volume-${stamp}`;
+      await createTopic(admin, big);
+      const file = join(work, 'msgs-1024.txt');
+      const rss = sampleRss(broker.pid);
+      for (let i = 0; i < 10; i++) await kcatProduce(addr, big, file);
+      results.peakRssAfter10xMb = rss.stop();
+      results.rssAfter10xMb = rssMb(broker.pid);
+    }
+    await admin.disconnect();
+  } finally {
+    await broker.stop();
+  }
+
+  console.error('ceiling (bare TCP server, 4-byte frames + CRC32C)...');
+  const ceilingMbPerSec = await measureCeiling();
+  results.ceilingMbPerSec = ceilingMbPerSec;
+  const ratio = (name: string) => (rows.find((r) => r.workload === name)?.mbPerSec ?? NaN) / ceilingMbPerSec;
+  results.kcatProduce1KiBRatio = ratio('kcat produce 1024 B');
+  results.kcatConsume1KiBRatio = ratio('kcat consume 1024 B');
+  results.workloads = rows;
+  results.peakRssMb = Math.max(...rows.map((r) => r.peakRssMb), Number(results.peakRssAfter10xMb ?? 0));
+  results.machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+  results.broker = external ?? 'samsa';
+
+  console.log('\n| workload | msgs | msg/s | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.workload} | ${r.msgs} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`);
+  const lat = results.latencyMs as { p50: number; p99: number; p999: number };
+  console.log(`\nceiling ${ceilingMbPerSec.toFixed(0)} MB/s; kcat 1 KiB produce ${(100 * Number(results.kcatProduce1KiBRatio)).toFixed(0)}% and consume ${(100 * Number(results.kcatConsume1KiBRatio)).toFixed(0)}% of it`);
+  console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms`);
+  if (results.startupMedianMs !== undefined) console.log(`start-up median ${Number(results.startupMedianMs).toFixed(0)} ms; idle RSS ${Number(results.idleRssMb).toFixed(0)} MB; RSS after 10x data ${Number(results.rssAfter10xMb).toFixed(0)} MB`);
+  const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(`results: ${file}`);
+  console.log(JSON.stringify({
+    startupMs: results.startupMedianMs, idleRssMb: results.idleRssMb, peakRssMb: results.peakRssMb,
+    ceilingMbPerSec, kcatProduceRatio: results.kcatProduce1KiBRatio, kcatConsumeRatio: results.kcatConsume1KiBRatio,
+    p99Ms: lat.p99,
+  }));
+}
+
+main().catch((err) => { console.error(err); process.exitCode = 1; }).finally(() => rmSync(work, { recursive: true, force: true }));
