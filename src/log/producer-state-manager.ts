@@ -1,0 +1,221 @@
+import { crc32c } from '@node-rs/crc32';
+
+/**
+ * Idempotent producer state of one partition (Kafka's ProducerStateManager).
+ *
+ * For every producer id that wrote to the partition we keep its epoch and the
+ * sequence/offset ranges of its last 5 batches (the most a producer may have
+ * in flight). A new batch from a client is checked against that entry:
+ *
+ *  - same epoch, exact sequence range of one of the retained batches: a retry
+ *    of a batch already in the log -> DUPLICATE, acknowledged with the offsets
+ *    of the original and not appended again;
+ *  - epoch older than the entry's -> INVALID_PRODUCER_EPOCH (Kafka answers this
+ *    rather than PRODUCER_FENCED on the produce path since 2.7);
+ *  - a new (bumped) epoch must start at sequence 0, else
+ *    OUT_OF_ORDER_SEQUENCE_NUMBER;
+ *  - same epoch: first sequence must be last sequence + 1 (0 follows
+ *    Int32.MAX), else OUT_OF_ORDER_SEQUENCE_NUMBER;
+ *  - an unknown producer id is accepted at any sequence (Kafka since KIP-360:
+ *    its state may have been removed by retention or DeleteRecords), so
+ *    UNKNOWN_PRODUCER_ID is never returned.
+ *
+ * check() is pure; update() records a batch once offsets are assigned. Both
+ * are synchronous, so a partition's appends are checked and recorded in
+ * request order with no await in between (STYLE 10). replay() applies a batch
+ * read back from the log without checks: that is how the state is rebuilt at
+ * startup (scan batch headers from the latest snapshot, or from the log start).
+ *
+ * Snapshot format (Kafka's producer snapshot, `<20-digit offset>.snapshot`,
+ * the offset being the log end offset it covers), big-endian:
+ *   version int16 (1) | crc uint32 (CRC32C of everything after it) |
+ *   count int32 | count x { producerId int64, epoch int16, lastSequence int32,
+ *   lastOffset int64, offsetDelta int32, timestamp int64,
+ *   coordinatorEpoch int32, currentTxnFirstOffset int64 (-1: none) }
+ * Like Kafka's, a snapshot keeps only each producer's last batch; batches
+ * replayed from the log after it restore the rest.
+ */
+
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+/** Batches kept per producer for duplicate detection (max.in.flight limit for idempotence). */
+export const NUM_BATCHES_TO_RETAIN = 5;
+const INT32_MAX = 0x7fffffff;
+
+// Kafka error codes returned by check(); numbers so this module needs nothing from the broker.
+export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+export const INVALID_PRODUCER_EPOCH = 47;
+
+export interface BatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+}
+
+export interface ProducerStateEntry {
+  producerId: number;
+  producerEpoch: number;
+  /** Oldest first; at most NUM_BATCHES_TO_RETAIN. */
+  batches: BatchMetadata[];
+  /** Timestamp of the last batch, for expiry (producer.id.expiration.ms). */
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  currentTxnFirstOffset: number;
+}
+
+/** What the broker knows about an incoming batch before it is appended. */
+export interface ProducerBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  /** Records in the batch minus one (the header's lastOffsetDelta). */
+  lastOffsetDelta: number;
+}
+
+export type ProducerCheck =
+  | { kind: 'ok' }
+  | { kind: 'duplicate'; batch: BatchMetadata }
+  | { kind: 'error'; errorCode: number; message: string };
+
+/** Sequence of the last record: base + delta, wrapping past Int32.MAX to 0 as Kafka does. */
+export function lastSequenceOf(baseSequence: number, lastOffsetDelta: number): number {
+  if (baseSequence > INT32_MAX - lastOffsetDelta) return lastOffsetDelta - (INT32_MAX - baseSequence) - 1;
+  return baseSequence + lastOffsetDelta;
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+export class ProducerStateManager {
+  private readonly producers = new Map<number, ProducerStateEntry>();
+
+  constructor(readonly partition = '') {}
+
+  get size(): number { return this.producers.size; }
+  entry(producerId: number): ProducerStateEntry | undefined { return this.producers.get(producerId); }
+  entries(): IterableIterator<ProducerStateEntry> { return this.producers.values(); }
+
+  /** Checks a client batch against the producer's state; changes nothing. */
+  check(b: ProducerBatch): ProducerCheck {
+    const entry = this.producers.get(b.producerId);
+    if (entry === undefined) return { kind: 'ok' };
+    const lastSeq = lastSequenceOf(b.baseSequence, b.lastOffsetDelta);
+    if (b.producerEpoch === entry.producerEpoch) {
+      const dup = entry.batches.find((m) => m.firstSeq === b.baseSequence && m.lastSeq === lastSeq);
+      if (dup !== undefined) return { kind: 'duplicate', batch: dup };
+    }
+    if (b.producerEpoch < entry.producerEpoch) {
+      return { kind: 'error', errorCode: INVALID_PRODUCER_EPOCH, message: `Epoch of producer ${b.producerId} in ${this.partition} is ${b.producerEpoch}, which is older than the last seen epoch ${entry.producerEpoch}` };
+    }
+    if (b.producerEpoch !== entry.producerEpoch) {
+      if (b.baseSequence !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH) {
+        return { kind: 'error', errorCode: OUT_OF_ORDER_SEQUENCE_NUMBER, message: `Invalid sequence number for new epoch ${b.producerEpoch} of producer ${b.producerId} in ${this.partition}: ${b.baseSequence} (expected 0)` };
+      }
+      return { kind: 'ok' };
+    }
+    const last = entry.batches[entry.batches.length - 1];
+    if (last === undefined) return { kind: 'ok' };
+    if (!inSequence(last.lastSeq, b.baseSequence)) {
+      return { kind: 'error', errorCode: OUT_OF_ORDER_SEQUENCE_NUMBER, message: `Out of order sequence number for producer ${b.producerId} in ${this.partition}: ${b.baseSequence} (incoming), ${last.lastSeq} (current end sequence)` };
+    }
+    return { kind: 'ok' };
+  }
+
+  /** Records a batch that was checked and given offsets. */
+  update(b: ProducerBatch, firstOffset: number, lastOffset: number, maxTimestamp: number): void {
+    let entry = this.producers.get(b.producerId);
+    if (entry === undefined) {
+      entry = { producerId: b.producerId, producerEpoch: b.producerEpoch, batches: [], lastTimestamp: maxTimestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
+      this.producers.set(b.producerId, entry);
+    }
+    if (entry.producerEpoch !== b.producerEpoch) {
+      entry.producerEpoch = b.producerEpoch;
+      entry.batches = [];
+    }
+    entry.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequenceOf(b.baseSequence, b.lastOffsetDelta), firstOffset, lastOffset, maxTimestamp });
+    if (entry.batches.length > NUM_BATCHES_TO_RETAIN) entry.batches.shift();
+    entry.lastTimestamp = maxTimestamp;
+  }
+
+  /**
+   * Applies a batch read back from the log (startup rebuild): no checks, an
+   * older epoch never overwrites a newer one. Batches without a producer id
+   * and control batches (transaction markers, later) are ignored.
+   */
+  replay(h: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; isControl: boolean }): void {
+    if (h.producerId < 0 || h.isControl) return;
+    const entry = this.producers.get(h.producerId);
+    if (entry !== undefined && h.producerEpoch < entry.producerEpoch) return;
+    this.update(h, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
+  }
+
+  /** Forgets producers whose last write is older than `expirationMs` (producer.id.expiration.ms). */
+  removeExpiredProducers(nowMs: number, expirationMs: number): void {
+    for (const [id, e] of this.producers) {
+      if (e.currentTxnFirstOffset < 0 && nowMs - e.lastTimestamp >= expirationMs) this.producers.delete(id);
+    }
+  }
+
+  /** Drops all state (the log was emptied or replaced). */
+  clear(): void { this.producers.clear(); }
+
+  /** Serialises the state in Kafka's snapshot format (see header). */
+  toSnapshot(): Buffer {
+    const ENTRY = 8 + 2 + 4 + 8 + 4 + 8 + 4 + 8;
+    const out = Buffer.alloc(2 + 4 + 4 + ENTRY * this.producers.size);
+    out.writeInt16BE(1, 0);
+    out.writeInt32BE(this.producers.size, 6);
+    let at = 10;
+    for (const e of this.producers.values()) {
+      const last = e.batches[e.batches.length - 1];
+      out.writeBigInt64BE(BigInt(e.producerId), at);
+      out.writeInt16BE(e.producerEpoch, at + 8);
+      out.writeInt32BE(last?.lastSeq ?? NO_SEQUENCE, at + 10);
+      out.writeBigInt64BE(BigInt(last?.lastOffset ?? -1), at + 14);
+      out.writeInt32BE(last ? last.lastOffset - last.firstOffset : 0, at + 22);
+      out.writeBigInt64BE(BigInt(e.lastTimestamp), at + 26);
+      out.writeInt32BE(e.coordinatorEpoch, at + 34);
+      out.writeBigInt64BE(BigInt(e.currentTxnFirstOffset), at + 38);
+      at += ENTRY;
+    }
+    out.writeUInt32BE(crc32c(out.subarray(6)), 2);
+    return out;
+  }
+
+  /** Replaces the state with a snapshot's; throws on a bad version, size or CRC. */
+  loadSnapshot(buf: Buffer): void {
+    if (buf.length < 10) throw new Error('producer snapshot truncated');
+    const version = buf.readInt16BE(0);
+    if (version !== 1) throw new Error(`producer snapshot version ${version} not supported`);
+    if (buf.readUInt32BE(2) !== crc32c(buf.subarray(6))) throw new Error('producer snapshot CRC mismatch');
+    const count = buf.readInt32BE(6);
+    const ENTRY = 46;
+    if (count < 0 || 10 + count * ENTRY !== buf.length) throw new Error('producer snapshot size mismatch');
+    this.producers.clear();
+    for (let i = 0, at = 10; i < count; i++, at += ENTRY) {
+      const producerId = Number(buf.readBigInt64BE(at));
+      const lastSeq = buf.readInt32BE(at + 10);
+      const lastOffset = Number(buf.readBigInt64BE(at + 14));
+      const offsetDelta = buf.readInt32BE(at + 22);
+      const timestamp = Number(buf.readBigInt64BE(at + 26));
+      const batches: BatchMetadata[] = lastOffset >= 0
+        ? [{ firstSeq: lastSeq - offsetDelta, lastSeq, firstOffset: lastOffset - offsetDelta, lastOffset, maxTimestamp: timestamp }]
+        : [];
+      // firstSeq wraps like the sequence itself when the batch crossed Int32.MAX.
+      if (batches[0] && batches[0].firstSeq < 0) batches[0].firstSeq += INT32_MAX + 1;
+      this.producers.set(producerId, {
+        producerId, producerEpoch: buf.readInt16BE(at + 8), batches, lastTimestamp: timestamp,
+        coordinatorEpoch: buf.readInt32BE(at + 34), currentTxnFirstOffset: Number(buf.readBigInt64BE(at + 38)),
+      });
+    }
+  }
+}
+
+/** `<20-digit offset>.snapshot`, Kafka's producer snapshot file name. */
+export function snapshotFileName(offset: number): string {
+  return `${String(offset).padStart(20, '0')}.snapshot`;
+}
