@@ -109,7 +109,8 @@ export class Reader {
     return s === null ? this.fail('non-nullable string is null') : s;
   }
 
-  private slice(n: number): Buffer {
+  /** The next n bytes as a subarray of the frame (no copy). */
+  take(n: number): Buffer {
     const at = this.need(n);
     return this.buf.subarray(at, at + n);
   }
@@ -118,7 +119,7 @@ export class Reader {
   nullableBytes(): Buffer | null {
     const n = this.int32();
     if (n < -1) this.fail(`invalid bytes length ${n}`);
-    return n === -1 ? null : this.slice(this.lengthChecked(n, 'bytes'));
+    return n === -1 ? null : this.take(this.lengthChecked(n, 'bytes'));
   }
 
   bytes(): Buffer {
@@ -128,7 +129,7 @@ export class Reader {
 
   compactNullableBytes(): Buffer | null {
     const n = this.uvarint() - 1;
-    return n === -1 ? null : this.slice(this.lengthChecked(n, 'bytes'));
+    return n === -1 ? null : this.take(this.lengthChecked(n, 'bytes'));
   }
 
   compactBytes(): Buffer {
