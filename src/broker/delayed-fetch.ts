@@ -1,0 +1,78 @@
+/**
+ * Delayed fetches (Kafka's fetch purgatory). A Fetch that finds fewer than
+ * min_bytes waits here, watching its partitions' keys (`topic:partition`).
+ * When the high watermark of a partition moves (or the partition changes in a
+ * way a fetch must see: deleted, truncated) the replica manager calls
+ * checkAndComplete(key); every fetch watching that key runs its tryComplete(),
+ * and the ones that return true finish now. The rest finish when max_wait_ms
+ * passes or at shutdown.
+ *
+ * Concurrency: single-threaded; a waiter completes exactly once, its timer is
+ * cleared and it leaves every key's watch list in the same tick. tryComplete()
+ * must be synchronous and cheap (it runs on every append to a watched
+ * partition); one that throws completes its fetch so the error shows in the
+ * response instead of hanging.
+ */
+
+interface Waiter {
+  keys: string[];
+  tryComplete: () => boolean;
+  timer: NodeJS.Timeout;
+  resolve: (completedEarly: boolean) => void;
+  done: boolean;
+}
+
+export class DelayedFetchPurgatory {
+  private readonly watchers = new Map<string, Set<Waiter>>();
+  private pending = 0;
+
+  /** Fetches waiting now. */
+  get size(): number { return this.pending; }
+
+  /**
+   * Waits until a checkAndComplete() on one of `keys` finds tryComplete()
+   * true (resolves true) or `maxWaitMs` passes (resolves false).
+   */
+  wait(keys: Iterable<string>, maxWaitMs: number, tryComplete: () => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const w: Waiter = { keys: [...new Set(keys)], tryComplete, resolve, done: false, timer: undefined as unknown as NodeJS.Timeout };
+      w.timer = setTimeout(() => this.complete(w, false), Math.max(0, maxWaitMs));
+      this.pending++;
+      for (const k of w.keys) {
+        let set = this.watchers.get(k);
+        if (set === undefined) this.watchers.set(k, (set = new Set()));
+        set.add(w);
+      }
+    });
+  }
+
+  /** Something changed on `key`: finish the fetches watching it that can finish. */
+  checkAndComplete(key: string): void {
+    const set = this.watchers.get(key);
+    if (set === undefined) return;
+    for (const w of [...set]) {
+      let ok: boolean;
+      try { ok = w.tryComplete(); } catch { ok = true; }
+      if (ok) this.complete(w, true);
+    }
+  }
+
+  /** Finishes every waiting fetch now (broker shutdown). */
+  completeAll(): void {
+    for (const set of [...this.watchers.values()]) for (const w of [...set]) this.complete(w, false);
+  }
+
+  private complete(w: Waiter, early: boolean): void {
+    if (w.done) return;
+    w.done = true;
+    clearTimeout(w.timer);
+    this.pending--;
+    for (const k of w.keys) {
+      const set = this.watchers.get(k);
+      if (set === undefined) continue;
+      set.delete(w);
+      if (set.size === 0) this.watchers.delete(k);
+    }
+    w.resolve(early);
+  }
+}
