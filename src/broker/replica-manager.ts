@@ -1,0 +1,328 @@
+import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET, Compression } from '../wire/records/batch-header.js';
+import { ProducerStateManager } from '../log/producer-state-manager.js';
+import { DelayedFetchPurgatory } from './delayed-fetch.js';
+
+/**
+ * The replica manager: the one owner of the data path state of the partitions
+ * this broker leads (single node: all of them). Handlers reach logs only
+ * through it.
+ *
+ * Produce (two-phase, STYLE 10): appendRecords() validates the partition's
+ * batches (header, CRC32C, sizes, producer id/epoch/sequence), rewrites the
+ * partition leader epoch (and the LogAppendTime fields when the topic asks)
+ * in place and appends the bytes, all synchronously in request order; it
+ * returns the offsets at once plus a `done` promise that resolves when the
+ * bytes are in the log file. The high watermark of a partition is the offset
+ * after the longest prefix of appends whose `done` resolved (one replica: the
+ * ISR is the leader). acks=1 and acks=-1 both answer after `done`, so a
+ * consumer can read what a producer saw acknowledged.
+ *
+ * Fetch: readPartition() returns whole batches below the high watermark
+ * (read_committed: the last stable offset, equal to the high watermark until
+ * transactions exist) as the log's own buffers. A fetch that wants more bytes
+ * waits in the DelayedFetchPurgatory, woken whenever a partition's high
+ * watermark moves (key `topic:partition`).
+ *
+ * Producer state of a partition is rebuilt from its batch headers the first
+ * time the partition is used after startup.
+ */
+
+// Kafka error codes used here.
+export const E = {
+  NONE: 0, OFFSET_OUT_OF_RANGE: 1, CORRUPT_MESSAGE: 2, UNKNOWN_TOPIC_OR_PARTITION: 3,
+  MESSAGE_TOO_LARGE: 10, RECORD_LIST_TOO_LARGE: 18, NOT_ENOUGH_REPLICAS: 19, INVALID_REQUIRED_ACKS: 21,
+  INVALID_TXN_STATE: 48, POLICY_VIOLATION: 44, UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  FENCED_LEADER_EPOCH: 74, UNKNOWN_LEADER_EPOCH: 75, UNSUPPORTED_COMPRESSION_TYPE: 76, INVALID_RECORD: 87,
+  UNKNOWN_SERVER_ERROR: -1,
+} as const;
+
+/** What the replica manager needs of a partition's log (src/log). */
+export interface PartitionLogView {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<unknown> };
+  read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number };
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null | undefined;
+  maxTimestampOffset(): { offset: number; timestamp: number } | null | undefined;
+  deleteRecordsBefore(offset: number): unknown;
+  scanBatches(fromOffset: number): Iterable<BatchHeader>;
+}
+
+/** The topic configs the data path reads. */
+export interface DataPathTopicConfig {
+  maxMessageBytes: number;
+  logAppendTime: boolean;
+  /** `producer`, `uncompressed`, `gzip`, `snappy`, `lz4`, `zstd`. */
+  compressionType: string;
+  minInsyncReplicas: number;
+  compactOnly: boolean;
+  segmentBytes: number;
+}
+
+export interface PartitionHandle { log: PartitionLogView; config: DataPathTopicConfig; leaderEpoch: number }
+/** Finds a partition's log and topic config; undefined when the topic or partition does not exist. */
+export type PartitionLookup = (topic: string, partition: number) => PartitionHandle | undefined;
+
+interface PartitionState {
+  key: string;
+  producers: ProducerStateManager;
+  highWatermark: number;
+  /** Appends whose bytes are not yet known to be in the file, oldest first. */
+  pending: { nextOffset: number; done: boolean }[];
+}
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  /** Resolves when the batch is in the log (high watermark moved past it). */
+  done: Promise<void>;
+}
+
+export interface ReadResult {
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  /** Whole batches, empty (never null) when there is nothing. */
+  records: Buffer;
+}
+
+const RESOLVED = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+
+export const READ_UNCOMMITTED = 0;
+export const READ_COMMITTED = 1;
+
+export class ReplicaManager {
+  readonly purgatory = new DelayedFetchPurgatory();
+  private readonly partitions = new Map<string, PartitionState>();
+
+  constructor(private readonly lookup: PartitionLookup, private readonly now: () => number = Date.now) {}
+
+  /** Forgets the state of a partition whose log went away (topic deleted) and wakes its fetches. */
+  removePartition(topic: string, partition: number): void {
+    const key = `${topic}:${partition}`;
+    this.partitions.delete(key);
+    this.purgatory.checkAndComplete(key);
+  }
+
+  private state(topic: string, partition: number, h: PartitionHandle): PartitionState {
+    const key = `${topic}:${partition}`;
+    let s = this.partitions.get(key);
+    if (s === undefined) {
+      const producers = new ProducerStateManager(`${topic}-${partition}`);
+      for (const b of h.log.scanBatches(h.log.logStartOffset)) producers.replay(b);
+      s = { key, producers, highWatermark: h.log.logEndOffset, pending: [] };
+      this.partitions.set(key, s);
+    }
+    return s;
+  }
+
+  /** The high watermark; -1 when the partition does not exist. */
+  highWatermark(topic: string, partition: number): number {
+    const h = this.lookup(topic, partition);
+    return h === undefined ? -1 : this.state(topic, partition, h).highWatermark;
+  }
+
+  /**
+   * Validates and appends one partition's records from a Produce request.
+   * Synchronous up to the append; `done` resolves once the bytes are written.
+   */
+  appendRecords(topic: string, partition: number, records: Buffer | null, version: number, acks: number): AppendResult {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return fail(E.UNKNOWN_TOPIC_OR_PARTITION, null);
+    const s = this.state(topic, partition, h);
+    const logStartOffset = h.log.logStartOffset;
+    if (acks === -1 && h.config.minInsyncReplicas > 1) {
+      return fail(E.NOT_ENOUGH_REPLICAS, `The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of ${h.config.minInsyncReplicas} for partition ${topic}-${partition}`, logStartOffset);
+    }
+    const checked = validateProduceRecords(records, version, h.config, `${topic}-${partition}`);
+    if (!(checked instanceof BatchHeader)) return fail(checked.errorCode, checked.message, logStartOffset);
+    const batch = checked;
+
+    const producerBatch = batch.producerId >= 0
+      ? { producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, lastOffsetDelta: batch.lastOffsetDelta }
+      : null;
+    if (producerBatch !== null) {
+      const c = s.producers.check(producerBatch);
+      if (c.kind === 'error') return fail(c.errorCode, c.message, logStartOffset);
+      if (c.kind === 'duplicate') {
+        // A retry of a batch already in the log: acknowledged with its original offsets once it is written.
+        return { errorCode: E.NONE, errorMessage: null, baseOffset: c.batch.firstOffset, logAppendTimeMs: -1, logStartOffset, done: this.whenWritten(s, c.batch.lastOffset + 1) };
+      }
+    }
+
+    let logAppendTimeMs = -1;
+    if (h.config.logAppendTime) {
+      logAppendTimeMs = this.now();
+      batch.setLogAppendTime(logAppendTimeMs);
+      batch.updateCrc();
+    }
+    const bytes = batch.bytes();
+    const { baseOffset, lastOffset, done } = h.log.append(bytes, h.leaderEpoch);
+    if (producerBatch !== null) s.producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);
+    const entry = { nextOffset: lastOffset + 1, done: false };
+    s.pending.push(entry);
+    const written = done.then(() => {
+      entry.done = true;
+      this.advanceHighWatermark(s);
+    });
+    return { errorCode: E.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: written };
+  }
+
+  private advanceHighWatermark(s: PartitionState): void {
+    let moved = false;
+    while (s.pending.length > 0 && s.pending[0]!.done) {
+      s.highWatermark = s.pending.shift()!.nextOffset;
+      moved = true;
+    }
+    if (moved) this.purgatory.checkAndComplete(s.key);
+  }
+
+  /** Resolves when the high watermark reaches `offset`. */
+  private whenWritten(s: PartitionState, offset: number): Promise<void> {
+    if (s.highWatermark >= offset) return RESOLVED;
+    return this.purgatory.wait([s.key], 30_000, () => s.highWatermark >= offset).then(() => undefined);
+  }
+
+  /**
+   * Reads whole batches from `fetchOffset`, at most `maxBytes` unless
+   * `minOneBatch` (then the first batch comes whole even when larger).
+   */
+  readPartition(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): ReadResult {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return { errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+    const s = this.state(topic, partition, h);
+    const hw = s.highWatermark;
+    const logStartOffset = h.log.logStartOffset;
+    const base = { highWatermark: hw, lastStableOffset: hw, logStartOffset };
+    if (fetchOffset < logStartOffset || fetchOffset > h.log.logEndOffset) return { errorCode: E.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
+    void isolationLevel; // read_committed stops at the last stable offset, equal to the high watermark until transactions exist
+    const upperBound = hw;
+    if (fetchOffset >= upperBound) return { errorCode: E.NONE, ...base, records: EMPTY };
+    const { chunks } = h.log.read(fetchOffset, minOneBatch ? Math.max(maxBytes, 1) : maxBytes, upperBound);
+    let records = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
+    if (!minOneBatch && records.length > maxBytes) records = EMPTY;
+    return { errorCode: E.NONE, ...base, records };
+  }
+
+  /** Bytes a fetch could read now past `fetchOffset` (for a delayed fetch's min_bytes check); 0 on error. */
+  availableBytes(topic: string, partition: number, fetchOffset: number, maxBytes: number): number {
+    const r = this.readPartition(topic, partition, fetchOffset, maxBytes, READ_UNCOMMITTED, true);
+    return r.errorCode === E.NONE ? r.records.length : 1;
+  }
+
+  /** Partition leader epoch check shared by Fetch, ListOffsets and OffsetForLeaderEpoch (-1: no check). */
+  checkLeaderEpoch(topic: string, partition: number, currentLeaderEpoch: number): number {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return E.UNKNOWN_TOPIC_OR_PARTITION;
+    if (currentLeaderEpoch < 0 || currentLeaderEpoch === h.leaderEpoch) return E.NONE;
+    return currentLeaderEpoch < h.leaderEpoch ? E.FENCED_LEADER_EPOCH : E.UNKNOWN_LEADER_EPOCH;
+  }
+
+  handle(topic: string, partition: number): PartitionHandle | undefined { return this.lookup(topic, partition); }
+
+  /**
+   * ListOffsets for one partition: -2 earliest, -1 latest (high watermark, or
+   * the last stable offset for read_committed), -3 max timestamp, -4 earliest
+   * local, -5 latest tiered; else the first offset whose timestamp >= it.
+   */
+  listOffset(topic: string, partition: number, timestamp: number, isolationLevel: number): { errorCode: number; offset: number; timestamp: number; leaderEpoch: number } {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return { errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1, leaderEpoch: -1 };
+    const s = this.state(topic, partition, h);
+    void isolationLevel;
+    const epoch = h.leaderEpoch;
+    switch (timestamp) {
+      case -2: case -4: return { errorCode: E.NONE, offset: h.log.logStartOffset, timestamp: -1, leaderEpoch: epoch };
+      case -1: return { errorCode: E.NONE, offset: s.highWatermark, timestamp: -1, leaderEpoch: epoch };
+      case -5: return { errorCode: E.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+      case -3: {
+        const m = h.log.maxTimestampOffset();
+        if (!m || m.offset >= s.highWatermark) return { errorCode: E.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+        return { errorCode: E.NONE, offset: m.offset, timestamp: m.timestamp, leaderEpoch: epoch };
+      }
+      default: {
+        const f = h.log.offsetForTimestamp(timestamp);
+        if (!f || f.offset >= s.highWatermark) return { errorCode: E.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+        return { errorCode: E.NONE, offset: f.offset, timestamp: f.timestamp, leaderEpoch: epoch };
+      }
+    }
+  }
+
+  /** DeleteRecords for one partition; offset -1 means the high watermark. */
+  deleteRecords(topic: string, partition: number, offset: number): { errorCode: number; lowWatermark: number } {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return { errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
+    if (h.config.compactOnly) return { errorCode: E.POLICY_VIOLATION, lowWatermark: -1 };
+    const s = this.state(topic, partition, h);
+    const target = offset === -1 ? s.highWatermark : offset;
+    if (target < 0 || target > s.highWatermark) return { errorCode: E.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    if (target > h.log.logStartOffset) {
+      h.log.deleteRecordsBefore(target);
+      this.purgatory.checkAndComplete(s.key);
+    }
+    return { errorCode: E.NONE, lowWatermark: h.log.logStartOffset };
+  }
+}
+
+function fail(errorCode: number, errorMessage: string | null, logStartOffset = -1): AppendResult {
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, done: RESOLVED };
+}
+
+/**
+ * Kafka's checks of a produce request's records for one partition
+ * (ProduceRequest.validateRecords, LogValidator.validateBatch, the size and
+ * CRC checks of the log append). Returns the single batch or an error.
+ * Header-only: no record is decoded.
+ */
+export function validateProduceRecords(records: Buffer | null, version: number, config: DataPathTopicConfig, partition: string): BatchHeader | { errorCode: number; message: string } {
+  const err = (errorCode: number, message: string) => ({ errorCode, message });
+  if (records === null || records.length < LOG_OVERHEAD + 5) {
+    return err(E.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
+  }
+  const magic = records.readInt8(MAGIC_OFFSET);
+  if (magic !== 2) {
+    return version >= 3
+      ? err(E.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`)
+      : err(E.UNSUPPORTED_FOR_MESSAGE_FORMAT, `Message format v${magic} is not supported; use a client that writes v2 record batches`);
+  }
+  if (records.length < BATCH_HEADER_SIZE) return err(E.CORRUPT_MESSAGE, `Record batch in ${partition} is truncated`);
+  const h = new BatchHeader(records, 0);
+  const size = h.sizeInBytes;
+  if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return err(E.CORRUPT_MESSAGE, `Record batch size ${size} in ${partition} is smaller than the minimum`);
+  if (size > records.length) {
+    return err(E.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
+  }
+  if (size < records.length) {
+    // Kafka ignores a trailing partial batch but refuses a second complete one.
+    const rest = records.length - size;
+    if (rest >= LOG_OVERHEAD && records.readInt32BE(size + 8) + LOG_OVERHEAD <= rest) {
+      return err(E.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
+    }
+  }
+  if (version < 7 && h.compression === Compression.Zstd) {
+    return err(E.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${version} are not allowed to use ZStandard compression`);
+  }
+  if (h.compression > Compression.Zstd) return err(E.CORRUPT_MESSAGE, `Unknown compression codec ${h.compression} in ${partition}`);
+  if (size > config.maxMessageBytes) {
+    return err(E.MESSAGE_TOO_LARGE, `The record batch size in the append to ${partition} is ${size} bytes which exceeds the maximum configured value of ${config.maxMessageBytes}.`);
+  }
+  if (size > config.segmentBytes) {
+    return err(E.RECORD_LIST_TOO_LARGE, `The record batch size in the append to ${partition} is ${size} bytes which exceeds the segment size ${config.segmentBytes}.`);
+  }
+  if (!h.isCrcValid()) return err(E.CORRUPT_MESSAGE, `Record is corrupt (stored crc = ${h.crc}) in topic partition ${partition}.`);
+  const count = h.recordCount;
+  if (h.lastOffsetDelta < 0 || count <= 0 || count !== h.lastOffsetDelta + 1) {
+    return err(E.INVALID_RECORD, `Invalid record count ${count} for a batch with last offset delta ${h.lastOffsetDelta} in ${partition}`);
+  }
+  if (h.isControl) return err(E.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${partition}`);
+  if (h.producerId >= 0 && h.baseSequence < 0) {
+    return err(E.INVALID_RECORD, `Invalid sequence number ${h.baseSequence} in record batch with producerId ${h.producerId} in topic partition ${partition}`);
+  }
+  if (h.isTransactional) return err(E.INVALID_TXN_STATE, `Transactional writes are not supported by this broker yet (${partition})`);
+  return h;
+}
