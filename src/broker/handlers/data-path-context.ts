@@ -1,0 +1,17 @@
+import type { Uuid } from '../../wire/protocol/uuid.js';
+import type { ReplicaManager } from '../replica-manager.js';
+import type { FetchSessionCache } from '../fetch-session-cache.js';
+import type { ProducerIdManager } from '../producer-id-manager.js';
+
+/** What the data-path handlers (produce, fetch, list-offsets, ...) use of the broker context. */
+export interface DataPathContext {
+  replicaManager: ReplicaManager;
+  fetchSessions: FetchSessionCache;
+  producerIds: ProducerIdManager;
+  /** Topic id of a topic name; undefined when the topic does not exist. */
+  topicId(name: string): Uuid | undefined;
+  /** Topic name of a topic id; undefined when no topic has it. */
+  topicName(id: Uuid): string | undefined;
+  /** Closes the client's connection after the responses before this request (acks=0 failures). */
+  closeConnection?(reason: string): void;
+}

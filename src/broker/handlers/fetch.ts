@@ -1,0 +1,119 @@
+/**
+ * Fetch (API 1), v4-v17.
+ *
+ * Behavior:
+ * - Sessions (v7+, KIP-227) through the FetchSessionCache: full and
+ *   incremental fetches, forgotten topics; an incremental response lists only
+ *   partitions with records, errors or a changed high watermark / log start
+ *   offset. Session errors answer with the top-level error and no partitions.
+ * - Partitions are read in order with max_bytes (v3+) shared between them and
+ *   partition_max_bytes each; the first batch of the first partition that has
+ *   data comes whole even when larger than both (KIP-74), so a consumer never
+ *   sticks. A fetch offset inside a batch returns that whole batch.
+ * - Records are whole batches below the high watermark; read_committed stops
+ *   at the last stable offset (= high watermark until transactions exist);
+ *   aborted_transactions is always an empty list. A partition with nothing
+ *   has an empty record set, never null (librdkafka and kafka-python fail on
+ *   null).
+ * - Fewer than min_bytes: the fetch waits until an append makes enough bytes
+ *   visible or max_wait_ms passes (delayed fetch), then reads again. Errors
+ *   answer at once.
+ * - Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (v13+ by id: UNKNOWN_TOPIC_ID);
+ *   current_leader_epoch (v9+) is checked (FENCED/UNKNOWN_LEADER_EPOCH);
+ *   offsets outside [log start, log end] get OFFSET_OUT_OF_RANGE.
+ *
+ * Version notes: v0-v3 expect message format v0/v1, which would need down-
+ * conversion; like Kafka 4.0 the range starts at v4. Followers (replica_id >= 0)
+ * are served as consumers until replication exists. preferred_read_replica
+ * (v11+) is always -1.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../wire/generated/fetch.js';
+import { ZERO_UUID } from '../../wire/protocol/uuid.js';
+import { type FetchPartitionParams, type ForgottenPartition } from '../fetch-session-cache.js';
+import { E, type ReadResult } from '../replica-manager.js';
+import type { DataPathContext } from './data-path-context.js';
+
+const UNKNOWN_TOPIC_ID = 100;
+const EMPTY = Buffer.alloc(0);
+
+export const fetch = {
+  apiKey: ApiKey.Fetch,
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(ctx: DataPathContext, req: FetchRequest, version: number): Promise<FetchResponse> {
+    const byId = version >= 13;
+    const name = (t: { topic?: string; topicId?: string }) => (byId ? ctx.topicName(t.topicId ?? ZERO_UUID) ?? '' : t.topic ?? '');
+    const fetchData: FetchPartitionParams[] = [];
+    for (const t of req.topics) {
+      const topic = name(t);
+      for (const p of t.partitions) {
+        fetchData.push({
+          topic, topicId: t.topicId ?? ZERO_UUID, partition: p.partition, fetchOffset: Number(p.fetchOffset),
+          partitionMaxBytes: p.partitionMaxBytes, logStartOffset: Number(p.logStartOffset ?? -1n),
+          currentLeaderEpoch: p.currentLeaderEpoch ?? -1, lastFetchedEpoch: p.lastFetchedEpoch ?? -1,
+        });
+      }
+    }
+    const forgotten: ForgottenPartition[] = (req.forgottenTopicsData ?? []).flatMap((t) =>
+      t.partitions.map((partition) => ({ topic: name(t), topicId: t.topicId ?? ZERO_UUID, partition })));
+    const sessionId = version >= 7 ? req.sessionId ?? 0 : 0;
+    const epoch = version >= 7 ? req.sessionEpoch ?? -1 : -1;
+    const context = ctx.fetchSessions.newContext(version, sessionId, epoch, false, fetchData, forgotten, Date.now());
+    if (context.errorCode !== E.NONE) return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: 0, responses: [] };
+
+    const parts = context.partitions();
+    const maxBytes = req.maxBytes ?? 0x7fffffff;
+    const isolation = req.isolationLevel ?? 0;
+    const rm = ctx.replicaManager;
+    const readAll = (): ReadResult[] => {
+      let remaining = maxBytes;
+      let first = true;
+      return parts.map((q) => {
+        // v13+ sessions keep ids: resolve the name now, so a deleted topic shows as UNKNOWN_TOPIC_ID.
+        const p = byId ? { ...q, topic: ctx.topicName(q.topicId) ?? '' } : q;
+        const missing = p.topic === '' ? (byId ? UNKNOWN_TOPIC_ID : E.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
+        if (missing !== E.NONE) return { errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+        const r = rm.readPartition(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
+        if (r.records.length > 0) { first = false; remaining = Math.max(0, remaining - r.records.length); }
+        return r;
+      });
+    };
+    let results = readAll();
+    const bytes = results.reduce((n, r) => n + r.records.length, 0);
+    const anyError = results.some((r) => r.errorCode !== E.NONE);
+    if (req.maxWaitMs > 0 && parts.length > 0 && bytes < Math.max(1, req.minBytes) && !anyError) {
+      const keys = parts.map((p) => `${p.topic}:${p.partition}`);
+      await rm.purgatory.wait(keys, req.maxWaitMs, () => {
+        let n = 0;
+        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes);
+        return n >= Math.max(1, req.minBytes);
+      });
+      results = readAll();
+    }
+
+    const { sessionId: responseSessionId, include } = context.finish(results.map((r) => ({
+      errorCode: r.errorCode, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, recordsSize: r.records.length,
+    })), Date.now());
+    const responses: FetchResponseFetchableTopicResponse[] = [];
+    let current: FetchResponseFetchableTopicResponse | undefined;
+    let currentKey = '';
+    for (const i of include) {
+      const p = parts[i]!;
+      const r = results[i]!;
+      const key = byId ? p.topicId : p.topic;
+      if (current === undefined || key !== currentKey) {
+        current = byId ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
+        currentKey = key;
+        responses.push(current);
+      }
+      const data: FetchResponsePartitionData = {
+        partitionIndex: p.partition, errorCode: r.errorCode, highWatermark: BigInt(r.highWatermark),
+        lastStableOffset: BigInt(r.lastStableOffset), logStartOffset: BigInt(r.logStartOffset),
+        abortedTransactions: [], preferredReadReplica: -1, records: r.records,
+      };
+      current.partitions.push(data);
+    }
+    return { throttleTimeMs: 0, errorCode: E.NONE, sessionId: responseSessionId, responses };
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * ListOffsets (API 2), v0-v10.
+ *
+ * Behavior: timestamp -2 (earliest) is the log start offset; -1 (latest) the
+ * high watermark, or the last stable offset for read_committed (equal until
+ * transactions exist); -3 (max timestamp, v7+) the offset and timestamp of
+ * the record with the largest timestamp; -4 (earliest local, v8+) the log
+ * start offset (no tiered storage); -5 (latest tiered, v9+) -1; any other
+ * value the first offset whose timestamp is >= it, or offset -1 / timestamp
+ * -1 when there is none. Only offsets below the high watermark are returned.
+ * A partition named twice gets INVALID_REQUEST (v1+), an unknown one
+ * UNKNOWN_TOPIC_OR_PARTITION; current_leader_epoch (v4+) is checked.
+ *
+ * Version notes: v0 answers old_style_offsets, at most max_num_offsets of
+ * them (a single offset: Samsa does not list segment base offsets as Kafka's
+ * v0 did). leader_epoch (v4+) is the partition's leader epoch, -1 when no
+ * offset was found.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../../wire/generated/list-offsets.js';
+import { E } from '../replica-manager.js';
+import type { DataPathContext } from './data-path-context.js';
+
+const INVALID_REQUEST = 42;
+
+export const listOffsets = {
+  apiKey: ApiKey.ListOffsets,
+  minVersion: 0,
+  maxVersion: 10,
+  handle(ctx: DataPathContext, req: ListOffsetsRequest, version: number): ListOffsetsResponse {
+    const rm = ctx.replicaManager;
+    const seen = new Set<string>();
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponse => {
+          const key = `${t.name}:${p.partitionIndex}`;
+          const duplicate = seen.has(key);
+          seen.add(key);
+          let errorCode: number = duplicate && version >= 1 ? INVALID_REQUEST : rm.checkLeaderEpoch(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
+          let r = { offset: -1, timestamp: -1, leaderEpoch: -1 };
+          if (errorCode === E.NONE) {
+            const found = rm.listOffset(t.name, p.partitionIndex, Number(p.timestamp), req.isolationLevel ?? 0);
+            errorCode = found.errorCode;
+            r = found;
+          }
+          if (version === 0) {
+            const max = p.maxNumOffsets ?? 1;
+            return { partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: errorCode === E.NONE && r.offset >= 0 && max > 0 ? [BigInt(r.offset)] : [] };
+          }
+          return { partitionIndex: p.partitionIndex, errorCode, timestamp: BigInt(r.timestamp), offset: BigInt(r.offset), leaderEpoch: r.leaderEpoch };
+        }),
+      })),
+    };
+  },
+};

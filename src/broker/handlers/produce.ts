@@ -1,0 +1,67 @@
+/**
+ * Produce (API 0), v3-v11.
+ *
+ * Behavior:
+ * - acks must be 0, 1 or -1, else every partition gets INVALID_REQUIRED_ACKS.
+ * - Each partition's records go to the replica manager, which checks the batch
+ *   (one v2 batch per partition, CRC32C, max.message.bytes, zstd only from v7,
+ *   idempotent sequences) and appends it synchronously in request order.
+ *   Partitions of an unknown topic get UNKNOWN_TOPIC_OR_PARTITION.
+ * - acks=1 and acks=-1 answer once the batch is in the log file (the high
+ *   watermark has passed it); acks=-1 with min.insync.replicas > 1 gets
+ *   NOT_ENOUGH_REPLICAS (one broker, one replica).
+ * - acks=0 sends no response; if a partition failed, the connection is closed
+ *   instead so the client notices and refreshes metadata, as Kafka does.
+ * - Transactional batches are refused with INVALID_TXN_STATE until the
+ *   transaction coordinator exists.
+ *
+ * Version notes: v0-v2 carry message format v0/v1 (magic 0/1), which Samsa
+ * does not store or convert; like Kafka 4.0 the range starts at v3.
+ * log_append_time_ms (v2+) is the broker time for LogAppendTime topics, else
+ * -1; log_start_offset from v5; record_errors/error_message from v8.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
+import { E, type AppendResult } from '../replica-manager.js';
+import type { DataPathContext } from './data-path-context.js';
+
+export const produce = {
+  apiKey: ApiKey.Produce,
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(ctx: DataPathContext, req: ProduceRequest, version: number): Promise<ProduceResponse | null> {
+    const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const results: { name: string; partitions: { index: number; r: AppendResult }[] }[] = [];
+    let failed = false;
+    for (const t of req.topicData) {
+      const partitions = t.partitionData.map((p) => {
+        const r: AppendResult = validAcks
+          ? ctx.replicaManager.appendRecords(t.name, p.index, p.records, version, req.acks)
+          : { errorCode: E.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve() };
+        if (r.errorCode !== E.NONE) failed = true;
+        return { index: p.index, r };
+      });
+      results.push({ name: t.name, partitions });
+    }
+    if (req.acks === 0) {
+      if (failed) ctx.closeConnection?.('a Produce with acks=0 failed');
+      return null;
+    }
+    await Promise.all(results.flatMap((t) => t.partitions.map((p) => p.r.done)));
+    return {
+      throttleTimeMs: 0,
+      responses: results.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitions.map(({ index, r }): ProduceResponsePartitionProduceResponse => ({
+          index,
+          errorCode: r.errorCode,
+          baseOffset: BigInt(r.baseOffset),
+          logAppendTimeMs: BigInt(r.logAppendTimeMs),
+          logStartOffset: BigInt(r.logStartOffset),
+          recordErrors: [],
+          errorMessage: r.errorCode === E.NONE ? null : r.errorMessage,
+        })),
+      })),
+    };
+  },
+};
