@@ -1,5 +1,6 @@
 // tap 21 prints no closing "N passed, M failed" line; count the test points it
-// recorded under .tap/test-results (one TAP file per test file, subtests nested).
+// recorded under .tap/test-results (one TAP file per test file, subtests nested),
+// counting assertions as tap's own summary does.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,7 +16,8 @@ function walk(dir) {
 function count(text) {
   for (const line of text.split('\n')) {
     const m = /^\s*(not ok|ok) \d+/.exec(line);
-    if (!m) continue;
+    // Subtest and file lines carry "# time="; count only the assertions inside them.
+    if (!m || /# time=/.test(line)) continue;
     if (/#\s*(SKIP|TODO)/i.test(line)) skipped++;
     else if (m[1] === 'ok') passed++;
     else failed++;
