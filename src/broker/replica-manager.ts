@@ -65,6 +65,8 @@ export type PartitionLookup = (topic: string, partition: number) => PartitionHan
 
 interface PartitionState {
   key: string;
+  /** The log this state belongs to; a different log (topic deleted and re-created) means fresh state. */
+  log: PartitionLogView;
   producers: ProducerStateManager;
   highWatermark: number;
   /** Appends whose bytes are not yet known to be in the file, oldest first. */
@@ -112,10 +114,10 @@ export class ReplicaManager {
   private state(topic: string, partition: number, h: PartitionHandle): PartitionState {
     const key = `${topic}:${partition}`;
     let s = this.partitions.get(key);
-    if (s === undefined) {
+    if (s === undefined || s.log !== h.log) {
       const producers = new ProducerStateManager(`${topic}-${partition}`);
       for (const b of h.log.scanBatches(h.log.logStartOffset)) producers.replay(b);
-      s = { key, producers, highWatermark: h.log.logEndOffset, pending: [] };
+      s = { key, log: h.log, producers, highWatermark: h.log.logEndOffset, pending: [] };
       this.partitions.set(key, s);
     }
     return s;

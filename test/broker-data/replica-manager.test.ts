@@ -120,3 +120,14 @@ t.test('a delayed fetch wakes when the high watermark moves', async (t) => {
   setTimeout(() => rm.appendRecords('t', 0, makeBatch({ values: ['late'] }), 9, 1), 10);
   t.equal(await waiting, true);
 });
+
+t.test('a topic deleted and re-created under the same name starts with fresh state', async (t) => {
+  let log = new MemoryLog();
+  const rm = new ReplicaManager((topic, p) => (topic === 't' && p === 0 ? { log, config: defaults, leaderEpoch: 0 } : undefined));
+  await rm.appendRecords('t', 0, makeBatch({ values: ['a', 'b'], producerId: 1, producerEpoch: 0, baseSequence: 0 }), 9, 1).done;
+  t.equal(rm.highWatermark('t', 0), 2);
+  log = new MemoryLog();
+  t.equal(rm.highWatermark('t', 0), 0);
+  const again = rm.appendRecords('t', 0, makeBatch({ values: ['a', 'b'], producerId: 1, producerEpoch: 0, baseSequence: 0 }), 9, 1);
+  t.same([again.errorCode, again.baseOffset], [0, 0], 'not taken for a duplicate of the old topic');
+});
