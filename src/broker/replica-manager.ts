@@ -33,7 +33,7 @@ export const E = {
   MESSAGE_TOO_LARGE: 10, RECORD_LIST_TOO_LARGE: 18, NOT_ENOUGH_REPLICAS: 19, INVALID_REQUIRED_ACKS: 21,
   INVALID_TXN_STATE: 48, POLICY_VIOLATION: 44, UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
   FENCED_LEADER_EPOCH: 74, UNKNOWN_LEADER_EPOCH: 75, UNSUPPORTED_COMPRESSION_TYPE: 76, INVALID_RECORD: 87,
-  UNKNOWN_SERVER_ERROR: -1,
+  REQUEST_TIMED_OUT: 7, KAFKA_STORAGE_ERROR: 56, UNKNOWN_SERVER_ERROR: -1,
 } as const;
 
 /** What the replica manager needs of a partition's log (src/log). */
@@ -79,8 +79,11 @@ export interface AppendResult {
   baseOffset: number;
   logAppendTimeMs: number;
   logStartOffset: number;
-  /** Resolves when the batch is in the log (high watermark moved past it). */
-  done: Promise<void>;
+  /**
+   * Resolves when the batch is in the log (high watermark moved past it) with
+   * NONE, or with KAFKA_STORAGE_ERROR when the write failed.
+   */
+  done: Promise<number>;
 }
 
 export interface ReadResult {
@@ -92,7 +95,7 @@ export interface ReadResult {
   records: Buffer;
 }
 
-const RESOLVED = Promise.resolve();
+const RESOLVED: Promise<number> = Promise.resolve(0);
 const EMPTY = Buffer.alloc(0);
 
 export const READ_UNCOMMITTED = 0;
@@ -171,6 +174,11 @@ export class ReplicaManager {
     const written = done.then(() => {
       entry.done = true;
       this.advanceHighWatermark(s);
+      return E.NONE as number;
+    }, (e: unknown) => {
+      // The high watermark stays before this batch: it is not acknowledged and never becomes visible.
+      console.error(`append to ${topic}-${partition} failed:`, e);
+      return E.KAFKA_STORAGE_ERROR as number;
     });
     return { errorCode: E.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: written };
   }
@@ -185,9 +193,9 @@ export class ReplicaManager {
   }
 
   /** Resolves when the high watermark reaches `offset`. */
-  private whenWritten(s: PartitionState, offset: number): Promise<void> {
+  private whenWritten(s: PartitionState, offset: number): Promise<number> {
     if (s.highWatermark >= offset) return RESOLVED;
-    return this.purgatory.wait([s.key], 30_000, () => s.highWatermark >= offset).then(() => undefined);
+    return this.purgatory.wait([s.key], 30_000, () => s.highWatermark >= offset).then((ok) => (ok ? E.NONE : E.REQUEST_TIMED_OUT));
   }
 
   /**

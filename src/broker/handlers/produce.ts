@@ -37,7 +37,7 @@ export const produce = {
       const partitions = t.partitionData.map((p) => {
         const r: AppendResult = validAcks
           ? ctx.replicaManager.appendRecords(t.name, p.index, p.records, version, req.acks)
-          : { errorCode: E.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve() };
+          : { errorCode: E.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) };
         if (r.errorCode !== E.NONE) failed = true;
         return { index: p.index, r };
       });
@@ -47,7 +47,11 @@ export const produce = {
       if (failed) ctx.closeConnection?.('a Produce with acks=0 failed');
       return null;
     }
-    await Promise.all(results.flatMap((t) => t.partitions.map((p) => p.r.done)));
+    // Wait for every write; a failed write turns that partition's answer into its error.
+    await Promise.all(results.flatMap((t) => t.partitions.map(async (p) => {
+      const code = await p.r.done;
+      if (code !== E.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
+    })));
     return {
       throttleTimeMs: 0,
       responses: results.map((t) => ({
