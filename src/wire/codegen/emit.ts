@@ -314,22 +314,14 @@ class MessageEmitter {
       const x = `m.${camel(f.name)}`;
       if (f.tag !== undefined) continue;
       const cond = isEmpty(present) ? 'false' : versionCond(present, ctx);
-      if (cond === 'false') {
-        if (!f.ignorable) o.line(`if (${this.nonDefault(f, x)}) throw new Error('${f.name} cannot be written in v' + v);`);
-        continue;
-      }
+      // Fields outside their versions are skipped on write (STYLE 2): a handler may set them for all versions.
+      if (cond === 'false') continue;
       if (cond) o.open(`if (${cond}) {`);
       const fflex = this.flexExpr(f, present);
       o.open('{');
       this.emitWriteField(f, x, present, fflex);
       o.close();
-      if (cond) {
-        if (!f.ignorable) {
-          o.close('} else {');
-          o.line(`  if (${this.nonDefault(f, x)}) throw new Error('${f.name} cannot be written in v' + v);`);
-          o.line('}');
-        } else o.close();
-      }
+      if (cond) o.close();
     }
     if (hasFlex) {
       const tagged = s.fields.filter((f) => f.tag !== undefined && !isEmpty(intersect(f.taggedVersions, intersect(f.versions, ctx))));

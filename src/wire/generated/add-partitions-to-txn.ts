@@ -201,32 +201,24 @@ function writeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxnRequest,
         }
       }
     }
-  } else {
-    if (m.transactions != null && m.transactions.length > 0) throw new Error('Transactions cannot be written in v' + v);
   }
   if (v <= 3) {
     {
       const x = m.v3AndBelowTransactionalId === undefined ? "" : m.v3AndBelowTransactionalId;
       if (x === null) throw new Error('V3AndBelowTransactionalId is not nullable in v' + v); if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.v3AndBelowTransactionalId !== undefined && m.v3AndBelowTransactionalId !== "") throw new Error('V3AndBelowTransactionalId cannot be written in v' + v);
   }
   if (v <= 3) {
     {
       const x = m.v3AndBelowProducerId === undefined ? 0n : m.v3AndBelowProducerId;
       w.int64(x);
     }
-  } else {
-    if (m.v3AndBelowProducerId !== undefined && m.v3AndBelowProducerId !== 0n) throw new Error('V3AndBelowProducerId cannot be written in v' + v);
   }
   if (v <= 3) {
     {
       const x = m.v3AndBelowProducerEpoch === undefined ? 0 : m.v3AndBelowProducerEpoch;
       w.int16(x);
     }
-  } else {
-    if (m.v3AndBelowProducerEpoch !== undefined && m.v3AndBelowProducerEpoch !== 0) throw new Error('V3AndBelowProducerEpoch cannot be written in v' + v);
   }
   if (v <= 3) {
     {
@@ -240,8 +232,6 @@ function writeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxnRequest,
         }
       }
     }
-  } else {
-    if (m.v3AndBelowTopics != null && m.v3AndBelowTopics.length > 0) throw new Error('V3AndBelowTopics cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -471,8 +461,6 @@ function writeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTxnRespons
         }
       }
     }
-  } else {
-    if (m.resultsByTransaction != null && m.resultsByTransaction.length > 0) throw new Error('ResultsByTransaction cannot be written in v' + v);
   }
   if (v <= 3) {
     {
@@ -486,8 +474,6 @@ function writeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTxnRespons
         }
       }
     }
-  } else {
-    if (m.resultsByTopicV3AndBelow != null && m.resultsByTopicV3AndBelow.length > 0) throw new Error('ResultsByTopicV3AndBelow cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

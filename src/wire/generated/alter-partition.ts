@@ -149,8 +149,6 @@ function writeAlterPartitionRequestPartitionData(w: Writer, m: AlterPartitionReq
         }
       }
     }
-  } else {
-    if (m.newIsr != null && m.newIsr.length > 0) throw new Error('NewIsr cannot be written in v' + v);
   }
   if (v >= 3) {
     {
@@ -164,16 +162,12 @@ function writeAlterPartitionRequestPartitionData(w: Writer, m: AlterPartitionReq
         }
       }
     }
-  } else {
-    if (m.newIsrWithEpochs != null && m.newIsrWithEpochs.length > 0) throw new Error('NewIsrWithEpochs cannot be written in v' + v);
   }
   if (v >= 1) {
     {
       const x = m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState;
       w.int8(x);
     }
-  } else {
-    if (m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) throw new Error('LeaderRecoveryState cannot be written in v' + v);
   }
   {
     const x = m.partitionEpoch === undefined ? 0 : m.partitionEpoch;

@@ -214,8 +214,6 @@ function writeBrokerRegistrationRequest(w: Writer, m: BrokerRegistrationRequest,
       const x = m.isMigratingZkBroker === undefined ? false : m.isMigratingZkBroker;
       w.bool(x);
     }
-  } else {
-    if (m.isMigratingZkBroker !== undefined && m.isMigratingZkBroker !== false) throw new Error('IsMigratingZkBroker cannot be written in v' + v);
   }
   if (v >= 2) {
     {

@@ -162,8 +162,6 @@ function writeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupHeartbeat
       const x = m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex;
       w.compactNullableString(x);
     }
-  } else {
-    if (m.subscribedTopicRegex !== undefined && m.subscribedTopicRegex !== null) throw new Error('SubscribedTopicRegex cannot be written in v' + v);
   }
   {
     const x = m.serverAssignor === undefined ? null : m.serverAssignor;

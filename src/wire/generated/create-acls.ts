@@ -63,8 +63,6 @@ function writeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsRequestAclCre
       const x = m.resourcePatternType === undefined ? 3 : m.resourcePatternType;
       w.int8(x);
     }
-  } else {
-    if (m.resourcePatternType !== undefined && m.resourcePatternType !== 3) throw new Error('ResourcePatternType cannot be written in v' + v);
   }
   {
     const x = m.principal === undefined ? "" : m.principal;

@@ -92,16 +92,12 @@ function writeCreateDelegationTokenRequest(w: Writer, m: CreateDelegationTokenRe
       const x = m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType;
       w.compactNullableString(x);
     }
-  } else {
-    if (m.ownerPrincipalType !== undefined && m.ownerPrincipalType !== "") throw new Error('OwnerPrincipalType cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName;
       w.compactNullableString(x);
     }
-  } else {
-    if (m.ownerPrincipalName !== undefined && m.ownerPrincipalName !== "") throw new Error('OwnerPrincipalName cannot be written in v' + v);
   }
   {
     {
@@ -208,16 +204,12 @@ function writeCreateDelegationTokenResponse(w: Writer, m: CreateDelegationTokenR
       const x = m.tokenRequesterPrincipalType === undefined ? "" : m.tokenRequesterPrincipalType;
       if (x === null) throw new Error('TokenRequesterPrincipalType is not nullable in v' + v); w.compactNullableString(x);
     }
-  } else {
-    if (m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw new Error('TokenRequesterPrincipalType cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.tokenRequesterPrincipalName === undefined ? "" : m.tokenRequesterPrincipalName;
       if (x === null) throw new Error('TokenRequesterPrincipalName is not nullable in v' + v); w.compactNullableString(x);
     }
-  } else {
-    if (m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw new Error('TokenRequesterPrincipalName cannot be written in v' + v);
   }
   {
     const x = m.issueTimestampMs === undefined ? 0n : m.issueTimestampMs;

@@ -240,8 +240,6 @@ function writeCreateTopicsRequest(w: Writer, m: CreateTopicsRequest, v: number):
       const x = m.validateOnly === undefined ? false : m.validateOnly;
       w.bool(x);
     }
-  } else {
-    if (m.validateOnly !== undefined && m.validateOnly !== false) throw new Error('validateOnly cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -102,8 +102,6 @@ function writeDeleteTopicsRequest(w: Writer, m: DeleteTopicsRequest, v: number):
         }
       }
     }
-  } else {
-    if (m.topics != null && m.topics.length > 0) throw new Error('Topics cannot be written in v' + v);
   }
   if (v <= 5) {
     {

@@ -63,8 +63,6 @@ function writeDescribeAclsRequest(w: Writer, m: DescribeAclsRequest, v: number):
       const x = m.patternTypeFilter === undefined ? 3 : m.patternTypeFilter;
       w.int8(x);
     }
-  } else {
-    if (m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw new Error('PatternTypeFilter cannot be written in v' + v);
   }
   {
     const x = m.principalFilter === undefined ? "" : m.principalFilter;
@@ -153,8 +151,6 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, m: DescribeAcl
       const x = m.patternType === undefined ? 3 : m.patternType;
       w.int8(x);
     }
-  } else {
-    if (m.patternType !== undefined && m.patternType !== 3) throw new Error('PatternType cannot be written in v' + v);
   }
   {
     {

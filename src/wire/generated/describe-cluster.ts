@@ -42,8 +42,6 @@ function writeDescribeClusterRequest(w: Writer, m: DescribeClusterRequest, v: nu
       const x = m.endpointType === undefined ? 1 : m.endpointType;
       w.int8(x);
     }
-  } else {
-    if (m.endpointType !== undefined && m.endpointType !== 1) throw new Error('EndpointType cannot be written in v' + v);
   }
   writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -178,8 +176,6 @@ function writeDescribeClusterResponse(w: Writer, m: DescribeClusterResponse, v: 
       const x = m.endpointType === undefined ? 1 : m.endpointType;
       w.int8(x);
     }
-  } else {
-    if (m.endpointType !== undefined && m.endpointType !== 1) throw new Error('EndpointType cannot be written in v' + v);
   }
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;

@@ -122,16 +122,12 @@ function writeDescribeConfigsRequest(w: Writer, m: DescribeConfigsRequest, v: nu
       const x = m.includeSynonyms === undefined ? false : m.includeSynonyms;
       w.bool(x);
     }
-  } else {
-    if (m.includeSynonyms !== undefined && m.includeSynonyms !== false) throw new Error('IncludeSynonyms cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.includeDocumentation === undefined ? false : m.includeDocumentation;
       w.bool(x);
     }
-  } else {
-    if (m.includeDocumentation !== undefined && m.includeDocumentation !== false) throw new Error('IncludeDocumentation cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -303,8 +299,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m:
       const x = m.isDefault === undefined ? false : m.isDefault;
       w.bool(x);
     }
-  } else {
-    if (m.isDefault !== undefined && m.isDefault !== false) throw new Error('IsDefault cannot be written in v' + v);
   }
   if (v >= 1) {
     {

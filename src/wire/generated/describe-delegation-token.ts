@@ -176,16 +176,12 @@ function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer,
       const x = m.tokenRequesterPrincipalType === undefined ? "" : m.tokenRequesterPrincipalType;
       if (x === null) throw new Error('TokenRequesterPrincipalType is not nullable in v' + v); w.compactNullableString(x);
     }
-  } else {
-    if (m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw new Error('TokenRequesterPrincipalType cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.tokenRequesterPrincipalName === undefined ? "" : m.tokenRequesterPrincipalName;
       if (x === null) throw new Error('TokenRequesterPrincipalName is not nullable in v' + v); w.compactNullableString(x);
     }
-  } else {
-    if (m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw new Error('TokenRequesterPrincipalName cannot be written in v' + v);
   }
   {
     const x = m.issueTimestamp === undefined ? 0n : m.issueTimestamp;

@@ -59,8 +59,6 @@ function writeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequest, v: numb
       const x = m.includeAuthorizedOperations === undefined ? false : m.includeAuthorizedOperations;
       w.bool(x);
     }
-  } else {
-    if (m.includeAuthorizedOperations !== undefined && m.includeAuthorizedOperations !== false) throw new Error('IncludeAuthorizedOperations cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -165,8 +163,6 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsR
       const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
       w.int32(x);
     }
-  } else {
-    if (m.authorizedOperations !== undefined && m.authorizedOperations !== -2147483648) throw new Error('AuthorizedOperations cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

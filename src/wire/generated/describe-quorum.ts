@@ -187,8 +187,6 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQuorumRes
       const x = m.replicaDirectoryId === undefined ? ZERO_UUID : m.replicaDirectoryId;
       w.uuid(x);
     }
-  } else {
-    if (m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) throw new Error('ReplicaDirectoryId cannot be written in v' + v);
   }
   {
     const x = m.logEndOffset === undefined ? 0n : m.logEndOffset;
@@ -540,8 +538,6 @@ function writeDescribeQuorumResponse(w: Writer, m: DescribeQuorumResponse, v: nu
         }
       }
     }
-  } else {
-    if (m.nodes != null && m.nodes.length > 0) throw new Error('Nodes cannot be written in v' + v);
   }
   writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -102,8 +102,6 @@ function writeElectLeadersRequest(w: Writer, m: ElectLeadersRequest, v: number):
       const x = m.electionType === undefined ? 0 : m.electionType;
       w.int8(x);
     }
-  } else {
-    if (m.electionType !== undefined && m.electionType !== 0) throw new Error('ElectionType cannot be written in v' + v);
   }
   {
     {
@@ -278,8 +276,6 @@ function writeElectLeadersResponse(w: Writer, m: ElectLeadersResponse, v: number
       const x = m.errorCode === undefined ? 0 : m.errorCode;
       w.int16(x);
     }
-  } else {
-    if (m.errorCode !== undefined && m.errorCode !== 0) throw new Error('ErrorCode cannot be written in v' + v);
   }
   {
     {

@@ -184,8 +184,6 @@ function writeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartitio
       const x = m.lastFetchedEpoch === undefined ? -1 : m.lastFetchedEpoch;
       w.int32(x);
     }
-  } else {
-    if (m.lastFetchedEpoch !== undefined && m.lastFetchedEpoch !== -1) throw new Error('LastFetchedEpoch cannot be written in v' + v);
   }
   if (v >= 5) {
     {
@@ -379,8 +377,6 @@ function writeFetchRequest(w: Writer, m: FetchRequest, v: number): void {
       const x = m.replicaId === undefined ? -1 : m.replicaId;
       w.int32(x);
     }
-  } else {
-    if (m.replicaId !== undefined && m.replicaId !== -1) throw new Error('ReplicaId cannot be written in v' + v);
   }
   {
     const x = m.maxWaitMs === undefined ? 0 : m.maxWaitMs;
@@ -437,8 +433,6 @@ function writeFetchRequest(w: Writer, m: FetchRequest, v: number): void {
         }
       }
     }
-  } else {
-    if (m.forgottenTopicsData != null && m.forgottenTopicsData.length > 0) throw new Error('ForgottenTopicsData cannot be written in v' + v);
   }
   if (v >= 11) {
     {
@@ -672,8 +666,6 @@ function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDat
       const x = m.preferredReadReplica === undefined ? -1 : m.preferredReadReplica;
       w.int32(x);
     }
-  } else {
-    if (m.preferredReadReplica !== undefined && m.preferredReadReplica !== -1) throw new Error('PreferredReadReplica cannot be written in v' + v);
   }
   {
     const x = m.records === undefined ? null : m.records;
@@ -979,8 +971,6 @@ function writeFetchResponse(w: Writer, m: FetchResponse, v: number): void {
       const x = m.sessionId === undefined ? 0 : m.sessionId;
       w.int32(x);
     }
-  } else {
-    if (m.sessionId !== undefined && m.sessionId !== 0) throw new Error('SessionId cannot be written in v' + v);
   }
   {
     {

@@ -55,16 +55,12 @@ function writeFindCoordinatorRequest(w: Writer, m: FindCoordinatorRequest, v: nu
       const x = m.key === undefined ? "" : m.key;
       if (x === null) throw new Error('Key is not nullable in v' + v); if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.key !== undefined && m.key !== "") throw new Error('Key cannot be written in v' + v);
   }
   if (v >= 1) {
     {
       const x = m.keyType === undefined ? 0 : m.keyType;
       w.int8(x);
     }
-  } else {
-    if (m.keyType !== undefined && m.keyType !== 0) throw new Error('KeyType cannot be written in v' + v);
   }
   if (v >= 4) {
     {
@@ -78,8 +74,6 @@ function writeFindCoordinatorRequest(w: Writer, m: FindCoordinatorRequest, v: nu
         }
       }
     }
-  } else {
-    if (m.coordinatorKeys != null && m.coordinatorKeys.length > 0) throw new Error('CoordinatorKeys cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -233,8 +227,6 @@ function writeFindCoordinatorResponse(w: Writer, m: FindCoordinatorResponse, v: 
       const x = m.errorCode === undefined ? 0 : m.errorCode;
       w.int16(x);
     }
-  } else {
-    if (m.errorCode !== undefined && m.errorCode !== 0) throw new Error('ErrorCode cannot be written in v' + v);
   }
   if (v >= 1 && v <= 3) {
     {
@@ -247,24 +239,18 @@ function writeFindCoordinatorResponse(w: Writer, m: FindCoordinatorResponse, v: 
       const x = m.nodeId === undefined ? 0 : m.nodeId;
       w.int32(x);
     }
-  } else {
-    if (m.nodeId !== undefined && m.nodeId !== 0) throw new Error('NodeId cannot be written in v' + v);
   }
   if (v <= 3) {
     {
       const x = m.host === undefined ? "" : m.host;
       if (x === null) throw new Error('Host is not nullable in v' + v); if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.host !== undefined && m.host !== "") throw new Error('Host cannot be written in v' + v);
   }
   if (v <= 3) {
     {
       const x = m.port === undefined ? 0 : m.port;
       w.int32(x);
     }
-  } else {
-    if (m.port !== undefined && m.port !== 0) throw new Error('Port cannot be written in v' + v);
   }
   if (v >= 4) {
     {
@@ -278,8 +264,6 @@ function writeFindCoordinatorResponse(w: Writer, m: FindCoordinatorResponse, v: 
         }
       }
     }
-  } else {
-    if (m.coordinators != null && m.coordinators.length > 0) throw new Error('Coordinators cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -58,8 +58,6 @@ function writeHeartbeatRequest(w: Writer, m: HeartbeatRequest, v: number): void 
       const x = m.groupInstanceId === undefined ? null : m.groupInstanceId;
       if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new Error('GroupInstanceId cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

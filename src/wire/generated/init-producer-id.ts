@@ -56,16 +56,12 @@ function writeInitProducerIdRequest(w: Writer, m: InitProducerIdRequest, v: numb
       const x = m.producerId === undefined ? -1n : m.producerId;
       w.int64(x);
     }
-  } else {
-    if (m.producerId !== undefined && m.producerId !== -1n) throw new Error('ProducerId cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.producerEpoch === undefined ? -1 : m.producerEpoch;
       w.int16(x);
     }
-  } else {
-    if (m.producerEpoch !== undefined && m.producerEpoch !== -1) throw new Error('ProducerEpoch cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

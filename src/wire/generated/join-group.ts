@@ -124,8 +124,6 @@ function writeJoinGroupRequest(w: Writer, m: JoinGroupRequest, v: number): void 
       const x = m.groupInstanceId === undefined ? null : m.groupInstanceId;
       if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new Error('GroupInstanceId cannot be written in v' + v);
   }
   {
     const x = m.protocolType === undefined ? "" : m.protocolType;
@@ -305,8 +303,6 @@ function writeJoinGroupResponse(w: Writer, m: JoinGroupResponse, v: number): voi
       const x = m.skipAssignment === undefined ? false : m.skipAssignment;
       w.bool(x);
     }
-  } else {
-    if (m.skipAssignment !== undefined && m.skipAssignment !== false) throw new Error('SkipAssignment cannot be written in v' + v);
   }
   {
     const x = m.memberId === undefined ? "" : m.memberId;

@@ -190,8 +190,6 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
       const x = m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState;
       w.int8(x);
     }
-  } else {
-    if (m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) throw new Error('LeaderRecoveryState cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -387,8 +385,6 @@ function writeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, v: number):
       const x = m.isKRaftController === undefined ? false : m.isKRaftController;
       w.bool(x);
     }
-  } else {
-    if (m.isKRaftController !== undefined && m.isKRaftController !== false) throw new Error('isKRaftController cannot be written in v' + v);
   }
   {
     const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
@@ -405,8 +401,6 @@ function writeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, v: number):
       const x = m.type === undefined ? 0 : m.type;
       w.int8(x);
     }
-  } else {
-    if (m.type !== undefined && m.type !== 0) throw new Error('Type cannot be written in v' + v);
   }
   if (v <= 1) {
     {
@@ -420,8 +414,6 @@ function writeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, v: number):
         }
       }
     }
-  } else {
-    if (m.ungroupedPartitionStates != null && m.ungroupedPartitionStates.length > 0) throw new Error('UngroupedPartitionStates cannot be written in v' + v);
   }
   if (v >= 2) {
     {
@@ -435,8 +427,6 @@ function writeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, v: number):
         }
       }
     }
-  } else {
-    if (m.topicStates != null && m.topicStates.length > 0) throw new Error('TopicStates cannot be written in v' + v);
   }
   {
     {
@@ -626,8 +616,6 @@ function writeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponse, v: number
         }
       }
     }
-  } else {
-    if (m.partitionErrors != null && m.partitionErrors.length > 0) throw new Error('PartitionErrors cannot be written in v' + v);
   }
   if (v >= 5) {
     {
@@ -641,8 +629,6 @@ function writeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponse, v: number
         }
       }
     }
-  } else {
-    if (m.topics != null && m.topics.length > 0) throw new Error('Topics cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -42,8 +42,6 @@ function writeLeaderChangeMessageVoter(w: Writer, m: LeaderChangeMessageVoter, v
       const x = m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId;
       w.uuid(x);
     }
-  } else {
-    if (m.voterDirectoryId !== undefined && m.voterDirectoryId !== ZERO_UUID) throw new Error('VoterDirectoryId cannot be written in v' + v);
   }
   writeTaggedFields(w, m.unknownTaggedFields);
 }

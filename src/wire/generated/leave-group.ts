@@ -104,8 +104,6 @@ function writeLeaveGroupRequest(w: Writer, m: LeaveGroupRequest, v: number): voi
       const x = m.memberId === undefined ? "" : m.memberId;
       if (x === null) throw new Error('MemberId is not nullable in v' + v); w.nullableString(x);
     }
-  } else {
-    if (m.memberId !== undefined && m.memberId !== "") throw new Error('MemberId cannot be written in v' + v);
   }
   if (v >= 3) {
     {
@@ -119,8 +117,6 @@ function writeLeaveGroupRequest(w: Writer, m: LeaveGroupRequest, v: number): voi
         }
       }
     }
-  } else {
-    if (m.members != null && m.members.length > 0) throw new Error('Members cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -244,8 +240,6 @@ function writeLeaveGroupResponse(w: Writer, m: LeaveGroupResponse, v: number): v
         }
       }
     }
-  } else {
-    if (m.members != null && m.members.length > 0) throw new Error('Members cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -65,8 +65,6 @@ function writeListGroupsRequest(w: Writer, m: ListGroupsRequest, v: number): voi
         }
       }
     }
-  } else {
-    if (m.statesFilter != null && m.statesFilter.length > 0) throw new Error('StatesFilter cannot be written in v' + v);
   }
   if (v >= 5) {
     {
@@ -80,8 +78,6 @@ function writeListGroupsRequest(w: Writer, m: ListGroupsRequest, v: number): voi
         }
       }
     }
-  } else {
-    if (m.typesFilter != null && m.typesFilter.length > 0) throw new Error('TypesFilter cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -113,8 +113,6 @@ function writeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListOffsetsRe
       const x = m.maxNumOffsets === undefined ? 1 : m.maxNumOffsets;
       w.int32(x);
     }
-  } else {
-    if (m.maxNumOffsets !== undefined && m.maxNumOffsets !== 1) throw new Error('MaxNumOffsets cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -171,8 +169,6 @@ function writeListOffsetsRequest(w: Writer, m: ListOffsetsRequest, v: number): v
       const x = m.isolationLevel === undefined ? 0 : m.isolationLevel;
       w.int8(x);
     }
-  } else {
-    if (m.isolationLevel !== undefined && m.isolationLevel !== 0) throw new Error('IsolationLevel cannot be written in v' + v);
   }
   {
     {
@@ -332,32 +328,24 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: List
         }
       }
     }
-  } else {
-    if (m.oldStyleOffsets != null && m.oldStyleOffsets.length > 0) throw new Error('OldStyleOffsets cannot be written in v' + v);
   }
   if (v >= 1) {
     {
       const x = m.timestamp === undefined ? -1n : m.timestamp;
       w.int64(x);
     }
-  } else {
-    if (m.timestamp !== undefined && m.timestamp !== -1n) throw new Error('Timestamp cannot be written in v' + v);
   }
   if (v >= 1) {
     {
       const x = m.offset === undefined ? -1n : m.offset;
       w.int64(x);
     }
-  } else {
-    if (m.offset !== undefined && m.offset !== -1n) throw new Error('Offset cannot be written in v' + v);
   }
   if (v >= 4) {
     {
       const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
       w.int32(x);
     }
-  } else {
-    if (m.leaderEpoch !== undefined && m.leaderEpoch !== -1) throw new Error('LeaderEpoch cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -79,8 +79,6 @@ function writeListTransactionsRequest(w: Writer, m: ListTransactionsRequest, v: 
       const x = m.durationFilter === undefined ? -1n : m.durationFilter;
       w.int64(x);
     }
-  } else {
-    if (m.durationFilter !== undefined && m.durationFilter !== -1n) throw new Error('DurationFilter cannot be written in v' + v);
   }
   writeTaggedFields(w, m.unknownTaggedFields);
 }

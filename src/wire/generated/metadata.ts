@@ -110,24 +110,18 @@ function writeMetadataRequest(w: Writer, m: MetadataRequest, v: number): void {
       const x = m.allowAutoTopicCreation === undefined ? true : m.allowAutoTopicCreation;
       w.bool(x);
     }
-  } else {
-    if (m.allowAutoTopicCreation !== undefined && m.allowAutoTopicCreation !== true) throw new Error('AllowAutoTopicCreation cannot be written in v' + v);
   }
   if (v >= 8 && v <= 10) {
     {
       const x = m.includeClusterAuthorizedOperations === undefined ? false : m.includeClusterAuthorizedOperations;
       w.bool(x);
     }
-  } else {
-    if (m.includeClusterAuthorizedOperations !== undefined && m.includeClusterAuthorizedOperations !== false) throw new Error('IncludeClusterAuthorizedOperations cannot be written in v' + v);
   }
   if (v >= 8) {
     {
       const x = m.includeTopicAuthorizedOperations === undefined ? false : m.includeTopicAuthorizedOperations;
       w.bool(x);
     }
-  } else {
-    if (m.includeTopicAuthorizedOperations !== undefined && m.includeTopicAuthorizedOperations !== false) throw new Error('IncludeTopicAuthorizedOperations cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -287,8 +281,6 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, m: MetadataRespon
       const x = m.topicAuthorizedOperations === undefined ? -2147483648 : m.topicAuthorizedOperations;
       w.int32(x);
     }
-  } else {
-    if (m.topicAuthorizedOperations !== undefined && m.topicAuthorizedOperations !== -2147483648) throw new Error('TopicAuthorizedOperations cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -523,8 +515,6 @@ function writeMetadataResponse(w: Writer, m: MetadataResponse, v: number): void 
       const x = m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations;
       w.int32(x);
     }
-  } else {
-    if (m.clusterAuthorizedOperations !== undefined && m.clusterAuthorizedOperations !== -2147483648) throw new Error('ClusterAuthorizedOperations cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

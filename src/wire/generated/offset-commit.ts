@@ -116,8 +116,6 @@ function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, m: Offs
       const x = m.commitTimestamp === undefined ? -1n : m.commitTimestamp;
       w.int64(x);
     }
-  } else {
-    if (m.commitTimestamp !== undefined && m.commitTimestamp !== -1n) throw new Error('CommitTimestamp cannot be written in v' + v);
   }
   {
     const x = m.committedMetadata === undefined ? "" : m.committedMetadata;
@@ -200,8 +198,6 @@ function writeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, v: number):
       const x = m.groupInstanceId === undefined ? null : m.groupInstanceId;
       if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new Error('GroupInstanceId cannot be written in v' + v);
   }
   if (v >= 2 && v <= 4) {
     {

@@ -239,8 +239,6 @@ function writeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, v: number): v
       const x = m.groupId === undefined ? "" : m.groupId;
       if (x === null) throw new Error('GroupId is not nullable in v' + v); if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.groupId !== undefined && m.groupId !== "") throw new Error('GroupId cannot be written in v' + v);
   }
   if (v <= 7) {
     {
@@ -255,8 +253,6 @@ function writeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, v: number): v
         }
       }
     }
-  } else {
-    if (m.topics != null && m.topics.length > 0) throw new Error('Topics cannot be written in v' + v);
   }
   if (v >= 8) {
     {
@@ -270,16 +266,12 @@ function writeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, v: number): v
         }
       }
     }
-  } else {
-    if (m.groups != null && m.groups.length > 0) throw new Error('Groups cannot be written in v' + v);
   }
   if (v >= 7) {
     {
       const x = m.requireStable === undefined ? false : m.requireStable;
       w.bool(x);
     }
-  } else {
-    if (m.requireStable !== undefined && m.requireStable !== false) throw new Error('RequireStable cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -643,8 +635,6 @@ function writeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, v: number):
         }
       }
     }
-  } else {
-    if (m.topics != null && m.topics.length > 0) throw new Error('Topics cannot be written in v' + v);
   }
   if (v >= 2 && v <= 7) {
     {
@@ -664,8 +654,6 @@ function writeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, v: number):
         }
       }
     }
-  } else {
-    if (m.groups != null && m.groups.length > 0) throw new Error('Groups cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -141,8 +141,6 @@ function writeProduceRequest(w: Writer, m: ProduceRequest, v: number): void {
       const x = m.transactionalId === undefined ? null : m.transactionalId;
       if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.transactionalId !== undefined && m.transactionalId !== null) throw new Error('TransactionalId cannot be written in v' + v);
   }
   {
     const x = m.acks === undefined ? 0 : m.acks;

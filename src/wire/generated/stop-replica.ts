@@ -265,8 +265,6 @@ function writeStopReplicaRequest(w: Writer, m: StopReplicaRequest, v: number): v
       const x = m.isKRaftController === undefined ? false : m.isKRaftController;
       w.bool(x);
     }
-  } else {
-    if (m.isKRaftController !== undefined && m.isKRaftController !== false) throw new Error('isKRaftController cannot be written in v' + v);
   }
   {
     const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
@@ -283,8 +281,6 @@ function writeStopReplicaRequest(w: Writer, m: StopReplicaRequest, v: number): v
       const x = m.deletePartitions === undefined ? false : m.deletePartitions;
       w.bool(x);
     }
-  } else {
-    if (m.deletePartitions !== undefined && m.deletePartitions !== false) throw new Error('DeletePartitions cannot be written in v' + v);
   }
   if (v <= 0) {
     {
@@ -298,8 +294,6 @@ function writeStopReplicaRequest(w: Writer, m: StopReplicaRequest, v: number): v
         }
       }
     }
-  } else {
-    if (m.ungroupedPartitions != null && m.ungroupedPartitions.length > 0) throw new Error('UngroupedPartitions cannot be written in v' + v);
   }
   if (v >= 1 && v <= 2) {
     {
@@ -313,8 +307,6 @@ function writeStopReplicaRequest(w: Writer, m: StopReplicaRequest, v: number): v
         }
       }
     }
-  } else {
-    if (m.topics != null && m.topics.length > 0) throw new Error('Topics cannot be written in v' + v);
   }
   if (v >= 3) {
     {
@@ -328,8 +320,6 @@ function writeStopReplicaRequest(w: Writer, m: StopReplicaRequest, v: number): v
         }
       }
     }
-  } else {
-    if (m.topicStates != null && m.topicStates.length > 0) throw new Error('TopicStates cannot be written in v' + v);
   }
   if (flexible) writeTaggedFields(w, m.unknownTaggedFields);
 }

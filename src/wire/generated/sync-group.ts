@@ -115,8 +115,6 @@ function writeSyncGroupRequest(w: Writer, m: SyncGroupRequest, v: number): void 
       const x = m.groupInstanceId === undefined ? null : m.groupInstanceId;
       if (flexible) w.compactNullableString(x); else w.nullableString(x);
     }
-  } else {
-    if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new Error('GroupInstanceId cannot be written in v' + v);
   }
   if (v >= 5) {
     {

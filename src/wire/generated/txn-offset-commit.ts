@@ -191,24 +191,18 @@ function writeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitRequest, v: nu
       const x = m.generationId === undefined ? -1 : m.generationId;
       w.int32(x);
     }
-  } else {
-    if (m.generationId !== undefined && m.generationId !== -1) throw new Error('GenerationId cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.memberId === undefined ? "" : m.memberId;
       if (x === null) throw new Error('MemberId is not nullable in v' + v); w.compactNullableString(x);
     }
-  } else {
-    if (m.memberId !== undefined && m.memberId !== "") throw new Error('MemberId cannot be written in v' + v);
   }
   if (v >= 3) {
     {
       const x = m.groupInstanceId === undefined ? null : m.groupInstanceId;
       w.compactNullableString(x);
     }
-  } else {
-    if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new Error('GroupInstanceId cannot be written in v' + v);
   }
   {
     {

@@ -54,16 +54,12 @@ function writeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, m: UpdateFeatures
       const x = m.allowDowngrade === undefined ? false : m.allowDowngrade;
       w.bool(x);
     }
-  } else {
-    if (m.allowDowngrade !== undefined && m.allowDowngrade !== false) throw new Error('AllowDowngrade cannot be written in v' + v);
   }
   if (v >= 1) {
     {
       const x = m.upgradeType === undefined ? 1 : m.upgradeType;
       w.int8(x);
     }
-  } else {
-    if (m.upgradeType !== undefined && m.upgradeType !== 1) throw new Error('UpgradeType cannot be written in v' + v);
   }
   writeTaggedFields(w, m.unknownTaggedFields);
 }
@@ -124,8 +120,6 @@ function writeUpdateFeaturesRequest(w: Writer, m: UpdateFeaturesRequest, v: numb
       const x = m.validateOnly === undefined ? false : m.validateOnly;
       w.bool(x);
     }
-  } else {
-    if (m.validateOnly !== undefined && m.validateOnly !== false) throw new Error('ValidateOnly cannot be written in v' + v);
   }
   writeTaggedFields(w, m.unknownTaggedFields);
 }

@@ -445,8 +445,6 @@ function writeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest, v: numb
       const x = m.isKRaftController === undefined ? false : m.isKRaftController;
       w.bool(x);
     }
-  } else {
-    if (m.isKRaftController !== undefined && m.isKRaftController !== false) throw new Error('isKRaftController cannot be written in v' + v);
   }
   {
     const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
@@ -470,8 +468,6 @@ function writeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest, v: numb
         }
       }
     }
-  } else {
-    if (m.ungroupedPartitionStates != null && m.ungroupedPartitionStates.length > 0) throw new Error('UngroupedPartitionStates cannot be written in v' + v);
   }
   if (v >= 5) {
     {
@@ -485,8 +481,6 @@ function writeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest, v: numb
         }
       }
     }
-  } else {
-    if (m.topicStates != null && m.topicStates.length > 0) throw new Error('TopicStates cannot be written in v' + v);
   }
   {
     {

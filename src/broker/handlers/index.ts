@@ -1,0 +1,47 @@
+/**
+ * The registry: every API the broker serves, in one list. Dispatch, the
+ * ApiVersions response and the README's API table all derive from it; to add
+ * an API, write its handler file and add it here.
+ */
+import type { Handler } from '../handler.js';
+import type { ApiVersionsResponseApiVersion } from '../../wire/generated/api-versions.js';
+import { apiVersions } from './api-versions.js';
+import { metadata } from './metadata.js';
+import { createTopics } from './create-topics.js';
+import { deleteTopics } from './delete-topics.js';
+import { createPartitions } from './create-partitions.js';
+import { describeConfigs } from './describe-configs.js';
+import { alterConfigs } from './alter-configs.js';
+import { incrementalAlterConfigs } from './incremental-alter-configs.js';
+import { describeCluster } from './describe-cluster.js';
+import { describeLogDirs } from './describe-log-dirs.js';
+import { produce } from './produce.js';
+import { fetch } from './fetch.js';
+import { listOffsets } from './list-offsets.js';
+import { deleteRecords } from './delete-records.js';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
+import { initProducerId } from './init-producer-id.js';
+
+export const HANDLERS: readonly Handler[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  initProducerId,
+  offsetForLeaderEpoch,
+  describeConfigs,
+  alterConfigs,
+  describeLogDirs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
+].sort((a, b) => a.apiKey - b.apiKey);
+
+/** What ApiVersions advertises: exactly the registered ranges. */
+export function supportedApiVersions(): ApiVersionsResponseApiVersion[] {
+  return HANDLERS.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+}

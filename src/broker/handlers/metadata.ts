@@ -1,0 +1,62 @@
+/**
+ * Metadata (API 3), v0-v12.
+ *
+ * Behavior: this broker is the only broker, the controller, and the leader of
+ * every partition (leader epoch 0, replicas = ISR = [this node]). Topics are
+ * listed by name; a null list (v1+), or an empty one in v0, means all topics.
+ * An unknown topic is auto-created with num.partitions when
+ * auto.create.topics.enable is on and the request allows it (v4+ flag; always
+ * for v0-v3), else UNKNOWN_TOPIC_OR_PARTITION; an illegal name gets
+ * INVALID_TOPIC_EXCEPTION. v10+ requests may name topics by id
+ * (UNKNOWN_TOPIC_ID when no topic has it).
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../../wire/generated/metadata.js';
+import { ZERO_UUID } from '../../wire/protocol/uuid.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { topicNameError, type TopicMetadata } from '../../controller/metadata-store.js';
+import type { BrokerContext } from '../broker-context.js';
+
+function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadataResponseTopic {
+  const node = ctx.nodeId;
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.internal,
+    partitions: Array.from({ length: t.partitions }, (_, p) => ({
+      errorCode: ErrorCode.NONE, partitionIndex: p, leaderId: node, leaderEpoch: 0, replicaNodes: [node], isrNodes: [node], offlineReplicas: [],
+    })),
+  };
+}
+
+const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseMetadataResponseTopic =>
+  ({ errorCode, name, topicId, isInternal: false, partitions: [] });
+
+export const metadata = {
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  handle(ctx: BrokerContext, req: MetadataRequest, version: number): MetadataResponse {
+    const all = req.topics === null || (version === 0 && req.topics.length === 0);
+    const mayCreate = version < 4 || req.allowAutoTopicCreation !== false;
+    const topics = all
+      ? ctx.metadata.topics().map((t) => describe(ctx, t))
+      : req.topics!.map((wanted) => {
+        if (wanted.name === null || wanted.name === '') {
+          const t = wanted.topicId && wanted.topicId !== ZERO_UUID ? ctx.metadata.topicById(wanted.topicId) : undefined;
+          return t ? describe(ctx, t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId);
+        }
+        const t = ctx.metadata.topic(wanted.name) ?? (mayCreate ? ctx.topics.autoCreate(wanted.name) : undefined);
+        if (t) return describe(ctx, t);
+        return missing(topicNameError(wanted.name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name);
+      });
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }],
+      clusterId: ctx.metadata.clusterId,
+      controllerId: ctx.nodeId,
+      topics,
+    };
+  },
+};

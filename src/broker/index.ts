@@ -1,0 +1,83 @@
+/**
+ * The broker: wires config, cluster metadata, logs, the replica manager and
+ * the dispatcher to a TCP listener. `startBroker` is also how tests start one
+ * (port 0 for a free port).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
+import { MetadataStore } from '../controller/metadata-store.js';
+import { LogManager } from '../log/log-manager.js';
+import { Connection } from './connection.js';
+import { Dispatcher } from './dispatcher.js';
+import { HANDLERS } from './handlers/index.js';
+import { Logger, type LogLevel } from './logger.js';
+import { TopicManager } from './topic-manager.js';
+import { ReplicaManager } from './replica-manager.js';
+import { FetchSessionCache } from './fetch-session-cache.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import type { SharedContext } from './broker-context.js';
+
+export interface StartOptions extends ConfigSources {
+  logLevel?: LogLevel;
+}
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  dataDir: string;
+  context: SharedContext;
+  /** Stops accepting, lets in-flight requests finish, flushes logs and writes the clean-shutdown marker. */
+  close(): Promise<void>;
+}
+
+export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
+  const config = BrokerConfig.load(opts);
+  const log = new Logger(opts.logLevel ?? 'info');
+  const dataDir = config.dataDir;
+  const metadata = MetadataStore.open(dataDir);
+  const logs = LogManager.open(dataDir, {
+    retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+  });
+  const topics = new TopicManager(metadata, logs, config);
+  for (const t of metadata.topics()) for (let p = 0; p < t.partitions; p++) logs.get(t.name, p)?.setConfig(topics.logConfig(t));
+  const replicaManager = new ReplicaManager(topics.lookup);
+  topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
+  const shared: SharedContext = {
+    config, metadata, topics, log, nodeId: config.nodeId,
+    advertised: { host: '', port: 0 },
+    replicaManager,
+    fetchSessions: new FetchSessionCache(),
+    producerIds: new ProducerIdManager(dataDir),
+    topicId: (name) => metadata.topic(name)?.id,
+    topicName: (id) => metadata.topicById(id)?.name,
+  };
+  const dispatcher = new Dispatcher(shared, HANDLERS);
+  const sockets = new Set<Socket>();
+  let nextId = 1;
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    new Connection(nextId++, socket, config.int('socket.request.max.bytes'), log, dispatcher.handleFrame);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listenPort, config.listenHost, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const host = config.listenHost;
+  shared.advertised.host = config.get('advertised.host') || (host === '0.0.0.0' ? '127.0.0.1' : host);
+  shared.advertised.port = Number(config.get('advertised.port') || port);
+
+  let closing: Promise<void> | undefined;
+  return {
+    host, port, dataDir, context: shared,
+    close: () => (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.end();
+        setTimeout(() => { for (const s of sockets) s.destroy(); }, 1000).unref();
+      });
+      await logs.close();
+    })()),
+  };
+}

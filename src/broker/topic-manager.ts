@@ -1,0 +1,157 @@
+/**
+ * Topics as the broker sees them: cluster metadata (src/controller) plus the
+ * partition logs (src/log) plus effective configs. Creating, deleting, growing
+ * and reconfiguring topics go through here so metadata and logs never
+ * disagree. Protocol outcomes are thrown as KafkaError.
+ */
+import { ErrorCode, KafkaError } from '../wire/errors.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { TOPIC_CONFIGS, topicConfigDef, validateTopicConfig } from '../config/topic-config.js';
+import { topicNameError, type MetadataStore, type TopicMetadata } from '../controller/metadata-store.js';
+import type { LogManager } from '../log/log-manager.js';
+import type { LogConfig } from '../log/log-config.js';
+import type { DataPathTopicConfig, PartitionHandle } from './replica-manager.js';
+
+export type ConfigSource = 'DYNAMIC_TOPIC_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DEFAULT_CONFIG';
+export interface EffectiveConfig { name: string; value: string; source: ConfigSource; synonyms: { name: string; value: string; source: ConfigSource }[] }
+
+const LONG_MAX = 9223372036854775807;
+const asNumber = (v: string) => (Number(v) >= LONG_MAX ? Infinity : Number(v));
+
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+export class TopicManager {
+  /** Notified when a topic's partitions go away (the replica manager forgets their state). */
+  onPartitionRemoved: (topic: string, partition: number) => void = () => {};
+
+  constructor(readonly metadata: MetadataStore, readonly logs: LogManager, readonly config: BrokerConfig) {}
+
+  /** Every topic config with its value and where it comes from, as DescribeConfigs reports them. */
+  effectiveConfigs(t: TopicMetadata): EffectiveConfig[] {
+    return TOPIC_CONFIGS.map((def) => {
+      const synonyms: EffectiveConfig['synonyms'] = [];
+      if (t.configs[def.name] !== undefined) synonyms.push({ name: def.name, value: t.configs[def.name]!, source: 'DYNAMIC_TOPIC_CONFIG' });
+      const brokerValue = def.brokerSynonym && this.config.source(def.brokerSynonym) !== 'default' ? this.config.topicDefault(def.brokerSynonym) : undefined;
+      if (def.brokerSynonym && brokerValue !== undefined) synonyms.push({ name: def.brokerSynonym, value: brokerValue, source: 'STATIC_BROKER_CONFIG' });
+      synonyms.push({ name: def.brokerSynonym ?? def.name, value: this.defaultValue(def.name), source: 'DEFAULT_CONFIG' });
+      const top = synonyms[0]!;
+      return { name: def.name, value: top.value, source: top.source, synonyms };
+    });
+  }
+
+  /** A topic config's value without overrides: the broker's setting, else Kafka's default. */
+  private defaultValue(name: string): string {
+    const def = topicConfigDef(name)!;
+    if (name === 'retention.ms') return this.config.topicDefault('log.retention.ms')!;
+    if (name === 'segment.ms') return this.config.topicDefault('log.roll.ms') ?? def.default;
+    return def.default;
+  }
+
+  value(t: TopicMetadata, name: string): string {
+    return t.configs[name] ?? (topicConfigDef(name)?.brokerSynonym && this.config.source(topicConfigDef(name)!.brokerSynonym!) !== 'default'
+      ? this.config.topicDefault(topicConfigDef(name)!.brokerSynonym!) ?? this.defaultValue(name)
+      : this.defaultValue(name));
+  }
+
+  logConfig(t: TopicMetadata): Partial<LogConfig> {
+    return {
+      segmentBytes: asNumber(this.value(t, 'segment.bytes')),
+      segmentMs: asNumber(this.value(t, 'segment.ms')),
+      retentionMs: asNumber(this.value(t, 'retention.ms')),
+      retentionBytes: asNumber(this.value(t, 'retention.bytes')),
+      flushMessages: asNumber(this.value(t, 'flush.messages')),
+      flushMs: asNumber(this.value(t, 'flush.ms')),
+      indexIntervalBytes: asNumber(this.value(t, 'index.interval.bytes')),
+    };
+  }
+
+  dataPathConfig(t: TopicMetadata): DataPathTopicConfig {
+    const policy = this.value(t, 'cleanup.policy').split(',').map((s) => s.trim());
+    return {
+      maxMessageBytes: asNumber(this.value(t, 'max.message.bytes')),
+      logAppendTime: this.value(t, 'message.timestamp.type') === 'LogAppendTime',
+      compressionType: this.value(t, 'compression.type'),
+      minInsyncReplicas: asNumber(this.value(t, 'min.insync.replicas')),
+      compactOnly: policy.includes('compact') && !policy.includes('delete'),
+      segmentBytes: asNumber(this.value(t, 'segment.bytes')),
+    };
+  }
+
+  /** The replica manager's view of a partition; undefined when the topic or partition does not exist. */
+  lookup = (topic: string, partition: number): PartitionHandle | undefined => {
+    const t = this.metadata.topic(topic);
+    if (!t || partition < 0 || partition >= t.partitions) return undefined;
+    const log = this.logs.get(topic, partition) ?? this.logs.create(topic, partition, this.logConfig(t));
+    return { log, config: this.dataPathConfig(t), leaderEpoch: 0 };
+  };
+
+  validateConfigs(configs: Record<string, string | null>): void {
+    for (const [name, value] of Object.entries(configs)) {
+      const err = validateTopicConfig(name, value);
+      if (err) throw new KafkaError(ErrorCode.INVALID_CONFIG, err);
+    }
+  }
+
+  /** Validates and (unless validateOnly) creates a topic with its partition logs. */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string | null>, validateOnly = false): TopicMetadata {
+    const nameErr = topicNameError(name);
+    if (nameErr) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, nameErr);
+    if (this.metadata.topic(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const collision = this.metadata.topics().find((t) => t.name.replace(/\./g, '_') === name.replace(/\./g, '_'));
+    if (collision) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${collision.name}`);
+    const count = partitions === -1 ? this.config.int('num.partitions') : partitions;
+    if (count < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (replicationFactor !== -1 && replicationFactor !== 1) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    }
+    this.validateConfigs(configs);
+    const clean = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, v!.trim()]));
+    if (validateOnly) return { name, id: '', partitions: count, configs: clean, internal: INTERNAL_TOPICS.has(name) };
+    const t = this.metadata.createTopic(name, count, clean, INTERNAL_TOPICS.has(name));
+    for (let p = 0; p < count; p++) this.logs.create(name, p, this.logConfig(t));
+    return t;
+  }
+
+  /** Auto-creation (Metadata, Produce) with num.partitions; undefined when not allowed or the name is bad. */
+  autoCreate(name: string): TopicMetadata | undefined {
+    if (!this.config.bool('auto.create.topics.enable') || topicNameError(name) || INTERNAL_TOPICS.has(name)) return undefined;
+    try {
+      return this.createTopic(name, this.config.int('num.partitions'), 1, {});
+    } catch {
+      return this.metadata.topic(name);
+    }
+  }
+
+  deleteTopic(name: string): TopicMetadata {
+    if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    const t = this.metadata.topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    this.metadata.deleteTopic(name);
+    for (let p = 0; p < t.partitions; p++) {
+      this.logs.delete(name, p);
+      this.onPartitionRemoved(name, p);
+    }
+    return t;
+  }
+
+  createPartitions(name: string, count: number, validateOnly: boolean): void {
+    const t = this.metadata.topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (count < t.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`);
+    if (count === t.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
+    if (validateOnly) return;
+    const before = t.partitions;
+    this.metadata.setPartitionCount(name, count);
+    for (let p = before; p < count; p++) this.logs.create(name, p, this.logConfig(t));
+  }
+
+  /** Replaces the topic's overrides (AlterConfigs) after validating every one. */
+  setConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
+    const t = this.metadata.topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    this.validateConfigs(configs);
+    if (validateOnly) return;
+    this.metadata.setTopicConfigs(name, configs);
+    for (let p = 0; p < t.partitions; p++) this.logs.get(name, p)?.setConfig(this.logConfig(t));
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Cluster metadata of a single-node cluster: the cluster id and the topics
+ * (name, topic id, partition count, config overrides). One owner; mutations
+ * are synchronous and persisted by writing `<dataDir>/__samsa_metadata.json`
+ * to a temporary file and renaming it over the old one, so a crash leaves
+ * either the old or the new state, never half of one.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
+
+export interface TopicMetadata {
+  name: string;
+  id: Uuid;
+  partitions: number;
+  /** Config overrides set on the topic (DYNAMIC_TOPIC_CONFIG). */
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+interface Persisted { clusterId: string; topics: TopicMetadata[] }
+
+const FILE = '__samsa_metadata.json';
+
+export class MetadataStore {
+  readonly clusterId: string;
+  private readonly byName = new Map<string, TopicMetadata>();
+  private readonly byId = new Map<Uuid, TopicMetadata>();
+  private readonly listeners: ((change: { kind: 'created' | 'deleted' | 'partitions' | 'configs'; topic: TopicMetadata }) => void)[] = [];
+
+  private constructor(private readonly dir: string, state: Persisted) {
+    this.clusterId = state.clusterId;
+    for (const t of state.topics) this.index(t);
+  }
+
+  static open(dataDir: string): MetadataStore {
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, FILE);
+    const state: Persisted = existsSync(path)
+      ? JSON.parse(readFileSync(path, 'utf8'))
+      : { clusterId: randomUuid(), topics: [] };
+    const store = new MetadataStore(dataDir, state);
+    if (!existsSync(path)) store.persist();
+    return store;
+  }
+
+  onChange(fn: (change: { kind: 'created' | 'deleted' | 'partitions' | 'configs'; topic: TopicMetadata }) => void): void {
+    this.listeners.push(fn);
+  }
+
+  topic(name: string): TopicMetadata | undefined { return this.byName.get(name); }
+  topicById(id: Uuid): TopicMetadata | undefined { return this.byId.get(id); }
+  topics(): TopicMetadata[] { return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name)); }
+
+  createTopic(name: string, partitions: number, configs: Record<string, string>, internal = false): TopicMetadata {
+    if (this.byName.has(name)) throw new Error(`topic ${name} exists`);
+    const t: TopicMetadata = { name, id: randomUuid(), partitions, configs: { ...configs }, internal };
+    this.index(t);
+    this.persist();
+    this.emit('created', t);
+    return t;
+  }
+
+  deleteTopic(name: string): TopicMetadata | undefined {
+    const t = this.byName.get(name);
+    if (!t) return undefined;
+    this.byName.delete(name);
+    this.byId.delete(t.id);
+    this.persist();
+    this.emit('deleted', t);
+    return t;
+  }
+
+  setPartitionCount(name: string, partitions: number): void {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    t.partitions = partitions;
+    this.persist();
+    this.emit('partitions', t);
+  }
+
+  setTopicConfigs(name: string, configs: Record<string, string>): void {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    t.configs = { ...configs };
+    this.persist();
+    this.emit('configs', t);
+  }
+
+  private index(t: TopicMetadata): void {
+    this.byName.set(t.name, t);
+    this.byId.set(t.id, t);
+  }
+
+  private emit(kind: 'created' | 'deleted' | 'partitions' | 'configs', topic: TopicMetadata): void {
+    for (const l of this.listeners) l({ kind, topic });
+  }
+
+  private persist(): void {
+    const path = join(this.dir, FILE);
+    const tmp = `${path}.tmp`;
+    const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()] };
+    writeFileSync(tmp, JSON.stringify(state, null, 1));
+    const fd = openSync(tmp, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+  }
+}
+
+/** Kafka's topic name rules: 1-249 chars of [a-zA-Z0-9._-], not "." or "..". */
+export function topicNameError(name: string): string | undefined {
+  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length > 249) return `Topic name is illegal, it can't be longer than 249 characters, topic name: ${name}`;
+  if (!/^[a-zA-Z0-9._-]+$/.test(name)) return `Topic name ${name} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  return undefined;
+}

@@ -1,0 +1,22 @@
+/** The topic configs the log acts on, as numbers (ms, bytes). Long.MAX_VALUE defaults are Infinity. */
+export interface LogConfig {
+  segmentBytes: number;
+  segmentMs: number;
+  retentionMs: number;
+  retentionBytes: number;
+  /** Appends between fsyncs (Kafka's flush.messages); 1 = every append. */
+  flushMessages: number;
+  /** Interval of time-based fsyncs (flush.ms). */
+  flushMs: number;
+  indexIntervalBytes: number;
+}
+
+export const DEFAULT_LOG_CONFIG: LogConfig = {
+  segmentBytes: 1 << 30,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  retentionMs: 7 * 24 * 3600 * 1000,
+  retentionBytes: -1,
+  flushMessages: Infinity,
+  flushMs: Infinity,
+  indexIntervalBytes: 4096,
+};

@@ -1,0 +1,227 @@
+/**
+ * A partition's log (Kafka's UnifiedLog): a directory `<topic>-<partition>/`
+ * of segments, the log start offset (checkpointed in `log-start-offset`) and
+ * the log end offset.
+ *
+ * Invariants: offsets are dense and assigned here, synchronously, in append
+ * order; a read returns whole batches, never bytes whose write has not
+ * completed, and never a batch at or past the caller's upper bound (the high
+ * watermark). Retention removes whole segments, never the active one.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchHeader, BATCH_HEADER_SIZE, Compression } from '../wire/records/batch-header.js';
+import { Reader } from '../wire/protocol/reader.js';
+import { LogSegment } from './log-segment.js';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
+
+const START_CHECKPOINT = 'log-start-offset';
+
+export class PartitionLog {
+  private segments: LogSegment[] = [];
+  private _logStartOffset = 0;
+  private unflushed = 0;
+  private lastFlushMs = Date.now();
+  deleted = false;
+  private readonly inflight = new Set<Promise<void>>();
+
+  private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig) {}
+
+  /** Opens (or creates) the log; after an unclean shutdown every batch is verified and a torn tail cut off. */
+  static open(dataDir: string, topic: string, partition: number, config: Partial<LogConfig> = {}, clean = false): PartitionLog {
+    const dir = join(dataDir, `${topic}-${partition}`);
+    mkdirSync(dir, { recursive: true });
+    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config });
+    const bases = readdirSync(dir).filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
+    for (const base of bases) log.segments.push(LogSegment.open(dir, base, log.config.indexIntervalBytes, !clean).segment);
+    const checkpoint = join(dir, START_CHECKPOINT);
+    const saved = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8').trim()) || 0 : 0;
+    log._logStartOffset = Math.max(saved, log.segments[0]?.baseOffset ?? 0);
+    if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, log._logStartOffset, log.config.indexIntervalBytes));
+    log._logStartOffset = Math.min(log._logStartOffset, log.logEndOffset);
+    return log;
+  }
+
+  get logStartOffset(): number { return this._logStartOffset; }
+  get logEndOffset(): number { return this.active.nextOffset; }
+  private get active(): LogSegment { return this.segments[this.segments.length - 1]!; }
+
+  setConfig(partial: Partial<LogConfig>): void { this.config = { ...this.config, ...partial }; }
+
+  /**
+   * Assigns offsets to the batches in `records` (writing baseOffset and the
+   * partition leader epoch in place), rolls the segment if needed and starts
+   * the write. Returns at once; `done` resolves when the bytes are in the file.
+   */
+  append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<void> } {
+    if (this.deleted) throw new Error(`log ${this.topic}-${this.partition} is deleted`);
+    const batches: BatchHeader[] = [];
+    let next = this.logEndOffset;
+    const baseOffset = next;
+    for (let at = 0; at + BATCH_HEADER_SIZE <= records.length;) {
+      const h = new BatchHeader(records, at);
+      h.baseOffset = next;
+      h.partitionLeaderEpoch = leaderEpoch;
+      next += h.lastOffsetDelta + 1;
+      batches.push(h);
+      at += h.sizeInBytes;
+    }
+    if (this.shouldRoll(records.length)) this.roll(baseOffset);
+    this.unflushed += batches.length;
+    const now = Date.now();
+    const fsync = this.unflushed >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
+    if (fsync) { this.unflushed = 0; this.lastFlushMs = now; }
+    const done = this.active.append(records, batches, fsync);
+    this.inflight.add(done);
+    const forget = () => { this.inflight.delete(done); };
+    done.then(forget, forget);
+    return { baseOffset, lastOffset: next - 1, done };
+  }
+
+  private shouldRoll(incoming: number): boolean {
+    const a = this.active;
+    if (a.size === 0) return false;
+    return a.size + incoming > this.config.segmentBytes || Date.now() - a.createdMs >= this.config.segmentMs;
+  }
+
+  private roll(baseOffset: number): void {
+    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes));
+  }
+
+  private segmentFor(offset: number): number {
+    let lo = 0, hi = this.segments.length - 1, found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segments[mid]!.baseOffset <= offset) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * Whole batches starting with the one containing `fetchOffset`, up to
+   * `maxBytes` (the first batch even if larger), none at or past `upperBound`.
+   */
+  read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number } {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    if (fetchOffset >= upperBound || fetchOffset >= this.logEndOffset) return { chunks, bytes };
+    for (let i = this.segmentFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const start = i === this.segmentFor(fetchOffset) ? seg.positionOf(fetchOffset) : 0;
+      if (start < 0) continue;
+      let end = start;
+      let full = false;
+      for (const { header, position } of seg.headers(start)) {
+        if (header.lastOffset >= upperBound) { full = true; break; }
+        const size = header.sizeInBytes;
+        if (position + size > seg.writtenUpTo) { full = true; break; }
+        if (bytes > 0 && bytes + size > maxBytes) { full = true; break; }
+        end = position + size;
+        bytes += size;
+      }
+      if (end > start) chunks.push(seg.readBytes(start, end - start));
+      if (full || bytes >= maxBytes) break;
+    }
+    return { chunks, bytes };
+  }
+
+  /** First offset whose record timestamp is >= `timestamp` (ListOffsets by time), or null. */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < timestamp) continue;
+      for (const { header, position } of seg.headers(0)) {
+        if (header.maxTimestamp < timestamp || header.lastOffset < this._logStartOffset) continue;
+        const exact = this.firstRecordAtOrAfter(seg, header, position, timestamp);
+        if (exact) return exact;
+      }
+    }
+    return null;
+  }
+
+  /** Walks an uncompressed batch's records for the exact offset; compressed batches answer with their base. */
+  private firstRecordAtOrAfter(seg: LogSegment, h: BatchHeader, position: number, timestamp: number): { offset: number; timestamp: number } | null {
+    if (h.compression !== Compression.None || h.isControl) {
+      return h.isControl ? null : { offset: Math.max(h.baseOffset, this._logStartOffset), timestamp: h.maxTimestamp };
+    }
+    const batch = seg.readBytes(position, h.sizeInBytes);
+    const r = new Reader(batch, BATCH_HEADER_SIZE);
+    const base = h.baseTimestamp;
+    for (let i = 0; i < h.recordCount && r.remaining() > 0; i++) {
+      const len = r.varint();
+      const end = r.pos + len;
+      r.int8();
+      const ts = base + r.varlong();
+      const offset = h.baseOffset + r.varint();
+      r.pos = end;
+      if (ts >= timestamp && offset >= this._logStartOffset) return { offset, timestamp: ts };
+    }
+    return null;
+  }
+
+  maxTimestampOffset(): { offset: number; timestamp: number } | null {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const s of this.segments) if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.timestamp)) best = { offset: s.maxTimestampOffset, timestamp: s.maxTimestamp };
+    return best;
+  }
+
+  /** DeleteRecords: moves the log start offset (never past the end) and drops segments wholly below it. */
+  deleteRecordsBefore(offset: number): number {
+    const target = Math.min(offset, this.logEndOffset);
+    if (target <= this._logStartOffset) return this._logStartOffset;
+    this._logStartOffset = target;
+    const tmp = join(this.dir, `${START_CHECKPOINT}.tmp`);
+    writeFileSync(tmp, `${target}\n`);
+    renameSync(tmp, join(this.dir, START_CHECKPOINT));
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= target) this.dropOldest();
+    return target;
+  }
+
+  private dropOldest(): void {
+    const seg = this.segments.shift()!;
+    seg.close();
+    try { unlinkSync(seg.path); } catch { /* already gone */ }
+    if (this._logStartOffset < this.segments[0]!.baseOffset) this._logStartOffset = this.segments[0]!.baseOffset;
+  }
+
+  /** Deletes inactive segments past retention.ms (by their newest timestamp) or beyond retention.bytes. */
+  applyRetention(now = Date.now()): number {
+    let removed = 0;
+    const { retentionMs, retentionBytes } = this.config;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const expired = retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > retentionMs;
+      const tooBig = retentionBytes >= 0 && this.sizeInBytes() - oldest.size >= retentionBytes;
+      if (!expired && !tooBig) break;
+      this.dropOldest();
+      removed++;
+    }
+    return removed;
+  }
+
+  *scanBatches(fromOffset: number): Generator<BatchHeader> {
+    for (let i = this.segmentFor(fromOffset); i < this.segments.length; i++) {
+      for (const { header } of this.segments[i]!.headers(0)) if (header.lastOffset >= fromOffset) yield header;
+    }
+  }
+
+  sizeInBytes(): number { return this.segments.reduce((n, s) => n + s.size, 0); }
+  segmentCount(): number { return this.segments.length; }
+
+  flush(): void { this.active.flush(); }
+
+  /** Resolves when every append started so far has reached the file (failed ones included). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  close(): void {
+    for (const s of this.segments) s.close();
+  }
+
+  /** Closes and removes the partition's directory. */
+  destroy(): void {
+    this.deleted = true;
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
