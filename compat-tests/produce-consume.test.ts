@@ -1,0 +1,114 @@
+/**
+ * Produce and consume through kafkajs 2.2.4 and kcat (librdkafka), against
+ * the broker from helpers/broker.ts (ours, or any broker with BROKER=host:port).
+ * Consumption uses kcat and raw Fetch requests (no consumer group needed).
+ */
+import t from 'tap';
+import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
+import { testBroker } from './helpers/broker.js';
+
+const uniq = (name: string) => `${name}-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
+
+t.test('produce and consume', async (t) => {
+  const b = await testBroker(t);
+  const kafka = new Kafka({ clientId: 'compat', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+
+  t.test('kafkajs: keys, headers, null values, gzip; kcat reads them back', async (t) => {
+    const topic = uniq('kv');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const acks = await producer.send({
+      topic,
+      messages: [
+        { key: 'k1', value: 'v1', headers: { h1: 'x', h2: 'y' } },
+        { key: null, value: null },
+        { key: 'k3', value: 'ü-unicode' },
+      ],
+    });
+    t.equal(acks[0]!.errorCode, 0);
+    t.equal(acks[0]!.baseOffset, '0');
+    await producer.send({ topic, compression: CompressionTypes.GZIP, messages: Array.from({ length: 50 }, (_, i) => ({ key: `g${i}`, value: 'gzip-'.repeat(20) + i })) });
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.equal(got.length, 53);
+    t.same(got.slice(0, 3).map((m) => [m.offset, m.key, m.payload]), [[0, 'k1', 'v1'], [1, null, null], [2, 'k3', 'ü-unicode']]);
+    t.same(got[0]!.headers, ['h1', 'x', 'h2', 'y']);
+    t.same(got.slice(3).map((m) => m.offset), Array.from({ length: 50 }, (_, i) => i + 3));
+    t.equal(got[52]!.payload, 'gzip-'.repeat(20) + 49);
+  });
+
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+    t.test(`kcat -z ${codec}: produce and consume`, async (t) => {
+      const topic = uniq(`codec-${codec}`);
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      const lines = Array.from({ length: 200 }, (_, i) => `key${i}\t${codec}-value-${i}-${'x'.repeat(i)}`);
+      await kcatProduce(b.bootstrap, topic, lines, ['-K', '\t', '-z', codec]);
+      const got = await kcatConsumeAll(b.bootstrap, topic);
+      t.equal(got.length, 200);
+      t.same(got.map((m) => m.offset), Array.from({ length: 200 }, (_, i) => i));
+      t.equal(got[199]!.key, 'key199');
+      t.equal(got[199]!.payload, `${codec}-value-199-${'x'.repeat(199)}`);
+    });
+  }
+
+  t.test('messages up to max.message.bytes pass, larger ones get MESSAGE_TOO_LARGE', async (t) => {
+    const topic = uniq('size');
+    const max = 10_000;
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(max) }] }], waitForLeaders: true });
+    // A one-record batch costs 61 header bytes + ~10 record overhead bytes besides key and value.
+    await producer.send({ topic, messages: [{ value: Buffer.alloc(max - 100, 1) }] });
+    const err = await producer.send({ topic, messages: [{ value: Buffer.alloc(max + 100, 1) }] }).then(() => null, (e: unknown) => e as { type?: string; message: string });
+    t.ok(err, 'oversized message refused');
+    t.match(String(err?.type ?? err?.message), /MESSAGE_TOO_LARGE|too large|larger/i);
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.equal(got.length, 1);
+  });
+
+  t.test('idempotent producer: every message once, in order', async (t) => {
+    const topic = uniq('idem');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await idem.connect();
+    t.teardown(() => idem.disconnect());
+    for (let i = 0; i < 10; i++) {
+      await idem.send({ topic, messages: Array.from({ length: 10 }, (_, j) => ({ key: `k${j % 2}`, value: `m${i * 10 + j}`, partition: j % 2 })) });
+    }
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.equal(got.length, 100);
+    for (const p of [0, 1]) {
+      const values = got.filter((m) => m.partition === p).map((m) => Number(m.payload!.slice(1)));
+      t.same(values, [...values].sort((x, y) => x - y), `partition ${p} in order`);
+      t.equal(values.length, 50);
+    }
+  });
+
+  t.test('ListOffsets: earliest, latest, by timestamp (kafkajs admin)', async (t) => {
+    const topic = uniq('times');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const base = Date.now() - 100_000;
+    await producer.send({ topic, messages: [0, 1, 2, 3, 4].map((i) => ({ value: `t${i}`, timestamp: String(base + i * 1000) })) });
+    const latest = await admin.fetchTopicOffsets(topic);
+    t.same(latest.map((p) => [p.partition, p.low, p.high]), [[0, '0', '5']]);
+    const at = await admin.fetchTopicOffsetsByTimestamp(topic, base + 2500);
+    t.same(at.map((p) => [p.partition, p.offset]), [[0, '3']]);
+    const after = await admin.fetchTopicOffsetsByTimestamp(topic, base + 1_000_000);
+    t.same(after.map((p) => p.offset), ['5'], 'a timestamp after every record gives the latest offset (kafkajs maps -1 to high)');
+    const got = await kcatConsumeAll(b.bootstrap, topic, ['-o', `s@${base + 2500}`]);
+    t.same(got.map((m) => m.payload), ['t3', 't4'], 'kcat seeks by timestamp');
+  });
+
+  t.test('auto-create on produce', async (t) => {
+    const topic = uniq('auto');
+    const auto = kafka.producer({ allowAutoTopicCreation: true });
+    await auto.connect();
+    t.teardown(() => auto.disconnect());
+    await auto.send({ topic, messages: [{ value: 'created' }] });
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.same(got.map((m) => m.payload), ['created']);
+  });
+});
