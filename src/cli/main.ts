@@ -5,6 +5,7 @@
  *               [--advertised-host h] [--advertised-port p] [--log-level level]
  *               [--set key=value ...]
  *   samsa topics list|describe|create|delete ... [--bootstrap host:port]
+ *   samsa api-table   (the README's table of supported APIs)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { startBroker } from '../broker/index.js';
 import { ConfigError } from '../config/broker-config.js';
 import type { LogLevel } from '../broker/logger.js';
 import { topicsCommand } from './topics.js';
+import { apiTableMarkdown } from '../broker/api-table.js';
 
 const FLAG_TO_KEY: Record<string, string> = {
   '--listen': 'listeners',
@@ -75,6 +77,7 @@ async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'start': return start(rest);
     case 'topics': return topicsCommand(rest);
+    case 'api-table': console.log(apiTableMarkdown()); return;
     default:
       console.error('usage: samsa start [options] | samsa topics list|describe|create|delete [...]');
       process.exitCode = cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
