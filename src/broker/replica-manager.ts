@@ -29,7 +29,7 @@ import { DelayedFetchPurgatory } from './delayed-fetch.js';
 
 // Kafka error codes used here.
 export const E = {
-  NONE: 0, OFFSET_OUT_OF_RANGE: 1, CORRUPT_MESSAGE: 2, UNKNOWN_TOPIC_OR_PARTITION: 3,
+  NONE: 0, OFFSET_OUT_OF_RANGE: 1, INVALID_TIMESTAMP: 32, CORRUPT_MESSAGE: 2, UNKNOWN_TOPIC_OR_PARTITION: 3,
   MESSAGE_TOO_LARGE: 10, RECORD_LIST_TOO_LARGE: 18, NOT_ENOUGH_REPLICAS: 19, INVALID_REQUIRED_ACKS: 21,
   INVALID_TXN_STATE: 48, POLICY_VIOLATION: 44, UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
   FENCED_LEADER_EPOCH: 74, UNKNOWN_LEADER_EPOCH: 75, UNSUPPORTED_COMPRESSION_TYPE: 76, INVALID_RECORD: 87,
@@ -57,6 +57,9 @@ export interface DataPathTopicConfig {
   minInsyncReplicas: number;
   compactOnly: boolean;
   segmentBytes: number;
+  /** message.timestamp.before.max.ms / after.max.ms (CreateTime topics); absent or Infinity: no check. */
+  timestampBeforeMaxMs?: number;
+  timestampAfterMaxMs?: number;
 }
 
 export interface PartitionHandle { log: PartitionLogView; config: DataPathTopicConfig; leaderEpoch: number }
@@ -332,6 +335,17 @@ export function validateProduceRecords(records: Buffer | null, version: number, 
   if (h.isControl) return err(E.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${partition}`);
   if (h.producerId >= 0 && h.baseSequence < 0) {
     return err(E.INVALID_RECORD, `Invalid sequence number ${h.baseSequence} in record batch with producerId ${h.producerId} in topic partition ${partition}`);
+  }
+  if (!config.logAppendTime && (config.timestampBeforeMaxMs !== undefined || config.timestampAfterMaxMs !== undefined)) {
+    // Kafka checks every record; the header's first and max timestamps bound them without decoding records.
+    const now = Date.now();
+    const low = now - (config.timestampBeforeMaxMs ?? Infinity);
+    const high = now + (config.timestampAfterMaxMs ?? Infinity);
+    for (const ts of [h.baseTimestamp, h.maxTimestamp]) {
+      if (ts !== -1 && (ts < low || ts > high)) {
+        return err(E.INVALID_TIMESTAMP, `Timestamp ${ts} of message in ${partition} is out of range. The timestamp should be within [${low}, ${high}]`);
+      }
+    }
   }
   if (h.isTransactional) return err(E.INVALID_TXN_STATE, `Transactional writes are not supported by this broker yet (${partition})`);
   return h;

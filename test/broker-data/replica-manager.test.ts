@@ -131,3 +131,12 @@ t.test('a topic deleted and re-created under the same name starts with fresh sta
   const again = rm.appendRecords('t', 0, makeBatch({ values: ['a', 'b'], producerId: 1, producerEpoch: 0, baseSequence: 0 }), 9, 1);
   t.same([again.errorCode, again.baseOffset], [0, 0], 'not taken for a duplicate of the old topic');
 });
+
+t.test('message.timestamp.before/after.max.ms bound CreateTime timestamps (INVALID_TIMESTAMP)', async (t) => {
+  const { rm } = setup({ timestampBeforeMaxMs: 60_000, timestampAfterMaxMs: 60_000 });
+  t.equal(rm.appendRecords('t', 0, makeBatch({ values: ['x'], timestamp: Date.now() }), 9, 1).errorCode, 0);
+  t.equal(rm.appendRecords('t', 0, makeBatch({ values: ['x'], timestamp: Date.now() - 3_600_000 }), 9, 1).errorCode, E.INVALID_TIMESTAMP);
+  t.equal(rm.appendRecords('t', 0, makeBatch({ values: ['x'], timestamp: Date.now() + 3_600_000 }), 9, 1).errorCode, E.INVALID_TIMESTAMP);
+  const { rm: lat } = setup({ timestampBeforeMaxMs: 60_000, logAppendTime: true });
+  t.equal(lat.appendRecords('t', 0, makeBatch({ values: ['x'], timestamp: 5 }), 9, 1).errorCode, 0, 'LogAppendTime topics ignore the producer time');
+});
