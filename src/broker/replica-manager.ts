@@ -24,7 +24,8 @@ import { DelayedFetchPurgatory } from './delayed-fetch.js';
  * watermark moves (key `topic:partition`).
  *
  * Producer state of a partition is rebuilt from its batch headers the first
- * time the partition is used after startup.
+ * time an idempotent batch arrives after startup; producers idle for
+ * producer.id.expiration.ms (one day) are forgotten.
  */
 
 // Kafka error codes used here.
@@ -68,9 +69,12 @@ export type PartitionLookup = (topic: string, partition: number) => PartitionHan
 
 interface PartitionState {
   key: string;
+  name: string;
   /** The log this state belongs to; a different log (topic deleted and re-created) means fresh state. */
   log: PartitionLogView;
-  producers: ProducerStateManager;
+  /** Built on first use (producersOf). */
+  producers: ProducerStateManager | null;
+  producerUpdates: number;
   highWatermark: number;
   /** Appends whose bytes are not yet known to be in the file, oldest first. */
   pending: { nextOffset: number; done: boolean }[];
@@ -98,6 +102,8 @@ export interface ReadResult {
   records: Buffer;
 }
 
+/** producer.id.expiration.ms (Kafka's default, one day). */
+const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 const RESOLVED: Promise<number> = Promise.resolve(0);
 const EMPTY = Buffer.alloc(0);
 
@@ -121,12 +127,23 @@ export class ReplicaManager {
     const key = `${topic}:${partition}`;
     let s = this.partitions.get(key);
     if (s === undefined || s.log !== h.log) {
-      const producers = new ProducerStateManager(`${topic}-${partition}`);
-      for (const b of h.log.scanBatches(h.log.logStartOffset)) producers.replay(b);
-      s = { key, log: h.log, producers, highWatermark: h.log.logEndOffset, pending: [] };
+      s = { key, name: `${topic}-${partition}`, log: h.log, producers: null, producerUpdates: 0, highWatermark: h.log.logEndOffset, pending: [] };
       this.partitions.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * The partition's producer state, rebuilt from the log's batch headers the
+   * first time an idempotent batch arrives (partitions only ever written by
+   * plain producers never pay for the scan).
+   */
+  private producersOf(s: PartitionState): ProducerStateManager {
+    if (s.producers === null) {
+      s.producers = new ProducerStateManager(s.name);
+      for (const b of s.log.scanBatches(s.log.logStartOffset)) s.producers.replay(b);
+    }
+    return s.producers;
   }
 
   /** The high watermark; -1 when the partition does not exist. */
@@ -155,7 +172,7 @@ export class ReplicaManager {
       ? { producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, lastOffsetDelta: batch.lastOffsetDelta }
       : null;
     if (producerBatch !== null) {
-      const c = s.producers.check(producerBatch);
+      const c = this.producersOf(s).check(producerBatch);
       if (c.kind === 'error') return fail(c.errorCode, c.message, logStartOffset);
       if (c.kind === 'duplicate') {
         // A retry of a batch already in the log: acknowledged with its original offsets once it is written.
@@ -171,7 +188,12 @@ export class ReplicaManager {
     }
     const bytes = batch.bytes();
     const { baseOffset, lastOffset, done } = h.log.append(bytes, h.leaderEpoch);
-    if (producerBatch !== null) s.producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);
+    if (producerBatch !== null) {
+      const producers = this.producersOf(s);
+      producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);
+      // Every producer id ever seen would otherwise stay forever (kafkajs takes a new id per connect).
+      if (++s.producerUpdates % 1000 === 0) producers.removeExpiredProducers(this.now(), PRODUCER_ID_EXPIRATION_MS);
+    }
     const entry = { nextOffset: lastOffset + 1, done: false };
     s.pending.push(entry);
     const written = done.then(() => {
