@@ -8,7 +8,7 @@
  * order; writes complete asynchronously, in any order; `writtenUpTo` is the end
  * of the longest prefix whose writes completed, and reads never go past it.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, write } from 'node:fs';
+import { constants, closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET } from '../wire/records/batch-header.js';
 
@@ -34,7 +34,8 @@ export class LogSegment {
   private readonly pendingWrites = new Map<number, number>();
 
   private constructor(readonly dir: string, readonly baseOffset: number, readonly indexIntervalBytes: number) {
-    this.fd = openSync(join(dir, segmentFileName(baseOffset)), 'a+');
+    // Not O_APPEND: appends are positional writes that may complete out of order.
+    this.fd = openSync(join(dir, segmentFileName(baseOffset)), constants.O_RDWR | constants.O_CREAT, 0o644);
     this.nextOffset = baseOffset;
     this.createdMs = Date.now();
   }

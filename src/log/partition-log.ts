@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, w
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, Compression } from '../wire/records/batch-header.js';
 import { Reader } from '../wire/protocol/reader.js';
-import { LogSegment } from './log-segment.js';
+import { LogSegment, segmentFileName } from './log-segment.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 
 const START_CHECKPOINT = 'log-start-offset';
@@ -33,7 +33,17 @@ export class PartitionLog {
     mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config });
     const bases = readdirSync(dir).filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
-    for (const base of bases) log.segments.push(LogSegment.open(dir, base, log.config.indexIntervalBytes, !clean).segment);
+    for (const base of bases) {
+      const prev = log.segments[log.segments.length - 1];
+      if (prev && prev.nextOffset !== base) {
+        // A torn earlier segment (writes complete out of order, so a crash can
+        // leave a hole before later data): what follows it is not contiguous
+        // and was never acknowledged, so it goes, as in Kafka's recovery.
+        unlinkSync(join(dir, segmentFileName(base)));
+        continue;
+      }
+      log.segments.push(LogSegment.open(dir, base, log.config.indexIntervalBytes, !clean).segment);
+    }
     const checkpoint = join(dir, START_CHECKPOINT);
     const saved = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8').trim()) || 0 : 0;
     log._logStartOffset = Math.max(saved, log.segments[0]?.baseOffset ?? 0);

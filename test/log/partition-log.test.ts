@@ -1,0 +1,127 @@
+import t from 'tap';
+import { mkdtempSync, rmSync, readdirSync, statSync, appendFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PartitionLog } from '../../src/log/partition-log.js';
+import { LogManager } from '../../src/log/log-manager.js';
+import { BatchHeader } from '../../src/wire/records/batch-header.js';
+import { buildBatch } from '../../src/wire/records/batch-builder.js';
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-log-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const batch = (n: number, records = 1, timestamp?: number) =>
+  buildBatch(Array.from({ length: records }, (_, i) => ({ key: `k${n}-${i}`, value: `v${n}-${i}`, timestamp })));
+
+/** Offsets of the batches in a read result. */
+function offsets(chunks: Buffer[]): number[] {
+  const out: number[] = [];
+  for (const c of chunks) for (let at = 0; at < c.length;) { const h = new BatchHeader(c, at); out.push(h.baseOffset); at += h.sizeInBytes; }
+  return out;
+}
+
+t.test('offsets are dense, assigned in append order, and batches read back whole', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'a', 0);
+  t.teardown(() => log.close());
+  const r1 = log.append(batch(1, 3), 0);
+  const r2 = log.append(batch(2, 2), 0);
+  t.same([r1.baseOffset, r1.lastOffset, r2.baseOffset, r2.lastOffset], [0, 2, 3, 4]);
+  await Promise.all([r1.done, r2.done]);
+  t.equal(log.logEndOffset, 5);
+  t.same(offsets(log.read(0, 1 << 20, 5).chunks), [0, 3], 'both batches');
+  t.same(offsets(log.read(1, 1 << 20, 5).chunks), [0, 3], 'a fetch offset inside a batch returns that whole batch');
+  t.same(offsets(log.read(0, 1, 5).chunks), [0], 'the first batch comes even when larger than maxBytes');
+  t.same(offsets(log.read(0, 1 << 20, 3).chunks), [0], 'nothing at or past the upper bound');
+  t.same(log.read(5, 1 << 20, 5).chunks, [], 'reading at the end returns nothing');
+  const ts = new BatchHeader(log.read(3, 1 << 20, 5).chunks[0]!);
+  t.equal(ts.partitionLeaderEpoch, 0, 'leader epoch written into the batch');
+  t.ok(ts.isCrcValid(), 'CRC still valid after offsets were assigned (they sit outside it)');
+});
+
+t.test('segments roll at segment.bytes and reads cross them', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'b', 0, { segmentBytes: 300 });
+  t.teardown(() => log.close());
+  const dones = [];
+  for (let i = 0; i < 10; i++) dones.push(log.append(batch(i), 0).done);
+  await Promise.all(dones);
+  t.ok(log.segmentCount() > 2, `rolled into ${log.segmentCount()} segments`);
+  const names = readdirSync(log.dir).filter((f) => f.endsWith('.log'));
+  t.ok(names.every((n) => /^\d{20}\.log$/.test(n)), 'segments are named by 20-digit base offset');
+  t.same(offsets(log.read(0, 1 << 20, 10).chunks), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+t.test('timestamps: ListOffsets by time finds the first record at or after it', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'c', 0);
+  t.teardown(() => log.close());
+  await log.append(buildBatch([{ value: 'a', timestamp: 1000 }, { value: 'b', timestamp: 2000 }]), 0).done;
+  await log.append(buildBatch([{ value: 'c', timestamp: 3000 }]), 0).done;
+  t.same(log.offsetForTimestamp(1500), { offset: 1, timestamp: 2000 }, 'inside the first batch');
+  t.same(log.offsetForTimestamp(2500), { offset: 2, timestamp: 3000 });
+  t.equal(log.offsetForTimestamp(9999), null, 'none after the newest');
+  t.same(log.maxTimestampOffset(), { offset: 2, timestamp: 3000 });
+});
+
+t.test('restart keeps everything, and the log start offset after DeleteRecords', async (t) => {
+  const dir = tempDir(t);
+  let m = LogManager.open(dir);
+  const log = m.create('d', 0, { segmentBytes: 200 });
+  for (let i = 0; i < 8; i++) await log.append(batch(i), 0).done;
+  t.equal(log.deleteRecordsBefore(5), 5);
+  t.ok(log.segmentCount() < 8, 'segments wholly below the new start were removed');
+  await m.close();
+  m = LogManager.open(dir);
+  t.teardown(() => m.close());
+  const again = m.get('d', 0)!;
+  t.equal(again.logStartOffset, 5, 'log start offset survives');
+  t.equal(again.logEndOffset, 8, 'log end offset survives');
+  t.same(offsets(again.read(5, 1 << 20, 8).chunks), [5, 6, 7]);
+});
+
+t.test('retention removes old segments by time and by size, never the active one', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'e', 0, { segmentBytes: 200, retentionMs: 60_000 });
+  t.teardown(() => log.close());
+  const old = Date.now() - 3_600_000;
+  for (let i = 0; i < 4; i++) await log.append(batch(i, 1, old), 0).done;
+  for (let i = 4; i < 6; i++) await log.append(batch(i, 1), 0).done;
+  const before = log.segmentCount();
+  t.ok(log.applyRetention() > 0, 'expired segments removed');
+  t.ok(log.segmentCount() < before);
+  t.ok(log.logStartOffset >= 4, `log start moved to ${log.logStartOffset}`);
+  log.setConfig({ retentionMs: -1, retentionBytes: 1 });
+  log.applyRetention();
+  t.equal(log.segmentCount(), 1, 'size retention leaves only the active segment');
+  t.equal(log.logEndOffset, 6, 'end offset unchanged');
+});
+
+t.test('garbage and half-written batches at the tail are cut off after an unclean shutdown', async (t) => {
+  const dir = tempDir(t);
+  const log = PartitionLog.open(dir, 'f', 0);
+  for (let i = 0; i < 3; i++) await log.append(batch(i), 0).done;
+  log.close();
+  const file = join(log.dir, '00000000000000000000.log');
+  const good = statSync(file).size;
+  const half = batch(99);
+  appendFileSync(file, half.subarray(0, half.length - 7));
+  let reopened = PartitionLog.open(dir, 'f', 0, {}, false);
+  t.equal(reopened.logEndOffset, 3, 'half-written batch dropped');
+  t.equal(statSync(file).size, good, 'file truncated at the first bad byte');
+  reopened.close();
+  const corrupt = batch(98);
+  corrupt[corrupt.length - 1] ^= 0xff;
+  appendFileSync(file, corrupt);
+  appendFileSync(file, Buffer.from('garbage garbage garbage garbage garbage garbage garbage garbage'));
+  reopened = PartitionLog.open(dir, 'f', 0, {}, false);
+  t.equal(reopened.logEndOffset, 3, 'a batch with a bad CRC and the garbage after it are dropped');
+  t.equal(statSync(file).size, good);
+  const r = reopened.append(batch(4), 0);
+  t.equal(r.baseOffset, 3, 'appends continue at the next offset');
+  await r.done;
+  reopened.close();
+  truncateSync(file, good - 5);
+  reopened = PartitionLog.open(dir, 'f', 0, {}, false);
+  t.equal(reopened.logEndOffset, 2, 'a torn last batch is removed');
+  reopened.close();
+});
