@@ -128,6 +128,25 @@ t.test('data path edges', async (t) => {
     t.equal(unknown.errorCode, 70, 'FETCH_SESSION_ID_NOT_FOUND');
   });
 
+  t.test('compression.type=lz4 stores what producers send as lz4; consumers read it back', async (t) => {
+    const topic = uniq('recompress');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'lz4' }] }], waitForLeaders: true });
+    const r = await produceOn(c, topic, recordBatch({ values: ['plain-1', 'plain-2'] }));
+    t.equal(r.errorCode, 0);
+    const f = await fetchOn(c, 11, { topics: [{ topic, partitions: [part(0, 0n)] }] });
+    const h = new BatchHeader(f.responses[0]!.partitions[0]!.records!);
+    t.same([h.compression, h.recordCount, h.isCrcValid()], [3, 2, true], 'stored as lz4 with a valid CRC');
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.same(got.map((m) => m.payload), ['plain-1', 'plain-2']);
+  });
+
+  t.test('compacted topics refuse records without a key (INVALID_RECORD)', async (t) => {
+    const topic = uniq('compact');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
+    const r = await produceOn(c, topic, recordBatch({ values: ['no key'] }));
+    t.equal(r.errorCode, 87);
+  });
+
   t.test('OffsetForLeaderEpoch: the current epoch ends at the log end offset', async (t) => {
     const topic = uniq('ofle');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });

@@ -1,4 +1,6 @@
-import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET, Compression } from '../wire/records/batch-header.js';
+import type { BatchHeader } from '../wire/records/batch-header.js';
+import { ErrorCode } from '../wire/errors.js';
+import { validateProduceRecords, targetCompression, recompress } from './log-validator.js';
 import { ProducerStateManager } from '../log/producer-state-manager.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 
@@ -28,14 +30,6 @@ import { DelayedFetchPurgatory } from './delayed-fetch.js';
  * producer.id.expiration.ms (one day) are forgotten.
  */
 
-// Kafka error codes used here.
-export const E = {
-  NONE: 0, OFFSET_OUT_OF_RANGE: 1, INVALID_TIMESTAMP: 32, CORRUPT_MESSAGE: 2, UNKNOWN_TOPIC_OR_PARTITION: 3,
-  MESSAGE_TOO_LARGE: 10, RECORD_LIST_TOO_LARGE: 18, NOT_ENOUGH_REPLICAS: 19, INVALID_REQUIRED_ACKS: 21,
-  INVALID_TXN_STATE: 48, POLICY_VIOLATION: 44, UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  FENCED_LEADER_EPOCH: 74, UNKNOWN_LEADER_EPOCH: 75, UNSUPPORTED_COMPRESSION_TYPE: 76, INVALID_RECORD: 87,
-  REQUEST_TIMED_OUT: 7, KAFKA_STORAGE_ERROR: 56, UNKNOWN_SERVER_ERROR: -1,
-} as const;
 
 /** What the replica manager needs of a partition's log (src/log). */
 export interface PartitionLogView {
@@ -57,6 +51,8 @@ export interface DataPathTopicConfig {
   compressionType: string;
   minInsyncReplicas: number;
   compactOnly: boolean;
+  /** cleanup.policy contains compact (records need keys); defaults to compactOnly when absent. */
+  compacted?: boolean;
   segmentBytes: number;
   /** message.timestamp.before.max.ms / after.max.ms (CreateTime topics); absent or Infinity: no check. */
   timestampBeforeMaxMs?: number;
@@ -158,15 +154,15 @@ export class ReplicaManager {
    */
   appendRecords(topic: string, partition: number, records: Buffer | null, version: number, acks: number): AppendResult {
     const h = this.lookup(topic, partition);
-    if (h === undefined) return fail(E.UNKNOWN_TOPIC_OR_PARTITION, null);
+    if (h === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     const s = this.state(topic, partition, h);
     const logStartOffset = h.log.logStartOffset;
     if (acks === -1 && h.config.minInsyncReplicas > 1) {
-      return fail(E.NOT_ENOUGH_REPLICAS, `The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of ${h.config.minInsyncReplicas} for partition ${topic}-${partition}`, logStartOffset);
+      return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of ${h.config.minInsyncReplicas} for partition ${topic}-${partition}`, logStartOffset);
     }
     const checked = validateProduceRecords(records, version, h.config, `${topic}-${partition}`);
-    if (!(checked instanceof BatchHeader)) return fail(checked.errorCode, checked.message, logStartOffset);
-    const batch = checked;
+    if ('errorCode' in checked) return fail(checked.errorCode, checked.message, logStartOffset);
+    let batch = checked.batch;
 
     const producerBatch = batch.producerId >= 0
       ? { producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, lastOffsetDelta: batch.lastOffsetDelta }
@@ -176,10 +172,16 @@ export class ReplicaManager {
       if (c.kind === 'error') return fail(c.errorCode, c.message, logStartOffset);
       if (c.kind === 'duplicate') {
         // A retry of a batch already in the log: acknowledged with its original offsets once it is written.
-        return { errorCode: E.NONE, errorMessage: null, baseOffset: c.batch.firstOffset, logAppendTimeMs: -1, logStartOffset, done: this.whenWritten(s, c.batch.lastOffset + 1) };
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: c.batch.firstOffset, logAppendTimeMs: -1, logStartOffset, done: this.whenWritten(s, c.batch.lastOffset + 1) };
       }
     }
 
+    const target = targetCompression(h.config, batch);
+    if (target !== undefined) {
+      const r = recompress(batch, target, h.config, `${topic}-${partition}`);
+      if ('errorCode' in r) return fail(r.errorCode, r.message, logStartOffset);
+      batch = r.batch;
+    }
     let logAppendTimeMs = -1;
     if (h.config.logAppendTime) {
       logAppendTimeMs = this.now();
@@ -199,13 +201,13 @@ export class ReplicaManager {
     const written = done.then(() => {
       entry.done = true;
       this.advanceHighWatermark(s);
-      return E.NONE as number;
+      return ErrorCode.NONE as number;
     }, (e: unknown) => {
       // The high watermark stays before this batch: it is not acknowledged and never becomes visible.
       console.error(`append to ${topic}-${partition} failed:`, e);
-      return E.KAFKA_STORAGE_ERROR as number;
+      return ErrorCode.KAFKA_STORAGE_ERROR as number;
     });
-    return { errorCode: E.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: written };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: written };
   }
 
   private advanceHighWatermark(s: PartitionState): void {
@@ -220,7 +222,7 @@ export class ReplicaManager {
   /** Resolves when the high watermark reaches `offset`. */
   private whenWritten(s: PartitionState, offset: number): Promise<number> {
     if (s.highWatermark >= offset) return RESOLVED;
-    return this.purgatory.wait([s.key], 30_000, () => s.highWatermark >= offset).then((ok) => (ok ? E.NONE : E.REQUEST_TIMED_OUT));
+    return this.purgatory.wait([s.key], 30_000, () => s.highWatermark >= offset).then((ok) => (ok ? ErrorCode.NONE : ErrorCode.REQUEST_TIMED_OUT));
   }
 
   /**
@@ -229,33 +231,33 @@ export class ReplicaManager {
    */
   readPartition(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): ReadResult {
     const h = this.lookup(topic, partition);
-    if (h === undefined) return { errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
     const s = this.state(topic, partition, h);
     const hw = s.highWatermark;
     const logStartOffset = h.log.logStartOffset;
     const base = { highWatermark: hw, lastStableOffset: hw, logStartOffset };
-    if (fetchOffset < logStartOffset || fetchOffset > h.log.logEndOffset) return { errorCode: E.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
+    if (fetchOffset < logStartOffset || fetchOffset > h.log.logEndOffset) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
     void isolationLevel; // read_committed stops at the last stable offset, equal to the high watermark until transactions exist
     const upperBound = hw;
-    if (fetchOffset >= upperBound) return { errorCode: E.NONE, ...base, records: EMPTY };
+    if (fetchOffset >= upperBound) return { errorCode: ErrorCode.NONE, ...base, records: EMPTY };
     const { chunks } = h.log.read(fetchOffset, minOneBatch ? Math.max(maxBytes, 1) : maxBytes, upperBound);
     let records = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
     if (!minOneBatch && records.length > maxBytes) records = EMPTY;
-    return { errorCode: E.NONE, ...base, records };
+    return { errorCode: ErrorCode.NONE, ...base, records };
   }
 
   /** Bytes a fetch could read now past `fetchOffset` (for a delayed fetch's min_bytes check); 0 on error. */
   availableBytes(topic: string, partition: number, fetchOffset: number, maxBytes: number): number {
     const r = this.readPartition(topic, partition, fetchOffset, maxBytes, READ_UNCOMMITTED, true);
-    return r.errorCode === E.NONE ? r.records.length : 1;
+    return r.errorCode === ErrorCode.NONE ? r.records.length : 1;
   }
 
   /** Partition leader epoch check shared by Fetch, ListOffsets and OffsetForLeaderEpoch (-1: no check). */
   checkLeaderEpoch(topic: string, partition: number, currentLeaderEpoch: number): number {
     const h = this.lookup(topic, partition);
-    if (h === undefined) return E.UNKNOWN_TOPIC_OR_PARTITION;
-    if (currentLeaderEpoch < 0 || currentLeaderEpoch === h.leaderEpoch) return E.NONE;
-    return currentLeaderEpoch < h.leaderEpoch ? E.FENCED_LEADER_EPOCH : E.UNKNOWN_LEADER_EPOCH;
+    if (h === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (currentLeaderEpoch < 0 || currentLeaderEpoch === h.leaderEpoch) return ErrorCode.NONE;
+    return currentLeaderEpoch < h.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
   }
 
   handle(topic: string, partition: number): PartitionHandle | undefined { return this.lookup(topic, partition); }
@@ -267,23 +269,23 @@ export class ReplicaManager {
    */
   listOffset(topic: string, partition: number, timestamp: number, isolationLevel: number): { errorCode: number; offset: number; timestamp: number; leaderEpoch: number } {
     const h = this.lookup(topic, partition);
-    if (h === undefined) return { errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1, leaderEpoch: -1 };
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1, leaderEpoch: -1 };
     const s = this.state(topic, partition, h);
     void isolationLevel;
     const epoch = h.leaderEpoch;
     switch (timestamp) {
-      case -2: case -4: return { errorCode: E.NONE, offset: h.log.logStartOffset, timestamp: -1, leaderEpoch: epoch };
-      case -1: return { errorCode: E.NONE, offset: s.highWatermark, timestamp: -1, leaderEpoch: epoch };
-      case -5: return { errorCode: E.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+      case -2: case -4: return { errorCode: ErrorCode.NONE, offset: h.log.logStartOffset, timestamp: -1, leaderEpoch: epoch };
+      case -1: return { errorCode: ErrorCode.NONE, offset: s.highWatermark, timestamp: -1, leaderEpoch: epoch };
+      case -5: return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
       case -3: {
         const m = h.log.maxTimestampOffset();
-        if (!m || m.offset >= s.highWatermark) return { errorCode: E.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
-        return { errorCode: E.NONE, offset: m.offset, timestamp: m.timestamp, leaderEpoch: epoch };
+        if (!m || m.offset >= s.highWatermark) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+        return { errorCode: ErrorCode.NONE, offset: m.offset, timestamp: m.timestamp, leaderEpoch: epoch };
       }
       default: {
         const f = h.log.offsetForTimestamp(timestamp);
-        if (!f || f.offset >= s.highWatermark) return { errorCode: E.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
-        return { errorCode: E.NONE, offset: f.offset, timestamp: f.timestamp, leaderEpoch: epoch };
+        if (!f || f.offset >= s.highWatermark) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+        return { errorCode: ErrorCode.NONE, offset: f.offset, timestamp: f.timestamp, leaderEpoch: epoch };
       }
     }
   }
@@ -291,84 +293,19 @@ export class ReplicaManager {
   /** DeleteRecords for one partition; offset -1 means the high watermark. */
   deleteRecords(topic: string, partition: number, offset: number): { errorCode: number; lowWatermark: number } {
     const h = this.lookup(topic, partition);
-    if (h === undefined) return { errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
-    if (h.config.compactOnly) return { errorCode: E.POLICY_VIOLATION, lowWatermark: -1 };
+    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
+    if (h.config.compactOnly) return { errorCode: ErrorCode.POLICY_VIOLATION, lowWatermark: -1 };
     const s = this.state(topic, partition, h);
     const target = offset === -1 ? s.highWatermark : offset;
-    if (target < 0 || target > s.highWatermark) return { errorCode: E.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    if (target < 0 || target > s.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
     if (target > h.log.logStartOffset) {
       h.log.deleteRecordsBefore(target);
       this.purgatory.checkAndComplete(s.key);
     }
-    return { errorCode: E.NONE, lowWatermark: h.log.logStartOffset };
+    return { errorCode: ErrorCode.NONE, lowWatermark: h.log.logStartOffset };
   }
 }
 
 function fail(errorCode: number, errorMessage: string | null, logStartOffset = -1): AppendResult {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, done: RESOLVED };
-}
-
-/**
- * Kafka's checks of a produce request's records for one partition
- * (ProduceRequest.validateRecords, LogValidator.validateBatch, the size and
- * CRC checks of the log append). Returns the single batch or an error.
- * Header-only: no record is decoded.
- */
-export function validateProduceRecords(records: Buffer | null, version: number, config: DataPathTopicConfig, partition: string): BatchHeader | { errorCode: number; message: string } {
-  const err = (errorCode: number, message: string) => ({ errorCode, message });
-  if (records === null || records.length < LOG_OVERHEAD + 5) {
-    return err(E.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
-  }
-  const magic = records.readInt8(MAGIC_OFFSET);
-  if (magic !== 2) {
-    return version >= 3
-      ? err(E.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`)
-      : err(E.UNSUPPORTED_FOR_MESSAGE_FORMAT, `Message format v${magic} is not supported; use a client that writes v2 record batches`);
-  }
-  if (records.length < BATCH_HEADER_SIZE) return err(E.CORRUPT_MESSAGE, `Record batch in ${partition} is truncated`);
-  const h = new BatchHeader(records, 0);
-  const size = h.sizeInBytes;
-  if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return err(E.CORRUPT_MESSAGE, `Record batch size ${size} in ${partition} is smaller than the minimum`);
-  if (size > records.length) {
-    return err(E.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
-  }
-  if (size < records.length) {
-    // Kafka ignores a trailing partial batch but refuses a second complete one.
-    const rest = records.length - size;
-    if (rest >= LOG_OVERHEAD && records.readInt32BE(size + 8) + LOG_OVERHEAD <= rest) {
-      return err(E.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
-    }
-  }
-  if (version < 7 && h.compression === Compression.Zstd) {
-    return err(E.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${version} are not allowed to use ZStandard compression`);
-  }
-  if (h.compression > Compression.Zstd) return err(E.CORRUPT_MESSAGE, `Unknown compression codec ${h.compression} in ${partition}`);
-  if (size > config.maxMessageBytes) {
-    return err(E.MESSAGE_TOO_LARGE, `The record batch size in the append to ${partition} is ${size} bytes which exceeds the maximum configured value of ${config.maxMessageBytes}.`);
-  }
-  if (size > config.segmentBytes) {
-    return err(E.RECORD_LIST_TOO_LARGE, `The record batch size in the append to ${partition} is ${size} bytes which exceeds the segment size ${config.segmentBytes}.`);
-  }
-  if (!h.isCrcValid()) return err(E.CORRUPT_MESSAGE, `Record is corrupt (stored crc = ${h.crc}) in topic partition ${partition}.`);
-  const count = h.recordCount;
-  if (h.lastOffsetDelta < 0 || count <= 0 || count !== h.lastOffsetDelta + 1) {
-    return err(E.INVALID_RECORD, `Invalid record count ${count} for a batch with last offset delta ${h.lastOffsetDelta} in ${partition}`);
-  }
-  if (h.isControl) return err(E.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${partition}`);
-  if (h.producerId >= 0 && h.baseSequence < 0) {
-    return err(E.INVALID_RECORD, `Invalid sequence number ${h.baseSequence} in record batch with producerId ${h.producerId} in topic partition ${partition}`);
-  }
-  if (!config.logAppendTime && (config.timestampBeforeMaxMs !== undefined || config.timestampAfterMaxMs !== undefined)) {
-    // Kafka checks every record; the header's first and max timestamps bound them without decoding records.
-    const now = Date.now();
-    const low = now - (config.timestampBeforeMaxMs ?? Infinity);
-    const high = now + (config.timestampAfterMaxMs ?? Infinity);
-    for (const ts of [h.baseTimestamp, h.maxTimestamp]) {
-      if (ts !== -1 && (ts < low || ts > high)) {
-        return err(E.INVALID_TIMESTAMP, `Timestamp ${ts} of message in ${partition} is out of range. The timestamp should be within [${low}, ${high}]`);
-      }
-    }
-  }
-  if (h.isTransactional) return err(E.INVALID_TXN_STATE, `Transactional writes are not supported by this broker yet (${partition})`);
-  return h;
 }

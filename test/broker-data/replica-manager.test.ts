@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ReplicaManager, E, type DataPathTopicConfig, READ_UNCOMMITTED } from '../../src/broker/replica-manager.js';
+import { ReplicaManager, type DataPathTopicConfig, READ_UNCOMMITTED } from '../../src/broker/replica-manager.js';
+import { ErrorCode as E } from '../../src/wire/errors.js';
 import { BatchHeader } from '../../src/wire/records/batch-header.js';
 import { makeBatch, MemoryLog } from './test-batches.js';
 

@@ -31,10 +31,10 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../wire/generated/fetch.js';
 import { ZERO_UUID } from '../../wire/protocol/uuid.js';
 import { type FetchPartitionParams, type ForgottenPartition } from '../fetch-session-cache.js';
-import { E, type ReadResult } from '../replica-manager.js';
+import { type ReadResult } from '../replica-manager.js';
+import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 
-const UNKNOWN_TOPIC_ID = 100;
 const EMPTY = Buffer.alloc(0);
 
 export const fetch = {
@@ -60,7 +60,7 @@ export const fetch = {
     const sessionId = version >= 7 ? req.sessionId ?? 0 : 0;
     const epoch = version >= 7 ? req.sessionEpoch ?? -1 : -1;
     const context = ctx.fetchSessions.newContext(version, sessionId, epoch, false, fetchData, forgotten, Date.now());
-    if (context.errorCode !== E.NONE) return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: 0, responses: [] };
+    if (context.errorCode !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: 0, responses: [] };
 
     const parts = context.partitions();
     const maxBytes = req.maxBytes ?? 0x7fffffff;
@@ -72,8 +72,8 @@ export const fetch = {
       return parts.map((q) => {
         // v13+ sessions keep ids: resolve the name now, so a deleted topic shows as UNKNOWN_TOPIC_ID.
         const p = byId ? { ...q, topic: ctx.topicName(q.topicId) ?? '' } : q;
-        const missing = p.topic === '' ? (byId ? UNKNOWN_TOPIC_ID : E.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
-        if (missing !== E.NONE) return { errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+        const missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
+        if (missing !== ErrorCode.NONE) return { errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
         const r = rm.readPartition(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
         if (r.records.length > 0) { first = false; remaining = Math.max(0, remaining - r.records.length); }
         return r;
@@ -81,7 +81,7 @@ export const fetch = {
     };
     let results = readAll();
     const bytes = results.reduce((n, r) => n + r.records.length, 0);
-    const anyError = results.some((r) => r.errorCode !== E.NONE);
+    const anyError = results.some((r) => r.errorCode !== ErrorCode.NONE);
     if (req.maxWaitMs > 0 && parts.length > 0 && bytes < Math.max(1, req.minBytes) && !anyError) {
       const keys = parts.map((p) => `${p.topic}:${p.partition}`);
       await rm.purgatory.wait(keys, req.maxWaitMs, () => {
@@ -114,6 +114,6 @@ export const fetch = {
       };
       current.partitions.push(data);
     }
-    return { throttleTimeMs: 0, errorCode: E.NONE, sessionId: responseSessionId, responses };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: responseSessionId, responses };
   },
 };

@@ -18,10 +18,9 @@
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../../wire/generated/list-offsets.js';
-import { E } from '../replica-manager.js';
+import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 
-const INVALID_REQUEST = 42;
 
 export const listOffsets = {
   apiKey: ApiKey.ListOffsets,
@@ -38,16 +37,16 @@ export const listOffsets = {
           const key = `${t.name}:${p.partitionIndex}`;
           const duplicate = seen.has(key);
           seen.add(key);
-          let errorCode: number = duplicate && version >= 1 ? INVALID_REQUEST : rm.checkLeaderEpoch(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
+          let errorCode: number = duplicate && version >= 1 ? ErrorCode.INVALID_REQUEST : rm.checkLeaderEpoch(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
           let r = { offset: -1, timestamp: -1, leaderEpoch: -1 };
-          if (errorCode === E.NONE) {
+          if (errorCode === ErrorCode.NONE) {
             const found = rm.listOffset(t.name, p.partitionIndex, Number(p.timestamp), req.isolationLevel ?? 0);
             errorCode = found.errorCode;
             r = found;
           }
           if (version === 0) {
             const max = p.maxNumOffsets ?? 1;
-            return { partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: errorCode === E.NONE && r.offset >= 0 && max > 0 ? [BigInt(r.offset)] : [] };
+            return { partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: errorCode === ErrorCode.NONE && r.offset >= 0 && max > 0 ? [BigInt(r.offset)] : [] };
           }
           return { partitionIndex: p.partitionIndex, errorCode, timestamp: BigInt(r.timestamp), offset: BigInt(r.offset), leaderEpoch: r.leaderEpoch };
         }),

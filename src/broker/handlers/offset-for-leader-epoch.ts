@@ -15,7 +15,7 @@
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../wire/generated/offset-for-leader-epoch.js';
-import { E } from '../replica-manager.js';
+import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 
 export const offsetForLeaderEpoch = {
@@ -31,7 +31,7 @@ export const offsetForLeaderEpoch = {
         partitions: t.partitions.map((p) => {
           const errorCode = rm.checkLeaderEpoch(t.topic, p.partition, p.currentLeaderEpoch ?? -1);
           const h = rm.handle(t.topic, p.partition);
-          if (errorCode !== E.NONE || h === undefined) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          if (errorCode !== ErrorCode.NONE || h === undefined) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           if (p.leaderEpoch === h.leaderEpoch) return { errorCode, partition: p.partition, leaderEpoch: h.leaderEpoch, endOffset: BigInt(h.log.logEndOffset) };
           if (p.leaderEpoch < 0 || p.leaderEpoch > h.leaderEpoch) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           return { errorCode, partition: p.partition, leaderEpoch: p.leaderEpoch, endOffset: 0n };

@@ -22,7 +22,8 @@
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
-import { E, type AppendResult } from '../replica-manager.js';
+import { type AppendResult } from '../replica-manager.js';
+import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 
 export const produce = {
@@ -37,8 +38,8 @@ export const produce = {
       const partitions = t.partitionData.map((p) => {
         const r: AppendResult = validAcks
           ? ctx.replicaManager.appendRecords(t.name, p.index, p.records, version, req.acks)
-          : { errorCode: E.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) };
-        if (r.errorCode !== E.NONE) failed = true;
+          : { errorCode: ErrorCode.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) };
+        if (r.errorCode !== ErrorCode.NONE) failed = true;
         return { index: p.index, r };
       });
       results.push({ name: t.name, partitions });
@@ -50,7 +51,7 @@ export const produce = {
     // Wait for every write; a failed write turns that partition's answer into its error.
     await Promise.all(results.flatMap((t) => t.partitions.map(async (p) => {
       const code = await p.r.done;
-      if (code !== E.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
+      if (code !== ErrorCode.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
     })));
     return {
       throttleTimeMs: 0,
@@ -63,7 +64,7 @@ export const produce = {
           logAppendTimeMs: BigInt(r.logAppendTimeMs),
           logStartOffset: BigInt(r.logStartOffset),
           recordErrors: [],
-          errorMessage: r.errorCode === E.NONE ? null : r.errorMessage,
+          errorMessage: r.errorCode === ErrorCode.NONE ? null : r.errorMessage,
         })),
       })),
     };
