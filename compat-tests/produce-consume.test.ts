@@ -87,6 +87,14 @@ t.test('produce and consume', async (t) => {
     }
   });
 
+  t.test('idempotent producer in librdkafka (kcat -X enable.idempotence=true)', async (t) => {
+    const topic = uniq('idem-rdkafka');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await kcatProduce(b.bootstrap, topic, Array.from({ length: 500 }, (_, i) => `r${i}`), ['-X', 'enable.idempotence=true', '-z', 'zstd']);
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.same(got.map((m) => m.payload), Array.from({ length: 500 }, (_, i) => `r${i}`));
+  });
+
   t.test('ListOffsets: earliest, latest, by timestamp (kafkajs admin)', async (t) => {
     const topic = uniq('times');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
