@@ -28,8 +28,11 @@ import { DelayedFetchPurgatory } from './delayed-fetch.js';
  * Producer state of a partition is rebuilt from its batch headers the first
  * time an idempotent batch arrives after startup; producers idle for
  * producer.id.expiration.ms (one day) are forgotten.
+ *
+ * The checks and rewrites of a batch (Kafka's LogValidator: CRC, sizes,
+ * recompression for a fixed compression.type, keys on compacted topics) are
+ * in log-validator.ts.
  */
-
 
 /** What the replica manager needs of a partition's log (src/log). */
 export interface PartitionLogView {
@@ -110,7 +113,11 @@ export class ReplicaManager {
   readonly purgatory = new DelayedFetchPurgatory();
   private readonly partitions = new Map<string, PartitionState>();
 
-  constructor(private readonly lookup: PartitionLookup, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly lookup: PartitionLookup,
+    private readonly now: () => number = Date.now,
+    private readonly log: { error(msg: string): void } = { error: (m) => console.error(m) },
+  ) {}
 
   /** Forgets the state of a partition whose log went away (topic deleted) and wakes its fetches. */
   removePartition(topic: string, partition: number): void {
@@ -189,7 +196,14 @@ export class ReplicaManager {
       batch.updateCrc();
     }
     const bytes = batch.bytes();
-    const { baseOffset, lastOffset, done } = h.log.append(bytes, h.leaderEpoch);
+    let appended: ReturnType<PartitionLogView['append']>;
+    try {
+      appended = h.log.append(bytes, h.leaderEpoch);
+    } catch (e) {
+      this.log.error(`append to ${topic}-${partition} failed: ${(e as Error)?.stack ?? e}`);
+      return fail(ErrorCode.KAFKA_STORAGE_ERROR, null, logStartOffset);
+    }
+    const { baseOffset, lastOffset, done } = appended;
     if (producerBatch !== null) {
       const producers = this.producersOf(s);
       producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);
@@ -204,7 +218,7 @@ export class ReplicaManager {
       return ErrorCode.NONE as number;
     }, (e: unknown) => {
       // The high watermark stays before this batch: it is not acknowledged and never becomes visible.
-      console.error(`append to ${topic}-${partition} failed:`, e);
+      this.log.error(`write to ${topic}-${partition} failed: ${(e as Error)?.stack ?? e}`);
       return ErrorCode.KAFKA_STORAGE_ERROR as number;
     });
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: written };
