@@ -54,3 +54,15 @@ t.test('a corrupt record section is a DecodeError, never a RangeError', async (t
     try { readRecords(new BatchHeader(bad)); } catch (err) { t.type(err, DecodeError, `byte ${i} flipped`); }
   }
 });
+
+t.test('control batches carry commit and abort markers', async (t) => {
+  const { buildControlBatch, controlType, ControlType } = await import('../../src/wire/records/control-records.js');
+  const commit = new BatchHeader(buildControlBatch(ControlType.Commit, 42, 3, 7));
+  t.ok(commit.isControl && commit.isTransactional, 'control and transactional bits');
+  t.equal(commit.producerId, 42);
+  t.equal(commit.producerEpoch, 3);
+  t.equal(controlType(commit), ControlType.Commit);
+  t.equal(controlType(new BatchHeader(buildControlBatch(ControlType.Abort, 42, 3, 7))), ControlType.Abort);
+  t.equal(controlType(new BatchHeader(buildBatch([{ value: 'x' }]))), undefined, 'a data batch is no marker');
+  t.equal(readRecords(commit)[0]!.value!.readInt32BE(2), 7, 'coordinator epoch in the value');
+});
