@@ -108,6 +108,8 @@ t.test('produce and consume', async (t) => {
     t.same(after.map((p) => p.offset), ['5'], 'a timestamp after every record gives the latest offset (kafkajs maps -1 to high)');
     const got = await kcatConsumeAll(b.bootstrap, topic, ['-o', `s@${base + 2500}`]);
     t.same(got.map((m) => m.payload), ['t3', 't4'], 'kcat seeks by timestamp');
+    t.same((await kcatConsumeAll(b.bootstrap, topic, ['-o', '1'])).map((m) => m.payload), ['t1', 't2', 't3', 't4'], 'kcat seeks to an offset');
+    t.same((await kcatConsumeAll(b.bootstrap, topic, ['-o', '-2'])).map((m) => m.payload), ['t3', 't4'], 'kcat seeks relative to the end');
   });
 
   t.test('auto-create on produce', async (t) => {
