@@ -82,12 +82,12 @@ export const fetch = {
     let results = readAll();
     const bytes = results.reduce((n, r) => n + r.records.length, 0);
     const anyError = results.some((r) => r.errorCode !== ErrorCode.NONE);
-    if (req.maxWaitMs > 0 && parts.length > 0 && bytes < Math.max(1, req.minBytes) && !anyError) {
+    if (req.maxWaitMs > 0 && parts.length > 0 && bytes < req.minBytes && !anyError) {
       const keys = parts.map((p) => `${p.topic}:${p.partition}`);
       await rm.purgatory.wait(keys, req.maxWaitMs, () => {
         let n = 0;
         for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes);
-        return n >= Math.max(1, req.minBytes);
+        return n >= req.minBytes;
       });
       results = readAll();
     }
