@@ -112,6 +112,16 @@ t.test('produce and consume', async (t) => {
     t.same((await kcatConsumeAll(b.bootstrap, topic, ['-o', '-2'])).map((m) => m.payload), ['t3', 't4'], 'kcat seeks relative to the end');
   });
 
+  t.test('acks=0 and acks=1 (kafkajs): nothing lost, responses only where expected', async (t) => {
+    const topic = uniq('acks');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await producer.send({ topic, acks: 0, messages: [{ value: 'zero-1' }, { value: 'zero-2' }] });
+    const one = await producer.send({ topic, acks: 1, messages: [{ value: 'one' }] });
+    t.equal(one[0]!.baseOffset, '2', 'the acks=0 batch was appended before the next request');
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.same(got.map((m) => m.payload), ['zero-1', 'zero-2', 'one']);
+  });
+
   t.test('auto-create on produce', async (t) => {
     const topic = uniq('auto');
     const auto = kafka.producer({ allowAutoTopicCreation: true });
