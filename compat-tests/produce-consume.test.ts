@@ -122,6 +122,33 @@ t.test('produce and consume', async (t) => {
     t.same(got.map((m) => m.payload), ['zero-1', 'zero-2', 'one']);
   });
 
+  t.test('concurrent producers on several partitions: every message once, in order per producer and partition', async (t) => {
+    const topic = uniq('concurrent');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const producers = await Promise.all([0, 1, 2, 3].map(async (i) => {
+      const p = kafka.producer({ idempotent: i % 2 === 0, maxInFlightRequests: i % 2 === 0 ? 1 : 5 });
+      await p.connect();
+      return p;
+    }));
+    t.teardown(() => Promise.all(producers.map((p) => p.disconnect())));
+    await Promise.all(producers.map(async (p, i) => {
+      for (let batch = 0; batch < 20; batch++) {
+        await p.send({ topic, messages: Array.from({ length: 25 }, (_, j) => ({ key: `p${i}`, value: `${i}:${batch * 25 + j}`, partition: (batch + j) % 3 })) });
+      }
+    }));
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.equal(got.length, 4 * 500);
+    t.equal(new Set(got.map((m) => m.payload)).size, 2000, 'no duplicates');
+    for (let part = 0; part < 3; part++) {
+      const inPart = got.filter((m) => m.partition === part);
+      t.same(inPart.map((m) => m.offset), inPart.map((_, k) => k), `partition ${part}: dense offsets`);
+      for (let i = 0; i < 4; i++) {
+        const seq = inPart.filter((m) => m.payload!.startsWith(`${i}:`)).map((m) => Number(m.payload!.split(':')[1]));
+        t.same(seq, [...seq].sort((x, y) => x - y), `partition ${part}, producer ${i}: in send order`);
+      }
+    }
+  });
+
   t.test('auto-create on produce', async (t) => {
     const topic = uniq('auto');
     const auto = kafka.producer({ allowAutoTopicCreation: true });
