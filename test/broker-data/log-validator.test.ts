@@ -63,3 +63,32 @@ t.test('compacted topics refuse records without a key, compressed or not', async
   t.equal('errorCode' in gz && gz.errorCode, ErrorCode.INVALID_RECORD);
   t.notOk('errorCode' in validateProduceRecords(makeBatch({ values: ['x'] }), 9, cfg, 't-0'), 'delete topics do not look at keys');
 });
+
+t.test('random and mutated bytes never throw: every outcome is a batch or a Kafka error code', async (t) => {
+  const base = compressed(Compression.Gzip, ['a', 'b', 'c'], { key: 'k' });
+  const plain = makeBatch({ values: ['x', 'y'], key: 'k' });
+  let seed = 42;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const configs = [cfg, { ...cfg, compactOnly: true }, { ...cfg, compressionType: 'zstd' }];
+  let errors = 0;
+  for (let i = 0; i < 3000; i++) {
+    let buf: Buffer;
+    if (i % 3 === 0) buf = Buffer.from(Array.from({ length: rnd(200) }, () => rnd(256)));
+    else {
+      buf = Buffer.from(i % 2 ? base : plain);
+      for (let k = 0, n = 1 + rnd(4); k < n; k++) buf[rnd(buf.length)] = rnd(256);
+      if (rnd(4) === 0) buf = buf.subarray(0, rnd(buf.length));
+      // keep the CRC right half of the time so the checks behind it run too
+      if (rnd(2) === 0 && buf.length >= 61) { try { new BatchHeader(buf).updateCrc(); } catch { /* lengths may lie */ } }
+    }
+    const c = configs[i % configs.length]!;
+    const v = validateProduceRecords(buf, 9, c, 't-0');
+    if ('errorCode' in v) { errors++; continue; }
+    const target = targetCompression(c, v.batch);
+    if (target !== undefined) {
+      const r = recompress(v.batch, target, c, 't-0');
+      if ('errorCode' in r) errors++;
+    }
+  }
+  t.ok(errors > 1000, `${errors} refused, none threw`);
+});
