@@ -19,6 +19,21 @@ import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume, kaf
 interface Row { workload: string; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number }
 
 const rows: Row[] = [];
+const failures: string[] = [];
+
+/** Runs one workload with a time limit; a failure is reported in the table, not fatal to the run. */
+async function attempt<T>(name: string, limitMs: number, fn: () => Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([fn(), new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`over ${limitMs / 1000} s`)), limitMs); })]);
+  } catch (err) {
+    failures.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
+    console.error(`  ${name} FAILED: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const results: Record<string, unknown> = {};
 const work = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
 const resultsDir = join(process.cwd(), 'bench/results');
@@ -78,17 +93,18 @@ async function main(): Promise<void> {
       await createTopic(admin, jsTopic);
       console.error(`kafkajs produce ${count} x ${size} B...`);
       rss = sampleRss(broker.pid);
-      const ps = await kafkajsProduce(kafka, jsTopic, count, size);
-      row(`kafkajs produce ${size} B`, count, count * size, ps, rss.stop());
+      const ps = await attempt(`kafkajs produce ${size} B`, 300_000, () => kafkajsProduce(kafka, jsTopic, count, size));
+      if (ps !== undefined) row(`kafkajs produce ${size} B`, count, count * size, ps, rss.stop());
       rss = sampleRss(broker.pid);
-      const cs = await kafkajsConsume(kafka, jsTopic, count);
-      row(`kafkajs consume ${size} B`, count, count * size, cs, rss.stop());
+      const cs = ps === undefined ? undefined : await attempt(`kafkajs consume ${size} B`, 300_000, () => kafkajsConsume(kafka, jsTopic, count));
+      if (cs !== undefined) row(`kafkajs consume ${size} B`, count, count * size, cs, rss.stop());
+      else rss.stop();
     }
 
     console.error('latency at 10,000 msg/s, 100 B, acks=all...');
     const latTopic = `latency-${stamp}`;
     await createTopic(admin, latTopic);
-    results.latencyMs = await kafkajsLatency(kafka, latTopic, 10_000, 5, 100);
+    results.latencyMs = await attempt('latency', 120_000, () => kafkajsLatency(kafka, latTopic, 10_000, 5, 100));
 
     if (broker.pid) {
       console.error('RSS after 10x the 1 KiB workload...');
@@ -112,13 +128,15 @@ async function main(): Promise<void> {
   results.kcatProduce1KiBRatio = ratio('kcat produce 1024 B');
   results.kcatConsume1KiBRatio = ratio('kcat consume 1024 B');
   results.workloads = rows;
+  results.failures = failures;
   results.peakRssMb = Math.max(...rows.map((r) => r.peakRssMb), Number(results.peakRssAfter10xMb ?? 0));
   results.machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
   results.broker = external ?? 'samsa';
 
   console.log('\n| workload | msgs | msg/s | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.workload} | ${r.msgs} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`);
-  const lat = results.latencyMs as { p50: number; p99: number; p999: number };
+  const lat = (results.latencyMs ?? { p50: NaN, p99: NaN, p999: NaN }) as { p50: number; p99: number; p999: number };
+  for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`\nceiling ${ceilingMbPerSec.toFixed(0)} MB/s; kcat 1 KiB produce ${(100 * Number(results.kcatProduce1KiBRatio)).toFixed(0)}% and consume ${(100 * Number(results.kcatConsume1KiBRatio)).toFixed(0)}% of it`);
   console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms`);
   if (results.startupMedianMs !== undefined) console.log(`start-up median ${Number(results.startupMedianMs).toFixed(0)} ms; idle RSS ${Number(results.idleRssMb).toFixed(0)} MB; RSS after 10x data ${Number(results.rssAfter10xMb).toFixed(0)} MB`);

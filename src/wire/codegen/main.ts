@@ -46,6 +46,7 @@ export function generate(specDir: string): Map<string, string> {
   }
   files.set('api-keys.ts', emitApiKeys(keys.map((k) => apis.get(k)!.request!)));
   files.set('index.ts', emitIndex(keys.map((k) => apis.get(k)!.request!), specs.filter((s) => s.apiKey === undefined)));
+  files.set('lazy-codecs.ts', emitLazy(keys.map((k) => apis.get(k)!.request!)));
   return files;
 }
 
@@ -118,6 +119,24 @@ function emitIndex(requests: MessageSpec[], others: MessageSpec[]): string {
     lines.push(`  { request: { decode: decode${api}Request, encode: encode${api}Request }, response: { decode: decode${api}Response, encode: encode${api}Response } },`);
   }
   lines.push('];');
+  return lines.join('\n') + '\n';
+}
+
+/** A loader that imports one API's module on first use, so start-up loads none of them. */
+function emitLazy(requests: MessageSpec[]): string {
+  const lines = [HEADER];
+  lines.push("import type { Codec } from './index.js';", '');
+  lines.push('export type LoadedCodecs = { request: Codec; response: Codec };', '');
+  lines.push('/** Imports the codec module of `apiKey`; undefined for keys with no spec. */');
+  lines.push('export async function loadCodecs(apiKey: number): Promise<LoadedCodecs | undefined> {');
+  lines.push('  switch (apiKey) {');
+  for (const r of requests) {
+    const api = apiName(r);
+    lines.push(`    case ${r.apiKey}: { const m = await import('./${kebab(api)}.js'); return { request: { decode: m.decode${api}Request, encode: m.encode${api}Request }, response: { decode: m.decode${api}Response, encode: m.encode${api}Response } }; }`);
+  }
+  lines.push('    default: return undefined;');
+  lines.push('  }');
+  lines.push('}');
   return lines.join('\n') + '\n';
 }
 

@@ -5,8 +5,12 @@
  * reads both and some clients write plain snappy blocks. We read both and
  * write the xerial framing, as the Java client does.
  */
-import { compressSync, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
 import { DecompressionLimitError, type Codec } from './codec.js';
+
+// The native addon loads on first use: a broker that never sees this codec never pays its load time at start-up.
+let native: typeof import('snappy') | undefined;
+const lib = (): typeof import('snappy') => (native ??= createRequire(import.meta.url)('snappy') as typeof import('snappy'));
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER = 16;
@@ -25,7 +29,7 @@ function declaredLength(block: Buffer): number {
 /** Decompresses one block, refusing before allocating when it declares more than `budget` bytes. */
 function block(data: Buffer, budget: number): Buffer {
   if (declaredLength(data) > budget) throw new DecompressionLimitError('snappy', budget);
-  return uncompressSync(data, { asBuffer: true }) as Buffer;
+  return lib().uncompressSync(data, { asBuffer: true }) as Buffer;
 }
 
 export const snappy: Codec = {
@@ -33,7 +37,7 @@ export const snappy: Codec = {
   compress(data) {
     const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
     for (let at = 0; at < data.length || at === 0; at += BLOCK) {
-      const c = compressSync(data.subarray(at, at + BLOCK));
+      const c = lib().compressSync(data.subarray(at, at + BLOCK));
       const len = Buffer.alloc(4);
       len.writeInt32BE(c.length);
       parts.push(len, c);

@@ -1,5 +1,9 @@
-import { compress, decompress } from 'zstd-napi';
+import { createRequire } from 'node:module';
 import { checkLimit, DecompressionLimitError, type Codec } from './codec.js';
+
+// The native addon loads on first use: a broker that never sees this codec never pays its load time at start-up.
+let native: typeof import('zstd-napi') | undefined;
+const lib = (): typeof import('zstd-napi') => (native ??= createRequire(import.meta.url)('zstd-napi') as typeof import('zstd-napi'));
 
 /** The content size a zstd frame declares, when it does (frame header descriptor, RFC 8878 3.1.1.1). */
 function declaredSize(data: Buffer): number | undefined {
@@ -19,10 +23,10 @@ function declaredSize(data: Buffer): number | undefined {
 
 export const zstd: Codec = {
   name: 'zstd',
-  compress: (data) => compress(data),
+  compress: (data) => lib().compress(data),
   decompress(data, maxOutput) {
     const declared = declaredSize(data);
     if (declared !== undefined && declared > maxOutput) throw new DecompressionLimitError('zstd', maxOutput);
-    return checkLimit('zstd', decompress(data), maxOutput);
+    return checkLimit('zstd', lib().decompress(data), maxOutput);
   },
 };
