@@ -74,7 +74,14 @@ export const fetch = {
         const p = byId ? { ...q, topic: ctx.topicName(q.topicId) ?? '' } : q;
         const missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
         if (missing !== ErrorCode.NONE) return { errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
-        const r = rm.readPartition(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
+        let r: ReadResult;
+        try {
+          r = rm.readPartition(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
+        } catch (e) {
+          // A bug or an I/O fault: this partition fails, the others are still served.
+          ctx.log?.error(`fetch from ${p.topic}-${p.partition}: ${(e as Error)?.stack ?? e}`);
+          return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+        }
         if (r.records.length > 0) { first = false; remaining = Math.max(0, remaining - r.records.length); }
         return r;
       });

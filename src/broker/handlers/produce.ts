@@ -26,6 +26,9 @@ import { type AppendResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 
+const failed = (errorCode: number): AppendResult =>
+  ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) });
+
 export const produce = {
   apiKey: ApiKey.Produce,
   minVersion: 3,
@@ -33,19 +36,27 @@ export const produce = {
   async handle(ctx: DataPathContext, req: ProduceRequest, version: number): Promise<ProduceResponse | null> {
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const results: { name: string; partitions: { index: number; r: AppendResult }[] }[] = [];
-    let failed = false;
+    let anyFailed = false;
     for (const t of req.topicData) {
       const partitions = t.partitionData.map((p) => {
-        const r: AppendResult = validAcks
-          ? ctx.replicaManager.appendRecords(t.name, p.index, p.records, version, req.acks)
-          : { errorCode: ErrorCode.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) };
-        if (r.errorCode !== ErrorCode.NONE) failed = true;
+        let r: AppendResult;
+        if (!validAcks) r = failed(ErrorCode.INVALID_REQUIRED_ACKS);
+        else {
+          try {
+            r = ctx.replicaManager.appendRecords(t.name, p.index, p.records, version, req.acks);
+          } catch (e) {
+            // A bug, not a protocol outcome: this partition fails, the others and the connection carry on.
+            ctx.log?.error(`produce to ${t.name}-${p.index}: ${(e as Error)?.stack ?? e}`);
+            r = failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+          }
+        }
+        if (r.errorCode !== ErrorCode.NONE) anyFailed = true;
         return { index: p.index, r };
       });
       results.push({ name: t.name, partitions });
     }
     if (req.acks === 0) {
-      if (failed) ctx.closeConnection?.('a Produce with acks=0 failed');
+      if (anyFailed) ctx.closeConnection?.('a Produce with acks=0 failed');
       return null;
     }
     // Wait for every write; a failed write turns that partition's answer into its error.
