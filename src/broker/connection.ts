@@ -11,6 +11,9 @@
  *   request (a long-poll fetch) holds back later responses, as Kafka does.
  * - When more than MAX_PENDING responses are unsent, or the socket's buffer
  *   holds more than MAX_BUFFERED bytes, reading stops until they drain.
+ *   Responses completed together go out in one corked write (writev).
+ * - shutdown() stops reading and ends the socket once every request already
+ *   read has been answered (graceful broker shutdown).
  */
 import type { Socket } from 'node:net';
 import type { Logger } from './logger.js';
@@ -28,6 +31,9 @@ export class Connection {
   private readonly slots: { result: FrameResult | undefined }[] = [];
   private paused = false;
   private closed = false;
+  private draining = false;
+  /** Resolves when the socket has closed. */
+  readonly done: Promise<void>;
 
   constructor(
     readonly id: number,
@@ -40,7 +46,9 @@ export class Connection {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug(`connection ${id}: ${err.message}`));
-    socket.on('close', () => { this.closed = true; });
+    let onClose!: () => void;
+    this.done = new Promise((resolve) => { onClose = resolve; });
+    socket.on('close', () => { this.closed = true; onClose(); });
   }
 
   get remote(): string { return `${this.socket.remoteAddress}:${this.socket.remotePort}`; }
@@ -53,7 +61,18 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Reads no more requests; ends the connection once the responses owed have been written. */
+  shutdown(): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    this.socket.pause();
+    this.chunks = [];
+    this.buffered = 0;
+    if (this.slots.length === 0) this.socket.end();
+  }
+
   private onData(data: Buffer): void {
+    if (this.draining) return;
     this.chunks.push(data);
     this.buffered += data.length;
     while (!this.closed) {
@@ -122,6 +141,10 @@ export class Connection {
       for (const c of r) this.socket.write(c);
     }
     if (wrote) process.nextTick(() => this.socket.uncork());
+    if (this.draining) {
+      if (this.slots.length === 0 && !this.closed) this.socket.end();
+      return;
+    }
     if (this.socket.writableLength > MAX_BUFFERED) this.pause();
     else this.maybeResume();
   }
@@ -131,6 +154,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
+    if (this.draining) return;
     if (this.paused && this.slots.length <= MAX_PENDING / 2 && this.socket.writableLength <= MAX_BUFFERED / 2) {
       this.paused = false;
       this.socket.resume();

@@ -1,34 +1,59 @@
 /**
  * The shared work of every request, done once: read the api key and version,
  * decode the request header at its version, find the handler, decode the body,
- * call the handler, encode the response with its header and size. Unknown APIs
- * and versions get what Kafka gives: ApiVersions answers UNSUPPORTED_VERSION
- * with the supported table (v0 body), anything else closes the connection.
- * A DecodeError closes that connection only.
+ * call the handler, encode the response with its header and size.
+ *
+ * - Unknown API key or a version the registry does not serve: ApiVersions is
+ *   answered with a v0 body carrying UNSUPPORTED_VERSION and the supported
+ *   table (so the client can retry at a version we serve); any other API
+ *   closes the connection with a log line, as Kafka does.
+ * - A DecodeError closes that connection only, with a log line.
+ * - A handler that throws (or rejects) is a bug: the stack is logged at error
+ *   level; the client gets the handler's errorResponse() with
+ *   UNKNOWN_SERVER_ERROR when it has one, else the connection is closed.
+ * - Requests are logged at debug level: connection, client id, API, version,
+ *   correlation id (never request bodies, so nothing sensitive leaks).
  */
 import { Reader } from '../wire/protocol/reader.js';
 import { Writer } from '../wire/protocol/writer.js';
 import { DecodeError } from '../wire/protocol/decode-error.js';
 import { API_SPECS, ApiKey, requestHeaderVersion, responseHeaderVersion } from '../wire/generated/api-keys.js';
-import { CODECS } from '../wire/generated/index.js';
+import { loadCodecs, type LoadedCodecs } from '../wire/generated/lazy-codecs.js';
 import { decodeRequestHeader } from '../wire/generated/request-header.js';
 import { encodeResponseHeader } from '../wire/generated/response-header.js';
 import { encodeApiVersionsResponse } from '../wire/generated/api-versions.js';
+import { ErrorCode } from '../wire/errors.js';
 import type { Connection, FrameResult } from './connection.js';
 import type { Handler } from './handler.js';
 import type { BrokerContext, SharedContext } from './broker-context.js';
 import { supportedApiVersions } from './handlers/index.js';
 
-const UNSUPPORTED_VERSION = 35;
-
 export class Dispatcher {
   private readonly byKey: (Handler | undefined)[] = [];
 
   constructor(private readonly shared: SharedContext, handlers: readonly Handler[]) {
-    for (const h of handlers) this.byKey[h.apiKey] = h;
+    for (const h of handlers) {
+      if (this.byKey[h.apiKey]) throw new Error(`API key ${h.apiKey} registered twice`);
+      this.byKey[h.apiKey] = h;
+    }
+  }
+
+  /** Codec modules are imported on first use, so start-up loads none; preload() warms them once listening. */
+  private readonly codecs: (LoadedCodecs | undefined)[] = [];
+
+  async preload(): Promise<void> {
+    for (const key of this.byKey.keys()) if (this.byKey[key]) this.codecs[key] ??= await loadCodecs(key);
   }
 
   handleFrame = (frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> => {
+    const key = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+    if (this.byKey[key] && !this.codecs[key]) {
+      return loadCodecs(key).then((c) => { this.codecs[key] = c; return this.handleLoaded(frame, conn); });
+    }
+    return this.handleLoaded(frame, conn);
+  };
+
+  private handleLoaded(frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> {
     if (frame.length < 8) return { close: `frame of ${frame.length} bytes is too short for a request header` };
     const apiKey = frame.readInt16BE(0);
     const version = frame.readInt16BE(2);
@@ -40,41 +65,69 @@ export class Dispatcher {
       const what = spec ? `${spec.name} v${version}` : `unknown API key ${apiKey}`;
       return { close: `${what} is not supported (correlation id ${correlationId})` };
     }
+    const name = spec?.name ?? `API ${apiKey}`;
     let request: unknown;
     let clientId: string | null;
     try {
       const r = new Reader(frame);
       const header = decodeRequestHeader(r, requestHeaderVersion(apiKey, version));
       clientId = header.clientId ?? null;
-      request = CODECS[apiKey]!.request.decode(r, version);
+      request = this.codecs[apiKey]!.request.decode(r, version);
     } catch (err) {
-      if (err instanceof DecodeError) return { close: `malformed ${spec?.name ?? apiKey} v${version} request: ${err.message}` };
+      if (err instanceof DecodeError) return { close: `malformed ${name} v${version} request: ${err.message}` };
       throw err;
     }
     const log = this.shared.log;
-    if (log.enabled('debug')) log.debug(`conn ${conn.id} ${clientId ?? '-'} ${spec!.name} v${version} corr ${correlationId}`);
+    if (log.enabled('debug')) log.debug(`conn ${conn.id} client ${clientId ?? '-'}: ${name} v${version} correlation ${correlationId}`);
     const ctx: BrokerContext = { ...this.shared, clientId, connectionId: conn.id, closeConnection: (reason: string) => conn.close(reason) };
-    const finish = (response: unknown): FrameResult => (response === null ? null : this.encode(apiKey, version, correlationId, response));
-    const out = handler.handle(ctx, request, version);
-    return out instanceof Promise ? out.then(finish) : finish(out);
-  };
+
+    const finish = (response: unknown): FrameResult => {
+      if (response === null) return null;
+      try {
+        return this.encode(apiKey, version, correlationId, response);
+      } catch (err) {
+        log.error(`cannot encode ${name} v${version} response: ${(err as Error)?.stack ?? err}`);
+        return { close: `internal error encoding ${name} v${version} response` };
+      }
+    };
+    const fault = (err: unknown): FrameResult => {
+      log.error(`${name} v${version} handler failed (conn ${conn.id}, correlation ${correlationId}): ${(err as Error)?.stack ?? err}`);
+      if (!handler.errorResponse) return { close: `internal error in the ${name} handler` };
+      try {
+        return finish(handler.errorResponse(request, version, ErrorCode.UNKNOWN_SERVER_ERROR, 'The server experienced an unexpected error when processing the request.'));
+      } catch {
+        return { close: `internal error in the ${name} handler` };
+      }
+    };
+    let out: unknown;
+    try {
+      out = handler.handle(ctx, request, version);
+    } catch (err) {
+      return fault(err);
+    }
+    return out instanceof Promise ? out.then(finish, fault) : finish(out);
+  }
 
   private encode(apiKey: number, version: number, correlationId: number, response: unknown): Buffer[] {
     const w = new Writer(256);
     w.int32(0); // size, patched below
     encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, version));
-    CODECS[apiKey]!.response.encode(w, response as never, version);
+    this.codecs[apiKey]!.response.encode(w, response as never, version);
     const chunks = w.chunks();
     chunks[0]!.writeInt32BE(w.length - 4, 0);
     return chunks;
   }
 
-  /** Kafka answers an ApiVersions it cannot parse with a v0 response: the error and the supported table. */
+  /**
+   * An ApiVersions request at a version we do not serve (its body unread): a v0
+   * response with UNSUPPORTED_VERSION. Kafka lists only its ApiVersions range
+   * here; we list the whole supported table, a superset clients accept.
+   */
   private unsupportedApiVersions(correlationId: number): Buffer[] {
     const w = new Writer(512);
     w.int32(0);
     encodeResponseHeader(w, { correlationId }, 0);
-    encodeApiVersionsResponse(w, { errorCode: UNSUPPORTED_VERSION, apiKeys: supportedApiVersions(), throttleTimeMs: 0 }, 0);
+    encodeApiVersionsResponse(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApiVersions(), throttleTimeMs: 0 }, 0);
     const chunks = w.chunks();
     chunks[0]!.writeInt32BE(w.length - 4, 0);
     return chunks;

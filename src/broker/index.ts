@@ -3,7 +3,7 @@
  * the dispatcher to a TCP listener. `startBroker` is also how tests start one
  * (port 0 for a free port).
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
 import { LogManager } from '../log/log-manager.js';
@@ -16,6 +16,9 @@ import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import type { SharedContext } from './broker-context.js';
+
+/** How long shutdown waits for in-flight requests before dropping connections. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
@@ -33,6 +36,7 @@ export interface RunningBroker {
 export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
   const config = BrokerConfig.load(opts);
   const log = new Logger(opts.logLevel ?? 'info');
+  if (config.ignored.length) log.warn(`ignoring Kafka settings Samsa does not use: ${config.ignored.join(', ')}`);
   const dataDir = config.dataDir;
   const metadata = MetadataStore.open(dataDir);
   const logs = LogManager.open(dataDir, {
@@ -52,18 +56,19 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     topicName: (id) => metadata.topicById(id)?.name,
   };
   const dispatcher = new Dispatcher(shared, HANDLERS);
-  const sockets = new Set<Socket>();
+  const connections = new Set<Connection>();
   let nextId = 1;
   const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    new Connection(nextId++, socket, config.int('socket.request.max.bytes'), log, dispatcher.handleFrame);
+    const conn = new Connection(nextId++, socket, config.int('socket.request.max.bytes'), log, dispatcher.handleFrame);
+    connections.add(conn);
+    void conn.done.then(() => connections.delete(conn));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listenPort, config.listenHost, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  setImmediate(() => void dispatcher.preload());
   const host = config.listenHost;
   shared.advertised.host = config.get('advertised.host') || (host === '0.0.0.0' ? '127.0.0.1' : host);
   shared.advertised.port = Number(config.get('advertised.port') || port);
@@ -72,11 +77,13 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   return {
     host, port, dataDir, context: shared,
     close: () => (closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.end();
-        setTimeout(() => { for (const s of sockets) s.destroy(); }, 1000).unref();
-      });
+      // Stop accepting; answer what was already read (waiting fetches finish now), then close.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const c of connections) c.shutdown();
+      replicaManager.purgatory.completeAll();
+      const grace = setTimeout(() => { for (const c of connections) c.socket.destroy(); }, SHUTDOWN_GRACE_MS);
+      await stopped;
+      clearTimeout(grace);
       await logs.close();
     })()),
   };

@@ -4,9 +4,12 @@
  * and reconfiguring topics go through here so metadata and logs never
  * disagree. Protocol outcomes are thrown as KafkaError.
  */
+import { statfsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { TOPIC_CONFIGS, topicConfigDef, validateTopicConfig } from '../config/topic-config.js';
+import { TOPIC_CONFIGS, topicConfigDef, validateTopicConfig, synonymToTopicValue, type TopicConfigDef } from '../config/topic-config.js';
+import { BROKER_SETTINGS } from '../config/broker-config.js';
 import { topicNameError, type MetadataStore, type TopicMetadata } from '../controller/metadata-store.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { LogConfig } from '../log/log-config.js';
@@ -26,31 +29,39 @@ export class TopicManager {
 
   constructor(readonly metadata: MetadataStore, readonly logs: LogManager, readonly config: BrokerConfig) {}
 
-  /** Every topic config with its value and where it comes from, as DescribeConfigs reports them. */
+  /**
+   * Every topic config with its value and where it comes from, as
+   * DescribeConfigs reports them: the topic's override (DYNAMIC_TOPIC_CONFIG),
+   * else the first broker synonym that was set (STATIC_BROKER_CONFIG, in its
+   * own units, e.g. log.retention.hours), else the default (DEFAULT_CONFIG).
+   * Synonyms are listed in that order.
+   */
   effectiveConfigs(t: TopicMetadata): EffectiveConfig[] {
-    return TOPIC_CONFIGS.map((def) => {
-      const synonyms: EffectiveConfig['synonyms'] = [];
-      if (t.configs[def.name] !== undefined) synonyms.push({ name: def.name, value: t.configs[def.name]!, source: 'DYNAMIC_TOPIC_CONFIG' });
-      const brokerValue = def.brokerSynonym && this.config.source(def.brokerSynonym) !== 'default' ? this.config.topicDefault(def.brokerSynonym) : undefined;
-      if (def.brokerSynonym && brokerValue !== undefined) synonyms.push({ name: def.brokerSynonym, value: brokerValue, source: 'STATIC_BROKER_CONFIG' });
-      synonyms.push({ name: def.brokerSynonym ?? def.name, value: this.defaultValue(def.name), source: 'DEFAULT_CONFIG' });
-      const top = synonyms[0]!;
-      return { name: def.name, value: top.value, source: top.source, synonyms };
-    });
+    return TOPIC_CONFIGS.map((def) => this.resolve(t, def));
   }
 
-  /** A topic config's value without overrides: the broker's setting, else Kafka's default. */
-  private defaultValue(name: string): string {
-    const def = topicConfigDef(name)!;
-    if (name === 'retention.ms') return this.config.topicDefault('log.retention.ms')!;
-    if (name === 'segment.ms') return this.config.topicDefault('log.roll.ms') ?? def.default;
-    return def.default;
+  private resolve(t: TopicMetadata, def: TopicConfigDef): EffectiveConfig {
+    const synonyms: EffectiveConfig['synonyms'] = [];
+    const override = t.configs[def.name];
+    if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' });
+    for (const key of def.synonyms) {
+      if (this.config.isSet(key)) synonyms.push({ name: key, value: this.config.get(key), source: 'STATIC_BROKER_CONFIG' });
+    }
+    const last = def.synonyms[def.synonyms.length - 1];
+    const brokerDefault = last !== undefined ? BROKER_SETTINGS[last]?.default : undefined;
+    synonyms.push(last !== undefined && brokerDefault
+      ? { name: last, value: brokerDefault, source: 'DEFAULT_CONFIG' }
+      : { name: last ?? def.name, value: def.default, source: 'DEFAULT_CONFIG' });
+    const top = synonyms[0]!;
+    const value = top.source === 'DYNAMIC_TOPIC_CONFIG' ? top.value : synonymToTopicValue(top.name, top.value);
+    return { name: def.name, value, source: top.source, synonyms };
   }
 
+  /** A topic config's effective value. */
   value(t: TopicMetadata, name: string): string {
-    return t.configs[name] ?? (topicConfigDef(name)?.brokerSynonym && this.config.source(topicConfigDef(name)!.brokerSynonym!) !== 'default'
-      ? this.config.topicDefault(topicConfigDef(name)!.brokerSynonym!) ?? this.defaultValue(name)
-      : this.defaultValue(name));
+    const def = topicConfigDef(name);
+    if (!def) throw new Error(`unknown topic config ${name}`);
+    return this.resolve(t, def).value;
   }
 
   logConfig(t: TopicMetadata): Partial<LogConfig> {
@@ -77,6 +88,24 @@ export class TopicManager {
     };
   }
 
+  /** Bytes of a partition's log on disk; undefined when the partition does not exist. */
+  partitionSize(topic: string, partition: number): number | undefined {
+    const t = this.metadata.topic(topic);
+    if (!t || partition < 0 || partition >= t.partitions) return undefined;
+    return this.logs.get(topic, partition)?.sizeInBytes() ?? 0;
+  }
+
+  /** The data directory (the one log dir) with its file system's total and usable bytes (-1 when unknown). */
+  logDir(): { path: string; totalBytes: bigint; usableBytes: bigint } {
+    const path = resolve(this.config.dataDir);
+    try {
+      const s = statfsSync(path);
+      return { path, totalBytes: BigInt(s.blocks) * BigInt(s.bsize), usableBytes: BigInt(s.bavail) * BigInt(s.bsize) };
+    } catch {
+      return { path, totalBytes: -1n, usableBytes: -1n };
+    }
+  }
+
   /** The replica manager's view of a partition; undefined when the topic or partition does not exist. */
   lookup = (topic: string, partition: number): PartitionHandle | undefined => {
     const t = this.metadata.topic(topic);
@@ -100,7 +129,10 @@ export class TopicManager {
     const collision = this.metadata.topics().find((t) => t.name.replace(/\./g, '_') === name.replace(/\./g, '_'));
     if (collision) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${collision.name}`);
     const count = partitions === -1 ? this.config.int('num.partitions') : partitions;
-    if (count < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (count < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+    if (replicationFactor === 0 || replicationFactor < -1) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+    }
     if (replicationFactor !== -1 && replicationFactor !== 1) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
     }

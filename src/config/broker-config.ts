@@ -8,45 +8,77 @@
 import { readFileSync } from 'node:fs';
 import { didYouMean } from './did-you-mean.js';
 
-interface BrokerSettingDef { default: string; validate?: (v: string) => string | undefined; doc: string }
+export type BrokerSettingType = 'BOOLEAN' | 'STRING' | 'INT' | 'LONG' | 'LIST';
+
+interface BrokerSettingDef { type: BrokerSettingType; default: string; validate?: (v: string) => string | undefined; doc: string }
+
+/** host:port, optionally PLAINTEXT://host:port; an IPv6 host in brackets. */
+const LISTENER = /^(?:PLAINTEXT:\/\/)?(\[[0-9a-fA-F:.]*\]|[^:\s/]*):(\d{1,5})$/;
 
 const int = (min: number) => (v: string) => (/^-?\d+$/.test(v) && Number(v) >= min ? undefined : `must be an integer >= ${min}`);
+const optional = (check: (v: string) => string | undefined) => (v: string) => (v === '' ? undefined : check(v));
 const bool = (v: string) => (v === 'true' || v === 'false' ? undefined : 'must be true or false');
-const hostPort = (v: string) => (/^[^:\s]*:\d{1,5}$/.test(v) ? undefined : 'must be host:port');
+const hostPort = (v: string) => (LISTENER.test(v) ? undefined : 'must be host:port or PLAINTEXT://host:port');
+const oneOf = (...values: string[]) => (v: string) => (values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
 
 export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
-  'listeners': { default: '127.0.0.1:9092', validate: hostPort, doc: 'address to listen on (host:port; port 0 picks a free one)' },
-  'advertised.host': { default: '', doc: 'host clients are told to connect to (default: the listen host)' },
-  'advertised.port': { default: '', validate: (v) => (v === '' ? undefined : int(1)(v)), doc: 'port clients are told to connect to (default: the listen port)' },
-  'log.dirs': { default: './data', doc: 'data directory' },
-  'node.id': { default: '0', validate: int(0), doc: 'this broker\'s id' },
-  'auto.create.topics.enable': { default: 'true', validate: bool, doc: 'create unknown topics on metadata/produce' },
-  'num.partitions': { default: '1', validate: int(1), doc: 'partitions of auto-created topics' },
-  'default.replication.factor': { default: '1', validate: int(1), doc: 'replication factor of auto-created topics' },
-  'delete.topic.enable': { default: 'true', validate: bool, doc: 'allow DeleteTopics' },
-  'log.retention.hours': { default: '168', validate: int(-1), doc: 'retention.ms default, in hours' },
-  'log.retention.ms': { default: '', validate: (v) => (v === '' ? undefined : int(-1)(v)), doc: 'retention.ms default (overrides hours)' },
-  'log.retention.bytes': { default: '-1', validate: int(-1), doc: 'retention.bytes default' },
-  'log.segment.bytes': { default: '1073741824', validate: int(14), doc: 'segment.bytes default' },
-  'log.roll.ms': { default: '', validate: (v) => (v === '' ? undefined : int(1)(v)), doc: 'segment.ms default' },
-  'log.cleanup.policy': { default: 'delete', doc: 'cleanup.policy default' },
-  'log.flush.interval.messages': { default: '9223372036854775807', validate: int(1), doc: 'fsync after this many messages (1 = every append)' },
-  'log.flush.interval.ms': { default: '', validate: (v) => (v === '' ? undefined : int(0)(v)), doc: 'fsync after this much time' },
-  'log.retention.check.interval.ms': { default: '300000', validate: int(1), doc: 'how often retention runs' },
-  'message.max.bytes': { default: '1048588', validate: int(0), doc: 'max.message.bytes default' },
-  'compression.type': { default: 'producer', doc: 'compression.type default' },
-  'min.insync.replicas': { default: '1', validate: int(1), doc: 'min.insync.replicas default' },
-  'socket.request.max.bytes': { default: '104857600', validate: int(1), doc: 'largest request frame accepted' },
-  'offsets.topic.num.partitions': { default: '50', validate: int(1), doc: 'partitions of __consumer_offsets' },
-  'offsets.retention.minutes': { default: '10080', validate: int(1), doc: 'how long offsets of empty groups are kept' },
-  'group.initial.rebalance.delay.ms': { default: '0', validate: int(0), doc: 'wait for more members before the first rebalance (Kafka: 3000; Samsa: 0 for fast dev loops)' },
-  'group.min.session.timeout.ms': { default: '6000', validate: int(0), doc: 'smallest session timeout a member may ask for' },
-  'group.max.session.timeout.ms': { default: '1800000', validate: int(0), doc: 'largest session timeout a member may ask for' },
-  'group.max.size': { default: '2147483647', validate: int(1), doc: 'members per group' },
-  'transaction.max.timeout.ms': { default: '900000', validate: int(1), doc: 'largest transaction timeout' },
+  'listeners': { type: 'STRING', default: '127.0.0.1:9092', validate: hostPort, doc: 'address to listen on (host:port or PLAINTEXT://host:port; port 0 picks a free one)' },
+  'advertised.host': { type: 'STRING', default: '', doc: 'host clients are told to connect to (default: the listen host)' },
+  'advertised.port': { type: 'INT', default: '', validate: optional(int(1)), doc: 'port clients are told to connect to (default: the listen port)' },
+  'advertised.listeners': { type: 'STRING', default: '', validate: optional(hostPort), doc: 'host:port clients are told to connect to (sets advertised.host and advertised.port)' },
+  'log.dirs': { type: 'STRING', default: './data', validate: (v) => (v.includes(',') ? 'Samsa uses one data directory' : undefined), doc: 'data directory (one)' },
+  'node.id': { type: 'INT', default: '0', validate: int(0), doc: 'this broker\'s id (broker.id is the same setting)' },
+  'auto.create.topics.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'create unknown topics on metadata/produce' },
+  'num.partitions': { type: 'INT', default: '1', validate: int(1), doc: 'partitions of auto-created topics' },
+  'default.replication.factor': { type: 'INT', default: '1', validate: (v) => (v === '1' ? undefined : 'must be 1 (a single-broker cluster)'), doc: 'replication factor of auto-created topics' },
+  'delete.topic.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'allow DeleteTopics' },
+  'log.retention.hours': { type: 'INT', default: '168', validate: int(-1), doc: 'retention.ms default, in hours' },
+  'log.retention.minutes': { type: 'INT', default: '', validate: optional(int(-1)), doc: 'retention.ms default, in minutes (overrides hours)' },
+  'log.retention.ms': { type: 'LONG', default: '', validate: optional(int(-1)), doc: 'retention.ms default (overrides minutes and hours)' },
+  'log.retention.bytes': { type: 'LONG', default: '-1', validate: int(-1), doc: 'retention.bytes default' },
+  'log.segment.bytes': { type: 'INT', default: '1073741824', validate: int(14), doc: 'segment.bytes default' },
+  'log.roll.hours': { type: 'INT', default: '168', validate: int(1), doc: 'segment.ms default, in hours' },
+  'log.roll.ms': { type: 'LONG', default: '', validate: optional(int(1)), doc: 'segment.ms default (overrides hours)' },
+  'log.cleanup.policy': { type: 'LIST', default: 'delete', validate: (v) => (v.split(',').every((p) => ['delete', 'compact'].includes(p.trim())) ? undefined : 'must be delete, compact or both'), doc: 'cleanup.policy default' },
+  'log.flush.interval.messages': { type: 'LONG', default: '9223372036854775807', validate: int(1), doc: 'fsync after this many messages (1 = every append)' },
+  'log.flush.interval.ms': { type: 'LONG', default: '', validate: optional(int(0)), doc: 'fsync after this much time' },
+  'log.retention.check.interval.ms': { type: 'LONG', default: '300000', validate: int(1), doc: 'how often retention runs' },
+  'log.message.timestamp.type': { type: 'STRING', default: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'message.timestamp.type default' },
+  'message.max.bytes': { type: 'INT', default: '1048588', validate: int(0), doc: 'max.message.bytes default' },
+  'compression.type': { type: 'STRING', default: 'producer', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), doc: 'compression.type default' },
+  'min.insync.replicas': { type: 'INT', default: '1', validate: int(1), doc: 'min.insync.replicas default' },
+  'socket.request.max.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'largest request frame accepted' },
+  'offsets.topic.num.partitions': { type: 'INT', default: '50', validate: int(1), doc: 'partitions of __consumer_offsets' },
+  'offsets.retention.minutes': { type: 'INT', default: '10080', validate: int(1), doc: 'how long offsets of empty groups are kept' },
+  'group.initial.rebalance.delay.ms': { type: 'INT', default: '0', validate: int(0), doc: 'wait for more members before the first rebalance (Kafka: 3000; Samsa: 0 for fast dev loops)' },
+  'group.min.session.timeout.ms': { type: 'INT', default: '6000', validate: int(0), doc: 'smallest session timeout a member may ask for' },
+  'group.max.session.timeout.ms': { type: 'INT', default: '1800000', validate: int(0), doc: 'largest session timeout a member may ask for' },
+  'group.max.size': { type: 'INT', default: '2147483647', validate: int(1), doc: 'members per group' },
+  'transaction.max.timeout.ms': { type: 'INT', default: '900000', validate: int(1), doc: 'largest transaction timeout' },
 };
 
+/** Kafka's other names for a setting. */
+const ALIASES: Record<string, string> = { 'broker.id': 'node.id', 'log.dir': 'log.dirs' };
+
+/**
+ * Kafka settings Samsa accepts and ignores (threads, buffers, ZooKeeper/KRaft
+ * wiring, replication of internal topics), so a Kafka server.properties
+ * starts Samsa unchanged. Start-up logs which were ignored.
+ */
+export const IGNORED_KAFKA_SETTINGS = new Set([
+  'num.network.threads', 'num.io.threads', 'num.replica.fetchers', 'num.recovery.threads.per.data.dir', 'background.threads',
+  'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'queued.max.requests',
+  'offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
+  'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'process.roles', 'controller.quorum.voters',
+  'controller.quorum.bootstrap.servers', 'controller.listener.names', 'inter.broker.listener.name',
+  'listener.security.protocol.map', 'log.segment.delete.delay.ms', 'log.cleaner.enable', 'log.cleaner.threads',
+  'replica.lag.time.max.ms', 'unclean.leader.election.enable', 'auto.leader.rebalance.enable',
+]);
+
 export const BROKER_SETTING_NAMES = Object.keys(BROKER_SETTINGS);
+
+/** SAMSA_* variables that are not broker settings (read by the CLI). */
+const NOT_BROKER_SETTINGS = new Set(['log.level', 'bootstrap']);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -74,15 +106,23 @@ export interface ConfigSources {
 }
 
 export class BrokerConfig {
-  private constructor(private readonly values: Map<string, { value: string; source: 'default' | 'file' | 'env' | 'flag' }>) {}
+  private constructor(
+    private readonly values: Map<string, { value: string; source: 'default' | 'file' | 'env' | 'flag' }>,
+    /** Kafka settings that were given and are ignored (IGNORED_KAFKA_SETTINGS). */
+    readonly ignored: readonly string[] = [],
+  ) {}
 
   static load(sources: ConfigSources = {}): BrokerConfig {
     const values = new Map<string, { value: string; source: 'default' | 'file' | 'env' | 'flag' }>();
     for (const [k, d] of Object.entries(BROKER_SETTINGS)) values.set(k, { value: d.default, source: 'default' });
+    const ignored = new Set<string>();
     const apply = (entries: Record<string, string>, source: 'file' | 'env' | 'flag', where: string) => {
-      for (const [key, value] of Object.entries(entries)) {
+      for (const [name, raw] of Object.entries(entries)) {
+        const key = ALIASES[name] ?? name;
+        const value = raw.trim();
+        if (IGNORED_KAFKA_SETTINGS.has(key)) { ignored.add(key); continue; }
         const def = BROKER_SETTINGS[key];
-        if (!def) throw new ConfigError(`unknown broker setting '${key}' in ${where}${didYouMean(key, BROKER_SETTING_NAMES)}`);
+        if (!def) throw new ConfigError(`unknown broker setting '${name}' in ${where}${didYouMean(name, [...BROKER_SETTING_NAMES, ...Object.keys(ALIASES)])}`);
         const err = def.validate?.(value);
         if (err) throw new ConfigError(`invalid value '${value}' for ${key} in ${where}: ${err}`);
         values.set(key, { value, source });
@@ -93,12 +133,19 @@ export class BrokerConfig {
     for (const [k, v] of Object.entries(sources.env ?? {})) {
       if (!k.startsWith('SAMSA_') || v === undefined) continue;
       const key = k.slice(6).toLowerCase().replace(/_/g, '.');
-      if (['log.level'].includes(key)) continue;
+      if (NOT_BROKER_SETTINGS.has(key)) continue;
       fromEnv[key] = v;
     }
     apply(fromEnv, 'env', 'the environment (SAMSA_*)');
     apply(sources.flags ?? {}, 'flag', 'the command line');
-    return new BrokerConfig(values);
+    const adv = values.get('advertised.listeners')!;
+    if (adv.value !== '') {
+      const m = LISTENER.exec(adv.value)!;
+      for (const [k, v] of [['advertised.host', m[1]!], ['advertised.port', m[2]!]] as const) {
+        if (values.get(k)!.source === 'default') values.set(k, { value: v, source: adv.source });
+      }
+    }
+    return new BrokerConfig(values, [...ignored]);
   }
 
   get(key: string): string {
@@ -107,25 +154,14 @@ export class BrokerConfig {
     return v.value;
   }
   source(key: string): 'default' | 'file' | 'env' | 'flag' { return this.values.get(key)?.source ?? 'default'; }
+  /** True when the setting was given (flag, env or file) with a non-empty value, not left at its default. */
+  isSet(key: string): boolean { const v = this.values.get(key); return v !== undefined && v.source !== 'default' && v.value !== ''; }
   int(key: string): number { return Number(this.get(key)); }
   bool(key: string): boolean { return this.get(key) === 'true'; }
   entries(): [string, string][] { return [...this.values].map(([k, v]) => [k, v.value]); }
 
-  get listenHost(): string { return this.get('listeners').split(':')[0] || '0.0.0.0'; }
-  get listenPort(): number { return Number(this.get('listeners').split(':')[1]); }
+  get listenHost(): string { return LISTENER.exec(this.get('listeners'))![1]!.replace(/^\[|\]$/g, '') || '0.0.0.0'; }
+  get listenPort(): number { return Number(LISTENER.exec(this.get('listeners'))![2]); }
   get nodeId(): number { return this.int('node.id'); }
   get dataDir(): string { return this.get('log.dirs'); }
-
-  /** The broker-level value behind a topic config's synonym (Kafka's fallback chain), or undefined. */
-  topicDefault(brokerKey: string): string | undefined {
-    switch (brokerKey) {
-      case 'log.retention.ms': {
-        const ms = this.get('log.retention.ms');
-        return ms !== '' ? ms : String(this.int('log.retention.hours') * 3_600_000);
-      }
-      case 'log.roll.ms': return this.get('log.roll.ms') || undefined;
-      case 'log.flush.interval.ms': return this.get('log.flush.interval.ms') || undefined;
-      default: return this.values.has(brokerKey) ? this.get(brokerKey) : undefined;
-    }
-  }
 }

@@ -13,24 +13,34 @@ export interface TopicConfigDef {
   type: ConfigType;
   /** Kafka's default as Kafka prints it. */
   default: string;
-  /** The broker config this falls back to (Kafka's synonym), if any. */
-  brokerSynonym?: string;
+  /**
+   * The broker settings this falls back to when the topic has no override
+   * (Kafka's synonyms), highest precedence first: retention.ms <-
+   * log.retention.ms <- log.retention.minutes <- log.retention.hours.
+   */
+  synonyms: readonly string[];
   /** Returns an error message, or undefined when `value` is acceptable. */
   validate?(value: string): string | undefined;
   doc: string;
 }
 
 const LONG_MAX = '9223372036854775807';
+const INT_MAX = 2147483647n;
 
-function int(min: number, max = Number.MAX_SAFE_INTEGER) {
+function range(min: bigint, max: bigint) {
   return (v: string) => {
-    if (!/^-?\d+$/.test(v.trim())) return `must be an integer`;
-    const n = Number(v);
-    return n < min || n > max ? `must be between ${min} and ${max}` : undefined;
+    if (!/^-?\d+$/.test(v.trim())) return 'must be an integer';
+    const n = BigInt(v.trim());
+    if (n < min) return `must be at least ${min}`;
+    return n > max ? `must be at most ${max}` : undefined;
   };
 }
+/** An INT config: a Java int at least `min`. */
+const int = (min: number, max = INT_MAX) => range(BigInt(min), max);
+/** A LONG config: a Java long at least `min`. */
+const long = (min: number) => range(BigInt(min), BigInt(LONG_MAX));
 function oneOf(...values: string[]) {
-  return (v: string) => (values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
+  return (v: string) => (values.includes(v.trim()) ? undefined : `must be one of ${values.join(', ')}`);
 }
 function listOf(...values: string[]) {
   return (v: string) => {
@@ -42,36 +52,65 @@ function listOf(...values: string[]) {
 }
 function ratio(v: string) {
   const n = Number(v);
-  return Number.isNaN(n) || n < 0 || n > 1 ? 'must be a number between 0 and 1' : undefined;
+  return v.trim() === '' || Number.isNaN(n) || n < 0 || n > 1 ? 'must be a number between 0 and 1' : undefined;
+}
+/** Kafka's throttled-replicas syntax: empty, `*`, or partition:broker pairs. */
+function throttledReplicas(v: string) {
+  const s = v.trim();
+  return s === '' || s === '*' || /^\d+:\d+(\s*,\s*\d+:\d+)*$/.test(s) ? undefined : 'must be *, or a list of partitionId:brokerId';
 }
 const bool = oneOf('true', 'false');
+const IGNORED = 'accepted for compatibility; Samsa has no ';
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
-  { name: 'cleanup.policy', type: 'LIST', default: 'delete', brokerSynonym: 'log.cleanup.policy', validate: listOf('delete', 'compact'), doc: 'delete old segments, compact by key, or both' },
-  { name: 'compression.type', type: 'STRING', default: 'producer', brokerSynonym: 'compression.type', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), doc: 'codec batches are stored with; producer keeps what the producer sent' },
-  { name: 'delete.retention.ms', type: 'LONG', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', validate: int(0), doc: 'how long tombstones survive compaction' },
-  { name: 'file.delete.delay.ms', type: 'LONG', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', validate: int(0), doc: 'delay before a deleted segment file is removed' },
-  { name: 'flush.messages', type: 'LONG', default: LONG_MAX, brokerSynonym: 'log.flush.interval.messages', validate: int(1), doc: 'fsync after this many messages' },
-  { name: 'flush.ms', type: 'LONG', default: LONG_MAX, brokerSynonym: 'log.flush.interval.ms', validate: int(0), doc: 'fsync after this much time' },
-  { name: 'index.interval.bytes', type: 'INT', default: '4096', brokerSynonym: 'log.index.interval.bytes', validate: int(0, 2147483647), doc: 'bytes between offset index entries' },
-  { name: 'max.compaction.lag.ms', type: 'LONG', default: LONG_MAX, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', validate: int(1), doc: 'longest time a record stays uncompacted' },
-  { name: 'max.message.bytes', type: 'INT', default: '1048588', brokerSynonym: 'message.max.bytes', validate: int(0, 2147483647), doc: 'largest record batch the topic accepts' },
-  { name: 'message.timestamp.type', type: 'STRING', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'producer time or broker append time' },
-  { name: 'message.timestamp.before.max.ms', type: 'LONG', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.before.max.ms', validate: int(0), doc: 'how far in the past a CreateTime may be' },
-  { name: 'message.timestamp.after.max.ms', type: 'LONG', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.after.max.ms', validate: int(0), doc: 'how far in the future a CreateTime may be' },
-  { name: 'min.cleanable.dirty.ratio', type: 'DOUBLE', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', validate: ratio, doc: 'dirty share of the log that triggers compaction' },
-  { name: 'min.compaction.lag.ms', type: 'LONG', default: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', validate: int(0), doc: 'youngest record compaction may touch' },
-  { name: 'min.insync.replicas', type: 'INT', default: '1', brokerSynonym: 'min.insync.replicas', validate: int(1, 2147483647), doc: 'replicas that must acknowledge an acks=all write' },
-  { name: 'preallocate', type: 'BOOLEAN', default: 'false', brokerSynonym: 'log.preallocate', validate: bool, doc: 'preallocate segment files' },
-  { name: 'retention.bytes', type: 'LONG', default: '-1', brokerSynonym: 'log.retention.bytes', validate: int(-1), doc: 'size a partition may reach before old segments go; -1 unlimited' },
-  { name: 'retention.ms', type: 'LONG', default: '604800000', brokerSynonym: 'log.retention.ms', validate: int(-1), doc: 'age after which segments are deleted; -1 forever' },
-  { name: 'segment.bytes', type: 'INT', default: '1073741824', brokerSynonym: 'log.segment.bytes', validate: int(14, 2147483647), doc: 'segment file size' },
-  { name: 'segment.index.bytes', type: 'INT', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', validate: int(4, 2147483647), doc: 'offset index file size' },
-  { name: 'segment.jitter.ms', type: 'LONG', default: '0', brokerSynonym: 'log.roll.jitter.ms', validate: int(0), doc: 'random jitter on time-based rolls' },
-  { name: 'segment.ms', type: 'LONG', default: '604800000', brokerSynonym: 'log.roll.ms', validate: int(1), doc: 'age after which a segment rolls' },
-  { name: 'unclean.leader.election.enable', type: 'BOOLEAN', default: 'false', brokerSynonym: 'unclean.leader.election.enable', validate: bool, doc: 'allow out-of-sync replicas to lead' },
-  { name: 'message.downconversion.enable', type: 'BOOLEAN', default: 'true', brokerSynonym: 'log.message.downconversion.enable', validate: bool, doc: 'accepted for compatibility; Samsa never down-converts' },
+  { name: 'cleanup.policy', type: 'LIST', default: 'delete', synonyms: ['log.cleanup.policy'], validate: listOf('delete', 'compact'), doc: 'delete old segments, compact by key, or both' },
+  { name: 'compression.gzip.level', type: 'INT', default: '-1', synonyms: ['compression.gzip.level'], validate: (v) => (v.trim() === '-1' ? undefined : int(1, 9n)(v)), doc: 'gzip level when compression.type is gzip (-1: the codec default)' },
+  { name: 'compression.lz4.level', type: 'INT', default: '9', synonyms: ['compression.lz4.level'], validate: int(1, 17n), doc: 'lz4 level when compression.type is lz4' },
+  { name: 'compression.type', type: 'STRING', default: 'producer', synonyms: ['compression.type'], validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), doc: 'codec batches are stored with; producer keeps what the producer sent' },
+  { name: 'compression.zstd.level', type: 'INT', default: '3', synonyms: ['compression.zstd.level'], validate: int(-131072, 22n), doc: 'zstd level when compression.type is zstd' },
+  { name: 'delete.retention.ms', type: 'LONG', default: '86400000', synonyms: ['log.cleaner.delete.retention.ms'], validate: long(0), doc: 'how long tombstones survive compaction' },
+  { name: 'file.delete.delay.ms', type: 'LONG', default: '60000', synonyms: ['log.segment.delete.delay.ms'], validate: long(0), doc: 'delay before a deleted segment file is removed' },
+  { name: 'flush.messages', type: 'LONG', default: LONG_MAX, synonyms: ['log.flush.interval.messages'], validate: long(1), doc: 'fsync after this many messages' },
+  { name: 'flush.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], validate: long(0), doc: 'fsync after this much time' },
+  { name: 'follower.replication.throttled.replicas', type: 'LIST', default: '', synonyms: ['follower.replication.throttled.replicas'], validate: throttledReplicas, doc: IGNORED + 'replication throttling' },
+  { name: 'index.interval.bytes', type: 'INT', default: '4096', synonyms: ['log.index.interval.bytes'], validate: int(0), doc: 'bytes between offset index entries' },
+  { name: 'leader.replication.throttled.replicas', type: 'LIST', default: '', synonyms: ['leader.replication.throttled.replicas'], validate: throttledReplicas, doc: IGNORED + 'replication throttling' },
+  { name: 'local.retention.bytes', type: 'LONG', default: '-2', synonyms: ['log.local.retention.bytes'], validate: long(-2), doc: IGNORED + 'tiered storage' },
+  { name: 'local.retention.ms', type: 'LONG', default: '-2', synonyms: ['log.local.retention.ms'], validate: long(-2), doc: IGNORED + 'tiered storage' },
+  { name: 'max.compaction.lag.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.cleaner.max.compaction.lag.ms'], validate: long(1), doc: 'longest time a record stays uncompacted' },
+  { name: 'max.message.bytes', type: 'INT', default: '1048588', synonyms: ['message.max.bytes'], validate: int(0), doc: 'largest record batch the topic accepts' },
+  { name: 'message.downconversion.enable', type: 'BOOLEAN', default: 'true', synonyms: ['log.message.downconversion.enable'], validate: bool, doc: 'accepted for compatibility; Samsa never down-converts' },
+  { name: 'message.timestamp.after.max.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.message.timestamp.after.max.ms'], validate: long(0), doc: 'how far in the future a CreateTime may be' },
+  { name: 'message.timestamp.before.max.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.message.timestamp.before.max.ms'], validate: long(0), doc: 'how far in the past a CreateTime may be' },
+  { name: 'message.timestamp.type', type: 'STRING', default: 'CreateTime', synonyms: ['log.message.timestamp.type'], validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'producer time or broker append time' },
+  { name: 'min.cleanable.dirty.ratio', type: 'DOUBLE', default: '0.5', synonyms: ['log.cleaner.min.cleanable.ratio'], validate: ratio, doc: 'dirty share of the log that triggers compaction' },
+  { name: 'min.compaction.lag.ms', type: 'LONG', default: '0', synonyms: ['log.cleaner.min.compaction.lag.ms'], validate: long(0), doc: 'youngest record compaction may touch' },
+  { name: 'min.insync.replicas', type: 'INT', default: '1', synonyms: ['min.insync.replicas'], validate: int(1), doc: 'replicas that must acknowledge an acks=all write' },
+  { name: 'preallocate', type: 'BOOLEAN', default: 'false', synonyms: ['log.preallocate'], validate: bool, doc: 'preallocate segment files' },
+  { name: 'remote.log.copy.disable', type: 'BOOLEAN', default: 'false', synonyms: [], validate: bool, doc: IGNORED + 'tiered storage' },
+  { name: 'remote.log.delete.on.disable', type: 'BOOLEAN', default: 'false', synonyms: [], validate: bool, doc: IGNORED + 'tiered storage' },
+  { name: 'remote.storage.enable', type: 'BOOLEAN', default: 'false', synonyms: [], validate: bool, doc: IGNORED + 'tiered storage' },
+  { name: 'retention.bytes', type: 'LONG', default: '-1', synonyms: ['log.retention.bytes'], validate: long(-1), doc: 'size a partition may reach before old segments go; -1 unlimited' },
+  { name: 'retention.ms', type: 'LONG', default: '604800000', synonyms: ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], validate: long(-1), doc: 'age after which segments are deleted; -1 forever' },
+  { name: 'segment.bytes', type: 'INT', default: '1073741824', synonyms: ['log.segment.bytes'], validate: int(14), doc: 'segment file size' },
+  { name: 'segment.index.bytes', type: 'INT', default: '10485760', synonyms: ['log.index.size.max.bytes'], validate: int(4), doc: 'offset index file size' },
+  { name: 'segment.jitter.ms', type: 'LONG', default: '0', synonyms: ['log.roll.jitter.ms', 'log.roll.jitter.hours'], validate: long(0), doc: 'random jitter on time-based rolls' },
+  { name: 'segment.ms', type: 'LONG', default: '604800000', synonyms: ['log.roll.ms', 'log.roll.hours'], validate: long(1), doc: 'age after which a segment rolls' },
+  { name: 'unclean.leader.election.enable', type: 'BOOLEAN', default: 'false', synonyms: ['unclean.leader.election.enable'], validate: bool, doc: 'allow out-of-sync replicas to lead' },
 ];
+
+/** Broker settings kept in other units than the topic config they default (hours, minutes -> ms). */
+const SYNONYM_SCALE: Record<string, number> = {
+  'log.retention.hours': 3_600_000, 'log.retention.minutes': 60_000, 'log.roll.hours': 3_600_000, 'log.roll.jitter.hours': 3_600_000,
+};
+
+/** A broker synonym's value in its topic config's units. */
+export function synonymToTopicValue(synonym: string, value: string): string {
+  const scale = SYNONYM_SCALE[synonym];
+  if (scale === undefined) return value;
+  const n = BigInt(value);
+  return n < 0n ? '-1' : String(n * BigInt(scale));
+}
 
 const BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 export const TOPIC_CONFIG_NAMES = TOPIC_CONFIGS.map((d) => d.name);
@@ -88,6 +127,3 @@ export function validateTopicConfig(name: string, value: string | null): string 
   const err = def.validate?.(value.trim());
   return err ? `Invalid value ${value} for configuration ${name}: ${err}` : undefined;
 }
-
-/** Topic overrides as a full map: each known config's effective value with its source. */
-export type TopicOverrides = Record<string, string>;

@@ -36,9 +36,7 @@ export class MetadataStore {
   static open(dataDir: string): MetadataStore {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, FILE);
-    const state: Persisted = existsSync(path)
-      ? JSON.parse(readFileSync(path, 'utf8'))
-      : { clusterId: randomUuid(), topics: [] };
+    const state: Persisted = existsSync(path) ? load(path) : { clusterId: randomUuid(), topics: [] };
     const store = new MetadataStore(dataDir, state);
     if (!existsSync(path)) store.persist();
     return store;
@@ -106,6 +104,18 @@ export class MetadataStore {
     closeSync(fd);
     renameSync(tmp, path);
   }
+}
+
+function load(path: string): Persisted {
+  let state: Persisted;
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read cluster metadata ${path}: ${(err as Error).message}`);
+  }
+  if (typeof state?.clusterId !== 'string' || !Array.isArray(state.topics)) throw new Error(`cluster metadata ${path} is not a Samsa metadata file`);
+  for (const t of state.topics) t.internal ??= false;
+  return state;
 }
 
 /** Kafka's topic name rules: 1-249 chars of [a-zA-Z0-9._-], not "." or "..". */

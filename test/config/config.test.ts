@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerConfig, ConfigError, parseProperties } from '../../src/config/broker-config.js';
-import { validateTopicConfig } from '../../src/config/topic-config.js';
+import { validateTopicConfig, synonymToTopicValue } from '../../src/config/topic-config.js';
 import { parseStartArgs } from '../../src/cli/start-args.js';
 
 t.test('broker settings: flags beat env beat the properties file beat defaults', async (t) => {
@@ -15,7 +15,8 @@ t.test('broker settings: flags beat env beat the properties file beat defaults',
   t.equal(c.int('num.partitions'), 6, 'env over file');
   t.equal(c.int('log.retention.hours'), 2, 'flag over file');
   t.equal(c.bool('auto.create.topics.enable'), false, 'file over default');
-  t.equal(c.topicDefault('log.retention.ms'), String(2 * 3_600_000), 'retention.ms falls back to log.retention.hours');
+  t.equal(synonymToTopicValue('log.retention.hours', c.get('log.retention.hours')), String(2 * 3_600_000), 'log.retention.hours in retention.ms units');
+  t.ok(c.isSet('log.retention.hours') && !c.isSet('log.retention.ms'), 'isSet tells given settings from defaults');
   t.equal(c.source('num.partitions'), 'env');
   t.equal(BrokerConfig.load().int('group.initial.rebalance.delay.ms'), 0, "Samsa's dev default for the initial rebalance delay");
   t.equal(BrokerConfig.load().get('listeners'), '127.0.0.1:9092');
@@ -27,6 +28,20 @@ t.test('bad broker settings stop start-up with a suggestion', async (t) => {
   t.throws(() => BrokerConfig.load({ flags: { 'num.partitions': 'many' } }), /invalid value 'many' for num.partitions/);
   t.throws(() => BrokerConfig.load({ flags: { listeners: 'nonsense' } }), /must be host:port/);
   t.throws(() => parseProperties('just words without separator\n=x'), ConfigError);
+});
+
+t.test("Kafka's spellings: aliases, PLAINTEXT:// listeners, ignored settings", async (t) => {
+  const c = BrokerConfig.load({ flags: { 'broker.id': '3', listeners: 'PLAINTEXT://0.0.0.0:9093', 'num.network.threads': '3', 'advertised.listeners': 'PLAINTEXT://kafka:19092' } });
+  t.equal(c.nodeId, 3, 'broker.id is node.id');
+  t.equal(c.listenHost, '0.0.0.0');
+  t.equal(c.listenPort, 9093);
+  t.same(c.ignored, ['num.network.threads'], 'thread settings are accepted and reported as ignored');
+  t.equal(c.get('advertised.host'), 'kafka', 'advertised.listeners sets the advertised host');
+  t.equal(c.get('advertised.port'), '19092', 'and port');
+  t.equal(BrokerConfig.load({ flags: { listeners: ':0' } }).listenHost, '0.0.0.0', 'an empty host listens everywhere');
+  t.throws(() => BrokerConfig.load({ flags: { 'default.replication.factor': '3' } }), /must be 1/);
+  t.throws(() => BrokerConfig.load({ flags: { 'log.dirs': '/a,/b' } }), /one data directory/);
+  t.doesNotThrow(() => BrokerConfig.load({ env: { SAMSA_LOG_LEVEL: 'debug', SAMSA_BOOTSTRAP: 'x:1' } }), 'CLI-only SAMSA_* variables are not broker settings');
 });
 
 t.test('CLI flags map to Kafka keys', async (t) => {
@@ -43,7 +58,14 @@ t.test('topic configs are validated with did-you-mean suggestions', async (t) =>
   t.match(validateTopicConfig('retention.mss', '1'), /Unknown topic config name: retention.mss \(did you mean retention.ms\?\)/);
   t.match(validateTopicConfig('cleanup.policy', 'shred'), /'shred' is not one of delete, compact/);
   t.match(validateTopicConfig('compression.type', 'brotli'), /must be one of/);
-  t.match(validateTopicConfig('min.insync.replicas', '0'), /between 1 and/);
+  t.match(validateTopicConfig('min.insync.replicas', '0'), /at least 1/);
   t.match(validateTopicConfig('segment.bytes', 'big'), /must be an integer/);
   t.match(validateTopicConfig('message.timestamp.type', 'LogAppendTime'), undefined as unknown as RegExp);
+  t.equal(validateTopicConfig('flush.messages', '9223372036854775807'), undefined, 'a long at Long.MAX is valid');
+  t.match(validateTopicConfig('segment.bytes', '2147483648'), /at most 2147483647/, 'an int config stops at Integer.MAX');
+  t.match(validateTopicConfig('retention.ms', '-2'), /at least -1/);
+  t.match(validateTopicConfig('min.cleanable.dirty.ratio', '1.5'), /between 0 and 1/);
+  t.equal(validateTopicConfig('compression.zstd.level', '-5'), undefined);
+  t.match(validateTopicConfig('cleanup.policy', null), /Null value/);
+  t.match(validateTopicConfig('max.message.byte', '1'), /did you mean max.message.bytes\?/);
 });

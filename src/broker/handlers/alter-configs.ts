@@ -3,40 +3,60 @@
  *
  * Behavior: replaces a topic's whole set of overrides (configs not named go
  * back to their defaults), after validating every one (INVALID_CONFIG, with a
- * "did you mean" for unknown names); validate_only checks only. Broker
- * settings are static in Samsa: BROKER resources get INVALID_REQUEST with a
- * message saying so.
+ * "did you mean" for unknown names); the new values reach the partition logs
+ * at once (setConfig). validate_only checks only. A resource named twice in
+ * one request: INVALID_REQUEST. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION.
+ *
+ * Difference from Kafka: broker settings are static in Samsa, so BROKER
+ * resources get INVALID_REQUEST with a message saying how to change them.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../wire/generated/alter-configs.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { BrokerContext } from '../broker-context.js';
-import { RESOURCE_TOPIC } from './describe-configs.js';
+import { defineHandler, errorEntry } from '../handler.js';
+import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.js';
 
-export function alterResult(resourceType: number, resourceName: string, apply: () => void) {
-  try {
-    if (resourceType !== RESOURCE_TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Samsa reads broker settings at start-up only; change them with flags, SAMSA_* variables or the properties file and restart.');
-    apply();
-    return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName };
-  } catch (err) {
-    if (!(err instanceof KafkaError)) throw err;
-    return { errorCode: err.code, errorMessage: err.message, resourceType, resourceName };
-  }
+interface Resource { resourceType: number; resourceName: string }
+
+/**
+ * The response entries of an alter request: runs `apply` for each topic
+ * resource and turns its KafkaError (or a fault) into the entry's error.
+ */
+export function alterResults<R extends Resource>(ctx: BrokerContext, resources: readonly R[], apply: (r: R) => void) {
+  const keys = resources.map((r) => `${r.resourceType}:${r.resourceName}`);
+  return resources.map((r, i) => {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    try {
+      if (keys.indexOf(keys[i]!) !== keys.lastIndexOf(keys[i]!)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate resource ${r.resourceName}`);
+      if (r.resourceType === RESOURCE_BROKER) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Samsa reads broker settings at start-up only; change them with flags, SAMSA_* variables or the properties file and restart.');
+      }
+      if (r.resourceType !== RESOURCE_TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
+      apply(r);
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+    } catch (err) {
+      return { ...base, ...errorEntry(ctx, err, `config change of ${r.resourceName}`) };
+    }
+  });
 }
 
-export const alterConfigs = {
+export const alterConfigs = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   apiKey: ApiKey.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx: BrokerContext, req: AlterConfigsRequest): AlterConfigsResponse {
-    const responses = req.resources.map((r) => alterResult(r.resourceType, r.resourceName, () => {
+  handle(ctx, req) {
+    const responses = alterResults(ctx, req.resources, (r) => {
       const configs: Record<string, string> = {};
       for (const c of r.configs) {
-        if (c.value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for ${c.name}`);
+        if (c.value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for topic configs: ${c.name}`);
         configs[c.name] = c.value;
       }
       ctx.topics.setConfigs(r.resourceName, configs, req.validateOnly);
-    }));
+    });
     return { throttleTimeMs: 0, responses };
   },
-};
+  errorResponse(req, _version, errorCode, errorMessage) {
+    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
+});

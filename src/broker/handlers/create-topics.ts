@@ -6,7 +6,10 @@
  * only this broker, one replica per partition, partitions 0..n-1
  * (INVALID_REPLICA_ASSIGNMENT). Configs are validated (INVALID_CONFIG, with a
  * "did you mean" for unknown names). validate_only checks without creating.
- * Existing topic: TOPIC_ALREADY_EXISTS. Errors carry messages from v1.
+ * Existing topic: TOPIC_ALREADY_EXISTS. A name given twice in one request:
+ * INVALID_REQUEST for each. Errors carry messages from v1 (kafkajs reads only
+ * the code). Checks run in Kafka's order: duplicates, name, existence,
+ * partitions and replication factor, assignments, configs.
  *
  * Version notes: v5+ returns the topic's configs, partition count and
  * replication factor; v7+ its topic id.
@@ -15,6 +18,7 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { CreateTopicsRequest, CreateTopicsRequestCreatableTopic, CreateTopicsResponse, CreateTopicsResponseCreatableTopicResult } from '../../wire/generated/create-topics.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { BrokerContext } from '../broker-context.js';
+import { defineHandler, errorEntry } from '../handler.js';
 import { configSourceId } from './describe-configs.js';
 
 function checkAssignments(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): number {
@@ -35,15 +39,15 @@ function checkAssignments(ctx: BrokerContext, t: CreateTopicsRequestCreatableTop
   return t.assignments.length;
 }
 
-export const createTopics = {
+export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  handle(ctx: BrokerContext, req: CreateTopicsRequest, version: number): CreateTopicsResponse {
+  handle(ctx, req, version) {
     const names = req.topics.map((t) => t.name);
     const topics = req.topics.map((t): CreateTopicsResponseCreatableTopicResult => {
       try {
-        if (names.indexOf(t.name) !== names.lastIndexOf(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for topic ${t.name}`);
+        if (names.indexOf(t.name) !== names.lastIndexOf(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
         const partitions = checkAssignments(ctx, t);
         const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value]));
         const created = ctx.topics.createTopic(t.name, partitions, t.assignments.length ? 1 : t.replicationFactor, configs, req.validateOnly ?? false);
@@ -53,10 +57,12 @@ export const createTopics = {
           configs: version >= 5 ? ctx.topics.effectiveConfigs(created).map((c) => ({ name: c.name, value: c.value, readOnly: false, configSource: configSourceId(c.source), isSensitive: false })) : undefined,
         };
       } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        return { name: t.name, errorCode: err.code, errorMessage: version >= 1 ? err.message : null, numPartitions: -1, replicationFactor: -1, configs: version >= 5 ? null : undefined };
+        return { name: t.name, ...errorEntry(ctx, err, `CreateTopics ${t.name}`), numPartitions: -1, replicationFactor: -1, configs: version >= 5 ? null : undefined };
       }
     });
     return { throttleTimeMs: 0, topics };
   },
-};
+  errorResponse(req, _version, errorCode, errorMessage) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null })) };
+  },
+});

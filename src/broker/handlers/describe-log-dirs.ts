@@ -1,39 +1,42 @@
 /**
  * DescribeLogDirs (API 35), v0-v4.
  *
- * Behavior: one log dir (the data directory) holding every partition; sizes
- * are the partition logs' sizes on disk; offset lag is 0 (no future
- * replicas). A null topic list means all partitions. v4 adds total/usable
- * bytes of the file system (statfs).
+ * Behavior: one log dir (the data directory, as an absolute path) holding
+ * every partition; a partition's size is its log's bytes on disk; offset lag
+ * is 0 and is_future_key false (no replica movement between dirs). A null
+ * topic list means every partition; unknown topics and partitions are left
+ * out, as Kafka does.
+ *
+ * Version notes: v3+ has a top-level error code; v4 adds the file system's
+ * total and usable bytes (-1 when they cannot be read).
  */
-import { statfsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../wire/generated/describe-log-dirs.js';
 import { ErrorCode } from '../../wire/errors.js';
-import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
 
-export const describeLogDirs = {
+export const describeLogDirs = defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   apiKey: ApiKey.DescribeLogDirs,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx: BrokerContext, req: DescribeLogDirsRequest): DescribeLogDirsResponse {
+  handle(ctx, req) {
     const wanted = req.topics ?? ctx.metadata.topics().map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitions }, (_, p) => p) }));
     const topics = wanted
       .filter((w) => ctx.metadata.topic(w.topic))
       .map((w) => ({
         name: w.topic,
-        partitions: w.partitions.filter((p) => p < ctx.metadata.topic(w.topic)!.partitions).map((p) => ({
-          partitionIndex: p, partitionSize: BigInt(ctx.topics.logs.get(w.topic, p)?.sizeInBytes() ?? 0), offsetLag: 0n, isFutureKey: false,
-        })),
+        partitions: w.partitions.flatMap((p) => {
+          const size = ctx.topics.partitionSize(w.topic, p);
+          return size === undefined ? [] : [{ partitionIndex: p, partitionSize: BigInt(size), offsetLag: 0n, isFutureKey: false }];
+        }),
       }));
-    const dir = resolve(ctx.config.dataDir);
-    let totalBytes = -1n, usableBytes = -1n;
-    try {
-      const s = statfsSync(dir);
-      totalBytes = BigInt(s.blocks) * BigInt(s.bsize);
-      usableBytes = BigInt(s.bavail) * BigInt(s.bsize);
-    } catch { /* unknown */ }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results: [{ errorCode: ErrorCode.NONE, logDir: dir, topics, totalBytes, usableBytes }] };
+    const dir = ctx.topics.logDir();
+    return {
+      throttleTimeMs: 0, errorCode: ErrorCode.NONE,
+      results: [{ errorCode: ErrorCode.NONE, logDir: dir.path, topics, totalBytes: dir.totalBytes, usableBytes: dir.usableBytes }],
+    };
   },
-};
+  errorResponse(_req, _version, errorCode) {
+    return { throttleTimeMs: 0, errorCode, results: [] };
+  },
+});

@@ -7,8 +7,17 @@
  * An unknown topic is auto-created with num.partitions when
  * auto.create.topics.enable is on and the request allows it (v4+ flag; always
  * for v0-v3), else UNKNOWN_TOPIC_OR_PARTITION; an illegal name gets
- * INVALID_TOPIC_EXCEPTION. v10+ requests may name topics by id
- * (UNKNOWN_TOPIC_ID when no topic has it).
+ * INVALID_TOPIC_EXCEPTION. Internal topics (__consumer_offsets,
+ * __transaction_state) are marked is_internal and are never auto-created here.
+ * v10+ requests may name topics by id (UNKNOWN_TOPIC_ID when no topic has it).
+ *
+ * Difference from Kafka: creation is synchronous, so an auto-created topic is
+ * described at once (Kafka answers LEADER_NOT_AVAILABLE until its leaders are
+ * elected, and clients retry).
+ *
+ * Version notes: v1+ has the controller id and rack, v2+ the cluster id, v7+
+ * leader epochs, v10+ topic ids; authorized operations are not computed (no
+ * ACLs) and stay at Kafka's "not requested" value.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../../wire/generated/metadata.js';
@@ -16,6 +25,7 @@ import { ZERO_UUID } from '../../wire/protocol/uuid.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { topicNameError, type TopicMetadata } from '../../controller/metadata-store.js';
 import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
 
 function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadataResponseTopic {
   const node = ctx.nodeId;
@@ -33,11 +43,11 @@ function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadat
 const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseMetadataResponseTopic =>
   ({ errorCode, name, topicId, isInternal: false, partitions: [] });
 
-export const metadata = {
+export const metadata = defineHandler<MetadataRequest, MetadataResponse>({
   apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  handle(ctx: BrokerContext, req: MetadataRequest, version: number): MetadataResponse {
+  handle(ctx, req, version) {
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
     const mayCreate = version < 4 || req.allowAutoTopicCreation !== false;
     const topics = all
@@ -59,4 +69,7 @@ export const metadata = {
       topics,
     };
   },
-};
+  errorResponse(req, _version, errorCode) {
+    return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: (req.topics ?? []).map((t) => missing(errorCode, t.name, t.topicId)) };
+  },
+});

@@ -1,0 +1,38 @@
+/**
+ * Why an API is not served, one line each, for the README table and
+ * `samsa api-table`. This is not a list of what is supported (that is the
+ * registry, handlers/index.ts): a reason here is shown only while no handler
+ * serves the API, so registering a handler is the only change needed.
+ */
+const GROUPS = 'group coordinator not yet (issue 5)';
+const TXN = 'transactions not yet (issue 6)';
+const AUTHN = 'no authentication yet: PLAINTEXT listeners only';
+const ACLS = 'no authorization (ACLs) yet';
+const QUOTAS = 'no client quotas yet';
+const SINGLE = 'one broker: no reassignment, elections or KRaft quorum';
+const TELEMETRY = 'no client telemetry (KIP-714); clients carry on without it';
+const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
+
+const REASONS: Record<string, string> = {
+  OffsetCommit: GROUPS, OffsetFetch: GROUPS, FindCoordinator: GROUPS, JoinGroup: GROUPS, Heartbeat: GROUPS,
+  LeaveGroup: GROUPS, SyncGroup: GROUPS, DescribeGroups: GROUPS, ListGroups: GROUPS, DeleteGroups: GROUPS,
+  OffsetDelete: GROUPS, ConsumerGroupHeartbeat: GROUPS, ConsumerGroupDescribe: GROUPS,
+  AddPartitionsToTxn: TXN, AddOffsetsToTxn: TXN, EndTxn: TXN, WriteTxnMarkers: TXN, TxnOffsetCommit: TXN,
+  DescribeTransactions: TXN, ListTransactions: TXN, DescribeProducers: TXN,
+  SaslHandshake: AUTHN, SaslAuthenticate: AUTHN, CreateDelegationToken: AUTHN, RenewDelegationToken: AUTHN,
+  ExpireDelegationToken: AUTHN, DescribeDelegationToken: AUTHN, DescribeUserScramCredentials: AUTHN, AlterUserScramCredentials: AUTHN,
+  DescribeAcls: ACLS, CreateAcls: ACLS, DeleteAcls: ACLS,
+  DescribeClientQuotas: QUOTAS, AlterClientQuotas: QUOTAS,
+  AlterReplicaLogDirs: 'one log dir per broker',
+  ElectLeaders: SINGLE, AlterPartitionReassignments: SINGLE, ListPartitionReassignments: SINGLE, UnregisterBroker: SINGLE,
+  DescribeQuorum: SINGLE, AddRaftVoter: SINGLE, RemoveRaftVoter: SINGLE,
+  UpdateFeatures: 'no finalized features to update',
+  GetTelemetrySubscriptions: TELEMETRY, PushTelemetry: TELEMETRY, ListClientMetricsResources: TELEMETRY,
+  DescribeTopicPartitions: 'not yet; clients fall back to Metadata',
+};
+
+/** Why `apiName` is not served (when no handler serves it). */
+export function unsupportedReason(apiName: string, stable: boolean): string {
+  if (!stable) return REASONS[apiName] ?? SHARE;
+  return REASONS[apiName] ?? 'not yet';
+}
