@@ -9,6 +9,12 @@ export interface LogConfig {
   /** Interval of time-based fsyncs (flush.ms). */
   flushMs: number;
   indexIntervalBytes: number;
+  /** cleanup.policy: delete old segments (retention) and/or compact by key. */
+  deletePolicy: boolean;
+  compactPolicy: boolean;
+  deleteRetentionMs: number;
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
 }
 
 export const DEFAULT_LOG_CONFIG: LogConfig = {
@@ -19,4 +25,9 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   flushMessages: Infinity,
   flushMs: Infinity,
   indexIntervalBytes: 4096,
+  deletePolicy: true,
+  compactPolicy: false,
+  deleteRetentionMs: 24 * 3600 * 1000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
 };

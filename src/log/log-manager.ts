@@ -14,10 +14,11 @@ const CLEAN_MARKER = '.samsa-clean-shutdown';
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private timer: NodeJS.Timeout | undefined;
+  private cleaner: NodeJS.Timeout | undefined;
 
   private constructor(readonly dataDir: string) {}
 
-  static open(dataDir: string, opts: { retentionCheckIntervalMs?: number; configFor?: (topic: string) => Partial<LogConfig> } = {}): LogManager {
+  static open(dataDir: string, opts: { retentionCheckIntervalMs?: number; cleanerBackoffMs?: number; configFor?: (topic: string) => Partial<LogConfig> } = {}): LogManager {
     mkdirSync(dataDir, { recursive: true });
     const m = new LogManager(dataDir);
     const marker = join(dataDir, CLEAN_MARKER);
@@ -30,6 +31,10 @@ export class LogManager {
       m.logs.set(`${topic}:${p}`, PartitionLog.open(dataDir, topic!, Number(p), opts.configFor?.(topic!) ?? {}, clean));
     }
     m.timer = setInterval(() => { for (const l of m.logs.values()) l.applyRetention(); }, opts.retentionCheckIntervalMs ?? 300_000);
+    m.timer.unref();
+    // The cleaner: a compaction pass over compacted logs every cleanerBackoffMs (Kafka's log.cleaner.backoff.ms, 15 s).
+    m.cleaner = setInterval(() => { for (const l of m.logs.values()) l.compact(); }, opts.cleanerBackoffMs ?? 15_000);
+    m.cleaner.unref();
     m.timer.unref();
     return m;
   }
@@ -55,6 +60,7 @@ export class LogManager {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.cleaner);
     await Promise.all([...this.logs.values()].map((l) => l.settled()));
     for (const l of this.logs.values()) { l.flush(); l.close(); }
     this.logs.clear();

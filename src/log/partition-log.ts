@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, Compression } from '../wire/records/batch-header.js';
 import { Reader } from '../wire/protocol/reader.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
+import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 
 const START_CHECKPOINT = 'log-start-offset';
@@ -32,17 +33,22 @@ export class PartitionLog {
     const dir = join(dataDir, `${topic}-${partition}`);
     mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config });
+    completeInterruptedSwaps(dir);
     const bases = readdirSync(dir).filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
+    let torn = false;
     for (const base of bases) {
-      const prev = log.segments[log.segments.length - 1];
-      if (prev && prev.nextOffset !== base) {
-        // A torn earlier segment (writes complete out of order, so a crash can
-        // leave a hole before later data): what follows it is not contiguous
-        // and was never acknowledged, so it goes, as in Kafka's recovery.
+      if (torn) {
+        // After a torn segment (writes complete out of order, so a crash can
+        // leave a hole before later data) nothing later was acknowledged: it
+        // goes, as in Kafka's recovery. (Gaps alone are normal after compaction.)
         unlinkSync(join(dir, segmentFileName(base)));
         continue;
       }
-      log.segments.push(LogSegment.open(dir, base, log.config.indexIntervalBytes, !clean).segment);
+      const prev = log.segments[log.segments.length - 1];
+      if (!clean && prev && prev.nextOffset !== base) { torn = true; unlinkSync(join(dir, segmentFileName(base))); continue; }
+      const { segment, truncatedBytes } = LogSegment.open(dir, base, log.config.indexIntervalBytes, !clean);
+      torn = truncatedBytes > 0;
+      log.segments.push(segment);
     }
     const checkpoint = join(dir, START_CHECKPOINT);
     const saved = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8').trim()) || 0 : 0;
@@ -197,6 +203,7 @@ export class PartitionLog {
   applyRetention(now = Date.now()): number {
     let removed = 0;
     const { retentionMs, retentionBytes } = this.config;
+    if (!this.config.deletePolicy) return 0;
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
       const expired = retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > retentionMs;
@@ -206,6 +213,26 @@ export class PartitionLog {
       removed++;
     }
     return removed;
+  }
+
+  /** Offset below which the log has been compacted (in memory: a restart cleans once more). */
+  private cleanedUpTo = 0;
+
+  /** One compaction pass if the policy asks for it and enough of the log is dirty (see log-cleaner.ts). */
+  compact(now = Date.now()): CleanResult {
+    const none = { segmentsRewritten: 0, recordsRemoved: 0 };
+    if (!this.config.compactPolicy) return none;
+    const cleanable = this.segments.slice(0, -1).filter((s) => s.maxTimestamp < 0 || now - s.maxTimestamp >= this.config.minCompactionLagMs);
+    if (cleanable.length === 0) return none;
+    const total = cleanable.reduce((n, s) => n + s.size, 0);
+    const dirty = cleanable.filter((s) => s.nextOffset > this.cleanedUpTo).reduce((n, s) => n + s.size, 0);
+    if (total === 0 || dirty / total < this.config.minCleanableDirtyRatio) return none;
+    const result = cleanSegments(cleanable, { now, deleteRetentionMs: this.config.deleteRetentionMs }, (old) => {
+      const i = this.segments.indexOf(old);
+      this.segments[i] = LogSegment.open(this.dir, old.baseOffset, this.config.indexIntervalBytes, false).segment;
+    });
+    this.cleanedUpTo = cleanable[cleanable.length - 1]!.nextOffset;
+    return result;
   }
 
   *scanBatches(fromOffset: number): Generator<BatchHeader> {
