@@ -73,6 +73,11 @@ export class TopicManager {
       flushMessages: asNumber(this.value(t, 'flush.messages')),
       flushMs: asNumber(this.value(t, 'flush.ms')),
       indexIntervalBytes: asNumber(this.value(t, 'index.interval.bytes')),
+      deletePolicy: this.value(t, 'cleanup.policy').split(',').map((p) => p.trim()).includes('delete'),
+      compactPolicy: this.value(t, 'cleanup.policy').split(',').map((p) => p.trim()).includes('compact'),
+      deleteRetentionMs: asNumber(this.value(t, 'delete.retention.ms')),
+      minCleanableDirtyRatio: Number(this.value(t, 'min.cleanable.dirty.ratio')),
+      minCompactionLagMs: asNumber(this.value(t, 'min.compaction.lag.ms')),
     };
   }
 
