@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { startBroker } from '../broker/index.js';
 import { ConfigError } from '../config/broker-config.js';
 import { parseStartArgs } from './start-args.js';
-import { topicsCommand } from './topics.js';
 import { apiTableMarkdown } from '../broker/api-table.js';
 
 async function start(args: string[]): Promise<void> {
@@ -39,7 +38,8 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start': return start(rest);
-    case 'topics': return topicsCommand(rest);
+    // Loaded on demand: the admin client (kafkajs) is not needed to run a broker and slows start-up.
+    case 'topics': return (await import('./topics.js')).topicsCommand(rest);
     case 'api-table': console.log(apiTableMarkdown()); return;
     default:
       console.error('usage: samsa start [options] | samsa topics list|describe|create|delete [...]');
