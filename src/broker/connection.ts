@@ -20,6 +20,7 @@ import type { Logger } from './logger.js';
 
 const MAX_PENDING = 256;
 const MAX_BUFFERED = 8 << 20;
+const CLOSE_GRACE_MS = 1000;
 
 /** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close. */
 export type FrameResult = Buffer[] | null | { close: string };
@@ -54,25 +55,34 @@ export class Connection {
   get remote(): string { return `${this.socket.remoteAddress}:${this.socket.remotePort}`; }
   get isClosed(): boolean { return this.closed; }
 
+  /**
+   * Closes the connection: reads nothing more, lets the responses already
+   * written (including corked ones) reach the client, then sends FIN; a client
+   * that does not close its side within CLOSE_GRACE_MS is dropped.
+   */
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.log.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
-    this.socket.destroy();
+    this.chunks = [];
+    this.buffered = 0;
+    this.socket.resume(); // keep reading (and dropping) so the client's FIN is seen and the socket closes
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   /** Reads no more requests; ends the connection once the responses owed have been written. */
   shutdown(): void {
     if (this.closed || this.draining) return;
     this.draining = true;
-    this.socket.pause();
+    this.socket.resume(); // requests that arrive from now on are read and dropped, so the client's FIN is seen
     this.chunks = [];
     this.buffered = 0;
     if (this.slots.length === 0) this.socket.end();
   }
 
   private onData(data: Buffer): void {
-    if (this.draining) return;
+    if (this.draining || this.closed) return;
     this.chunks.push(data);
     this.buffered += data.length;
     while (!this.closed) {
