@@ -16,6 +16,17 @@ t.test('garbage from raw sockets leaves the broker and a kafkajs client working'
   t.teardown(() => admin.disconnect());
   await admin.createTopics({ topics: [{ topic: 'steady' }] });
 
+  // The admin client keeps working (on its own connection) while the garbage below arrives.
+  let stop = false;
+  let ops = 0;
+  const busy = (async () => {
+    while (!stop) {
+      await admin.fetchTopicMetadata({ topics: ['steady'] });
+      await admin.createTopics({ topics: [{ topic: `during-${ops}` }] });
+      ops++;
+    }
+  })();
+
   // A size above socket.request.max.bytes is refused before any allocation: the connection closes.
   const huge = await rawConnect(b.port);
   huge.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 1]));
@@ -63,6 +74,9 @@ t.test('garbage from raw sockets leaves the broker and a kafkajs client working'
     s.end();
   }
 
+  stop = true;
+  await busy;
+  t.ok(ops > 0, `the admin client completed ${ops} rounds meanwhile without an error`);
   const topics = await admin.listTopics();
   t.ok(topics.includes('steady'), 'the kafkajs admin client still works after all of it');
   await admin.createTopics({ topics: [{ topic: 'after-garbage' }] });
