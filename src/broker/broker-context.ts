@@ -1,24 +1,36 @@
+/**
+ * What handlers see of the broker. One SharedContext per broker; the
+ * dispatcher adds the per-request fields to make a BrokerContext. Handlers
+ * reach partition logs only through `replicaManager` (data path) and
+ * `topics` (admin path); they never open files or sockets themselves.
+ */
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { MetadataStore } from '../controller/metadata-store.js';
 import type { DataPathContext } from './handlers/data-path-context.js';
 import type { Logger } from './logger.js';
 import type { TopicManager } from './topic-manager.js';
 
-/** Broker state handlers may use; one instance per broker. Handlers reach logs only through these. */
 export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> {
+  /** Broker settings (Kafka key names), read-only after start-up. */
   config: BrokerConfig;
+  /** Cluster metadata: cluster id, topics by name and id. Read it freely; change it through `topics`. */
   metadata: MetadataStore;
+  /** Topic lifecycle and configs (create, delete, partitions, effective configs), keeping metadata and logs in step. */
   topics: TopicManager;
   log: Logger;
   nodeId: number;
   /** Where clients are told to connect (advertised.host/port, else the listen address). */
   advertised: { host: string; port: number };
+  // From DataPathContext: replicaManager (append/read partitions), fetchSessions,
+  // producerIds, topicId(name), topicName(id).
 }
 
 /** What one request's handler sees: the broker state plus who is asking. */
 export interface BrokerContext extends SharedContext {
+  /** The request header's client id (null when the client sent none). */
   clientId: string | null;
+  /** Unique per connection for the broker's lifetime; use it to key per-connection state. */
   connectionId: number;
-  /** Closes this connection after the responses queued before this request. */
+  /** Closes this connection after the responses queued before this request (acks=0 Produce failures). */
   closeConnection(reason: string): void;
 }
