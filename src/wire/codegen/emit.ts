@@ -334,11 +334,15 @@ class MessageEmitter {
           const tv = intersect(f.taggedVersions, intersect(f.versions, ctx));
           const cond = versionCond(tv, ctx);
           const x = `m.${camel(f.name)}`;
-          o.open(`if (${cond ? `${cond} && ` : ''}${this.nonDefault(f, x) === 'false' ? `${x} !== undefined` : this.nonDefault(f, x)}) {`);
+          // A struct is default when it encodes like its default (decoders fill absent tagged structs with it).
+          const structDefault = this.nonDefault(f, x) === 'false';
+          o.open(`if (${cond ? `${cond} && ` : ''}${structDefault ? `${x} !== undefined` : this.nonDefault(f, x)}) {`);
           o.line(`const value = ${x};`);
-          o.open(`tagged.push({ tag: ${f.tag}, data: encodeTagged((w) => {`);
+          o.open(`const data = encodeTagged((w) => {`);
           this.emitWriteField(f, 'value', tv, 'true');
-          o.close('}) });');
+          o.close('});');
+          if (structDefault) o.line(`if (!data.equals(encodeTagged((w) => write${this.typeName(f.type)}(w, default${this.typeName(f.type)}(), v)))) tagged.push({ tag: ${f.tag}, data });`);
+          else o.line(`tagged.push({ tag: ${f.tag}, data });`);
           o.close();
         }
         o.line('writeTaggedFields(w, tagged);');

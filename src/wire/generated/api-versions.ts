@@ -299,7 +299,7 @@ function writeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, v: number):
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 3 && m.supportedFeatures != null && m.supportedFeatures.length > 0) {
       const value = m.supportedFeatures;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -309,18 +309,20 @@ function writeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, v: number):
             for (const e of a) { writeApiVersionsResponseSupportedFeatureKey(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     if (v >= 3 && m.finalizedFeaturesEpoch !== undefined && m.finalizedFeaturesEpoch !== -1n) {
       const value = m.finalizedFeaturesEpoch;
-      tagged.push({ tag: 1, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? -1n : value;
         w.int64(x);
-      }) });
+      });
+      tagged.push({ tag: 1, data });
     }
     if (v >= 3 && m.finalizedFeatures != null && m.finalizedFeatures.length > 0) {
       const value = m.finalizedFeatures;
-      tagged.push({ tag: 2, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -330,14 +332,16 @@ function writeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, v: number):
             for (const e of a) { writeApiVersionsResponseFinalizedFeatureKey(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 2, data });
     }
     if (v >= 3 && m.zkMigrationReady !== undefined && m.zkMigrationReady !== false) {
       const value = m.zkMigrationReady;
-      tagged.push({ tag: 3, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? false : value;
         w.bool(x);
-      }) });
+      });
+      tagged.push({ tag: 3, data });
     }
     writeTaggedFields(w, tagged);
   }

@@ -472,7 +472,7 @@ function writeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochResponse, v
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 1 && m.nodeEndpoints != null && m.nodeEndpoints.length > 0) {
       const value = m.nodeEndpoints;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -482,7 +482,8 @@ function writeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochResponse, v
             for (const e of a) { writeBeginQuorumEpochResponseNodeEndpoint(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

@@ -86,7 +86,7 @@ function writeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatRequest, v: nu
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 1 && m.offlineLogDirs != null && m.offlineLogDirs.length > 0) {
       const value = m.offlineLogDirs;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -96,7 +96,8 @@ function writeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatRequest, v: nu
             for (const e of a) { w.uuid(e); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

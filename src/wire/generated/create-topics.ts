@@ -379,10 +379,11 @@ function writeCreateTopicsResponseCreatableTopicResult(w: Writer, m: CreateTopic
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 5 && m.topicConfigErrorCode !== undefined && m.topicConfigErrorCode !== 0) {
       const value = m.topicConfigErrorCode;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? 0 : value;
         w.int16(x);
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

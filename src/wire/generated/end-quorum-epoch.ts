@@ -536,7 +536,7 @@ function writeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochResponse, v: nu
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 1 && m.nodeEndpoints != null && m.nodeEndpoints.length > 0) {
       const value = m.nodeEndpoints;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -546,7 +546,8 @@ function writeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochResponse, v: nu
             for (const e of a) { writeEndQuorumEpochResponseNodeEndpoint(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

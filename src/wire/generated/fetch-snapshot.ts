@@ -121,10 +121,11 @@ function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, m: FetchSnapshotR
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 1 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) {
       const value = m.replicaDirectoryId;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? ZERO_UUID : value;
         w.uuid(x);
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -235,10 +236,11 @@ function writeFetchSnapshotRequest(w: Writer, m: FetchSnapshotRequest, v: number
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (m.clusterId !== undefined && m.clusterId !== null) {
       const value = m.clusterId;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? null : value;
         w.compactNullableString(x);
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -385,11 +387,12 @@ function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, m: FetchSnapshot
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (m.currentLeader !== undefined) {
       const value = m.currentLeader;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultFetchSnapshotResponseLeaderIdAndEpoch() : value;
         if (s === null) throw new Error('CurrentLeader is not nullable in v' + v);
         writeFetchSnapshotResponseLeaderIdAndEpoch(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeFetchSnapshotResponseLeaderIdAndEpoch(w, defaultFetchSnapshotResponseLeaderIdAndEpoch(), v)))) tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -583,7 +586,7 @@ function writeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponse, v: numb
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 1 && m.nodeEndpoints != null && m.nodeEndpoints.length > 0) {
       const value = m.nodeEndpoints;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -593,7 +596,8 @@ function writeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponse, v: numb
             for (const e of a) { writeFetchSnapshotResponseNodeEndpoint(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

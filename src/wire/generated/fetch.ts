@@ -199,10 +199,11 @@ function writeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartitio
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 17 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) {
       const value = m.replicaDirectoryId;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? ZERO_UUID : value;
         w.uuid(x);
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -444,18 +445,20 @@ function writeFetchRequest(w: Writer, m: FetchRequest, v: number): void {
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 12 && m.clusterId !== undefined && m.clusterId !== null) {
       const value = m.clusterId;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? null : value;
         w.compactNullableString(x);
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     if (v >= 15 && m.replicaState !== undefined) {
       const value = m.replicaState;
-      tagged.push({ tag: 1, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultFetchRequestReplicaState() : value;
         if (s === null) throw new Error('ReplicaState is not nullable in v' + v);
         writeFetchRequestReplicaState(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeFetchRequestReplicaState(w, defaultFetchRequestReplicaState(), v)))) tagged.push({ tag: 1, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -675,27 +678,30 @@ function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDat
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 12 && m.divergingEpoch !== undefined) {
       const value = m.divergingEpoch;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultFetchResponseEpochEndOffset() : value;
         if (s === null) throw new Error('DivergingEpoch is not nullable in v' + v);
         writeFetchResponseEpochEndOffset(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeFetchResponseEpochEndOffset(w, defaultFetchResponseEpochEndOffset(), v)))) tagged.push({ tag: 0, data });
     }
     if (v >= 12 && m.currentLeader !== undefined) {
       const value = m.currentLeader;
-      tagged.push({ tag: 1, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultFetchResponseLeaderIdAndEpoch() : value;
         if (s === null) throw new Error('CurrentLeader is not nullable in v' + v);
         writeFetchResponseLeaderIdAndEpoch(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeFetchResponseLeaderIdAndEpoch(w, defaultFetchResponseLeaderIdAndEpoch(), v)))) tagged.push({ tag: 1, data });
     }
     if (v >= 12 && m.snapshotId !== undefined) {
       const value = m.snapshotId;
-      tagged.push({ tag: 2, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultFetchResponseSnapshotId() : value;
         if (s === null) throw new Error('SnapshotId is not nullable in v' + v);
         writeFetchResponseSnapshotId(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeFetchResponseSnapshotId(w, defaultFetchResponseSnapshotId(), v)))) tagged.push({ tag: 2, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -987,7 +993,7 @@ function writeFetchResponse(w: Writer, m: FetchResponse, v: number): void {
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 16 && m.nodeEndpoints != null && m.nodeEndpoints.length > 0) {
       const value = m.nodeEndpoints;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -997,7 +1003,8 @@ function writeFetchResponse(w: Writer, m: FetchResponse, v: number): void {
             for (const e of a) { writeFetchResponseNodeEndpoint(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

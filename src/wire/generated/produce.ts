@@ -346,11 +346,12 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceRespo
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 10 && m.currentLeader !== undefined) {
       const value = m.currentLeader;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultProduceResponseLeaderIdAndEpoch() : value;
         if (s === null) throw new Error('CurrentLeader is not nullable in v' + v);
         writeProduceResponseLeaderIdAndEpoch(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeProduceResponseLeaderIdAndEpoch(w, defaultProduceResponseLeaderIdAndEpoch(), v)))) tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }
@@ -552,7 +553,7 @@ function writeProduceResponse(w: Writer, m: ProduceResponse, v: number): void {
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 10 && m.nodeEndpoints != null && m.nodeEndpoints.length > 0) {
       const value = m.nodeEndpoints;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -562,7 +563,8 @@ function writeProduceResponse(w: Writer, m: ProduceResponse, v: number): void {
             for (const e of a) { writeProduceResponseNodeEndpoint(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

@@ -497,10 +497,11 @@ function writeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest, v: numb
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 8 && m.type !== undefined && m.type !== 0) {
       const value = m.type;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const x = value === undefined ? 0 : value;
         w.int8(x);
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

@@ -272,11 +272,12 @@ function writeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterResponse, v: 
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (m.currentLeader !== undefined) {
       const value = m.currentLeader;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         const s = value === undefined ? defaultUpdateRaftVoterResponseCurrentLeader() : value;
         if (s === null) throw new Error('CurrentLeader is not nullable in v' + v);
         writeUpdateRaftVoterResponseCurrentLeader(w, s, v);
-      }) });
+      });
+      if (!data.equals(encodeTagged((w) => writeUpdateRaftVoterResponseCurrentLeader(w, defaultUpdateRaftVoterResponseCurrentLeader(), v)))) tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }

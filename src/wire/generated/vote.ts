@@ -425,7 +425,7 @@ function writeVoteResponse(w: Writer, m: VoteResponse, v: number): void {
     const tagged: TaggedField[] = m.unknownTaggedFields ? [...m.unknownTaggedFields] : [];
     if (v >= 1 && m.nodeEndpoints != null && m.nodeEndpoints.length > 0) {
       const value = m.nodeEndpoints;
-      tagged.push({ tag: 0, data: encodeTagged((w) => {
+      const data = encodeTagged((w) => {
         {
           const a = value === undefined ? [] : value;
           if (a === null) {
@@ -435,7 +435,8 @@ function writeVoteResponse(w: Writer, m: VoteResponse, v: number): void {
             for (const e of a) { writeVoteResponseNodeEndpoint(w, e, v); }
           }
         }
-      }) });
+      });
+      tagged.push({ tag: 0, data });
     }
     writeTaggedFields(w, tagged);
   }
