@@ -9,6 +9,7 @@ import type { MetadataStore } from '../controller/metadata-store.js';
 import type { DataPathContext } from './handlers/data-path-context.js';
 import type { Logger } from './logger.js';
 import type { TopicManager } from './topic-manager.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 
 export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> {
   /** Broker settings (Kafka key names), read-only after start-up. */
@@ -17,6 +18,8 @@ export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> 
   metadata: MetadataStore;
   /** Topic lifecycle and configs (create, delete, partitions, effective configs), keeping metadata and logs in step. */
   topics: TopicManager;
+  /** The group coordinator (classic protocol) for every group. */
+  groups: GroupCoordinator;
   log: Logger;
   nodeId: number;
   /** Where clients are told to connect (advertised.host/port, else the listen address). */
@@ -31,6 +34,8 @@ export interface BrokerContext extends SharedContext {
   clientId: string | null;
   /** Unique per connection for the broker's lifetime; use it to key per-connection state. */
   connectionId: number;
+  /** The client's address, as DescribeGroups reports it ("/127.0.0.1"). */
+  clientHost: string;
   /** Closes this connection after the responses queued before this request (acks=0 Produce failures). */
   closeConnection(reason: string): void;
 }

@@ -12,6 +12,8 @@ import { Dispatcher } from './dispatcher.js';
 import { HANDLERS } from './handlers/index.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
+import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import { loadOffsets, saveOffsets } from '../coordinator/group/offset-file.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -46,6 +48,13 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   for (const t of metadata.topics()) for (let p = 0; p < t.partitions; p++) logs.get(t.name, p)?.setConfig(topics.logConfig(t));
   const replicaManager = new ReplicaManager(topics.lookup);
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
+  const groups = new GroupCoordinator({
+    minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+    initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+    maxSize: config.int('group.max.size'),
+  }, (all) => saveOffsets(dataDir, all));
+  loadOffsets(dataDir, groups);
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
     advertised: { host: '', port: 0 },
@@ -54,6 +63,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     producerIds: new ProducerIdManager(dataDir),
     topicId: (name) => metadata.topic(name)?.id,
     topicName: (id) => metadata.topicById(id)?.name,
+    groups,
   };
   const dispatcher = new Dispatcher(shared, HANDLERS);
   const connections = new Set<Connection>();
@@ -84,6 +94,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       const grace = setTimeout(() => { for (const c of connections) c.socket.destroy(); }, SHUTDOWN_GRACE_MS);
       await stopped;
       clearTimeout(grace);
+      groups.close();
       await logs.close();
     })()),
   };

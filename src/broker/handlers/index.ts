@@ -20,6 +20,16 @@ import { fetch } from './fetch.js';
 import { listOffsets } from './list-offsets.js';
 import { deleteRecords } from './delete-records.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
+import { findCoordinator } from './find-coordinator.js';
+import { joinGroup } from './join-group.js';
+import { syncGroup } from './sync-group.js';
+import { heartbeat } from './heartbeat.js';
+import { leaveGroup } from './leave-group.js';
+import { offsetCommit } from './offset-commit.js';
+import { offsetFetch } from './offset-fetch.js';
+import { listGroups } from './list-groups.js';
+import { describeGroups } from './describe-groups.js';
+import { deleteGroups } from './delete-groups.js';
 import { initProducerId } from './init-producer-id.js';
 
 export const HANDLERS: readonly Handler[] = [
@@ -39,6 +49,16 @@ export const HANDLERS: readonly Handler[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  findCoordinator,
+  joinGroup,
+  syncGroup,
+  heartbeat,
+  leaveGroup,
+  offsetCommit,
+  offsetFetch,
+  listGroups,
+  describeGroups,
+  deleteGroups,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 /** What ApiVersions advertises: exactly the registered ranges. */

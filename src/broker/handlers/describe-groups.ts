@@ -1,0 +1,34 @@
+/**
+ * DescribeGroups (API 15), v0-v5.
+ *
+ * Behavior: state, protocol type and chosen protocol, and each member with
+ * its metadata and assignment. An unknown group is described as Dead with no
+ * error, as Kafka does (v6's GROUP_ID_NOT_FOUND is not in these specs).
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../wire/generated/describe-groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler } from '../handler.js';
+
+export const describeGroups = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
+  apiKey: ApiKey.DescribeGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    return {
+      throttleTimeMs: 0,
+      groups: req.groups.map((id) => {
+        const g = ctx.groups.group(id);
+        if (!g) return { errorCode: ErrorCode.NONE, groupId: id, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
+        return {
+          errorCode: ErrorCode.NONE, groupId: id, groupState: g.state, protocolType: g.protocolType ?? '', protocolData: g.state === 'Stable' || g.state === 'CompletingRebalance' ? g.protocolName ?? '' : '',
+          members: [...g.members.values()].map((m) => ({
+            memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+            memberMetadata: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0), memberAssignment: m.assignment,
+          })),
+          authorizedOperations: -2147483648,
+        };
+      }),
+    };
+  },
+});

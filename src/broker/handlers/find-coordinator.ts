@@ -1,0 +1,31 @@
+/**
+ * FindCoordinator (API 10), v0-v6.
+ *
+ * Behavior: this broker coordinates every group (key type 0). Transactions
+ * (key type 1) get COORDINATOR_NOT_AVAILABLE: there is no transaction
+ * coordinator yet. v4+ asks for several keys at once (coordinator_keys).
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../wire/generated/find-coordinator.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler } from '../handler.js';
+import type { BrokerContext } from '../broker-context.js';
+
+const GROUP = 0;
+
+function answer(ctx: BrokerContext, key: string, keyType: number) {
+  if (keyType !== GROUP) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator yet.' };
+  if (!key) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group id must not be empty.' };
+  return { key, nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export const findCoordinator = defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
+  apiKey: ApiKey.FindCoordinator,
+  minVersion: 0,
+  maxVersion: 6,
+  handle(ctx, req, version) {
+    if (version >= 4) return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map((k) => answer(ctx, k, req.keyType ?? GROUP)) };
+    const a = answer(ctx, req.key ?? '', req.keyType ?? GROUP);
+    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
+  },
+});

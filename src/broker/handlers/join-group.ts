@@ -1,0 +1,31 @@
+/**
+ * JoinGroup (API 11), v0-v9.
+ *
+ * Behavior: the classic protocol (src/coordinator/group). The answer waits
+ * until the rebalance completes: every known member rejoined, or the
+ * rebalance timeout passed. v4+: a join without a member id gets
+ * MEMBER_ID_REQUIRED and an id to rejoin with (KIP-394). The leader receives
+ * the members and their metadata for the chosen protocol.
+ *
+ * Version notes: v0 has no rebalance timeout (the session timeout is used);
+ * group.instance.id (v5+) is accepted but members are treated as dynamic.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { JoinGroupRequest, JoinGroupResponse } from '../../wire/generated/join-group.js';
+import { defineHandler } from '../handler.js';
+
+export const joinGroup = defineHandler<JoinGroupRequest, JoinGroupResponse>({
+  apiKey: ApiKey.JoinGroup,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, req, version) {
+    const r = await ctx.groups.join({
+      groupId: req.groupId, memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null,
+      clientId: ctx.clientId ?? '', clientHost: ctx.clientHost,
+      sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: version >= 1 ? req.rebalanceTimeoutMs ?? req.sessionTimeoutMs : req.sessionTimeoutMs,
+      protocolType: req.protocolType, protocols: req.protocols, requireKnownMemberId: version >= 4,
+    });
+    // protocol_name is nullable only from v7; error answers carry "" before that.
+    return { throttleTimeMs: 0, ...r, protocolName: r.protocolName ?? (version >= 7 ? null : ''), skipAssignment: false };
+  },
+});

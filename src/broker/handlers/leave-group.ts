@@ -1,0 +1,21 @@
+/**
+ * LeaveGroup (API 13), v0-v5.
+ *
+ * Behavior: the members leave at once and the group rebalances without
+ * waiting for their session timeout. v0-v2 name one member; v3+ a batch
+ * (by member id or group.instance.id), each with its own error code.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { LeaveGroupRequest, LeaveGroupResponse } from '../../wire/generated/leave-group.js';
+import { defineHandler } from '../handler.js';
+
+export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
+  apiKey: ApiKey.LeaveGroup,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req, version) {
+    const members = version >= 3 ? (req.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId ?? '', groupInstanceId: null }];
+    const r = ctx.groups.leave(req.groupId, members);
+    return { throttleTimeMs: 0, errorCode: version >= 3 ? r.errorCode : r.members[0]!.errorCode, members: r.members };
+  },
+});

@@ -1,0 +1,25 @@
+/**
+ * ListGroups (API 16), v0-v5.
+ *
+ * Behavior: every group this coordinator knows, with its protocol type;
+ * v4+ filters by state, v5+ by type (all groups are "classic").
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { ListGroupsRequest, ListGroupsResponse } from '../../wire/generated/list-groups.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler } from '../handler.js';
+
+export const listGroups = defineHandler<ListGroupsRequest, ListGroupsResponse>({
+  apiKey: ApiKey.ListGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const states = (req.statesFilter ?? []).map((s) => s.toLowerCase());
+    const types = (req.typesFilter ?? []).map((s) => s.toLowerCase());
+    const groups = ctx.groups.all()
+      .filter((g) => states.length === 0 || states.includes(g.state.toLowerCase()))
+      .filter(() => types.length === 0 || types.includes('classic'))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+  },
+});

@@ -1,0 +1,21 @@
+/**
+ * SyncGroup (API 14), v0-v5.
+ *
+ * Behavior: the leader's assignment is stored and relayed; followers wait for
+ * it. UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS as Kafka;
+ * v5+ checks protocol type and name (INCONSISTENT_GROUP_PROTOCOL).
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { SyncGroupRequest, SyncGroupResponse } from '../../wire/generated/sync-group.js';
+import { defineHandler } from '../handler.js';
+
+export const syncGroup = defineHandler<SyncGroupRequest, SyncGroupResponse>({
+  apiKey: ApiKey.SyncGroup,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, req, version) {
+    const r = await ctx.groups.sync(req.groupId, req.generationId, req.memberId,
+      version >= 5 ? req.protocolType ?? null : null, version >= 5 ? req.protocolName ?? null : null, req.assignments);
+    return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment };
+  },
+});

@@ -1,0 +1,76 @@
+/**
+ * One consumer group of the classic protocol: its members, generation, chosen
+ * protocol, and committed offsets. Kafka's states: Empty (no members),
+ * PreparingRebalance (waiting for members to rejoin), CompletingRebalance
+ * (waiting for the leader's assignment), Stable, Dead (deleted).
+ * The coordinator owns every group and is the only one to change them.
+ */
+export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+
+export interface JoinResult {
+  errorCode: number;
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leader: string;
+  memberId: string;
+  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+}
+
+export interface Member {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: { name: string; metadata: Buffer }[];
+  assignment: Buffer;
+  /** Set while the member waits in JoinGroup for the rebalance to complete. */
+  awaitingJoin?: (r: JoinResult) => void;
+  /** Set while the member waits in SyncGroup for the leader's assignment. */
+  awaitingSync?: (r: { errorCode: number; assignment: Buffer }) => void;
+  sessionTimer?: NodeJS.Timeout;
+}
+
+export interface CommittedOffset { offset: bigint; leaderEpoch: number; metadata: string | null; commitTimestamp: number }
+
+export class ClassicGroup {
+  state: GroupState = 'Empty';
+  generationId = 0;
+  protocolType: string | null = null;
+  protocolName: string | null = null;
+  leaderId: string | null = null;
+  readonly members = new Map<string, Member>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED and not yet joined (KIP-394). */
+  readonly pendingMembers = new Set<string>();
+  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  rebalanceTimer?: NodeJS.Timeout;
+
+  constructor(readonly groupId: string) {}
+
+  /** The protocol every member supports that most members prefer (Kafka's vote). */
+  selectProtocol(): string | null {
+    const all = [...this.members.values()];
+    if (all.length === 0) return null;
+    const candidates = all[0]!.protocols.map((p) => p.name).filter((name) => all.every((m) => m.protocols.some((p) => p.name === name)));
+    if (candidates.length === 0) return null;
+    const votes = new Map<string, number>(candidates.map((c) => [c, 0]));
+    for (const m of all) {
+      const choice = m.protocols.find((p) => candidates.includes(p.name))!.name;
+      votes.set(choice, votes.get(choice)! + 1);
+    }
+    return [...votes].sort((a, b) => b[1] - a[1])[0]![0];
+  }
+
+  /** Whether a joining member's protocols fit the group's type and current members. */
+  supports(protocolType: string, protocols: { name: string }[]): boolean {
+    if (this.members.size === 0) return protocols.length > 0;
+    if (this.protocolType !== null && protocolType !== this.protocolType) return false;
+    const common = [...this.members.values()][0]!.protocols.map((p) => p.name)
+      .filter((n) => [...this.members.values()].every((m) => m.protocols.some((p) => p.name === n)));
+    return protocols.some((p) => common.includes(p.name));
+  }
+
+}

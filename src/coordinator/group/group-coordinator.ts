@@ -1,0 +1,251 @@
+/**
+ * The group coordinator for the classic rebalance protocol, for every group
+ * (one broker: it coordinates them all). Join, sync, heartbeat and leave drive
+ * each group's state machine; JoinGroup and SyncGroup answers are held until
+ * the rebalance decides them. Timers: each member's session timeout, and the
+ * rebalance timeout after which members that did not rejoin are removed.
+ *
+ * Durability: committed offsets are kept in memory and, when a `persist` hook
+ * is given, saved through it after each commit; groups' membership is not
+ * persisted (members rejoin after a restart, as they do after a coordinator
+ * move in Kafka).
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '../../wire/errors.js';
+import { ClassicGroup, type CommittedOffset, type JoinResult, type Member } from './classic-group.js';
+
+export interface GroupLimits {
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  initialRebalanceDelayMs: number;
+  maxSize: number;
+}
+
+export interface JoinRequest {
+  groupId: string; memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;
+  sessionTimeoutMs: number; rebalanceTimeoutMs: number; protocolType: string; protocols: { name: string; metadata: Buffer }[];
+  /** v4+: a join without a member id first gets MEMBER_ID_REQUIRED and an id to rejoin with. */
+  requireKnownMemberId: boolean;
+}
+
+const joinError = (errorCode: number, memberId = ''): JoinResult => ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] });
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, ClassicGroup>();
+
+  constructor(private readonly limits: GroupLimits, private readonly persist?: (groups: Map<string, ClassicGroup>) => void) {}
+
+  group(id: string): ClassicGroup | undefined { return this.groups.get(id); }
+  all(): ClassicGroup[] { return [...this.groups.values()]; }
+
+  private getOrCreate(id: string): ClassicGroup {
+    let g = this.groups.get(id);
+    if (!g) { g = new ClassicGroup(id); this.groups.set(id, g); }
+    return g;
+  }
+
+  join(req: JoinRequest): Promise<JoinResult> {
+    if (!req.groupId) return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID));
+    if (req.sessionTimeoutMs < this.limits.minSessionTimeoutMs || req.sessionTimeoutMs > this.limits.maxSessionTimeoutMs) {
+      return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
+    }
+    const g = this.getOrCreate(req.groupId);
+    if (!g.supports(req.protocolType, req.protocols)) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    let memberId = req.memberId;
+    if (memberId === '') {
+      if (g.members.size >= this.limits.maxSize) return Promise.resolve(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED));
+      memberId = `${req.clientId}-${randomUUID()}`;
+      if (req.requireKnownMemberId && !req.groupInstanceId) {
+        g.pendingMembers.add(memberId);
+        return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+      }
+    } else if (!g.members.has(memberId) && !g.pendingMembers.has(memberId)) {
+      return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+    }
+    g.pendingMembers.delete(memberId);
+    const existing = g.members.get(memberId);
+    const member: Member = existing ?? {
+      memberId, groupInstanceId: req.groupInstanceId, clientId: req.clientId, clientHost: req.clientHost,
+      sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocolType: req.protocolType,
+      protocols: req.protocols, assignment: Buffer.alloc(0),
+    };
+    member.protocols = req.protocols;
+    member.sessionTimeoutMs = req.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (!existing && g.members.size === 0) g.protocolType = req.protocolType;
+    g.members.set(memberId, member);
+    this.touch(g, member);
+    const result = new Promise<JoinResult>((resolve) => { member.awaitingJoin = resolve; });
+    // A known member rejoining an unchanged Stable group as its leader would still rebalance, as in Kafka.
+    if (g.state !== 'PreparingRebalance') this.prepareRebalance(g);
+    else this.maybeCompleteJoin(g);
+    return result;
+  }
+
+  private prepareRebalance(g: ClassicGroup): void {
+    for (const m of g.members.values()) {
+      if (m.awaitingSync) { m.awaitingSync({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: Buffer.alloc(0) }); m.awaitingSync = undefined; }
+    }
+    const wasEmpty = g.state === 'Empty';
+    g.state = 'PreparingRebalance';
+    clearTimeout(g.rebalanceTimer);
+    const timeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+    const delay = wasEmpty && this.limits.initialRebalanceDelayMs > 0 ? this.limits.initialRebalanceDelayMs : 0;
+    if (delay > 0) {
+      g.rebalanceTimer = setTimeout(() => this.completeJoin(g, false), Math.min(delay, timeout));
+      return;
+    }
+    g.rebalanceTimer = setTimeout(() => this.completeJoin(g, true), timeout);
+    this.maybeCompleteJoin(g);
+  }
+
+  private maybeCompleteJoin(g: ClassicGroup): void {
+    if (g.state !== 'PreparingRebalance') return;
+    if ([...g.members.values()].every((m) => m.awaitingJoin) && g.pendingMembers.size === 0) this.completeJoin(g, false);
+  }
+
+  /** Ends the join phase: members that did not rejoin go; a new generation starts. */
+  private completeJoin(g: ClassicGroup, timedOut: boolean): void {
+    if (g.state !== 'PreparingRebalance') return;
+    clearTimeout(g.rebalanceTimer);
+    if (timedOut) g.pendingMembers.clear();
+    for (const m of [...g.members.values()]) if (!m.awaitingJoin) this.remove(g, m);
+    g.generationId++;
+    if (g.members.size === 0) {
+      g.state = 'Empty';
+      g.protocolName = null;
+      g.leaderId = null;
+      return;
+    }
+    g.protocolName = g.selectProtocol();
+    if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
+    g.state = 'CompletingRebalance';
+    for (const m of g.members.values()) {
+      const resolve = m.awaitingJoin!;
+      m.awaitingJoin = undefined;
+      this.touch(g, m);
+      resolve({
+        errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName,
+        leader: g.leaderId, memberId: m.memberId,
+        members: m.memberId === g.leaderId
+          ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)!.metadata }))
+          : [],
+      });
+    }
+  }
+
+  sync(groupId: string, generationId: number, memberId: string, protocolType: string | null, protocolName: string | null, assignments: { memberId: string; assignment: Buffer }[]): Promise<{ errorCode: number; assignment: Buffer; protocolType: string | null; protocolName: string | null }> {
+    const g = this.groups.get(groupId);
+    const m = g?.members.get(memberId);
+    const answer = (errorCode: number, assignment: Buffer = Buffer.alloc(0)) => Promise.resolve({ errorCode, assignment, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null });
+    if (!g || !m) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (generationId !== g.generationId) return answer(ErrorCode.ILLEGAL_GENERATION);
+    if ((protocolType !== null && protocolType !== g.protocolType) || (protocolName !== null && protocolName !== g.protocolName)) return answer(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (g.state === 'PreparingRebalance') return answer(ErrorCode.REBALANCE_IN_PROGRESS);
+    this.touch(g, m);
+    if (g.state === 'Stable') return answer(ErrorCode.NONE, m.assignment);
+    const result = new Promise<{ errorCode: number; assignment: Buffer }>((resolve) => { m.awaitingSync = resolve; })
+      .then((r) => ({ ...r, protocolType: g.protocolType, protocolName: g.protocolName }));
+    if (memberId === g.leaderId) {
+      const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
+      for (const x of g.members.values()) x.assignment = byMember.get(x.memberId) ?? Buffer.alloc(0);
+      g.state = 'Stable';
+      for (const x of g.members.values()) {
+        if (x.awaitingSync) { x.awaitingSync({ errorCode: ErrorCode.NONE, assignment: x.assignment }); x.awaitingSync = undefined; }
+      }
+    }
+    return result;
+  }
+
+  heartbeat(groupId: string, generationId: number, memberId: string): number {
+    const g = this.groups.get(groupId);
+    const m = g?.members.get(memberId);
+    if (!g || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    this.touch(g, m);
+    return g.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
+    const g = this.groups.get(groupId);
+    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: members.map((x) => ({ ...x, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
+    const out = members.map((x) => {
+      const m = g.members.get(x.memberId) ?? [...g.members.values()].find((y) => x.groupInstanceId && y.groupInstanceId === x.groupInstanceId);
+      if (!m) return { ...x, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      this.remove(g, m);
+      return { ...x, errorCode: ErrorCode.NONE };
+    });
+    if (out.some((x) => x.errorCode === ErrorCode.NONE)) this.afterMemberLeft(g);
+    return { errorCode: ErrorCode.NONE, members: out };
+  }
+
+  private remove(g: ClassicGroup, m: Member): void {
+    clearTimeout(m.sessionTimer);
+    g.members.delete(m.memberId);
+    m.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
+    m.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
+    if (g.leaderId === m.memberId) g.leaderId = null;
+  }
+
+  private afterMemberLeft(g: ClassicGroup): void {
+    if (g.state === 'Stable' || g.state === 'CompletingRebalance') this.prepareRebalance(g);
+    else if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
+    if (g.members.size === 0 && g.state !== 'PreparingRebalance') { g.state = 'Empty'; g.leaderId = null; }
+  }
+
+  /** (Re)starts a member's session timer: silence past sessionTimeoutMs removes it. */
+  private touch(g: ClassicGroup, m: Member): void {
+    clearTimeout(m.sessionTimer);
+    m.sessionTimer = setTimeout(() => {
+      if (m.awaitingJoin) return; // waiting in a join: the rebalance timeout decides
+      this.remove(g, m);
+      this.afterMemberLeft(g);
+    }, m.sessionTimeoutMs);
+    m.sessionTimer.unref();
+  }
+
+  commit(groupId: string, generationId: number, memberId: string, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): number {
+    const g = this.getOrCreate(groupId);
+    if (generationId >= 0 || memberId !== '') {
+      const m = g.members.get(memberId);
+      if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+      if (g.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+      this.touch(g, m);
+    } else if (g.members.size > 0) {
+      return ErrorCode.ILLEGAL_GENERATION;
+    }
+    for (const o of offsets) {
+      let t = g.offsets.get(o.topic);
+      if (!t) g.offsets.set(o.topic, (t = new Map()));
+      t.set(o.partition, o.offset);
+    }
+    this.persist?.(this.groups);
+    return ErrorCode.NONE;
+  }
+
+  /** Loads committed offsets saved by `persist` (at start-up). */
+  restore(groupId: string, topic: string, partition: number, offset: CommittedOffset): void {
+    const g = this.getOrCreate(groupId);
+    let t = g.offsets.get(topic);
+    if (!t) g.offsets.set(topic, (t = new Map()));
+    t.set(partition, offset);
+  }
+
+  deleteGroup(groupId: string): number {
+    const g = this.groups.get(groupId);
+    if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    g.state = 'Dead';
+    this.groups.delete(groupId);
+    this.persist?.(this.groups);
+    return ErrorCode.NONE;
+  }
+
+  close(): void {
+    for (const g of this.groups.values()) {
+      clearTimeout(g.rebalanceTimer);
+      for (const m of g.members.values()) clearTimeout(m.sessionTimer);
+    }
+  }
+}
