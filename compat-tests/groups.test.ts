@@ -1,0 +1,134 @@
+/**
+ * Consumer groups through real clients: kafkajs 2.2.4 consumers and admin,
+ * and kcat's balanced consumer (-G).
+ */
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import kafkajs from 'kafkajs';
+import { testBroker } from './helpers/broker.js';
+
+const { Kafka, logLevel } = kafkajs;
+type Consumer = ReturnType<InstanceType<typeof Kafka>['consumer']>;
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+t.test('kafkajs: two members split the partitions, commits let a new member resume, admin sees the group', async (t) => {
+  const b = await testBroker(t);
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'shared', numPartitions: 4 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  for (let p = 0; p < 4; p++) await producer.send({ topic: 'shared', messages: Array.from({ length: 5 }, (_, i) => ({ partition: p, value: `p${p}-${i}` })) });
+
+  const assigned = new Map<string, number[]>();
+  const seen: string[] = [];
+  const member = async (name: string): Promise<Consumer> => {
+    const c = kafka.consumer({ groupId: 'g-split', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+    c.on(c.events.GROUP_JOIN, (e) => assigned.set(name, (e.payload.memberAssignment['shared'] ?? []).slice().sort()));
+    await c.connect();
+    await c.subscribe({ topic: 'shared', fromBeginning: true });
+    await c.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+    return c;
+  };
+  const one = await member('one');
+  await until(() => seen.length >= 20, 20_000, 'the first member to read everything');
+  t.same(assigned.get('one'), [0, 1, 2, 3], 'a lone member gets all partitions');
+  await one.commitOffsets([0, 1, 2, 3].map((p) => ({ topic: 'shared', partition: p, offset: '5' })));
+
+  const two = await member('two');
+  await until(() => (assigned.get('two')?.length ?? 0) > 0 && (assigned.get('one')?.length ?? 0) + (assigned.get('two')?.length ?? 0) === 4 && (assigned.get('one')?.length ?? 0) < 4, 20_000, 'a rebalance that splits the partitions');
+  const all = [...assigned.get('one')!, ...assigned.get('two')!].sort();
+  t.same(all, [0, 1, 2, 3], 'each partition assigned exactly once across the two members');
+
+  const desc = await admin.describeGroups(['g-split']);
+  t.equal(desc.groups[0]!.state, 'Stable', 'described as Stable');
+  t.equal(desc.groups[0]!.members.length, 2, 'with two members');
+  t.ok((await admin.listGroups()).groups.some((g) => g.groupId === 'g-split' && g.protocolType === 'consumer'), 'listed');
+  await t.rejects(admin.deleteGroups(['g-split']), 'a group with members cannot be deleted');
+
+  await two.disconnect();
+  await one.disconnect();
+  const offsets = await admin.fetchOffsets({ groupId: 'g-split', topics: ['shared'] });
+  t.same(offsets[0]!.partitions.map((p) => p.offset).sort(), ['5', '5', '5', '5'], 'fetchOffsets returns the commits');
+
+  // A new member of the same group resumes after the committed offsets: it sees only new messages.
+  seen.length = 0;
+  for (let p = 0; p < 4; p++) await producer.send({ topic: 'shared', messages: [{ partition: p, value: `late-${p}` }] });
+  const three = await member('three');
+  await until(() => seen.length >= 4, 20_000, 'the resumed member');
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(seen.slice().sort(), ['late-0', 'late-1', 'late-2', 'late-3'], 'resumes from the committed offsets, nothing re-read');
+  await three.disconnect();
+
+  await admin.setOffsets({ groupId: 'g-split', topic: 'shared', partitions: [{ partition: 0, offset: '1' }] });
+  await admin.resetOffsets({ groupId: 'g-split', topic: 'shared', earliest: true });
+  const reset = await admin.fetchOffsets({ groupId: 'g-split', topics: ['shared'] });
+  t.ok(reset[0]!.partitions.every((p) => p.offset === '0' || p.offset === '-2'), 'resetOffsets to earliest');
+  await admin.deleteGroups(['g-split']);
+  t.notOk((await admin.listGroups()).groups.some((g) => g.groupId === 'g-split'), 'deleted once empty');
+});
+
+t.test('a member that stops heartbeating is removed after its session timeout', async (t) => {
+  const b = await testBroker(t);
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'silent', numPartitions: 2 }] });
+  // kcat -G is the member; SIGKILL means no LeaveGroup.
+  const child = spawn('kcat', ['-b', b.bootstrap, '-G', 'g-silent', 'silent', '-q', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500'], { stdio: 'ignore' });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  let members = 0;
+  for (let i = 0; i < 200 && members !== 1; i++) {
+    members = (await admin.describeGroups(['g-silent'])).groups[0]!.members.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(members, 1, 'kcat joined the group');
+  child.kill('SIGKILL');
+  const killed = Date.now();
+  for (let i = 0; i < 150 && members !== 0; i++) {
+    members = (await admin.describeGroups(['g-silent'])).groups[0]!.members.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(members, 0, `removed after the session timeout (${Date.now() - killed} ms after SIGKILL)`);
+});
+
+t.test('two kcat -G consumers share a topic', async (t) => {
+  const b = await testBroker(t);
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'kc', numPartitions: 2 }] });
+  const outputs: string[][] = [[], []];
+  const children = [0, 1].map((i) => {
+    const c = spawn('kcat', ['-b', b.bootstrap, '-G', 'g-kcat', 'kc', '-q', '-u', '-o', 'beginning', '-f', '%s\\n', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    c.stdout!.on('data', (d: Buffer) => outputs[i]!.push(...d.toString().split('\n').filter(Boolean)));
+    return c;
+  });
+  t.teardown(() => { for (const c of children) c.kill('SIGKILL'); });
+  let stable = false;
+  for (let i = 0; i < 200 && !stable; i++) {
+    const g = (await admin.describeGroups(['g-kcat'])).groups[0]!;
+    stable = g.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0);
+    if (!stable) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.ok(stable, 'both kcat members joined and got an assignment');
+  const producer = kafka.producer();
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  await producer.send({ topic: 'kc', messages: Array.from({ length: 20 }, (_, i) => ({ partition: i % 2, value: `m${i}` })) });
+  await until(() => outputs[0]!.length + outputs[1]!.length >= 20, 20_000, 'kcat consumers');
+  t.equal(new Set([...outputs[0]!, ...outputs[1]!]).size, 20, 'every message consumed once');
+  t.ok(outputs[0]!.length > 0 && outputs[1]!.length > 0, `both consumed (${outputs[0]!.length} and ${outputs[1]!.length})`);
+});
