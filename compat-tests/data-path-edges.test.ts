@@ -13,9 +13,9 @@ import { encodeInitProducerIdRequest, decodeInitProducerIdResponse } from '../sr
 import { encodeOffsetForLeaderEpochRequest, decodeOffsetForLeaderEpochResponse } from '../src/wire/generated/offset-for-leader-epoch.js';
 import { BatchHeader } from '../src/wire/records/batch-header.js';
 import { WireClient } from './helpers/wire-client.js';
-import { kcatConsumeAll } from './helpers/kcat.js';
+import { kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
 import { testBroker } from './helpers/broker.js';
-import { recordBatch } from './helpers/data-path.js';
+import { recordBatch, legacyMessage } from './helpers/data-path.js';
 
 const uniq = (name: string) => `${name}-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
 
@@ -145,6 +145,32 @@ t.test('data path edges', async (t) => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
     const r = await produceOn(c, topic, recordBatch({ values: ['no key'] }));
     t.equal(r.errorCode, 87);
+  });
+
+  t.test('old clients: Produce v2 with a magic 1 message set, Fetch v0/v3 answered in message format v0/v1', async (t) => {
+    const topic = uniq('legacy');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const set = Buffer.concat([legacyMessage(0, 1, 'k0', 'old-0', 1111), legacyMessage(1, 1, null, 'old-1', 2222)]);
+    const r = await c.request(ApiKey.Produce, 2, (w) => encodeProduceRequest(w, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: set }] }] }, 2), (r) => decodeProduceResponse(r, 2).responses[0]!.partitionResponses[0]!);
+    t.same([r.errorCode, r.baseOffset], [0, 0n]);
+    const got = await kcatConsumeAll(b.bootstrap, topic);
+    t.same(got.map((m) => [m.key, m.payload, m.ts]), [['k0', 'old-0', 1111], [null, 'old-1', 2222]], 'stored as a v2 batch that current clients read');
+    for (const [version, magic] of [[0, 0], [3, 1]] as const) {
+      const f = await fetchOn(c, version, { topics: [{ topic, partitions: [part(0, 0n)] }] });
+      const records = f.responses[0]!.partitions[0]!.records!;
+      t.equal(records.readInt8(16), magic, `Fetch v${version} answers magic ${magic}`);
+      t.equal(records.readBigInt64BE(0), 0n);
+    }
+  });
+
+  t.test('librdkafka 2.0.2 (kcat) sends every codec compressed: it sees Produce v2/Fetch v2 and FindCoordinator served', async (t) => {
+    for (const [codec, id] of [['gzip', 1], ['snappy', 2], ['lz4', 3], ['zstd', 4]] as const) {
+      const topic = uniq(`rd-${codec}`);
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await kcatProduce(b.bootstrap, topic, Array.from({ length: 20 }, (_, i) => `${codec}-${i}-${'x'.repeat(50)}`), ['-z', codec]);
+      const f = await fetchOn(c, 11, { topics: [{ topic, partitions: [part(0, 0n)] }] });
+      t.equal(new BatchHeader(f.responses[0]!.partitions[0]!.records!).compression, id, `kcat -z ${codec} arrives ${codec}-compressed`);
+    }
   });
 
   t.test('OffsetForLeaderEpoch: the current epoch ends at the log end offset', async (t) => {

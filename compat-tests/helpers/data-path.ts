@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32, crc32c } from '@node-rs/crc32';
 
 /**
  * Builds an uncompressed RecordBatch v2 (records without keys or headers) so
@@ -47,4 +47,24 @@ function writeVarint(buf: Buffer, at: number, n: number): number {
   while (z >= 0x80) { buf[at++] = (z & 0x7f) | 0x80; z >>>= 7; }
   buf[at++] = z;
   return at;
+}
+
+/** One uncompressed legacy message (magic 0 or 1) with its offset and size, as Produce v0-v2 carry them. */
+export function legacyMessage(offset: number, magic: 0 | 1, key: string | null, value: string | null, timestamp = 0): Buffer {
+  const k = key === null ? null : Buffer.from(key);
+  const v = value === null ? null : Buffer.from(value);
+  const size = 4 + 2 + (magic ? 8 : 0) + 4 + (k?.length ?? 0) + 4 + (v?.length ?? 0);
+  const m = Buffer.alloc(12 + size);
+  m.writeBigInt64BE(BigInt(offset), 0);
+  m.writeInt32BE(size, 8);
+  let p = 16;
+  m.writeInt8(magic, p++);
+  m.writeInt8(0, p++);
+  if (magic) { m.writeBigInt64BE(BigInt(timestamp), p); p += 8; }
+  m.writeInt32BE(k ? k.length : -1, p); p += 4;
+  if (k) { k.copy(m, p); p += k.length; }
+  m.writeInt32BE(v ? v.length : -1, p); p += 4;
+  if (v) v.copy(m, p);
+  m.writeUInt32BE(crc32(m.subarray(16)), 12);
+  return m;
 }

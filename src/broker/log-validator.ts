@@ -3,6 +3,9 @@
  * (ProduceRequest.validateRecords, LogValidator and the size/CRC checks of
  * the log append), and the rewrites a topic's configs ask for.
  *
+ * Produce v0-v2 message sets (magic 0/1) are up-converted to one v2 batch
+ * first (message-format.ts).
+ *
  * Header-only unless the topic needs more: a compacted topic decodes records
  * to refuse those without a key; a topic whose compression.type names a codec
  * different from the batch's gets the batch recompressed (records section
@@ -17,6 +20,7 @@ import { readRecords, DEFAULT_MAX_DECOMPRESSED } from '../wire/records/record-re
 import { codecFor } from '../wire/compression/index.js';
 import { ErrorCode } from '../wire/errors.js';
 import type { DataPathTopicConfig } from './replica-manager.js';
+import { upConvert } from './message-format.js';
 
 export type Validated = { batch: BatchHeader } | { errorCode: number; message: string };
 
@@ -32,9 +36,13 @@ export function validateProduceRecords(records: Buffer | null, version: number, 
   }
   const magic = records.readInt8(MAGIC_OFFSET);
   if (magic !== 2) {
-    return version >= 3
-      ? err(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`)
-      : err(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `Message format v${magic} is not supported; use a client that writes v2 record batches`);
+    if (version >= 3) return err(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`);
+    // Produce v0-v2 carry message format v0/v1: stored as one v2 batch (up-conversion).
+    try {
+      records = upConvert(records);
+    } catch (e) {
+      return err(ErrorCode.CORRUPT_MESSAGE, `Message set in ${partition} is corrupt: ${(e as Error).message}`);
+    }
   }
   if (records.length < BATCH_HEADER_SIZE) return err(ErrorCode.CORRUPT_MESSAGE, `Record batch in ${partition} is truncated`);
   const h = new BatchHeader(records, 0);

@@ -46,7 +46,7 @@ t.test('each handler at each advertised version', async (t) => {
 
   for (let v = produce.minVersion; v <= produce.maxVersion; v++) {
     const res: { responses: { partitionResponses: { errorCode: number; baseOffset: bigint }[] }[] } = await call(produce,
-      { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: makeBatch({ values: [`v${v}`], attributes: v >= 7 ? 4 : 1 }) }] }] }, v);
+      { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: makeBatch({ values: [`v${v}`] }) }] }] }, v);
     t.same(res.responses[0]!.partitionResponses[0]!.errorCode, 0, `Produce v${v}`);
   }
   const end = BigInt(log.logEndOffset);
@@ -58,6 +58,7 @@ t.test('each handler at each advertised version', async (t) => {
     }, v);
     const p = res.responses[0]!.partitions[0]!;
     t.same([p.errorCode, p.highWatermark, p.records!.length > 0], [0, end, true], `Fetch v${v}`);
+    t.equal(p.records!.readInt8(16), v <= 1 ? 0 : v <= 3 ? 1 : 2, `Fetch v${v}: message format`);
   }
   for (let v = listOffsets.minVersion; v <= listOffsets.maxVersion; v++) {
     const res: { topics: { partitions: { errorCode: number; offset?: bigint; oldStyleOffsets?: bigint[] }[] }[] } = await call(listOffsets,

@@ -44,7 +44,7 @@ t.test('per-partition errors', async (t) => {
   t.equal(rm.appendRecords('t', 0, two, 9, 1).errorCode, E.INVALID_RECORD);
   const v1 = makeBatch({ values: ['x'] }); v1[16] = 1;
   t.equal(rm.appendRecords('t', 0, v1, 9, 1).errorCode, E.INVALID_RECORD);
-  t.equal(rm.appendRecords('t', 0, v1, 2, 1).errorCode, E.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+  t.equal(rm.appendRecords('t', 0, v1, 2, 1).errorCode, E.CORRUPT_MESSAGE, 'v0-v2: not a valid legacy message set');
   t.equal(rm.appendRecords('t', 0, makeBatch({ values: ['x'], attributes: 4 }), 6, 1).errorCode, E.UNSUPPORTED_COMPRESSION_TYPE);
   t.equal(rm.appendRecords('t', 0, makeBatch({ values: ['x'], attributes: 0x20 }), 9, 1).errorCode, E.INVALID_RECORD, 'control batch');
   t.equal(rm.appendRecords('t', 0, null, 9, 1).errorCode, E.INVALID_RECORD);

@@ -1,5 +1,5 @@
 /**
- * Fetch (API 1), v4-v17.
+ * Fetch (API 1), v0-v17.
  *
  * Behavior:
  * - Sessions (v7+, KIP-227) through the FetchSessionCache: full and
@@ -22,8 +22,9 @@
  *   current_leader_epoch (v9+) is checked (FENCED/UNKNOWN_LEADER_EPOCH);
  *   offsets outside [log start, log end] get OFFSET_OUT_OF_RANGE.
  *
- * Version notes: v0-v3 expect message format v0/v1, which would need down-
- * conversion; like Kafka 4.0 the range starts at v4. Followers (replica_id >= 0)
+ * Version notes: v0-v3 clients read message format v0/v1, so their records
+ * are down-converted (uncompressed, headers dropped), as Kafka 3.x does
+ * (Kafka 4.0 dropped v0-v3). v0-v2 have no request max_bytes. Followers (replica_id >= 0)
  * are served as consumers until replication exists. preferred_read_replica
  * (v11+) is always -1.
  */
@@ -34,12 +35,13 @@ import { type FetchPartitionParams, type ForgottenPartition } from '../fetch-ses
 import { type ReadResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
+import { downConvert } from '../message-format.js';
 
 const EMPTY = Buffer.alloc(0);
 
 export const fetch = {
   apiKey: ApiKey.Fetch,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   async handle(ctx: DataPathContext, req: FetchRequest, version: number): Promise<FetchResponse> {
     const byId = version >= 13;
@@ -99,6 +101,18 @@ export const fetch = {
       results = readAll();
     }
 
+    if (version < 4) {
+      // v0-v3 clients read message format v0/v1: down-convert (message-format.ts).
+      results = results.map((r) => {
+        if (r.records.length === 0) return r;
+        try {
+          return { ...r, records: downConvert(r.records, version <= 1 ? 0 : 1) };
+        } catch (e) {
+          ctx.log?.error(`down-conversion failed: ${(e as Error)?.stack ?? e}`);
+          return { ...r, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: EMPTY };
+        }
+      });
+    }
     const { sessionId: responseSessionId, include } = context.finish(results.map((r) => ({
       errorCode: r.errorCode, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, recordsSize: r.records.length,
     })), Date.now());

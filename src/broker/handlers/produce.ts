@@ -1,5 +1,5 @@
 /**
- * Produce (API 0), v3-v11.
+ * Produce (API 0), v0-v11.
  *
  * Behavior:
  * - acks must be 0, 1 or -1, else every partition gets INVALID_REQUIRED_ACKS.
@@ -15,8 +15,10 @@
  * - Transactional batches are refused with INVALID_TXN_STATE until the
  *   transaction coordinator exists.
  *
- * Version notes: v0-v2 carry message format v0/v1 (magic 0/1), which Samsa
- * does not store or convert; like Kafka 4.0 the range starts at v3.
+ * Version notes: v0-v2 carry message format v0/v1 (magic 0/1): it is
+ * up-converted to a v2 batch, as Kafka 3.x does (Kafka 4.0 dropped v0-v2;
+ * serving them also lets older librdkafka, e.g. Debian's 2.0.2, see that
+ * the broker takes gzip and snappy).
  * log_append_time_ms (v2+) is the broker time for LogAppendTime topics, else
  * -1; log_start_offset from v5; record_errors/error_message from v8.
  */
@@ -31,7 +33,7 @@ const failed = (errorCode: number): AppendResult =>
 
 export const produce = {
   apiKey: ApiKey.Produce,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   async handle(ctx: DataPathContext, req: ProduceRequest, version: number): Promise<ProduceResponse | null> {
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
