@@ -92,6 +92,32 @@ t.test('kafkajs consumer', async (t) => {
     t.ok(median < 100, `median ack-to-receipt ${median.toFixed(1)} ms (${delays.map((d) => d.toFixed(1)).join(', ')})`);
   });
 
+  t.test('seek: a running consumer jumps to an offset and to a timestamp-derived offset', async (t) => {
+    const topic = uniq('cons-seek');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const base = Date.now() - 60_000;
+    await producer.send({ topic, messages: [0, 1, 2, 3, 4].map((i) => ({ value: `m${i}`, timestamp: String(base + i * 1000) })) });
+    const consumer = kafka.consumer({ groupId: uniq('g'), maxWaitTimeInMs: 500 });
+    await consumer.connect();
+    t.teardown(() => consumer.disconnect());
+    await consumer.subscribe({ topic, fromBeginning: false });
+    const got: string[] = [];
+    let wanted = 3;
+    let done!: () => void;
+    let arrived = new Promise<void>((r) => { done = r; });
+    void consumer.run({ eachMessage: async ({ message }) => { got.push(message.value!.toString()); if (got.length >= wanted) done(); } });
+    consumer.seek({ topic, partition: 0, offset: '2' });
+    await arrived;
+    t.same(got, ['m2', 'm3', 'm4']);
+    const offset = (await admin.fetchTopicOffsetsByTimestamp(topic, base + 3500))[0]!.offset;
+    got.length = 0;
+    wanted = 1;
+    arrived = new Promise<void>((r) => { done = r; });
+    consumer.seek({ topic, partition: 0, offset });
+    await arrived;
+    t.same(got, ['m4']);
+  });
+
   t.test('after a restart a new consumer reads everything from the beginning', { skip: b.external ? 'BROKER=host:port cannot be restarted from here' : false }, async (t) => {
     const topic = uniq('cons-restart');
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
