@@ -56,6 +56,21 @@ t.test('produce and consume', async (t) => {
     });
   }
 
+  for (const fallback of ['0.9.0', '0.10.0']) {
+    t.test(`librdkafka as an old client (broker.version.fallback=${fallback}: message format v${fallback === '0.9.0' ? 0 : 1})`, async (t) => {
+      const old = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
+      for (const codec of fallback === '0.9.0' ? ['none', 'gzip', 'snappy'] : ['none', 'gzip', 'snappy', 'lz4']) {
+        const topic = uniq(`old-${codec}`);
+        await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+        await kcatProduce(b.bootstrap, topic, ['k1\tv1', 'k2\tv2', 'k3\tv3'], ['-K', '\t', '-z', codec, ...old]);
+        const asOld = await kcatConsumeAll(b.bootstrap, topic, old);
+        t.same(asOld.map((m) => [m.offset, m.key, m.payload]), [[0, 'k1', 'v1'], [1, 'k2', 'v2'], [2, 'k3', 'v3']], `${codec}: an old consumer reads it`);
+        const asNew = await kcatConsumeAll(b.bootstrap, topic);
+        t.same(asNew.map((m) => m.payload), ['v1', 'v2', 'v3'], `${codec}: a current consumer reads it`);
+      }
+    });
+  }
+
   t.test('messages up to max.message.bytes pass, larger ones get MESSAGE_TOO_LARGE', async (t) => {
     const topic = uniq('size');
     const max = 10_000;
