@@ -101,6 +101,8 @@ export interface ReadResult {
   records: Buffer;
 }
 
+/** Topics only the broker writes (Kafka refuses client appends to them). */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 /** producer.id.expiration.ms (Kafka's default, one day). */
 const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 const RESOLVED: Promise<number> = Promise.resolve(0);
@@ -159,9 +161,10 @@ export class ReplicaManager {
    * Validates and appends one partition's records from a Produce request.
    * Synchronous up to the append; `done` resolves once the bytes are written.
    */
-  appendRecords(topic: string, partition: number, records: Buffer | null, version: number, acks: number): AppendResult {
+  appendRecords(topic: string, partition: number, records: Buffer | null, version: number, acks: number, internalTopicsAllowed = false): AppendResult {
     const h = this.lookup(topic, partition);
     if (h === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+    if (!internalTopicsAllowed && INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const s = this.state(topic, partition, h);
     const logStartOffset = h.log.logStartOffset;
     if (acks === -1 && h.config.minInsyncReplicas > 1) {

@@ -141,3 +141,10 @@ t.test('message.timestamp.before/after.max.ms bound CreateTime timestamps (INVAL
   const { rm: lat } = setup({ timestampBeforeMaxMs: 60_000, logAppendTime: true });
   t.equal(lat.appendRecords('t', 0, makeBatch({ values: ['x'], timestamp: 5 }), 9, 1).errorCode, 0, 'LogAppendTime topics ignore the producer time');
 });
+
+t.test('clients cannot append to internal topics', async (t) => {
+  const log = new MemoryLog();
+  const rm = new ReplicaManager((topic) => (topic === '__consumer_offsets' ? { log, config: defaults, leaderEpoch: 0 } : undefined));
+  t.equal(rm.appendRecords('__consumer_offsets', 0, makeBatch({ values: ['x'] }), 9, 1).errorCode, E.INVALID_TOPIC_EXCEPTION);
+  t.equal(rm.appendRecords('__consumer_offsets', 0, makeBatch({ values: ['x'] }), 9, 1, true).errorCode, 0, 'the broker itself may');
+});
