@@ -1,4 +1,4 @@
-import type { BatchHeader } from '../wire/records/batch-header.js';
+import { BATCH_HEADER_SIZE, type BatchHeader } from '../wire/records/batch-header.js';
 import { ErrorCode } from '../wire/errors.js';
 import { validateProduceRecords, targetCompression, recompress } from './log-validator.js';
 import { ProducerStateManager } from '../log/producer-state-manager.js';
@@ -263,10 +263,22 @@ export class ReplicaManager {
     return { errorCode: ErrorCode.NONE, ...base, records };
   }
 
-  /** Bytes a fetch could read now past `fetchOffset` (for a delayed fetch's min_bytes check); 0 on error. */
-  availableBytes(topic: string, partition: number, fetchOffset: number, maxBytes: number): number {
+  /**
+   * Bytes a fetch could read now past `fetchOffset`, for a delayed fetch's
+   * min_bytes check (Infinity when the partition has an error to report). Runs on
+   * every append to a watched partition, so it reads the log only when
+   * `minBytes` is larger than one batch header.
+   */
+  availableBytes(topic: string, partition: number, fetchOffset: number, maxBytes: number, minBytes = Infinity): number {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return Infinity; // gone: the fetch answers now (Kafka's DelayedFetch does the same)
+    const s = this.state(topic, partition, h);
+    if (fetchOffset < h.log.logStartOffset || fetchOffset > h.log.logEndOffset) return Infinity; // an error to report now
+    if (fetchOffset >= s.highWatermark) return 0;
+    // Something is visible; a whole batch is at least 61 bytes, so small min_bytes need no read.
+    if (minBytes <= BATCH_HEADER_SIZE) return BATCH_HEADER_SIZE;
     const r = this.readPartition(topic, partition, fetchOffset, maxBytes, READ_UNCOMMITTED, true);
-    return r.errorCode === ErrorCode.NONE ? r.records.length : 1;
+    return r.errorCode === ErrorCode.NONE ? r.records.length : Infinity;
   }
 
   /** Partition leader epoch check shared by Fetch, ListOffsets and OffsetForLeaderEpoch (-1: no check). */

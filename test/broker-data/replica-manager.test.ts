@@ -148,3 +148,18 @@ t.test('clients cannot append to internal topics', async (t) => {
   t.equal(rm.appendRecords('__consumer_offsets', 0, makeBatch({ values: ['x'] }), 9, 1).errorCode, E.INVALID_TOPIC_EXCEPTION);
   t.equal(rm.appendRecords('__consumer_offsets', 0, makeBatch({ values: ['x'] }), 9, 1, true).errorCode, 0, 'the broker itself may');
 });
+
+t.test('availableBytes: no log read for small min_bytes; errors complete a waiting fetch at once', async (t) => {
+  const { log, rm } = setup();
+  t.equal(rm.availableBytes('t', 0, 0, 1000, 1), 0);
+  await rm.appendRecords('t', 0, makeBatch({ values: ['x'.repeat(500)] }), 9, 1).done;
+  const read = log.read.bind(log);
+  let reads = 0;
+  log.read = (...a) => { reads++; return read(...a); };
+  t.equal(rm.availableBytes('t', 0, 0, 1000, 1), 61);
+  t.equal(reads, 0, 'min_bytes 1: answered from the high watermark');
+  t.ok(rm.availableBytes('t', 0, 0, 10_000, 400) > 500);
+  t.equal(reads, 1);
+  t.equal(rm.availableBytes('t', 0, 50, 1000, 1), Infinity, 'out of range');
+  t.equal(rm.availableBytes('gone', 0, 0, 1000, 1), Infinity);
+});

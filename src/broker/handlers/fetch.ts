@@ -95,7 +95,7 @@ export const fetch = {
       const keys = parts.map((p) => `${p.topic}:${p.partition}`);
       await rm.purgatory.wait(keys, req.maxWaitMs, () => {
         let n = 0;
-        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes);
+        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes, req.minBytes - n);
         return n >= req.minBytes;
       });
       results = readAll();
