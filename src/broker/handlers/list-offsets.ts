@@ -11,9 +11,10 @@
  * A partition named twice gets INVALID_REQUEST (v1+), an unknown one
  * UNKNOWN_TOPIC_OR_PARTITION; current_leader_epoch (v4+) is checked.
  *
- * Version notes: v0 answers old_style_offsets, at most max_num_offsets of
- * them (a single offset: Samsa does not list segment base offsets as Kafka's
- * v0 did). leader_epoch (v4+) is the partition's leader epoch, -1 when no
+ * Version notes: v0 answers old_style_offsets with a single offset when
+ * max_num_offsets > 0. Difference from Kafka: Kafka's v0 listed segment base
+ * offsets (by file modification time for a timestamp); Samsa answers what v1
+ * answers (earliest, latest, or the first offset at or after the timestamp). leader_epoch (v4+) is the partition's leader epoch, -1 when no
  * offset was found.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
