@@ -22,7 +22,9 @@ import { ErrorCode } from '../wire/errors.js';
 import type { DataPathTopicConfig } from './replica-manager.js';
 import { upConvert } from './message-format.js';
 
-export type Validated = { batch: BatchHeader } | { errorCode: number; message: string };
+/** A record Kafka names in record_errors (Produce v8+): its index in the batch and why. */
+export interface RecordError { batchIndex: number; message: string }
+export type Validated = { batch: BatchHeader } | { errorCode: number; message: string; recordErrors?: RecordError[] };
 
 const COMPRESSION_BY_NAME: Record<string, Compression | undefined> = {
   uncompressed: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd,
@@ -87,8 +89,12 @@ export function validateProduceRecords(records: Buffer | null, version: number, 
   if (h.isTransactional) return err(ErrorCode.INVALID_TXN_STATE, `Transactional writes are not supported by this broker yet (${partition})`);
   if (config.compactOnly || config.compacted) {
     try {
-      if (readRecords(h, maxDecompressed(config)).some((r) => r.key === null)) {
-        return err(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${partition}.`);
+      const why = `Compacted topic cannot accept message without key in topic partition ${partition}.`;
+      const recordErrors = readRecords(h, maxDecompressed(config)).flatMap((r, batchIndex) => (r.key === null ? [{ batchIndex, message: why }] : []));
+      if (recordErrors.length > 0) {
+        const shown = recordErrors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.message}')`).join(', ');
+        return { errorCode: ErrorCode.INVALID_RECORD, recordErrors,
+          message: `One or more records have been rejected due to ${recordErrors.length} record errors in total, and only showing the first three errors at most: [${shown}]` };
       }
     } catch (e) {
       return err(ErrorCode.CORRUPT_MESSAGE, `Record batch in ${partition} cannot be read: ${(e as Error).message}`);

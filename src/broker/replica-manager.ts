@@ -1,6 +1,6 @@
 import { BATCH_HEADER_SIZE, type BatchHeader } from '../wire/records/batch-header.js';
 import { ErrorCode } from '../wire/errors.js';
-import { validateProduceRecords, targetCompression, recompress } from './log-validator.js';
+import { validateProduceRecords, targetCompression, recompress, type RecordError } from './log-validator.js';
 import { ProducerStateManager } from '../log/producer-state-manager.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 
@@ -82,6 +82,8 @@ interface PartitionState {
 export interface AppendResult {
   errorCode: number;
   errorMessage: string | null;
+  /** Records refused individually (Produce v8+ record_errors). */
+  recordErrors?: RecordError[];
   baseOffset: number;
   logAppendTimeMs: number;
   logStartOffset: number;
@@ -171,7 +173,7 @@ export class ReplicaManager {
       return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of ${h.config.minInsyncReplicas} for partition ${topic}-${partition}`, logStartOffset);
     }
     const checked = validateProduceRecords(records, version, h.config, `${topic}-${partition}`);
-    if ('errorCode' in checked) return fail(checked.errorCode, checked.message, logStartOffset);
+    if ('errorCode' in checked) return { ...fail(checked.errorCode, checked.message, logStartOffset), recordErrors: checked.recordErrors };
     let batch = checked.batch;
 
     const producerBatch = batch.producerId >= 0

@@ -61,6 +61,8 @@ t.test('compacted topics refuse records without a key, compressed or not', async
   t.equal('errorCode' in bare && bare.errorCode, ErrorCode.INVALID_RECORD);
   const gz = validateProduceRecords(compressed(Compression.Gzip, ['x', 'y']), 9, { ...cfg, compacted: true }, 't-0');
   t.equal('errorCode' in gz && gz.errorCode, ErrorCode.INVALID_RECORD);
+  t.same('errorCode' in gz && gz.recordErrors?.map((e) => e.batchIndex), [0, 1], 'record_errors name each keyless record');
+  t.match('errorCode' in gz && gz.message, /rejected due to 2 record errors/);
   t.notOk('errorCode' in validateProduceRecords(makeBatch({ values: ['x'] }), 9, cfg, 't-0'), 'delete topics do not look at keys');
 });
 

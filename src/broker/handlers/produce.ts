@@ -20,7 +20,8 @@
  * serving them also lets older librdkafka, e.g. Debian's 2.0.2, see that
  * the broker takes gzip and snappy).
  * log_append_time_ms (v2+) is the broker time for LogAppendTime topics, else
- * -1; log_start_offset from v5; record_errors/error_message from v8.
+ * -1; log_start_offset from v5; record_errors (records refused one by
+ * one, e.g. without a key on a compacted topic) and error_message from v8.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
@@ -76,7 +77,7 @@ export const produce = {
           baseOffset: BigInt(r.baseOffset),
           logAppendTimeMs: BigInt(r.logAppendTimeMs),
           logStartOffset: BigInt(r.logStartOffset),
-          recordErrors: [],
+          recordErrors: (r.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
           errorMessage: r.errorCode === ErrorCode.NONE ? null : r.errorMessage,
         })),
       })),
