@@ -79,7 +79,7 @@ export class Dispatcher {
     }
     const log = this.shared.log;
     if (log.enabled('debug')) log.debug(`conn ${conn.id} client ${clientId ?? '-'}: ${name} v${version} correlation ${correlationId}`);
-    const ctx: BrokerContext = { ...this.shared, clientId, connectionId: conn.id, clientHost: `/${conn.socket.remoteAddress ?? ''}`, closeConnection: (reason: string) => conn.close(reason) };
+    const ctx: BrokerContext = { ...this.shared, clientId, connectionId: conn.id, clientHost: `/${conn.socket?.remoteAddress ?? ''}`, closeConnection: (reason: string) => conn.close(reason) };
 
     const finish = (response: unknown): FrameResult => {
       if (response === null) return null;
