@@ -89,7 +89,10 @@ export class TopicManager {
       compressionType: this.value(t, 'compression.type'),
       minInsyncReplicas: asNumber(this.value(t, 'min.insync.replicas')),
       compactOnly: policy.includes('compact') && !policy.includes('delete'),
+      compacted: policy.includes('compact'),
       segmentBytes: asNumber(this.value(t, 'segment.bytes')),
+      timestampBeforeMaxMs: asNumber(this.value(t, 'message.timestamp.before.max.ms')),
+      timestampAfterMaxMs: asNumber(this.value(t, 'message.timestamp.after.max.ms')),
     };
   }
 

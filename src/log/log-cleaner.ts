@@ -7,7 +7,7 @@
  * maps each key to its last offset over the cleanable part, then rewrites each
  * segment keeping: records that are the latest for their key, tombstones
  * (null values) younger than delete.retention.ms, keyless records, and every
- * control batch (transaction markers), and each segment's last batch whole
+ * control batch (transaction markers), each producer's last batch, and each segment's last batch whole
  * (segments stay contiguous). Offsets never change: a rewritten
  * batch keeps its base offset and lastOffsetDelta, and compressed batches are
  * recompressed with their own codec.
@@ -53,6 +53,10 @@ export function cleanSegments(segments: LogSegment[], opts: { now: number; delet
       for (const r of readRecords(b)) { const k = keyOf(r.key); if (k !== null) latest.set(k, r.offset); }
     }
   }
+  // Each idempotent producer's last batch stays whole, as in Kafka's cleaner, so
+  // producer state rebuilt from the log after a restart still has its last sequence.
+  const lastOfProducer = new Map<number, number>();
+  for (const seg of segments) for (const { header } of seg.headers(0)) if (header.producerId >= 0) lastOfProducer.set(header.producerId, header.baseOffset);
   let segmentsRewritten = 0, recordsRemoved = 0;
   for (const seg of segments) {
     const out: Buffer[] = [];
@@ -61,7 +65,7 @@ export function cleanSegments(segments: LogSegment[], opts: { now: number; delet
     for (const [i, b] of batches.entries()) {
       // The last batch of a segment stays whole so the segment still ends where
       // the next begins: recovery treats a gap between segments as a torn write.
-      if (b.isControl || i === batches.length - 1) { out.push(b.bytes()); continue; }
+      if (b.isControl || i === batches.length - 1 || lastOfProducer.get(b.producerId) === b.baseOffset) { out.push(b.bytes()); continue; }
       const records = readRecords(b);
       const kept = records.filter((r) => {
         const k = keyOf(r.key);

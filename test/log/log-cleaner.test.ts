@@ -107,3 +107,14 @@ t.test('a crash during the swap loses nothing', async (t) => {
   t.notOk(readdirSync(log.dir).some((f) => f.endsWith('.swap')));
   log.close();
 });
+
+t.test("each idempotent producer's last batch survives compaction whole", async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'pid', 0, compactConfig);
+  t.teardown(() => log.close());
+  for (let i = 0; i < 4; i++) await log.append(buildBatch([{ key: 'k', value: `p${i}` }], { producerId: 9, producerEpoch: 0, baseSequence: i }), 0).done;
+  for (let i = 0; i < 8; i++) await log.append(buildBatch([{ key: 'k', value: `x${i}` }]), 0).done;
+  log.compact();
+  const pidBatches: number[] = [];
+  for (const c of log.read(0, 1 << 20, log.logEndOffset).chunks) for (let at = 0; at < c.length;) { const h = new BatchHeader(c, at); if (h.producerId === 9) pidBatches.push(h.baseSequence); at += h.sizeInBytes; }
+  t.ok(pidBatches.includes(3), `the batch with the producer's last sequence is kept (sequences left: ${pidBatches.join(', ')})`);
+});
