@@ -132,3 +132,41 @@ t.test('two kcat -G consumers share a topic', async (t) => {
   t.equal(new Set([...outputs[0]!, ...outputs[1]!]).size, 20, 'every message consumed once');
   t.ok(outputs[0]!.length > 0 && outputs[1]!.length > 0, `both consumed (${outputs[0]!.length} and ${outputs[1]!.length})`);
 });
+
+t.test('a static member (kcat, group.instance.id) restarting within its session timeout keeps its partitions, no rebalance', async (t) => {
+  const b = await testBroker(t);
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'static', numPartitions: 4 }] });
+  const start = (id: string) => spawn('kcat', ['-b', b.bootstrap, '-G', 'g-static', 'static', '-q', '-X', `group.instance.id=${id}`, '-X', 'session.timeout.ms=20000', '-X', 'heartbeat.interval.ms=500'], { stdio: 'ignore' });
+  const children = [start('a'), start('b')];
+  t.teardown(() => { for (const c of children) c.kill('SIGKILL'); });
+  const describe = async () => (await admin.describeGroups(['g-static'])).groups[0]!;
+  let g = await describe();
+  for (let i = 0; i < 200 && !(g.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    g = await describe();
+  }
+  t.equal(g.members.length, 2, 'two static members, Stable');
+  // Static members' ids start with their group.instance.id, as in Kafka.
+  const before = g.members.find((m) => m.memberId.startsWith('a-'))!;
+  const beforeB = g.members.find((m) => m !== before)!;
+  children[0]!.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  children[0] = start('a');
+  const states = new Set<string>();
+  let after = g;
+  for (let i = 0; i < 200; i++) {
+    after = await describe();
+    states.add(after.state);
+    if (after.members.length === 2 && !after.members.some((m) => m.memberId === before.memberId) && after.members.every((m) => m.memberAssignment.length > 0)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const newA = after.members.find((m) => m.memberId.startsWith('a-'))!;
+  t.not(newA.memberId, before.memberId, 'the restarted member has a new member id');
+  t.same(newA.memberAssignment, before.memberAssignment, 'and the same assignment');
+  t.same(after.members.find((m) => m.memberId === beforeB.memberId)?.memberAssignment, beforeB.memberAssignment, 'the other member kept its assignment');
+  t.same([...states], ['Stable'], 'the group never left Stable');
+});

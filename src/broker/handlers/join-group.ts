@@ -7,8 +7,11 @@
  * MEMBER_ID_REQUIRED and an id to rejoin with (KIP-394). The leader receives
  * the members and their metadata for the chosen protocol.
  *
- * Version notes: v0 has no rebalance timeout (the session timeout is used);
- * group.instance.id (v5+) is accepted but members are treated as dynamic.
+ * Static members (group.instance.id, v5+): one that comes back under a new
+ * member id replaces its old self and, in a Stable group, keeps its
+ * assignment with no rebalance; a stale member id gets FENCED_INSTANCE_ID.
+ *
+ * Version notes: v0 has no rebalance timeout (the session timeout is used).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../wire/generated/join-group.js';

@@ -51,10 +51,14 @@ export class GroupCoordinator {
     }
     const g = this.getOrCreate(req.groupId);
     if (!g.supports(req.protocolType, req.protocols)) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    const staticMember = req.groupInstanceId ? [...g.members.values()].find((m) => m.groupInstanceId === req.groupInstanceId) : undefined;
+    if (staticMember && req.memberId !== '' && req.memberId !== staticMember.memberId) return Promise.resolve(joinError(ErrorCode.FENCED_INSTANCE_ID, req.memberId));
+    if (staticMember && req.memberId === '') return Promise.resolve(this.rejoinStatic(g, staticMember, req));
     let memberId = req.memberId;
     if (memberId === '') {
       if (g.members.size >= this.limits.maxSize) return Promise.resolve(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED));
-      memberId = `${req.clientId}-${randomUUID()}`;
+      // Kafka's member ids: the instance id for static members, else the client id, then a UUID.
+      memberId = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`;
       if (req.requireKnownMemberId && !req.groupInstanceId) {
         g.pendingMembers.add(memberId);
         return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
@@ -77,6 +81,36 @@ export class GroupCoordinator {
     this.touch(g, member);
     const result = new Promise<JoinResult>((resolve) => { member.awaitingJoin = resolve; });
     // A known member rejoining an unchanged Stable group as its leader would still rebalance, as in Kafka.
+    if (g.state !== 'PreparingRebalance') this.prepareRebalance(g);
+    else this.maybeCompleteJoin(g);
+    return result;
+  }
+
+  /**
+   * A static member (group.instance.id) back under a new member id, e.g. after
+   * a restart within its session timeout: it takes the old member's place and,
+   * in a Stable group whose protocols it still speaks, keeps its assignment with
+   * no rebalance (KIP-345); otherwise the group rebalances as for a join.
+   */
+  private rejoinStatic(g: ClassicGroup, old: Member, req: JoinRequest): JoinResult | Promise<JoinResult> {
+    const memberId = `${req.groupInstanceId}-${randomUUID()}`;
+    g.members.delete(old.memberId);
+    old.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
+    old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
+    old.awaitingJoin = old.awaitingSync = undefined;
+    const wasLeader = g.leaderId === old.memberId;
+    const member: Member = { ...old, memberId, clientId: req.clientId, clientHost: req.clientHost, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocols: req.protocols };
+    g.members.set(memberId, member);
+    if (wasLeader) g.leaderId = memberId;
+    this.touch(g, member);
+    clearTimeout(old.sessionTimer);
+    if (g.state === 'Stable' && g.protocolName !== null && req.protocols.some((p) => p.name === g.protocolName)) {
+      return {
+        errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId!, memberId,
+        members: wasLeader ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)!.metadata })) : [],
+      };
+    }
+    const result = new Promise<JoinResult>((resolve) => { member.awaitingJoin = resolve; });
     if (g.state !== 'PreparingRebalance') this.prepareRebalance(g);
     else this.maybeCompleteJoin(g);
     return result;
