@@ -1,0 +1,110 @@
+import t from 'tap';
+import { GroupCoordinator, type JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
+import { ErrorCode } from '../../src/wire/errors.js';
+
+const limits = { minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 3 };
+const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
+  groupId: 'g', memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1',
+  sessionTimeoutMs: 5000, rebalanceTimeoutMs: 300, protocolType: 'consumer',
+  protocols: [{ name: 'range', metadata: Buffer.from('r') }, { name: 'roundrobin', metadata: Buffer.from('rr') }],
+  requireKnownMemberId: false, ...over,
+});
+
+t.test('join, sync, heartbeat for one member; MEMBER_ID_REQUIRED for v4+', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const first = await c.join(join({ requireKnownMemberId: true }));
+  t.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED, 'v4+ first join gets MEMBER_ID_REQUIRED');
+  t.match(first.memberId, /^c-/, 'with a member id to use');
+  const j = await c.join(join({ memberId: first.memberId, requireKnownMemberId: true }));
+  t.equal(j.errorCode, ErrorCode.NONE);
+  t.equal(j.generationId, 1);
+  t.equal(j.leader, j.memberId, 'the only member leads');
+  t.equal(j.protocolName, 'range', "the members' preferred common protocol");
+  t.equal(j.members.length, 1, 'the leader gets the member list');
+  const s = await c.sync('g', 1, j.memberId, null, null, [{ memberId: j.memberId, assignment: Buffer.from('A') }]);
+  t.same(s.assignment, Buffer.from('A'), 'the leader gets its own assignment');
+  t.equal(c.group('g')!.state, 'Stable');
+  t.equal(c.heartbeat('g', 1, j.memberId), ErrorCode.NONE);
+  t.equal(c.heartbeat('g', 0, j.memberId), ErrorCode.ILLEGAL_GENERATION);
+  t.equal(c.heartbeat('g', 1, 'nobody'), ErrorCode.UNKNOWN_MEMBER_ID);
+  t.equal((await c.join(join({ memberId: 'made-up' }))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+});
+
+t.test('bad joins are refused with the right codes', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  t.equal((await c.join(join({ groupId: '' }))).errorCode, ErrorCode.INVALID_GROUP_ID);
+  t.equal((await c.join(join({ sessionTimeoutMs: 5 }))).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
+  const a = await c.join(join());
+  t.equal(a.errorCode, ErrorCode.NONE);
+  t.equal((await c.join(join({ protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }] }))).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'no common protocol');
+  t.equal((await c.join(join({ protocolType: 'connect' }))).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'another protocol type');
+});
+
+t.test('a second member triggers a rebalance; both get the new generation; the leader assigns both', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const a = await c.join(join());
+  await c.sync('g', a.generationId, a.memberId, null, null, [{ memberId: a.memberId, assignment: Buffer.from('all') }]);
+  const bJoin = c.join(join({ clientId: 'b' }));
+  t.equal(c.group('g')!.state, 'PreparingRebalance');
+  t.equal(c.heartbeat('g', a.generationId, a.memberId), ErrorCode.REBALANCE_IN_PROGRESS, 'the old member is told to rejoin');
+  const aJoin = c.join(join({ memberId: a.memberId }));
+  const [a2, b2] = await Promise.all([aJoin, bJoin]);
+  t.equal(a2.generationId, 2);
+  t.equal(b2.generationId, 2);
+  t.equal(a2.leader, a.memberId, 'the leader stays');
+  t.equal(a2.members.length, 2);
+  t.equal(b2.members.length, 0, 'followers get no member list');
+  const bSync = c.sync('g', 2, b2.memberId, 'consumer', 'range', []);
+  const aSync = c.sync('g', 2, a2.memberId, 'consumer', 'range', [{ memberId: a2.memberId, assignment: Buffer.from('p0') }, { memberId: b2.memberId, assignment: Buffer.from('p1') }]);
+  t.same((await bSync).assignment, Buffer.from('p1'), 'the follower waits for and gets its share');
+  t.same((await aSync).assignment, Buffer.from('p0'));
+  t.equal((await c.sync('g', 2, a2.memberId, 'consumer', 'other', [])).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'v5+ protocol name check');
+});
+
+t.test('members that do not rejoin within the rebalance timeout are removed; leave rebalances at once', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const a = await c.join(join());
+  await c.sync('g', 1, a.memberId, null, null, []);
+  const b = c.join(join({ clientId: 'b' }));
+  const b2 = await b; // a never rejoins: after 300 ms it is dropped and b completes alone
+  t.equal(b2.errorCode, ErrorCode.NONE);
+  t.equal(c.group('g')!.members.size, 1, 'the silent member was removed');
+  await c.sync('g', b2.generationId, b2.memberId, null, null, []);
+  const left = c.leave('g', [{ memberId: b2.memberId, groupInstanceId: null }]);
+  t.equal(left.members[0]!.errorCode, ErrorCode.NONE);
+  t.equal(c.group('g')!.state, 'Empty', 'the last member leaving empties the group');
+});
+
+t.test('offset commits check generation and member; simple consumers commit with -1; delete needs an empty group', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const off = (o: bigint) => [{ topic: 't', partition: 0, offset: { offset: o, leaderEpoch: -1, metadata: '', commitTimestamp: 0 } }];
+  t.equal(c.commit('simple', -1, '', off(5n)), ErrorCode.NONE, 'generation -1 on a group without members');
+  t.equal(c.group('simple')!.offsets.get('t')!.get(0)!.offset, 5n);
+  const a = await c.join(join());
+  t.equal(c.commit('g', a.generationId, a.memberId, off(7n)), ErrorCode.NONE);
+  t.equal(c.commit('g', a.generationId + 1, a.memberId, off(8n)), ErrorCode.ILLEGAL_GENERATION);
+  t.equal(c.commit('g', a.generationId, 'nobody', off(8n)), ErrorCode.UNKNOWN_MEMBER_ID);
+  t.equal(c.commit('g', -1, '', off(8n)), ErrorCode.ILLEGAL_GENERATION, 'a group with members refuses simple commits');
+  t.equal(c.deleteGroup('g'), ErrorCode.NON_EMPTY_GROUP);
+  t.equal(c.deleteGroup('nope'), ErrorCode.GROUP_ID_NOT_FOUND);
+  t.equal(c.deleteGroup('simple'), ErrorCode.NONE);
+});
+
+t.test('group.max.size and static members', async (t) => {
+  const c = new GroupCoordinator({ ...limits, maxSize: 1 });
+  t.teardown(() => c.close());
+  const s = await c.join(join({ groupInstanceId: 'inst' }));
+  t.match(s.memberId, /^inst-/, "a static member's id starts with its instance id");
+  await c.sync('g', s.generationId, s.memberId, null, null, [{ memberId: s.memberId, assignment: Buffer.from('mine') }]);
+  t.equal((await c.join(join({ clientId: 'other' }))).errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED);
+  const back = await c.join(join({ groupInstanceId: 'inst' }));
+  t.equal(back.generationId, s.generationId, 'no new generation for a returning static member');
+  t.not(back.memberId, s.memberId);
+  t.same((await c.sync('g', back.generationId, back.memberId, null, null, [])).assignment, Buffer.from('mine'), 'it keeps its assignment');
+  t.equal((await c.join(join({ groupInstanceId: 'inst', memberId: s.memberId }))).errorCode, ErrorCode.FENCED_INSTANCE_ID, 'the old incarnation is fenced');
+});
