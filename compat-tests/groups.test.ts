@@ -170,3 +170,43 @@ t.test('a static member (kcat, group.instance.id) restarting within its session 
   t.same(after.members.find((m) => m.memberId === beforeB.memberId)?.memberAssignment, beforeB.memberAssignment, 'the other member kept its assignment');
   t.same([...states], ['Stable'], 'the group never left Stable');
 });
+
+t.test('commit, restart the broker, and the group resumes from the committed offsets', async (t) => {
+  const b = await testBroker(t);
+  if (b.external) return t.skip('BROKER=host:port cannot be restarted from here');
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'resume', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'resume', messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `old-${i}` })) });
+  const seen: string[] = [];
+  const consume = async () => {
+    const c = kafka.consumer({ groupId: 'g-resume', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+    await c.connect();
+    await c.subscribe({ topic: 'resume', fromBeginning: true });
+    await c.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+    return c;
+  };
+  const first = await consume();
+  await until(() => seen.length >= 10, 20_000, 'the first consumer');
+  await first.disconnect(); // commits what it consumed
+  await producer.disconnect();
+  await admin.disconnect();
+  await b.restart();
+  const again = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const p2 = again.producer();
+  await p2.connect();
+  await p2.send({ topic: 'resume', messages: [{ partition: 0, value: 'new-0' }, { partition: 1, value: 'new-1' }] });
+  await p2.disconnect();
+  seen.length = 0;
+  const c = again.consumer({ groupId: 'g-resume', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+  await c.connect();
+  await c.subscribe({ topic: 'resume', fromBeginning: true });
+  await c.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+  await until(() => seen.length >= 2, 20_000, 'the consumer after the restart');
+  await new Promise((r) => setTimeout(r, 300));
+  await c.disconnect();
+  t.same(seen.sort(), ['new-0', 'new-1'], 'after the restart only what came after the commits is consumed');
+});
