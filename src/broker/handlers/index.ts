@@ -30,6 +30,7 @@ import { offsetFetch } from './offset-fetch.js';
 import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
 import { deleteGroups } from './delete-groups.js';
+import { offsetDelete } from './offset-delete.js';
 import { initProducerId } from './init-producer-id.js';
 
 export const HANDLERS: readonly Handler[] = [
@@ -59,6 +60,7 @@ export const HANDLERS: readonly Handler[] = [
   listGroups,
   describeGroups,
   deleteGroups,
+  offsetDelete,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 /** What ApiVersions advertises: exactly the registered ranges. */

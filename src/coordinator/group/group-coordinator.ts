@@ -266,6 +266,31 @@ export class GroupCoordinator {
     t.set(partition, offset);
   }
 
+  /**
+   * OffsetDelete: removes committed offsets, except for topics the group's
+   * consumer members subscribe to (GROUP_SUBSCRIBED_TO_TOPIC per partition).
+   * `subscribed(metadata)` reads a member's subscription for the group's protocol.
+   */
+  deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[], subscribed: (metadata: Buffer) => string[]): { errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] } {
+    const g = this.groups.get(groupId);
+    if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
+    const inUse = new Set<string>();
+    if (g.protocolType === 'consumer') {
+      for (const m of g.members.values()) {
+        const meta = m.protocols.find((p) => p.name === g.protocolName)?.metadata;
+        if (meta) for (const t of subscribed(meta)) inUse.add(t);
+      }
+    }
+    const partitions = topics.flatMap((t) => t.partitions.map((p) => {
+      if (inUse.has(t.name)) return { topic: t.name, partition: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+      g.offsets.get(t.name)?.delete(p);
+      if (g.offsets.get(t.name)?.size === 0) g.offsets.delete(t.name);
+      return { topic: t.name, partition: p, errorCode: ErrorCode.NONE };
+    }));
+    this.persist?.(this.groups);
+    return { errorCode: ErrorCode.NONE, partitions };
+  }
+
   deleteGroup(groupId: string): number {
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
