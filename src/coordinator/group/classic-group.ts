@@ -53,8 +53,7 @@ export class ClassicGroup {
   /** The protocol every member supports that most members prefer (Kafka's vote). */
   selectProtocol(): string | null {
     const all = [...this.members.values()];
-    if (all.length === 0) return null;
-    const candidates = all[0]!.protocols.map((p) => p.name).filter((name) => all.every((m) => m.protocols.some((p) => p.name === name)));
+    const candidates = this.commonProtocols();
     if (candidates.length === 0) return null;
     const votes = new Map<string, number>(candidates.map((c) => [c, 0]));
     for (const m of all) {
@@ -68,9 +67,15 @@ export class ClassicGroup {
   supports(protocolType: string, protocols: { name: string }[]): boolean {
     if (this.members.size === 0) return protocols.length > 0;
     if (this.protocolType !== null && protocolType !== this.protocolType) return false;
-    const common = [...this.members.values()][0]!.protocols.map((p) => p.name)
-      .filter((n) => [...this.members.values()].every((m) => m.protocols.some((p) => p.name === n)));
+    const common = this.commonProtocols();
     return protocols.some((p) => common.includes(p.name));
+  }
+
+  /** Protocol names every member supports, in the first member's order of preference. */
+  private commonProtocols(): string[] {
+    const all = [...this.members.values()];
+    if (all.length === 0) return [];
+    return all[0]!.protocols.map((p) => p.name).filter((name) => all.every((m) => m.protocols.some((p) => p.name === name)));
   }
 
 }

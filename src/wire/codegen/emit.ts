@@ -204,7 +204,6 @@ class MessageEmitter {
     } else {
       o.line(`${local} = ${this.readValue(f, f.type, flex, nullable, R)};`);
     }
-    void present;
   }
 
   emitRead(s: StructSpec, name: string, ctx: Range, hasFlex: boolean): void {
