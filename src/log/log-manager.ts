@@ -15,6 +15,7 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private timer: NodeJS.Timeout | undefined;
   private cleaner: NodeJS.Timeout | undefined;
+  private flusher: NodeJS.Timeout | undefined;
 
   private constructor(readonly dataDir: string) {}
 
@@ -35,6 +36,9 @@ export class LogManager {
     // The cleaner: a compaction pass over compacted logs every cleanerBackoffMs (Kafka's log.cleaner.backoff.ms, 15 s).
     m.cleaner = setInterval(() => { for (const l of m.logs.values()) l.compact(); }, opts.cleanerBackoffMs ?? 15_000);
     m.cleaner.unref();
+    // flush.ms between appends: a once-a-second check (logs with the default, Long.MAX, never match).
+    m.flusher = setInterval(() => { for (const l of m.logs.values()) l.flushIfDue(); }, 1000);
+    m.flusher.unref();
     m.timer.unref();
     return m;
   }
@@ -61,6 +65,7 @@ export class LogManager {
   async close(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.cleaner);
+    clearInterval(this.flusher);
     await Promise.all([...this.logs.values()].map((l) => l.settled()));
     for (const l of this.logs.values()) { l.flush(); l.close(); }
     this.logs.clear();

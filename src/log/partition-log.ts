@@ -246,6 +246,15 @@ export class PartitionLog {
 
   flush(): void { this.active.flush(); }
 
+  /** flush.ms: fsyncs when appends are waiting and the interval has passed (called by the LogManager's flusher). */
+  flushIfDue(now = Date.now()): boolean {
+    if (this.unflushed === 0 || now - this.lastFlushMs < this.config.flushMs) return false;
+    this.unflushed = 0;
+    this.lastFlushMs = now;
+    this.flush();
+    return true;
+  }
+
   /** Resolves when every append started so far has reached the file (failed ones included). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.inflight]);

@@ -125,3 +125,12 @@ t.test('garbage and half-written batches at the tail are cut off after an unclea
   t.equal(reopened.logEndOffset, 2, 'a torn last batch is removed');
   reopened.close();
 });
+
+t.test('flush.ms: appends waiting longer than the interval are fsynced by flushIfDue', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'g', 0, { flushMs: 50 });
+  t.teardown(() => log.close());
+  await log.append(batch(1), 0).done;
+  t.equal(log.flushIfDue(Date.now() - 10_000), false, 'not before the interval');
+  t.equal(log.flushIfDue(Date.now() + 100), true, 'due after it');
+  t.equal(log.flushIfDue(Date.now() + 200), false, 'nothing left to flush');
+});
