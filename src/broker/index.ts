@@ -13,7 +13,7 @@ import { HANDLERS } from './handlers/index.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import { loadOffsets, saveOffsets } from '../coordinator/group/offset-file.js';
+import { OffsetsTopicStore } from '../coordinator/group/offsets-topic.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -48,13 +48,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   for (const t of metadata.topics()) for (let p = 0; p < t.partitions; p++) logs.get(t.name, p)?.setConfig(topics.logConfig(t));
   const replicaManager = new ReplicaManager(topics.lookup);
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
+  const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'));
   const groups = new GroupCoordinator({
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
     maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
     initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
     maxSize: config.int('group.max.size'),
-  }, (all) => saveOffsets(dataDir, all));
-  loadOffsets(dataDir, groups);
+    offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+  }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
+  groups.replay((apply) => offsetsStore.replay(apply));
+  groups.expireOffsets();
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
     advertised: { host: '', port: 0 },

@@ -5,27 +5,32 @@
  * ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS otherwise); generation -1 with no
  * member id commits for a group without members (consumers that assign
  * partitions themselves). Unknown topic or partition:
- * UNKNOWN_TOPIC_OR_PARTITION for that entry.
+ * UNKNOWN_TOPIC_OR_PARTITION for that entry. The answer is sent once the
+ * offset records are written to __consumer_offsets.
  *
  * Version notes: v0-v1 (deprecated, ZooKeeper-era storage) are not served.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../wire/generated/offset-commit.js';
 import { ErrorCode } from '../../wire/errors.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, errorEntry } from '../handler.js';
 
 export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: ApiKey.OffsetCommit,
   minVersion: 2,
   maxVersion: 9,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const now = Date.now();
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
     const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({
       topic: t.name, partition: p.partitionIndex,
       offset: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata, commitTimestamp: now },
     })));
-    const code = ctx.groups.commit(req.groupId, req.generationIdOrMemberEpoch ?? -1, req.memberId ?? '', offsets);
+    let code = ctx.groups.commit(req.groupId, req.generationIdOrMemberEpoch ?? -1, req.memberId ?? '', offsets);
+    // Answer once the offset records are in __consumer_offsets.
+    if (code === ErrorCode.NONE) {
+      try { await ctx.groups.written(); } catch (err) { code = errorEntry(ctx, err, 'OffsetCommit').errorCode; }
+    }
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({

@@ -47,6 +47,8 @@ export class ClassicGroup {
   readonly pendingMembers = new Set<string>();
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   rebalanceTimer?: NodeJS.Timeout;
+  /** When the group entered its current state (Kafka's currentStateTimestamp; offset expiry counts from Empty). */
+  stateTimestamp = Date.now();
 
   constructor(readonly groupId: string) {}
 

@@ -5,20 +5,36 @@
  * the rebalance decides them. Timers: each member's session timeout, and the
  * rebalance timeout after which members that did not rejoin are removed.
  *
- * Durability: committed offsets are kept in memory and, when a `persist` hook
- * is given, saved through it after each commit; groups' membership is not
- * persisted (members rejoin after a restart, as they do after a coordinator
+ * Durability (when a GroupStore is given; the broker passes the
+ * __consumer_offsets topic): each commit writes an offset record, and the
+ * OffsetCommit answer waits for it (`written()`); a group's metadata (protocol,
+ * generation, leader, members with their subscriptions and assignments) is
+ * written when a rebalance completes and when the group becomes empty;
+ * deletions write tombstones. `replay` rebuilds groups at start-up: members of
+ * a Stable group are restored with fresh session timers, so consumers that
+ * keep heartbeating carry on, and the others expire (as after a coordinator
  * move in Kafka).
+ *
+ * Offset expiry (offsets.retention.minutes): offsets of a group without
+ * members expire once it has been Empty for the retention time (groups with a
+ * protocol type), or per offset from its commit time (groups used only for
+ * commits); an Empty group left without offsets is removed (Kafka's Dead).
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../wire/errors.js';
 import { ClassicGroup, type CommittedOffset, type JoinResult, type Member } from './classic-group.js';
+import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readOffsetValue, type GroupRecordKey } from './group-records.js';
+import type { GroupStore, StoredRecord } from './offsets-topic.js';
 
 export interface GroupLimits {
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
   initialRebalanceDelayMs: number;
   maxSize: number;
+  /** offsets.retention.minutes in ms; no expiry when absent. */
+  offsetsRetentionMs?: number;
+  /** How often expiry runs (Kafka's offsets.retention.check.interval.ms, 600000). */
+  offsetsRetentionCheckIntervalMs?: number;
 }
 
 export interface JoinRequest {
@@ -32,8 +48,49 @@ const joinError = (errorCode: number, memberId = ''): JoinResult => ({ errorCode
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
+  private lastWrite: Promise<void> = Promise.resolve();
+  private expiryTimer?: NodeJS.Timeout;
 
-  constructor(private readonly limits: GroupLimits, private readonly persist?: (groups: Map<string, ClassicGroup>) => void) {}
+  constructor(private readonly limits: GroupLimits, private readonly store?: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
+    if (limits.offsetsRetentionMs !== undefined) {
+      this.expiryTimer = setInterval(() => this.expireOffsets(), limits.offsetsRetentionCheckIntervalMs ?? 600_000);
+      this.expiryTimer.unref();
+    }
+  }
+
+  /** Resolves when the records of the last change are in the log (OffsetCommit answers after it). */
+  written(): Promise<void> { return this.lastWrite; }
+
+  private write(groupId: string, records: StoredRecord[]): void {
+    if (!this.store || records.length === 0) return;
+    const p = this.store.write(groupId, records);
+    this.lastWrite = p;
+    p.catch((e: unknown) => this.onError(e));
+  }
+
+  /** The group's metadata record, as Kafka writes it after a rebalance and when the group empties. */
+  private writeGroup(g: ClassicGroup): void {
+    if (g.protocolType === null) return;
+    this.write(g.groupId, [{
+      key: groupKey(g.groupId),
+      value: groupValue({
+        protocolType: g.protocolType, generationId: g.generationId, protocolName: g.protocolName, leaderId: g.leaderId,
+        currentStateTimestamp: g.stateTimestamp,
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.sessionTimeoutMs,
+          subscription: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0), assignment: m.assignment,
+        })),
+      }),
+    }]);
+  }
+
+  private becomeEmpty(g: ClassicGroup): void {
+    g.state = 'Empty';
+    g.stateTimestamp = Date.now();
+    g.leaderId = null;
+    this.writeGroup(g);
+  }
 
   group(id: string): ClassicGroup | undefined { return this.groups.get(id); }
   all(): ClassicGroup[] { return [...this.groups.values()]; }
@@ -105,6 +162,7 @@ export class GroupCoordinator {
     this.touch(g, member);
     clearTimeout(old.sessionTimer);
     if (g.state === 'Stable' && g.protocolName !== null && req.protocols.some((p) => p.name === g.protocolName)) {
+      this.writeGroup(g);
       return {
         errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId!, memberId,
         members: wasLeader ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)!.metadata })) : [],
@@ -146,9 +204,8 @@ export class GroupCoordinator {
     for (const m of [...g.members.values()]) if (!m.awaitingJoin) this.remove(g, m);
     g.generationId++;
     if (g.members.size === 0) {
-      g.state = 'Empty';
       g.protocolName = null;
-      g.leaderId = null;
+      this.becomeEmpty(g);
       return;
     }
     g.protocolName = g.selectProtocol();
@@ -184,6 +241,8 @@ export class GroupCoordinator {
       const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
       for (const x of g.members.values()) x.assignment = byMember.get(x.memberId) ?? Buffer.alloc(0);
       g.state = 'Stable';
+      g.stateTimestamp = Date.now();
+      this.writeGroup(g);
       for (const x of g.members.values()) {
         if (x.awaitingSync) { x.awaitingSync({ errorCode: ErrorCode.NONE, assignment: x.assignment }); x.awaitingSync = undefined; }
       }
@@ -224,7 +283,7 @@ export class GroupCoordinator {
   private afterMemberLeft(g: ClassicGroup): void {
     if (g.state === 'Stable' || g.state === 'CompletingRebalance') this.prepareRebalance(g);
     else if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
-    if (g.members.size === 0 && g.state !== 'PreparingRebalance') { g.state = 'Empty'; g.leaderId = null; }
+    if (g.members.size === 0 && g.state !== 'PreparingRebalance' && g.state !== 'Empty') this.becomeEmpty(g);
   }
 
   /** (Re)starts a member's session timer: silence past sessionTimeoutMs removes it. */
@@ -254,11 +313,11 @@ export class GroupCoordinator {
       if (!t) g.offsets.set(o.topic, (t = new Map()));
       t.set(o.partition, o.offset);
     }
-    this.persist?.(this.groups);
+    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })));
     return ErrorCode.NONE;
   }
 
-  /** Loads committed offsets saved by `persist` (at start-up). */
+  /** Sets a committed offset without writing it (replay, tests). */
   restore(groupId: string, topic: string, partition: number, offset: CommittedOffset): void {
     const g = this.getOrCreate(groupId);
     let t = g.offsets.get(topic);
@@ -267,11 +326,75 @@ export class GroupCoordinator {
   }
 
   /**
+   * Rebuilds groups from the stored records (start-up, before any request):
+   * `replay` hands over every record in log order; the last one per key wins.
+   */
+  replay(replay: (apply: (key: GroupRecordKey, value: Buffer | null) => void) => void): void {
+    const tombstoned = new Set<string>();
+    replay((key, value) => {
+      if (key.kind === 'offset') {
+        if (value) { this.restore(key.groupId, key.topic, key.partition, readOffsetValue(value)); return; }
+        const g = this.groups.get(key.groupId);
+        g?.offsets.get(key.topic)?.delete(key.partition);
+        if (g?.offsets.get(key.topic)?.size === 0) g.offsets.delete(key.topic);
+        return;
+      }
+      const g = this.getOrCreate(key.groupId);
+      for (const m of g.members.values()) clearTimeout(m.sessionTimer);
+      g.members.clear();
+      if (!value) {
+        tombstoned.add(key.groupId);
+        Object.assign(g, { state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null });
+        return;
+      }
+      tombstoned.delete(key.groupId);
+      const v = readGroupValue(value);
+      Object.assign(g, { generationId: v.generationId, protocolType: v.protocolType, protocolName: v.protocolName, leaderId: v.leaderId, stateTimestamp: v.currentStateTimestamp > 0 ? v.currentStateTimestamp : Date.now() });
+      for (const m of v.members) {
+        g.members.set(m.memberId, {
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs, protocolType: v.protocolType,
+          protocols: [{ name: v.protocolName ?? '', metadata: m.subscription }], assignment: m.assignment,
+        });
+      }
+      g.state = g.members.size > 0 ? 'Stable' : 'Empty';
+    });
+    for (const id of tombstoned) if (this.groups.get(id)?.offsets.size === 0) this.groups.delete(id);
+    for (const g of this.groups.values()) for (const m of g.members.values()) this.touch(g, m);
+  }
+
+  /** Expires offsets per offsets.retention.minutes (see the file comment); runs on a timer. */
+  expireOffsets(now = Date.now()): void {
+    const retention = this.limits.offsetsRetentionMs;
+    if (retention === undefined) return;
+    for (const g of [...this.groups.values()]) {
+      if (g.members.size > 0 || g.state !== 'Empty') continue;
+      const tombstones: StoredRecord[] = [];
+      for (const [topic, parts] of g.offsets) {
+        for (const [p, o] of parts) {
+          const since = g.protocolType !== null ? g.stateTimestamp : o.commitTimestamp;
+          if (now - since < retention) continue;
+          parts.delete(p);
+          tombstones.push({ key: offsetKey(g.groupId, topic, p), value: null });
+        }
+        if (parts.size === 0) g.offsets.delete(topic);
+      }
+      if (g.offsets.size === 0) {
+        g.state = 'Dead';
+        this.groups.delete(g.groupId);
+        if (g.protocolType !== null) tombstones.push({ key: groupKey(g.groupId), value: null });
+      }
+      this.write(g.groupId, tombstones);
+    }
+  }
+
+  /**
    * OffsetDelete: removes committed offsets, except for topics the group's
    * consumer members subscribe to (GROUP_SUBSCRIBED_TO_TOPIC per partition).
    * `subscribed(metadata)` reads a member's subscription for the group's protocol.
    */
   deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[], subscribed: (metadata: Buffer) => string[]): { errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] } {
+    const tombstones: StoredRecord[] = [];
     const g = this.groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     const inUse = new Set<string>();
@@ -283,11 +406,11 @@ export class GroupCoordinator {
     }
     const partitions = topics.flatMap((t) => t.partitions.map((p) => {
       if (inUse.has(t.name)) return { topic: t.name, partition: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-      g.offsets.get(t.name)?.delete(p);
+      if (g.offsets.get(t.name)?.delete(p)) tombstones.push({ key: offsetKey(groupId, t.name, p), value: null });
       if (g.offsets.get(t.name)?.size === 0) g.offsets.delete(t.name);
       return { topic: t.name, partition: p, errorCode: ErrorCode.NONE };
     }));
-    this.persist?.(this.groups);
+    this.write(groupId, tombstones);
     return { errorCode: ErrorCode.NONE, partitions };
   }
 
@@ -297,11 +420,15 @@ export class GroupCoordinator {
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
     g.state = 'Dead';
     this.groups.delete(groupId);
-    this.persist?.(this.groups);
+    const tombstones: StoredRecord[] = [];
+    for (const [topic, parts] of g.offsets) for (const p of parts.keys()) tombstones.push({ key: offsetKey(groupId, topic, p), value: null });
+    tombstones.push({ key: groupKey(groupId), value: null });
+    this.write(groupId, tombstones);
     return ErrorCode.NONE;
   }
 
   close(): void {
+    clearInterval(this.expiryTimer);
     for (const g of this.groups.values()) {
       clearTimeout(g.rebalanceTimer);
       for (const m of g.members.values()) clearTimeout(m.sessionTimer);
