@@ -359,7 +359,10 @@ export class GroupCoordinator {
       }
       g.state = g.members.size > 0 ? 'Stable' : 'Empty';
     });
-    for (const id of tombstoned) if (this.groups.get(id)?.offsets.size === 0) this.groups.delete(id);
+    // Nothing left of a deleted group, or of a commit-only group whose offsets all went.
+    for (const g of [...this.groups.values()]) {
+      if (g.members.size === 0 && g.offsets.size === 0 && (g.protocolType === null || tombstoned.has(g.groupId))) this.groups.delete(g.groupId);
+    }
     for (const g of this.groups.values()) for (const m of g.members.values()) this.touch(g, m);
   }
 
