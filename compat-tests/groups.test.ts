@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { testBroker } from './helpers/broker.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, PartitionAssigners } = kafkajs;
+type PartitionAssigner = Parameters<InstanceType<typeof Kafka>['consumer']>[0]['partitionAssigners'] extends (infer A)[] | undefined ? A : never;
 type Consumer = ReturnType<InstanceType<typeof Kafka>['consumer']>;
 
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
@@ -236,4 +237,46 @@ t.test('OffsetDelete: refused while subscribed, done once the group is empty', a
   t.equal((await del()).topics[0]!.partitions[0]!.errorCode, 0, 'deleted once the group is empty');
   const after = await admin.fetchOffsets({ groupId: 'g-od', topics: ['od'] });
   t.equal(after[0]!.partitions[0]!.offset, '-1', 'no committed offset left');
+});
+
+t.test("a killed member's partitions move after its session timeout; a graceful leave rebalances at once", async (t) => {
+  const b = await testBroker(t);
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'handover', numPartitions: 2 }] });
+  const assigned = new Map<string, number[]>();
+  const consumers: Consumer[] = [];
+  t.teardown(async () => { for (const c of consumers) await c.disconnect().catch(() => {}); });
+  const member = async (name: string): Promise<Consumer> => {
+    // kafkajs names its protocol RoundRobinAssigner; librdkafka's is "roundrobin". Same assignor, renamed, so kcat can share the group.
+    const roundrobin: PartitionAssigner = (cfg) => ({ ...PartitionAssigners.roundRobin(cfg), name: 'roundrobin' });
+    const c = kafka.consumer({ groupId: 'g-handover', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100, partitionAssigners: [roundrobin] });
+    consumers.push(c);
+    c.on(c.events.GROUP_JOIN, (e) => assigned.set(name, (e.payload.memberAssignment['handover'] ?? []).slice().sort()));
+    await c.connect();
+    await c.subscribe({ topic: 'handover', fromBeginning: true });
+    await c.run({ eachMessage: async () => {} });
+    return c;
+  };
+  const a = await member('a');
+  await until(() => assigned.get('a')?.length === 2, 20_000, 'the first member to get both partitions');
+  // kcat joins, then dies without a LeaveGroup.
+  const child = spawn('kcat', ['-b', b.bootstrap, '-G', 'g-handover', 'handover', '-q', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500'], { stdio: 'ignore' });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  await until(() => assigned.get('a')?.length === 1, 20_000, 'a rebalance that gives kcat a partition');
+  child.kill('SIGKILL');
+  const killed = Date.now();
+  await until(() => assigned.get('a')?.length === 2, 20_000, "the killed member's partition to move");
+  const movedAfter = Date.now() - killed;
+  t.ok(movedAfter >= 4000, `moved only once the session timeout passed (${movedAfter} ms)`);
+  // A member that leaves gracefully: the other gets its partition back at once.
+  const c = await member('c');
+  await until(() => assigned.get('c')?.length === 1 && assigned.get('a')?.length === 1, 20_000, 'the split with the new member');
+  const left = Date.now();
+  await c.disconnect();
+  await until(() => assigned.get('a')?.length === 2, 20_000, 'the rebalance after the leave');
+  t.ok(Date.now() - left < 4000, `rebalanced well within the session timeout (${Date.now() - left} ms)`);
+  await a.disconnect();
 });
