@@ -3,11 +3,17 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: deps system-deps generate build lint test run bench bench-wire bench-log clean
+.PHONY: deps system-deps bench-deps generate build lint test run bench bench-wire bench-log clean
 
 # Debian packages the tests drive (kcat = librdkafka's CLI client).
 system-deps:
 	@command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat; }
+
+# Debian packages only the benchmarks need: librdkafka's Python binding for the
+# produce-latency client (bench/latency.py). Debian's python3, not whatever
+# python3 is first on PATH, because that is where the package installs.
+bench-deps: system-deps
+	@/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-confluent-kafka; }
 
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -33,7 +39,7 @@ test: deps system-deps build
 run: build
 	node dist/src/cli/main.js start --data-dir ./data
 
-bench: build system-deps
+bench: build bench-deps
 	node dist/bench/run.js
 
 bench-wire: build

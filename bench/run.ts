@@ -2,7 +2,8 @@
  * `make bench`: Samsa against this machine's own ceiling, in one run.
  *
  * Starts Samsa with an ephemeral data dir (or uses BROKER=host:port), runs the
- * client workloads (kcat/librdkafka and kafkajs), measures start-up and RSS,
+ * client workloads (kcat/librdkafka and kafkajs; produce latency with
+ * librdkafka from bench/latency.py), measures start-up and RSS,
  * measures the ceiling (a bare TCP server that only frames and CRCs), then
  * prints a table, writes bench/results/<date>.json, and ends with one JSON line.
  * PROFILE=1 runs the broker under --cpu-prof (profiles in bench/results/).
@@ -14,7 +15,8 @@ import { startSamsa, externalBroker, type BenchBroker } from './lib/broker-proce
 import { rssMb, sampleRss } from './lib/rss.js';
 import { measureCeiling } from './lib/ceiling.js';
 import { writeMessageFile, kcatProduce, kcatConsume } from './lib/kcat.js';
-import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume, kafkajsLatency } from './lib/kafkajs.js';
+import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume } from './lib/kafkajs.js';
+import { librdkafkaLatency } from './lib/latency.js';
 
 interface Row { workload: string; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number }
 
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     console.error('latency at 10,000 msg/s, 100 B, acks=all...');
     const latTopic = `latency-${stamp}`;
     await createTopic(admin, latTopic);
-    results.latencyMs = await attempt('latency', 120_000, () => kafkajsLatency(kafka, latTopic, 10_000, 5, 100));
+    results.latencyMs = await attempt('latency', 120_000, () => librdkafkaLatency(addr, latTopic, 10_000, 5, 100));
 
     if (broker.pid) {
       console.error('RSS after 10x the 1 KiB workload...');
@@ -135,10 +137,10 @@ async function main(): Promise<void> {
 
   console.log('\n| workload | msgs | msg/s | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.workload} | ${r.msgs} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`);
-  const lat = (results.latencyMs ?? { p50: NaN, p99: NaN, p999: NaN }) as { p50: number; p99: number; p999: number };
+  const lat = (results.latencyMs ?? { p50: NaN, p99: NaN, p999: NaN, client: 'failed' }) as { p50: number; p99: number; p999: number; client: string };
   for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`\nceiling ${ceilingMbPerSec.toFixed(0)} MB/s; kcat 1 KiB produce ${(100 * Number(results.kcatProduce1KiBRatio)).toFixed(0)}% and consume ${(100 * Number(results.kcatConsume1KiBRatio)).toFixed(0)}% of it`);
-  console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms`);
+  console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms (${lat.client})`);
   if (results.startupMedianMs !== undefined) console.log(`start-up median ${Number(results.startupMedianMs).toFixed(0)} ms; idle RSS ${Number(results.idleRssMb).toFixed(0)} MB; RSS after 10x data ${Number(results.rssAfter10xMb).toFixed(0)} MB`);
   const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     startupMs: results.startupMedianMs, idleRssMb: results.idleRssMb, peakRssMb: results.peakRssMb,
     ceilingMbPerSec, kcatProduceRatio: results.kcatProduce1KiBRatio, kcatConsumeRatio: results.kcatConsume1KiBRatio,
-    p99Ms: lat.p99,
+    p50Ms: lat.p50, p99Ms: lat.p99, p999Ms: lat.p999,
   }));
 }
 

@@ -55,33 +55,3 @@ export async function kafkajsConsume(kafka: Kafka, topic: string, count: number)
   await consumer.disconnect();
   return seconds;
 }
-
-/**
- * Produce latency at a fixed rate: one send per message (acks=all), sent on
- * schedule; latency counts from the scheduled send time to the acknowledgement,
- * so a stalled broker shows up as latency rather than as a lower rate.
- */
-export async function kafkajsLatency(kafka: Kafka, topic: string, ratePerSec: number, seconds: number, size: number): Promise<{ p50: number; p99: number; p999: number; count: number }> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const value = Buffer.alloc(size, 'x');
-  const total = ratePerSec * seconds;
-  const latencies: number[] = [];
-  const pending: Promise<void>[] = [];
-  const t0 = performance.now();
-  let i = 0;
-  while (i < total) {
-    const now = performance.now();
-    while (i < total && t0 + (i * 1000) / ratePerSec <= now) {
-      const scheduled = t0 + (i * 1000) / ratePerSec;
-      pending.push(producer.send({ topic, acks: -1, messages: [{ value }] }).then(() => { latencies.push(performance.now() - scheduled); }));
-      i++;
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-  await Promise.all(pending);
-  await producer.disconnect();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), count: latencies.length };
-}

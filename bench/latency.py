@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Produce latency at a fixed rate with librdkafka (issue 7).
+
+Run by bench/run.ts (make bench); by hand:
+    /usr/bin/python3 bench/latency.py --broker 127.0.0.1:9092 --topic t [--rate 10000 --seconds 5 --size 100]
+
+Open loop: message i is due at t0 + i/rate whatever happened before it, and its
+latency runs from that due time (not from the produce() call) to its delivery
+report, so a stalled broker or a slow client shows up as latency instead of as
+a quietly lower rate. Prints one JSON object (milliseconds) on stdout.
+
+Why Python over librdkafka: a kafkajs client issuing 10,000 separate sends a
+second was itself the bottleneck (p99 of hundreds of ms). Here librdkafka does
+the I/O on its own threads; Python only calls produce() and, between due times,
+blocks in poll(), which wakes as soon as a delivery report is queued, so the
+timestamp is taken within microseconds of librdkafka seeing the acknowledgement.
+"""
+import argparse
+import json
+import sys
+import time
+
+from confluent_kafka import Producer, libversion, version
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--broker', required=True, help='host:port')
+    ap.add_argument('--topic', required=True)
+    ap.add_argument('--rate', type=int, default=10_000, help='messages per second')
+    ap.add_argument('--seconds', type=float, default=5.0)
+    ap.add_argument('--size', type=int, default=100, help='value bytes')
+    ap.add_argument('--idempotence', action='store_true', help='enable.idempotence=true')
+    args = ap.parse_args()
+
+    conf = {
+        'bootstrap.servers': args.broker,
+        'acks': 'all',
+        # No batching delay: every message goes out in the next request the
+        # connection can send, which is what a latency figure should measure.
+        'linger.ms': 0,
+        # librdkafka leaves Nagle on by default; a latency client turns it off
+        # (as the Java client does) so the kernel does not hold small requests.
+        'socket.nagle.disable': True,
+        'enable.idempotence': args.idempotence,
+        'message.timeout.ms': 30_000,
+    }
+    errors = []
+    producer = Producer(conf)
+    value = b'x' * args.size
+
+    # Warm-up outside the measurement: metadata, connection, producer id.
+    producer.produce(args.topic, value)
+    if producer.flush(30) != 0:
+        sys.exit('warm-up message not delivered within 30 s')
+
+    total = int(args.rate * args.seconds)
+    latencies = []
+
+    def report(due: float):
+        def on_delivery(err, _msg) -> None:
+            if err is None:
+                latencies.append(time.perf_counter() - due)
+            else:
+                errors.append(str(err))
+        return on_delivery
+
+    interval = 1.0 / args.rate
+    max_slip = 0.0
+    t0 = time.perf_counter()
+    for i in range(total):
+        due = t0 + i * interval
+        while True:
+            wait = due - time.perf_counter()
+            if wait <= 0:
+                break
+            producer.poll(wait)
+        max_slip = max(max_slip, -wait)
+        while True:
+            try:
+                producer.produce(args.topic, value, on_delivery=report(due))
+                break
+            except BufferError:  # local queue full: serve reports, then retry (counts as latency)
+                producer.poll(0.001)
+        producer.poll(0)
+    sent_seconds = time.perf_counter() - t0
+    if producer.flush(60) != 0:
+        errors.append('messages still undelivered 60 s after the last send')
+
+    if not latencies:
+        sys.exit(f'no message delivered: {errors[0] if errors else "no delivery reports"}')
+    got = sorted(latencies)
+
+    def q(p: float) -> float:
+        return round(1000 * got[min(len(got) - 1, int(p * len(got)))], 3)
+
+    print(json.dumps({
+        'p50': q(0.5), 'p99': q(0.99), 'p999': q(0.999), 'max': round(1000 * got[-1], 3),
+        'count': len(got), 'errors': len(errors), 'firstError': errors[0] if errors else None,
+        'rate': args.rate, 'achievedRate': round(total / sent_seconds),
+        'maxSendSlipMs': round(1000 * max_slip, 3),
+        'client': f'librdkafka {libversion()[0]} (confluent-kafka-python {version()[0]}), acks=all, linger.ms=0, '
+                  f'idempotence {"on" if args.idempotence else "off"}',
+    }))
+
+
+if __name__ == '__main__':
+    main()
