@@ -16,14 +16,16 @@
  * renamed to `<base>.log.swap`, then renamed over `<base>.log`. At open,
  * `.cleaned` files are deleted (the old segment is intact) and `.swap` files
  * complete their rename (the new segment is whole), so a crash at any point
- * loses nothing.
+ * loses nothing. The segment's .index and .timeindex are deleted before the
+ * last rename (and at open when a .swap is found) and rebuilt when the new
+ * file is opened, so an index never describes the wrong file.
  */
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader } from '../wire/records/batch-header.js';
 import { readRecords } from '../wire/records/record-reader.js';
 import { buildBatch } from '../wire/records/batch-builder.js';
-import { segmentFileName, type LogSegment } from './log-segment.js';
+import { deleteIndexFiles, segmentFileName, type LogSegment } from './log-segment.js';
 
 export interface CleanResult { segmentsRewritten: number; recordsRemoved: number }
 
@@ -31,7 +33,11 @@ export interface CleanResult { segmentsRewritten: number; recordsRemoved: number
 export function completeInterruptedSwaps(dir: string): void {
   for (const f of readdirSync(dir)) {
     if (f.endsWith('.log.cleaned')) unlinkSync(join(dir, f));
-    else if (f.endsWith('.log.swap')) renameSync(join(dir, f), join(dir, f.slice(0, -'.swap'.length)));
+    else if (f.endsWith('.log.swap')) {
+      // The indexes beside it describe the old file: they go first, and are rebuilt at open.
+      deleteIndexFiles(dir, Number(f.slice(0, 20)));
+      renameSync(join(dir, f), join(dir, f.slice(0, -'.swap'.length)));
+    }
   }
 }
 
@@ -90,6 +96,8 @@ export function cleanSegments(segments: LogSegment[], opts: { now: number; delet
     fsyncSync(fd);
     closeSync(fd);
     renameSync(`${file}.cleaned`, `${file}.swap`);
+    // Index files go before the new .log takes the name (they point into the old one); open rebuilds them.
+    seg.discardIndexes();
     seg.close();
     renameSync(`${file}.swap`, file);
     reopen(seg);

@@ -9,6 +9,8 @@ export interface LogConfig {
   /** Interval of time-based fsyncs (flush.ms). */
   flushMs: number;
   indexIntervalBytes: number;
+  /** segment.index.bytes: the largest .index/.timeindex; a full one rolls the segment. */
+  segmentIndexBytes: number;
   /** cleanup.policy: delete old segments (retention) and/or compact by key. */
   deletePolicy: boolean;
   compactPolicy: boolean;
@@ -25,6 +27,7 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   flushMessages: Infinity,
   flushMs: Infinity,
   indexIntervalBytes: 4096,
+  segmentIndexBytes: 10 * 1024 * 1024,
   deletePolicy: true,
   compactPolicy: false,
   deleteRetentionMs: 24 * 3600 * 1000,

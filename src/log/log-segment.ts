@@ -1,140 +1,242 @@
 /**
  * One segment: `<20-digit base offset>.log` holding RecordBatch v2 bytes
- * exactly as appended. Its offset index is kept in memory (one entry per
- * index.interval.bytes, as Kafka's sparse .index) and rebuilt by scanning batch
- * headers when the segment is opened; lookups use the index plus a short scan.
+ * exactly as appended, with its sparse offset index (`.index`) and time index
+ * (`.timeindex`) next to it, in Kafka's formats (offset-index.ts,
+ * time-index.ts). Both indexes live in memory; the files let a clean start
+ * skip the scan of the log.
  *
- * Concurrency: `reserve` hands out file positions synchronously in append
- * order; writes complete asynchronously, in any order; `writtenUpTo` is the end
- * of the longest prefix whose writes completed, and reads never go past it.
+ * Opening: after a clean shutdown the index files are read and checked
+ * (whole entries, increasing, inside the log, the last offset entry pointing at
+ * a batch with that offset) and only the log after the last offset entry is
+ * scanned, which also completes an index whose tail was lost. After an unclean
+ * shutdown, or when a file is missing or fails a check, both indexes are
+ * rebuilt from the log and rewritten.
+ *
+ * Appending: `append` takes the file position synchronously, updates the
+ * indexes in memory and queues the bytes (write-queue.ts); the index tails are
+ * written in the same round as the data. `writtenUpTo` is the end of what has
+ * reached the file, and reads never go past it.
  */
-import { constants, closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, write } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET } from '../wire/records/batch-header.js';
+import { readInt64 } from './int64.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+import { WriteQueue } from './write-queue.js';
 
-export function segmentFileName(baseOffset: number): string {
-  return `${String(baseOffset).padStart(20, '0')}.log`;
+export function segmentFileName(baseOffset: number, suffix = '.log'): string {
+  return `${String(baseOffset).padStart(20, '0')}${suffix}`;
 }
 
-interface IndexEntry { offset: number; position: number }
+export const INDEX_SUFFIXES = ['.index', '.timeindex'] as const;
+
+/** Removes a segment's index files (when the segment goes, or its .log is replaced). */
+export function deleteIndexFiles(dir: string, baseOffset: number): void {
+  for (const suffix of INDEX_SUFFIXES) {
+    try { unlinkSync(join(dir, segmentFileName(baseOffset, suffix))); } catch { /* never written */ }
+  }
+}
+
+export interface SegmentOptions { indexIntervalBytes: number; maxIndexBytes: number }
 
 export class LogSegment {
   readonly fd: number;
   /** Bytes reserved by appends (the next append's position). */
   size = 0;
-  /** End of the prefix of the file whose writes completed. */
-  writtenUpTo = 0;
   /** Offset after the last batch in the segment. */
   nextOffset: number;
   maxTimestamp = -1;
   maxTimestampOffset = -1;
   readonly createdMs: number;
-  private readonly index: IndexEntry[] = [];
+  private readonly offsetIndex: OffsetIndex;
+  private readonly timeIndex: TimeIndex;
   private bytesSinceIndex = Infinity;
-  private readonly pendingWrites = new Map<number, number>();
+  private writes: WriteQueue;
+  private sealed = false;
+  private closed = false;
 
-  private constructor(readonly dir: string, readonly baseOffset: number, readonly indexIntervalBytes: number) {
-    // Not O_APPEND: appends are positional writes that may complete out of order.
+  private constructor(readonly dir: string, readonly baseOffset: number, readonly opts: SegmentOptions) {
+    // Not O_APPEND: appends are positional writes (write-queue.ts).
     this.fd = openSync(join(dir, segmentFileName(baseOffset)), constants.O_RDWR | constants.O_CREAT, 0o644);
     this.nextOffset = baseOffset;
     this.createdMs = Date.now();
+    this.offsetIndex = new OffsetIndex(join(dir, segmentFileName(baseOffset, '.index')), opts.maxIndexBytes);
+    this.timeIndex = new TimeIndex(join(dir, segmentFileName(baseOffset, '.timeindex')), opts.maxIndexBytes);
+    this.writes = this.newWriteQueue(0);
+  }
+
+  private newWriteQueue(at: number): WriteQueue {
+    return new WriteQueue(this.fd, at, (done) => (this.offsetIndex.writePending(done) ? 1 : 0) + (this.timeIndex.writePending(done) ? 1 : 0));
   }
 
   get path(): string { return join(this.dir, segmentFileName(this.baseOffset)); }
+  /** End of the prefix of the file whose writes completed. */
+  get writtenUpTo(): number { return this.writes.writtenUpTo; }
 
-  static create(dir: string, baseOffset: number, indexIntervalBytes: number): LogSegment {
-    return new LogSegment(dir, baseOffset, indexIntervalBytes);
+  static create(dir: string, baseOffset: number, opts: SegmentOptions): LogSegment {
+    return new LogSegment(dir, baseOffset, opts);
   }
 
   /**
-   * Opens an existing segment, rebuilding its index. With `verify`, every batch
-   * is checked (length, magic, CRC32C) and the file is truncated at the first
-   * bad byte: a torn write after a crash is never served.
+   * Opens an existing segment. With `verify` (after an unclean shutdown) every
+   * batch is checked (length, magic, CRC32C), the file is truncated at the
+   * first bad byte, so a torn write is never served, and the indexes are rebuilt.
    */
-  static open(dir: string, baseOffset: number, indexIntervalBytes: number, verify: boolean): { segment: LogSegment; truncatedBytes: number } {
-    const s = new LogSegment(dir, baseOffset, indexIntervalBytes);
+  static open(dir: string, baseOffset: number, opts: SegmentOptions, verify: boolean): { segment: LogSegment; truncatedBytes: number } {
+    const s = new LogSegment(dir, baseOffset, opts);
     const fileSize = fstatSync(s.fd).size;
-    let pos = 0;
+    const resumeAt = verify ? -1 : s.loadIndexes(fileSize);
+    let truncatedBytes = s.scan(resumeAt < 0 ? 0 : resumeAt, fileSize, verify);
+    if (resumeAt >= 0 && !s.timeIndex.isConsistent(s.nextOffset - baseOffset)) {
+      // A time index naming offsets the log lacks belongs to other data: rebuild both.
+      s.resetIndexes();
+      truncatedBytes += s.scan(0, s.size, false);
+    } else if (resumeAt >= 0) {
+      // Entries the scan added (an index file that had lost its tail) are written now.
+      s.offsetIndex.writePendingSync();
+      s.timeIndex.writePendingSync();
+      return { segment: s, truncatedBytes };
+    }
+    s.offsetIndex.writeAllSync();
+    s.timeIndex.writeAllSync();
+    return { segment: s, truncatedBytes };
+  }
+
+  /**
+   * Reads the index files; returns the position after the batch of the last
+   * offset entry (the scan resumes there) or -1 when the indexes must be rebuilt.
+   */
+  private loadIndexes(fileSize: number): number {
+    if (!this.offsetIndex.load() || !this.timeIndex.load()) return this.resetIndexes();
+    if (this.offsetIndex.entries === 0) return fileSize === 0 && this.timeIndex.entries === 0 ? 0 : this.resetIndexes();
+    if (!this.offsetIndex.isConsistent(fileSize)) return this.resetIndexes();
+    const last = this.offsetIndex.entries - 1;
+    const position = this.offsetIndex.position(last);
+    const h = this.headerAt(position, fileSize);
+    if (!h || h.baseOffset !== this.baseOffset + this.offsetIndex.relativeOffset(last)) return this.resetIndexes();
+    // The batch at the last entry is indexed already: account for it as track() would have.
+    this.bytesSinceIndex = h.sizeInBytes;
+    this.nextOffset = h.lastOffset + 1;
+    this.maxTimestamp = h.maxTimestamp;
+    this.maxTimestampOffset = h.lastOffset;
+    if (this.timeIndex.lastTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = this.timeIndex.lastTimestamp;
+      this.maxTimestampOffset = this.baseOffset + this.timeIndex.lastRelativeOffset;
+    }
+    return position + h.sizeInBytes;
+  }
+
+  private resetIndexes(): -1 {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.bytesSinceIndex = Infinity;
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = this.maxTimestampOffset = -1;
+    return -1;
+  }
+
+  /** A whole, plausible batch header at `position` (not CRC-checked), or null. */
+  private headerAt(position: number, fileSize: number): BatchHeader | null {
+    if (position + BATCH_HEADER_SIZE > fileSize) return null;
     const head = Buffer.alloc(BATCH_HEADER_SIZE);
-    while (pos + BATCH_HEADER_SIZE <= fileSize) {
-      readSync(s.fd, head, 0, BATCH_HEADER_SIZE, pos);
-      const h = new BatchHeader(head);
+    readSync(this.fd, head, 0, BATCH_HEADER_SIZE, position);
+    const h = new BatchHeader(head);
+    if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || position + h.sizeInBytes > fileSize || head[MAGIC_OFFSET] !== 2) return null;
+    return h;
+  }
+
+  /** Tracks the batches from `from` to the end of the file, truncating it at the first bad one. */
+  private scan(from: number, fileSize: number, verify: boolean): number {
+    let pos = from;
+    for (let h = this.headerAt(pos, fileSize); h; h = this.headerAt(pos, fileSize)) {
       const size = h.sizeInBytes;
-      if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || pos + size > fileSize || head[MAGIC_OFFSET] !== 2) break;
       if (verify) {
         const whole = Buffer.alloc(size);
-        readSync(s.fd, whole, 0, size, pos);
+        readSync(this.fd, whole, 0, size, pos);
         if (!new BatchHeader(whole).isCrcValid()) break;
       }
-      s.track(h, pos);
+      this.track(h.buf, 0, pos);
       pos += size;
     }
-    if (pos < fileSize) ftruncateSync(s.fd, pos);
-    s.size = s.writtenUpTo = pos;
-    return { segment: s, truncatedBytes: fileSize - pos };
+    if (pos < fileSize) ftruncateSync(this.fd, pos);
+    this.size = pos;
+    this.writes = this.newWriteQueue(pos);
+    return fileSize - pos;
   }
 
-  /** Records a batch at `position` in the index and the segment's bounds. */
-  private track(h: BatchHeader, position: number): void {
-    if (this.bytesSinceIndex >= this.indexIntervalBytes) {
-      this.index.push({ offset: h.baseOffset, position });
+  /** Records the batch at `buf[at]`, stored at `position`, in the indexes and the segment's bounds. */
+  private track(buf: Buffer, at: number, position: number): void {
+    const baseOffset = readInt64(buf, at);
+    const lastOffset = baseOffset + buf.readInt32BE(at + 23);
+    const maxTimestamp = readInt64(buf, at + 35);
+    this.nextOffset = lastOffset + 1;
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.maxTimestampOffset = lastOffset;
+    }
+    if (this.bytesSinceIndex >= this.opts.indexIntervalBytes) {
+      this.offsetIndex.append(baseOffset - this.baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.maxTimestampOffset - this.baseOffset);
       this.bytesSinceIndex = 0;
     }
-    this.bytesSinceIndex += h.sizeInBytes;
-    this.nextOffset = h.lastOffset + 1;
-    if (h.maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = h.maxTimestamp;
-      this.maxTimestampOffset = h.lastOffset;
-    }
+    this.bytesSinceIndex += buf.readInt32BE(at + 8) + LOG_OVERHEAD;
   }
 
-  /** Appends one or more batches (offsets already assigned) and writes them asynchronously. */
-  append(bytes: Buffer, batches: BatchHeader[], fsync: boolean): Promise<void> {
+  /** Room in both indexes for an append of `batches` batches (each adds at most one entry to each, plus the last time entry). */
+  indexHasRoomFor(batches: number): boolean {
+    return this.offsetIndex.hasRoomFor(batches) && this.timeIndex.hasRoomFor(batches + 1);
+  }
+
+  /**
+   * Appends one or more batches (offsets already assigned). The promise is
+   * shared by the appends written in the same round and resolves when the
+   * bytes (and the index entries they added) are in the file.
+   */
+  append(bytes: Buffer, fsync: boolean): Promise<void> {
     const position = this.size;
     this.size += bytes.length;
-    let at = position;
-    for (const h of batches) { this.track(h, at); at += h.sizeInBytes; }
-    this.pendingWrites.set(position, bytes.length);
-    return new Promise((resolve, reject) => {
-      const writeFrom = (done: number) => {
-        write(this.fd, bytes, done, bytes.length - done, position + done, (err, n) => {
-          if (err) return reject(err);
-          if (done + n < bytes.length) return writeFrom(done + n);
-          this.completed(position);
-          if (fsync) { try { fsyncSync(this.fd); } catch (e) { return reject(e); } }
-          resolve();
-        });
-      };
-      writeFrom(0);
-    });
+    for (let at = 0; at + BATCH_HEADER_SIZE <= bytes.length;) {
+      this.track(bytes, at, position + at);
+      at += bytes.readInt32BE(at + 8) + LOG_OVERHEAD;
+    }
+    return this.writes.push(bytes, fsync);
   }
 
-  private completed(position: number): void {
-    const len = this.pendingWrites.get(position)!;
-    this.pendingWrites.set(position, -len);
-    while (true) {
-      const l = this.pendingWrites.get(this.writtenUpTo);
-      if (l === undefined || l >= 0) break;
-      this.pendingWrites.delete(this.writtenUpTo);
-      this.writtenUpTo += -l;
+  /**
+   * The segment became inactive (a roll, or loaded behind the active one):
+   * the time index gets its last entry, and the index files' descriptors are
+   * released once their writes are done (lookups use memory).
+   */
+  seal(): void {
+    if (this.sealed || this.closed) return;
+    this.sealed = true;
+    this.timeIndex.maybeAppend(this.maxTimestamp, this.maxTimestampOffset - this.baseOffset);
+    const release = () => { this.offsetIndex.release(); this.timeIndex.release(); };
+    if (this.writes.busy) {
+      // The entry joins the next round, after the writes in flight.
+      this.writes.kick();
+      void this.writes.idle().then(release);
+    } else {
+      // Idle (at open, or a roll with nothing in flight): one small write now, so the files are final at once.
+      this.timeIndex.writePendingSync();
+      release();
     }
   }
+
+  /** Resolves when every write started so far is done (failed ones included). */
+  idle(): Promise<void> { return this.writes.idle(); }
 
   /** File position of the batch containing `offset` (index, then a scan of headers); -1 when past the end. */
   positionOf(offset: number): number {
-    let lo = 0, hi = this.index.length - 1, start = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.index[mid]!.offset <= offset) { start = this.index[mid]!.position; lo = mid + 1; } else hi = mid - 1;
-    }
-    const head = Buffer.alloc(BATCH_HEADER_SIZE);
-    for (let pos = start; pos + BATCH_HEADER_SIZE <= this.writtenUpTo;) {
-      readSync(this.fd, head, 0, BATCH_HEADER_SIZE, pos);
-      const h = new BatchHeader(head);
-      if (h.lastOffset >= offset) return pos;
-      pos += h.sizeInBytes;
-    }
+    const start = this.offsetIndex.lookup(offset - this.baseOffset);
+    for (const { header, position } of this.headers(start)) if (header.lastOffset >= offset) return position;
     return -1;
+  }
+
+  /** File position from which a search for the first record at or after `timestamp` can start. */
+  positionForTimestamp(timestamp: number): number {
+    return this.offsetIndex.lookup(this.timeIndex.lookup(timestamp));
   }
 
   /** Batch headers from `position` up to what has been written. */
@@ -160,5 +262,38 @@ export class LogSegment {
   }
 
   flush(): void { fsyncSync(this.fd); }
-  close(): void { closeSync(this.fd); }
+
+  /**
+   * Closes the files; the time index gets its last entry first, so the next
+   * clean open knows the largest timestamp without a scan. Writes still in
+   * flight finish first (the descriptors close after them).
+   */
+  close(): void {
+    if (this.closed) return;
+    if (!this.sealed) this.timeIndex.maybeAppend(this.maxTimestamp, this.maxTimestampOffset - this.baseOffset);
+    this.closed = true;
+    const closeNow = () => {
+      this.offsetIndex.writePendingSync();
+      this.timeIndex.writePendingSync();
+      this.offsetIndex.release();
+      this.timeIndex.release();
+      closeSync(this.fd);
+    };
+    if (this.writes.busy) void this.writes.idle().then(closeNow);
+    else closeNow();
+  }
+
+  /** Deletes the index files, and writes none from now on (the .log is about to be replaced). */
+  discardIndexes(): void {
+    this.offsetIndex.deleted = this.timeIndex.deleted = true;
+    deleteIndexFiles(this.dir, this.baseOffset);
+  }
+
+  /** Closes and removes the segment's files. */
+  delete(): void {
+    this.offsetIndex.deleted = this.timeIndex.deleted = true;
+    this.close();
+    try { unlinkSync(this.path); } catch { /* already gone */ }
+    deleteIndexFiles(this.dir, this.baseOffset);
+  }
 }

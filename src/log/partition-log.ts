@@ -10,13 +10,16 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchHeader, BATCH_HEADER_SIZE, Compression } from '../wire/records/batch-header.js';
+import { BatchHeader, BATCH_HEADER_SIZE, Compression, LOG_OVERHEAD } from '../wire/records/batch-header.js';
 import { Reader } from '../wire/protocol/reader.js';
-import { LogSegment, segmentFileName } from './log-segment.js';
+import { deleteIndexFiles, INDEX_SUFFIXES, LogSegment, segmentFileName, type SegmentOptions } from './log-segment.js';
+import { writeInt64 } from './int64.js';
 import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 
 const START_CHECKPOINT = 'log-start-offset';
+/** Index entries hold offsets relative to the segment's base as int32. */
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
 
 export class PartitionLog {
   private segments: LogSegment[] = [];
@@ -24,7 +27,6 @@ export class PartitionLog {
   private unflushed = 0;
   private lastFlushMs = Date.now();
   deleted = false;
-  private readonly inflight = new Set<Promise<void>>();
 
   private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig) {}
 
@@ -34,7 +36,13 @@ export class PartitionLog {
     mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config });
     completeInterruptedSwaps(dir);
-    const bases = readdirSync(dir).filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
+    const files = readdirSync(dir);
+    const bases = files.filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
+    // Index files whose segment is gone (a crash between the two unlinks) would be taken for a new segment's.
+    for (const f of files) {
+      const m = /^(\d{20})(\.\w+)$/.exec(f);
+      if (m && (INDEX_SUFFIXES as readonly string[]).includes(m[2]!) && !bases.includes(Number(m[1]))) unlinkSync(join(dir, f));
+    }
     let torn = false;
     for (const base of bases) {
       if (torn) {
@@ -42,20 +50,26 @@ export class PartitionLog {
         // leave a hole before later data) nothing later was acknowledged: it
         // goes, as in Kafka's recovery. (Gaps alone are normal after compaction.)
         unlinkSync(join(dir, segmentFileName(base)));
+        deleteIndexFiles(dir, base);
         continue;
       }
       const prev = log.segments[log.segments.length - 1];
-      if (!clean && prev && prev.nextOffset !== base) { torn = true; unlinkSync(join(dir, segmentFileName(base))); continue; }
-      const { segment, truncatedBytes } = LogSegment.open(dir, base, log.config.indexIntervalBytes, !clean);
+      if (!clean && prev && prev.nextOffset !== base) { torn = true; unlinkSync(join(dir, segmentFileName(base))); deleteIndexFiles(dir, base); continue; }
+      const { segment, truncatedBytes } = LogSegment.open(dir, base, log.segmentOptions(), !clean);
       torn = truncatedBytes > 0;
       log.segments.push(segment);
     }
     const checkpoint = join(dir, START_CHECKPOINT);
     const saved = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8').trim()) || 0 : 0;
     log._logStartOffset = Math.max(saved, log.segments[0]?.baseOffset ?? 0);
-    if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, log._logStartOffset, log.config.indexIntervalBytes));
+    if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, log._logStartOffset, log.segmentOptions()));
+    for (const s of log.segments.slice(0, -1)) s.seal();
     log._logStartOffset = Math.min(log._logStartOffset, log.logEndOffset);
     return log;
+  }
+
+  private segmentOptions(): SegmentOptions {
+    return { indexIntervalBytes: this.config.indexIntervalBytes, maxIndexBytes: this.config.segmentIndexBytes };
   }
 
   get logStartOffset(): number { return this._logStartOffset; }
@@ -71,37 +85,36 @@ export class PartitionLog {
    */
   append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<void> } {
     if (this.deleted) throw new Error(`log ${this.topic}-${this.partition} is deleted`);
-    const batches: BatchHeader[] = [];
     let next = this.logEndOffset;
     const baseOffset = next;
-    for (let at = 0; at + BATCH_HEADER_SIZE <= records.length;) {
-      const h = new BatchHeader(records, at);
-      h.baseOffset = next;
-      h.partitionLeaderEpoch = leaderEpoch;
-      next += h.lastOffsetDelta + 1;
-      batches.push(h);
-      at += h.sizeInBytes;
+    let batches = 0;
+    // Header fields are read and written in place (no BatchHeader, no BigInt): this loop runs for every batch produced.
+    for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; batches++) {
+      writeInt64(records, at, next);
+      records.writeInt32BE(leaderEpoch, at + 12);
+      next += records.readInt32BE(at + 23) + 1;
+      at += records.readInt32BE(at + 8) + LOG_OVERHEAD;
     }
-    if (this.shouldRoll(records.length)) this.roll(baseOffset);
-    this.unflushed += batches.length;
     const now = Date.now();
+    if (this.shouldRoll(records.length, next - 1, batches, now)) this.roll(baseOffset);
+    this.unflushed += batches;
     const fsync = this.unflushed >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
     if (fsync) { this.unflushed = 0; this.lastFlushMs = now; }
-    const done = this.active.append(records, batches, fsync);
-    this.inflight.add(done);
-    const forget = () => { this.inflight.delete(done); };
-    done.then(forget, forget);
+    const done = this.active.append(records, fsync);
     return { baseOffset, lastOffset: next - 1, done };
   }
 
-  private shouldRoll(incoming: number): boolean {
+  /** segment.bytes, segment.ms, a full index (segment.index.bytes), or an offset too far from the base for an index entry. */
+  private shouldRoll(incoming: number, lastOffset: number, batches: number, now: number): boolean {
     const a = this.active;
     if (a.size === 0) return false;
-    return a.size + incoming > this.config.segmentBytes || Date.now() - a.createdMs >= this.config.segmentMs;
+    return a.size + incoming > this.config.segmentBytes || now - a.createdMs >= this.config.segmentMs
+      || !a.indexHasRoomFor(batches) || lastOffset - a.baseOffset > MAX_RELATIVE_OFFSET;
   }
 
   private roll(baseOffset: number): void {
-    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes));
+    this.active.seal();
+    this.segments.push(LogSegment.create(this.dir, baseOffset, this.segmentOptions()));
   }
 
   private segmentFor(offset: number): number {
@@ -145,7 +158,7 @@ export class PartitionLog {
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     for (const seg of this.segments) {
       if (seg.maxTimestamp < timestamp) continue;
-      for (const { header, position } of seg.headers(0)) {
+      for (const { header, position } of seg.headers(seg.positionForTimestamp(timestamp))) {
         if (header.maxTimestamp < timestamp || header.lastOffset < this._logStartOffset) continue;
         const exact = this.firstRecordAtOrAfter(seg, header, position, timestamp);
         if (exact) return exact;
@@ -194,8 +207,7 @@ export class PartitionLog {
 
   private dropOldest(): void {
     const seg = this.segments.shift()!;
-    seg.close();
-    try { unlinkSync(seg.path); } catch { /* already gone */ }
+    seg.delete();
     if (this._logStartOffset < this.segments[0]!.baseOffset) this._logStartOffset = this.segments[0]!.baseOffset;
   }
 
@@ -229,7 +241,9 @@ export class PartitionLog {
     if (total === 0 || dirty / total < this.config.minCleanableDirtyRatio) return none;
     const result = cleanSegments(cleanable, { now, deleteRetentionMs: this.config.deleteRetentionMs }, (old) => {
       const i = this.segments.indexOf(old);
-      this.segments[i] = LogSegment.open(this.dir, old.baseOffset, this.config.indexIntervalBytes, false).segment;
+      const { segment } = LogSegment.open(this.dir, old.baseOffset, this.segmentOptions(), false);
+      segment.seal();
+      this.segments[i] = segment;
     });
     this.cleanedUpTo = cleanable[cleanable.length - 1]!.nextOffset;
     return result;
@@ -257,7 +271,7 @@ export class PartitionLog {
 
   /** Resolves when every append started so far has reached the file (failed ones included). */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.inflight]);
+    await Promise.all(this.segments.map((s) => s.idle()));
   }
 
   close(): void {

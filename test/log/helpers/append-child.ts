@@ -8,7 +8,9 @@
 import { PartitionLog } from '../../../src/log/partition-log.js';
 import { buildBatch } from '../../../src/wire/records/batch-builder.js';
 
-const dir = process.argv[2]!;
+const dir = process.argv[2];
+// `npx tap test/log` runs every file under it, this one too: without a directory it is not a test.
+if (!dir) { console.log('1..0 # SKIP child process of crash-recovery.test.ts'); process.exit(0); }
 const log = PartitionLog.open(dir, 'crash', 0, { segmentBytes: 64 * 1024 });
 let i = 0;
 let written: Promise<unknown> = Promise.resolve();
