@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 /** A broker the workloads drive: one we started, or BROKER=host:port. */
@@ -24,19 +24,45 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** A connected socket, or undefined while nothing listens on the port. */
+function tryConnect(port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
+    sock.once('connect', () => resolve(sock));
+    sock.once('error', () => resolve(undefined));
+  });
+}
+
+/**
+ * Sends ApiVersions v0 and resolves when the whole response is in: the broker
+ * listens before its request path has loaded (src/broker/index.ts), so the
+ * first answer, not only the accepted connection, is what a client waits for.
+ */
+function apiVersionsRoundTrip(sock: Socket): Promise<void> {
+  const req = Buffer.alloc(14);
+  req.writeInt32BE(10, 0); // size: api key, version, correlation id, null client id
+  req.writeInt16BE(18, 4); // ApiVersions
+  req.writeInt16BE(0, 6);
+  req.writeInt32BE(1, 8);
+  req.writeInt16BE(-1, 12);
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) { sock.destroy(); resolve(); }
+    });
+    sock.once('error', reject);
+    sock.once('close', () => reject(new Error('connection closed before the ApiVersions response')));
+    sock.write(req);
   });
 }
 
 /**
  * Starts `samsa start --ephemeral` on a free loopback port and resolves once
- * it accepts connections; `startupMs` is exec to first accepted connection.
+ * it accepts connections; `startupMs` is exec to first accepted connection,
+ * `firstResponseMs` exec to the first ApiVersions response on it.
  */
-export async function startSamsa(opts: { profileDir?: string } = {}): Promise<BenchBroker & { startupMs: number }> {
+export async function startSamsa(opts: { profileDir?: string } = {}): Promise<BenchBroker & { startupMs: number; firstResponseMs: number }> {
   const port = await freePort();
   const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   const t0 = process.hrtime.bigint();
@@ -45,16 +71,20 @@ export async function startSamsa(opts: { profileDir?: string } = {}): Promise<Be
   });
   let exited = false;
   child.once('exit', () => { exited = true; });
-  while (!(await canConnect(port))) {
+  let sock: Socket | undefined;
+  while (!(sock = await tryConnect(port))) {
     if (exited) throw new Error('samsa exited before accepting connections');
     await new Promise((r) => setTimeout(r, 2));
   }
   const startupMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  await apiVersionsRoundTrip(sock);
+  const firstResponseMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return {
     host: '127.0.0.1',
     port,
     pid: child.pid,
     startupMs,
+    firstResponseMs,
     stop: () => new Promise<void>((resolve) => {
       if (exited) return resolve();
       child.once('exit', () => resolve());

@@ -7,9 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
 import { LogManager } from '../log/log-manager.js';
-import { Connection } from './connection.js';
-import { Dispatcher } from './dispatcher.js';
-import { HANDLERS } from './handlers/index.js';
+import { Connection, type FrameResult } from './connection.js';
+import type { Dispatcher } from './dispatcher.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
@@ -68,11 +67,21 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     topicName: (id) => metadata.topicById(id)?.name,
     groups,
   };
-  const dispatcher = new Dispatcher(shared, HANDLERS);
+  // The request path (dispatcher, codec index, every handler: about a fifth of
+  // the broker's modules) is imported once the socket listens, not before:
+  // everything it acts on (metadata, logs, groups) is open by now, and a frame
+  // that arrives first waits for the import. An import failure is fatal
+  // (unhandled rejection below), as a static import's would be.
+  let listening!: () => void;
+  const dispatcherReady: Promise<Dispatcher> = new Promise<void>((resolve) => { listening = resolve; })
+    .then(() => Promise.all([import('./dispatcher.js'), import('./handlers/index.js')]))
+    .then(([{ Dispatcher }, { HANDLERS }]) => new Dispatcher(shared, HANDLERS));
+  let handleFrame = (frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn));
+  void dispatcherReady.then((d) => { handleFrame = d.handleFrame; return d.preload(); });
   const connections = new Set<Connection>();
   let nextId = 1;
   const server: Server = createServer((socket) => {
-    const conn = new Connection(nextId++, socket, config.int('socket.request.max.bytes'), log, dispatcher.handleFrame);
+    const conn = new Connection(nextId++, socket, config.int('socket.request.max.bytes'), log, (frame, c) => handleFrame(frame, c));
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
   });
@@ -81,7 +90,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     server.listen(config.listenPort, config.listenHost, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
-  setImmediate(() => void dispatcher.preload());
+  listening();
   const host = config.listenHost;
   shared.advertised.host = config.get('advertised.host') || (host === '0.0.0.0' ? '127.0.0.1' : host);
   shared.advertised.port = Number(config.get('advertised.port') || port);

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { startBroker } from '../broker/index.js';
 import { ConfigError } from '../config/broker-config.js';
 import { parseStartArgs } from './start-args.js';
-import { apiTableMarkdown } from '../broker/api-table.js';
 
 async function start(args: string[]): Promise<void> {
   const { flags, file, ephemeral, logLevel } = parseStartArgs(args);
@@ -38,9 +37,10 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start': return start(rest);
-    // Loaded on demand: the admin client (kafkajs) is not needed to run a broker and slows start-up.
+    // Loaded on demand: the admin client (kafkajs) and the API table (the whole
+    // handler registry) are not needed to run a broker and slow start-up.
     case 'topics': return (await import('./topics.js')).topicsCommand(rest);
-    case 'api-table': console.log(apiTableMarkdown()); return;
+    case 'api-table': console.log((await import('../broker/api-table.js')).apiTableMarkdown()); return;
     default:
       console.error('usage: samsa start [options] | samsa topics list|describe|create|delete [...]');
       process.exitCode = cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
