@@ -10,6 +10,7 @@ import type { DataPathContext } from './handlers/data-path-context.js';
 import type { Logger } from './logger.js';
 import type { TopicManager } from './topic-manager.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 
 export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> {
   /** Broker settings (Kafka key names), read-only after start-up. */
@@ -20,6 +21,10 @@ export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> 
   topics: TopicManager;
   /** The group coordinator (classic protocol) for every group. */
   groups: GroupCoordinator;
+  /** The __consumer_offsets partition that holds a group (AddOffsetsToTxn, TxnOffsetCommit). */
+  groupOffsetsPartition(groupId: string): number;
+  /** The transaction coordinator for every transactional id. */
+  txns: TransactionCoordinator;
   log: Logger;
   nodeId: number;
   /** Where clients are told to connect (advertised.host/port, else the listen address). */

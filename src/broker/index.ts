@@ -12,7 +12,10 @@ import type { Dispatcher } from './dispatcher.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import { OffsetsTopicStore } from '../coordinator/group/offsets-topic.js';
+import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-topic.js';
+import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
+import { TxnStateTopic } from '../coordinator/txn/txn-state-topic.js';
+import { ErrorCode } from '../wire/errors.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -55,17 +58,38 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
   }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
-  groups.replay((apply) => offsetsStore.replay(apply));
+  groups.replay((to) => offsetsStore.replay(to));
   groups.expireOffsets();
+  const producerIds = new ProducerIdManager(dataDir);
+  const txnState = new TxnStateTopic(topics, config.int('transaction.state.log.num.partitions'));
+  const txns = new TransactionCoordinator({
+    maxTimeoutMs: config.int('transaction.max.timeout.ms'),
+    abortCheckIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+  }, {
+    allocateProducerId: () => producerIds.allocate(),
+    partitionExists: (t, p) => topics.lookup(t, p) !== undefined,
+    writeMarker: async (topic, partition, producerId, producerEpoch, commit) => {
+      const code = await replicaManager.writeTxnMarker(topic, partition, producerId, producerEpoch, commit, 0);
+      // The marker in a group's __consumer_offsets partition settles the transaction's offsets.
+      if (topic === OFFSETS_TOPIC && code === ErrorCode.NONE) groups.completeTxn(producerId, commit, (g) => offsetsStore.topic.partitionOf(g) === partition);
+      return code;
+    },
+    store: (id, records) => txnState.write(id, records),
+    onError: (e) => log.error(`transaction coordinator: ${(e as Error)?.stack ?? String(e)}`),
+  });
+  replicaManager.txnVerifier = (pid, epoch, topic, partition) => txns.verify(pid, epoch, topic, partition);
+  await txns.replay(txnState.records());
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
     advertised: { host: '', port: 0 },
     replicaManager,
     fetchSessions: new FetchSessionCache(),
-    producerIds: new ProducerIdManager(dataDir),
+    producerIds,
     topicId: (name) => metadata.topic(name)?.id,
     topicName: (id) => metadata.topicById(id)?.name,
     groups,
+    groupOffsetsPartition: (groupId) => offsetsStore.topic.partitionOf(groupId),
+    txns,
   };
   // The request path (dispatcher, codec index, every handler: about a fifth of
   // the broker's modules) is imported once the socket listens, not before:
@@ -107,6 +131,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       await stopped;
       clearTimeout(grace);
       groups.close();
+      txns.close();
       await logs.close();
     })()),
   };

@@ -86,7 +86,7 @@ export function validateProduceRecords(records: Buffer | null, version: number, 
       }
     }
   }
-  if (h.isTransactional) return err(ErrorCode.INVALID_TXN_STATE, `Transactional writes are not supported by this broker yet (${partition})`);
+  if (h.isTransactional && h.producerId < 0) return err(ErrorCode.INVALID_RECORD, `Transactional record batch in ${partition} has no producer id`);
   if (config.compactOnly || config.compacted) {
     try {
       const why = `Compacted topic cannot accept message without key in topic partition ${partition}.`;

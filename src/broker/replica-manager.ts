@@ -1,7 +1,8 @@
-import { BATCH_HEADER_SIZE, type BatchHeader } from '../wire/records/batch-header.js';
+import { BATCH_HEADER_SIZE, BatchHeader } from '../wire/records/batch-header.js';
 import { ErrorCode } from '../wire/errors.js';
 import { validateProduceRecords, targetCompression, recompress, type RecordError } from './log-validator.js';
-import { ProducerStateManager } from '../log/producer-state-manager.js';
+import { ProducerStateManager, type AbortedTxn } from '../log/producer-state-manager.js';
+import { buildControlBatch, controlType, ControlType } from '../wire/records/control-records.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 
 /**
@@ -20,8 +21,15 @@ import { DelayedFetchPurgatory } from './delayed-fetch.js';
  * consumer can read what a producer saw acknowledged.
  *
  * Fetch: readPartition() returns whole batches below the high watermark
- * (read_committed: the last stable offset, equal to the high watermark until
- * transactions exist) as the log's own buffers. A fetch that wants more bytes
+ * (read_committed: the last stable offset, the first offset of the oldest
+ * open transaction when one is open) as the log's own buffers, plus the
+ * aborted transactions in that range for read_committed.
+ *
+ * Transactions: a transactional batch is appended only when the transaction
+ * coordinator says its partition is part of the producer's open transaction
+ * (`txnVerifier`, Kafka 3.6's verification); a plain batch from a producer
+ * with an open transaction here is INVALID_TXN_STATE. The coordinator ends a
+ * transaction with writeTxnMarker(), a control batch appended like any other. A fetch that wants more bytes
  * waits in the DelayedFetchPurgatory, woken whenever a partition's high
  * watermark moves (key `topic:partition`).
  *
@@ -65,6 +73,8 @@ export interface DataPathTopicConfig {
 export interface PartitionHandle { log: PartitionLogView; config: DataPathTopicConfig; leaderEpoch: number }
 /** Finds a partition's log and topic config; undefined when the topic or partition does not exist. */
 export type PartitionLookup = (topic: string, partition: number) => PartitionHandle | undefined;
+/** Whether a transactional batch may be written: NONE, or the error the producer gets. */
+export type TxnVerifier = (producerId: number, producerEpoch: number, topic: string, partition: number) => number;
 
 interface PartitionState {
   key: string;
@@ -101,6 +111,8 @@ export interface ReadResult {
   logStartOffset: number;
   /** Whole batches, empty (never null) when there is nothing. */
   records: Buffer;
+  /** read_committed: aborted transactions overlapping the records. */
+  abortedTransactions?: AbortedTxn[];
 }
 
 /** Topics only the broker writes (Kafka refuses client appends to them). */
@@ -116,6 +128,8 @@ export const READ_COMMITTED = 1;
 export class ReplicaManager {
   readonly purgatory = new DelayedFetchPurgatory();
   private readonly partitions = new Map<string, PartitionState>();
+  /** Set by the transaction coordinator; without one, transactional batches are INVALID_TXN_STATE. */
+  txnVerifier?: TxnVerifier;
 
   constructor(
     private readonly lookup: PartitionLookup,
@@ -148,9 +162,57 @@ export class ReplicaManager {
   private producersOf(s: PartitionState): ProducerStateManager {
     if (s.producers === null) {
       s.producers = new ProducerStateManager(s.name);
-      for (const b of s.log.scanBatches(s.log.logStartOffset)) s.producers.replay(b);
+      for (const b of s.log.scanBatches(s.log.logStartOffset)) {
+        if (b.producerId < 0) continue;
+        s.producers.replay(b, b.isControl ? this.markerKind(s.log, b.baseOffset) : undefined);
+      }
     }
     return s.producers;
+  }
+
+  /** Commit (true) or abort (false) of the marker batch at `offset`; undefined when it is not a marker. */
+  private markerKind(log: PartitionLogView, offset: number): boolean | undefined {
+    const bytes = log.read(offset, 1, offset + 1).chunks[0];
+    if (!bytes || bytes.length < BATCH_HEADER_SIZE) return undefined;
+    const type = controlType(new BatchHeader(bytes));
+    return type === undefined ? undefined : type === ControlType.Commit;
+  }
+
+  /** The last stable offset: the high watermark, or the first offset of the oldest open transaction before it. */
+  private lastStableOffset(s: PartitionState): number {
+    if (s.producers === null) return s.highWatermark;
+    return Math.min(s.highWatermark, s.producers.firstUnstableOffset());
+  }
+
+  /**
+   * Ends a producer's transaction in one partition with a commit or abort
+   * marker (the coordinator's WriteTxnMarkers). Resolves with NONE once the
+   * marker is in the log, or with the error (UNKNOWN_TOPIC_OR_PARTITION,
+   * INVALID_PRODUCER_EPOCH for a fenced epoch, KAFKA_STORAGE_ERROR).
+   */
+  writeTxnMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number): Promise<number> {
+    const h = this.lookup(topic, partition);
+    if (h === undefined) return Promise.resolve(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const s = this.state(topic, partition, h);
+    const producers = this.producersOf(s);
+    const c = producers.checkMarker(producerId, producerEpoch);
+    if (c.kind === 'error') return Promise.resolve(c.errorCode);
+    const now = this.now();
+    let appended: ReturnType<PartitionLogView['append']>;
+    try {
+      appended = h.log.append(buildControlBatch(commit ? ControlType.Commit : ControlType.Abort, producerId, producerEpoch, coordinatorEpoch, now), h.leaderEpoch);
+    } catch (e) {
+      this.log.error(`marker to ${topic}-${partition} failed: ${(e as Error)?.stack ?? e}`);
+      return Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
+    }
+    producers.completeTxn(producerId, producerEpoch, commit, appended.baseOffset, now);
+    return this.track(s, appended.lastOffset, appended.done, `${topic}-${partition}`);
+  }
+
+  /** The open transaction's first offset of a producer in a partition (-1: none); DescribeProducers and tests. */
+  producerStates(topic: string, partition: number): ReturnType<ProducerStateManager['entries']> | undefined {
+    const h = this.lookup(topic, partition);
+    return h === undefined ? undefined : this.producersOf(this.state(topic, partition, h)).entries();
   }
 
   /** The high watermark; -1 when the partition does not exist. */
@@ -177,14 +239,21 @@ export class ReplicaManager {
     let batch = checked.batch;
 
     const producerBatch = batch.producerId >= 0
-      ? { producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, lastOffsetDelta: batch.lastOffsetDelta }
+      ? { producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, lastOffsetDelta: batch.lastOffsetDelta, isTransactional: batch.isTransactional }
       : null;
     if (producerBatch !== null) {
-      const c = this.producersOf(s).check(producerBatch);
+      const producers = this.producersOf(s);
+      const c = producers.check(producerBatch);
       if (c.kind === 'error') return fail(c.errorCode, c.message, logStartOffset);
       if (c.kind === 'duplicate') {
         // A retry of a batch already in the log: acknowledged with its original offsets once it is written.
         return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: c.batch.firstOffset, logAppendTimeMs: -1, logStartOffset, done: this.whenWritten(s, c.batch.lastOffset + 1) };
+      }
+      if (batch.isTransactional) {
+        const code = this.txnVerifier?.(batch.producerId, batch.producerEpoch, topic, partition) ?? ErrorCode.INVALID_TXN_STATE;
+        if (code !== ErrorCode.NONE) return fail(code, code === ErrorCode.INVALID_TXN_STATE ? `Partition ${topic}-${partition} is not part of an ongoing transaction of producer ${batch.producerId}` : null, logStartOffset);
+      } else if (producers.openTxnFirstOffset(batch.producerId) >= 0) {
+        return fail(ErrorCode.INVALID_TXN_STATE, `Expected a transactional write from producer ${batch.producerId} in ${topic}-${partition}, which has an open transaction`, logStartOffset);
       }
     }
 
@@ -215,18 +284,22 @@ export class ReplicaManager {
       // Every producer id ever seen would otherwise stay forever (kafkajs takes a new id per connect).
       if (++s.producerUpdates % 1000 === 0) producers.removeExpiredProducers(this.now(), PRODUCER_ID_EXPIRATION_MS);
     }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: this.track(s, lastOffset, done, `${topic}-${partition}`) };
+  }
+
+  /** Moves the high watermark past `lastOffset` once its write is done; resolves with NONE or KAFKA_STORAGE_ERROR. */
+  private track(s: PartitionState, lastOffset: number, done: Promise<unknown>, name: string): Promise<number> {
     const entry = { nextOffset: lastOffset + 1, done: false };
     s.pending.push(entry);
-    const written = done.then(() => {
+    return done.then(() => {
       entry.done = true;
       this.advanceHighWatermark(s);
       return ErrorCode.NONE as number;
     }, (e: unknown) => {
       // The high watermark stays before this batch: it is not acknowledged and never becomes visible.
-      this.log.error(`write to ${topic}-${partition} failed: ${(e as Error)?.stack ?? e}`);
+      this.log.error(`write to ${name} failed: ${(e as Error)?.stack ?? e}`);
       return ErrorCode.KAFKA_STORAGE_ERROR as number;
     });
-    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: written };
   }
 
   private advanceHighWatermark(s: PartitionState): void {
@@ -252,17 +325,22 @@ export class ReplicaManager {
     const h = this.lookup(topic, partition);
     if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
     const s = this.state(topic, partition, h);
+    const committed = isolationLevel === READ_COMMITTED;
+    if (committed) this.producersOf(s);
     const hw = s.highWatermark;
+    const lso = this.lastStableOffset(s);
     const logStartOffset = h.log.logStartOffset;
-    const base = { highWatermark: hw, lastStableOffset: hw, logStartOffset };
+    const base = { highWatermark: hw, lastStableOffset: lso, logStartOffset };
     if (fetchOffset < logStartOffset || fetchOffset > h.log.logEndOffset) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
-    void isolationLevel; // read_committed stops at the last stable offset, equal to the high watermark until transactions exist
-    const upperBound = hw;
-    if (fetchOffset >= upperBound) return { errorCode: ErrorCode.NONE, ...base, records: EMPTY };
+    const upperBound = committed ? lso : hw;
+    if (fetchOffset >= upperBound) return { errorCode: ErrorCode.NONE, ...base, records: EMPTY, ...(committed ? { abortedTransactions: [] } : {}) };
     const { chunks } = h.log.read(fetchOffset, minOneBatch ? Math.max(maxBytes, 1) : maxBytes, upperBound);
     let records = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
     if (!minOneBatch && records.length > maxBytes) records = EMPTY;
-    return { errorCode: ErrorCode.NONE, ...base, records };
+    if (!committed) return { errorCode: ErrorCode.NONE, ...base, records };
+    const producers = s.producers!;
+    producers.truncateAbortedBefore(logStartOffset);
+    return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: records.length === 0 ? [] : producers.abortedTxns(fetchOffset, lastOffsetIn(records) + 1) };
   }
 
   /**
@@ -271,15 +349,15 @@ export class ReplicaManager {
    * every append to a watched partition, so it reads the log only when
    * `minBytes` is larger than one batch header.
    */
-  availableBytes(topic: string, partition: number, fetchOffset: number, maxBytes: number, minBytes = Infinity): number {
+  availableBytes(topic: string, partition: number, fetchOffset: number, maxBytes: number, minBytes = Infinity, isolationLevel = READ_UNCOMMITTED): number {
     const h = this.lookup(topic, partition);
     if (h === undefined) return Infinity; // gone: the fetch answers now (Kafka's DelayedFetch does the same)
     const s = this.state(topic, partition, h);
     if (fetchOffset < h.log.logStartOffset || fetchOffset > h.log.logEndOffset) return Infinity; // an error to report now
-    if (fetchOffset >= s.highWatermark) return 0;
+    if (fetchOffset >= (isolationLevel === READ_COMMITTED ? this.lastStableOffset(s) : s.highWatermark)) return 0;
     // Something is visible; a whole batch is at least 61 bytes, so small min_bytes need no read.
     if (minBytes <= BATCH_HEADER_SIZE) return BATCH_HEADER_SIZE;
-    const r = this.readPartition(topic, partition, fetchOffset, maxBytes, READ_UNCOMMITTED, true);
+    const r = this.readPartition(topic, partition, fetchOffset, maxBytes, isolationLevel, true);
     return r.errorCode === ErrorCode.NONE ? r.records.length : Infinity;
   }
 
@@ -302,11 +380,11 @@ export class ReplicaManager {
     const h = this.lookup(topic, partition);
     if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1, leaderEpoch: -1 };
     const s = this.state(topic, partition, h);
-    void isolationLevel;
+    if (isolationLevel === READ_COMMITTED) this.producersOf(s);
     const epoch = h.leaderEpoch;
     switch (timestamp) {
       case -2: case -4: return { errorCode: ErrorCode.NONE, offset: h.log.logStartOffset, timestamp: -1, leaderEpoch: epoch };
-      case -1: return { errorCode: ErrorCode.NONE, offset: s.highWatermark, timestamp: -1, leaderEpoch: epoch };
+      case -1: return { errorCode: ErrorCode.NONE, offset: isolationLevel === READ_COMMITTED ? this.lastStableOffset(s) : s.highWatermark, timestamp: -1, leaderEpoch: epoch };
       case -5: return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
       case -3: {
         const m = h.log.maxTimestampOffset();
@@ -335,6 +413,17 @@ export class ReplicaManager {
     }
     return { errorCode: ErrorCode.NONE, lowWatermark: h.log.logStartOffset };
   }
+}
+
+/** The last offset of the last whole batch in `records`. */
+function lastOffsetIn(records: Buffer): number {
+  let last = -1;
+  for (let at = 0; at + BATCH_HEADER_SIZE <= records.length;) {
+    const h = new BatchHeader(records, at);
+    last = h.lastOffset;
+    at += h.sizeInBytes;
+  }
+  return last;
 }
 
 function fail(errorCode: number, errorMessage: string | null, logStartOffset = -1): AppendResult {

@@ -20,6 +20,13 @@ import { crc32c } from '@node-rs/crc32';
  *    its state may have been removed by retention or DeleteRecords), so
  *    UNKNOWN_PRODUCER_ID is never returned.
  *
+ * Transactions: a transactional batch opens the producer's transaction at its
+ * offset (currentTxnFirstOffset) unless one is open; a marker (control batch)
+ * closes it. The smallest first offset of the open transactions bounds the
+ * last stable offset (firstUnstableOffset); an abort marker adds the
+ * transaction's range to the aborted list that read_committed fetches return
+ * (Kafka keeps it in .txnindex files; here it is rebuilt by the same replay).
+ *
  * check() is pure; update() records a batch once offsets are assigned. Both
  * are synchronous, so a partition's appends are checked and recorded in
  * request order with no await in between (STYLE 10). replay() applies a batch
@@ -73,7 +80,12 @@ export interface ProducerBatch {
   baseSequence: number;
   /** Records in the batch minus one (the header's lastOffsetDelta). */
   lastOffsetDelta: number;
+  /** Part of a transaction (the header's transactional bit). */
+  isTransactional?: boolean;
 }
+
+/** An aborted transaction's range in the partition, as Fetch reports it. */
+export interface AbortedTxn { producerId: number; firstOffset: number; lastOffset: number }
 
 export type ProducerCheck =
   | { kind: 'ok' }
@@ -92,6 +104,8 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
+  /** Aborted transactions, ordered by lastOffset (the marker's offset). */
+  private aborted: AbortedTxn[] = [];
 
   constructor(readonly partition = '') {}
 
@@ -139,15 +153,73 @@ export class ProducerStateManager {
     entry.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequenceOf(b.baseSequence, b.lastOffsetDelta), firstOffset, lastOffset, maxTimestamp });
     if (entry.batches.length > NUM_BATCHES_TO_RETAIN) entry.batches.shift();
     entry.lastTimestamp = maxTimestamp;
+    if (b.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = firstOffset;
+  }
+
+  /** The producer's open transaction starts at this offset; -1 when none is open. */
+  openTxnFirstOffset(producerId: number): number {
+    return this.producers.get(producerId)?.currentTxnFirstOffset ?? -1;
+  }
+
+  /**
+   * Checks a transaction marker against the producer's epoch: a marker of an
+   * older epoch comes from a fenced coordinator request (Kafka refuses it the same way).
+   */
+  checkMarker(producerId: number, producerEpoch: number): ProducerCheck {
+    const entry = this.producers.get(producerId);
+    if (entry !== undefined && producerEpoch < entry.producerEpoch) {
+      return { kind: 'error', errorCode: INVALID_PRODUCER_EPOCH, message: `Marker epoch ${producerEpoch} of producer ${producerId} in ${this.partition} is older than ${entry.producerEpoch}` };
+    }
+    return { kind: 'ok' };
+  }
+
+  /**
+   * Records a marker written at `offset`: the producer's transaction (if one is
+   * open) ends; an abort adds its range to the aborted list. The epoch moves up
+   * to the marker's (a fenced producer's later batches are refused).
+   */
+  completeTxn(producerId: number, producerEpoch: number, commit: boolean, offset: number, timestamp: number): void {
+    let entry = this.producers.get(producerId);
+    if (entry === undefined) {
+      entry = { producerId, producerEpoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
+      this.producers.set(producerId, entry);
+    }
+    if (producerEpoch > entry.producerEpoch) { entry.producerEpoch = producerEpoch; entry.batches = []; }
+    if (entry.currentTxnFirstOffset >= 0 && !commit) this.aborted.push({ producerId, firstOffset: entry.currentTxnFirstOffset, lastOffset: offset });
+    entry.currentTxnFirstOffset = -1;
+    entry.lastTimestamp = timestamp;
+  }
+
+  /** The first offset of the oldest open transaction (the last stable offset's bound); Infinity when none is open. */
+  firstUnstableOffset(): number {
+    let first = Infinity;
+    for (const e of this.producers.values()) if (e.currentTxnFirstOffset >= 0 && e.currentTxnFirstOffset < first) first = e.currentTxnFirstOffset;
+    return first;
+  }
+
+  /** Aborted transactions that overlap [from, to) (Fetch's aborted_transactions for read_committed). */
+  abortedTxns(from: number, to: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (const a of this.aborted) if (a.lastOffset >= from && a.firstOffset < to) out.push(a);
+    return out;
+  }
+
+  /** Forgets aborted transactions wholly below the log start offset (retention, DeleteRecords). */
+  truncateAbortedBefore(logStartOffset: number): void {
+    if (this.aborted.length > 0 && this.aborted[0]!.lastOffset < logStartOffset) this.aborted = this.aborted.filter((a) => a.lastOffset >= logStartOffset);
   }
 
   /**
    * Applies a batch read back from the log (startup rebuild): no checks, an
    * older epoch never overwrites a newer one. Batches without a producer id
-   * and control batches (transaction markers, later) are ignored.
+   * are ignored; a control batch is a marker (`commit` tells which kind).
    */
-  replay(h: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; isControl: boolean }): void {
-    if (h.producerId < 0 || h.isControl) return;
+  replay(h: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; isControl: boolean; isTransactional?: boolean }, commit?: boolean): void {
+    if (h.producerId < 0) return;
+    if (h.isControl) {
+      if (commit !== undefined) this.completeTxn(h.producerId, h.producerEpoch, commit, h.baseOffset, h.maxTimestamp);
+      return;
+    }
     const entry = this.producers.get(h.producerId);
     if (entry !== undefined && h.producerEpoch < entry.producerEpoch) return;
     this.update(h, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
@@ -161,7 +233,7 @@ export class ProducerStateManager {
   }
 
   /** Drops all state (the log was emptied or replaced). */
-  clear(): void { this.producers.clear(); }
+  clear(): void { this.producers.clear(); this.aborted = []; }
 
   /** Serialises the state in Kafka's snapshot format (see header). */
   toSnapshot(): Buffer {

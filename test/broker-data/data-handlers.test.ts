@@ -101,10 +101,11 @@ t.test('list offsets, delete records, offset for leader epoch, init producer id'
   t.same(ofle.topics[0]!.partitions.map((p) => [p.errorCode, p.leaderEpoch, p.endOffset]), [[0, 0, 2n], [75, -1, -1n], [0, -1, -1n]]);
   const dr = deleteRecords.handle(ctx, { topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: 1n }, { partitionIndex: 9, offset: 1n }] }], timeoutMs: 100 });
   t.same(dr.topics[0]!.partitions.map((p) => [p.errorCode, p.lowWatermark]), [[0, 1n], [3, -1n]]);
-  const a = initProducerId.handle(ctx, { transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 });
-  const b = initProducerId.handle(ctx, { transactionalId: null, transactionTimeoutMs: 0, producerId: a.producerId, producerEpoch: 0 });
+  const txnCtx = { ...ctx, txns: undefined as never };
+  const a = await initProducerId.handle(txnCtx, { transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 }, 4);
+  const b = await initProducerId.handle(txnCtx, { transactionalId: null, transactionTimeoutMs: 0, producerId: a.producerId, producerEpoch: 0 }, 4);
   t.same([a.errorCode, a.producerEpoch, b.errorCode, b.producerEpoch], [0, 0, 0, 0]);
   t.not(a.producerId, b.producerId);
-  t.equal(initProducerId.handle(ctx, { transactionalId: null, transactionTimeoutMs: 0, producerId: 5n, producerEpoch: -1 }).errorCode, 42);
-  t.equal(initProducerId.handle(ctx, { transactionalId: 'tx', transactionTimeoutMs: 1000 }).errorCode, 15);
+  t.equal((await initProducerId.handle(txnCtx, { transactionalId: null, transactionTimeoutMs: 0, producerId: 5n, producerEpoch: -1 }, 4)).errorCode, 42);
+  t.equal((await initProducerId.handle(txnCtx, { transactionalId: '', transactionTimeoutMs: 1000 }, 4)).errorCode, 42, 'an empty transactional id is INVALID_REQUEST');
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { GroupCoordinator, type JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
-import type { GroupStore, StoredRecord } from '../../src/coordinator/group/offsets-topic.js';
+import type { GroupReplay, GroupStore, StoredRecord } from '../../src/coordinator/group/offsets-topic.js';
 import { OFFSETS_TOPIC } from '../../src/coordinator/group/offsets-topic.js';
 import {
   groupKey, groupValue, offsetKey, offsetValue, partitionFor, readGroupValue, readKey, readOffsetValue, type GroupRecordKey,
@@ -29,8 +29,8 @@ const off = (o: bigint, commitTimestamp = Date.now()) => ({ offset: o, leaderEpo
 class MemoryStore implements GroupStore {
   readonly records: StoredRecord[] = [];
   write(_groupId: string, records: StoredRecord[]): Promise<void> { this.records.push(...records); return Promise.resolve(); }
-  replay(apply: (k: GroupRecordKey, v: Buffer | null) => void): void {
-    for (const r of this.records) apply(readKey(r.key)!, r.value);
+  replay(to: GroupReplay): void {
+    for (const r of this.records) to.record(0, readKey(r.key)!, r.value, 0, -1);
   }
 }
 
@@ -70,7 +70,7 @@ t.test('replay rebuilds offsets and Stable groups; tombstones delete', async (t)
 
   const d = new GroupCoordinator(limits);
   t.teardown(() => d.close());
-  d.replay((apply) => store.replay(apply));
+  d.replay((to) => store.replay(to));
   const g = d.group('g')!;
   t.equal(g.state, 'Stable', 'a group written Stable comes back Stable');
   t.equal(g.generationId, a.generationId);
@@ -86,7 +86,7 @@ t.test('replay rebuilds offsets and Stable groups; tombstones delete', async (t)
   t.equal(c.group('g')!.state, 'Empty');
   const e = new GroupCoordinator(limits);
   t.teardown(() => e.close());
-  e.replay((apply) => store.replay(apply));
+  e.replay((to) => store.replay(to));
   t.equal(e.group('g')!.state, 'Empty');
   t.equal(e.group('g')!.members.size, 0);
   t.equal(e.group('g')!.protocolType, 'consumer');
@@ -113,7 +113,7 @@ t.test('offsets.retention.minutes: offsets of empty groups expire, with tombston
   t.equal(c.group('busy'), undefined, 'then they expire, counted from when it became empty');
   const d = new GroupCoordinator(limits);
   t.teardown(() => d.close());
-  d.replay((apply) => store.replay(apply));
+  d.replay((to) => store.replay(to));
   t.equal(d.group('old'), undefined, 'expiry wrote tombstones');
   t.equal(d.group('busy'), undefined);
 });

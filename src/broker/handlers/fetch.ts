@@ -11,8 +11,9 @@
  *   data comes whole even when larger than both (KIP-74), so a consumer never
  *   sticks. A fetch offset inside a batch returns that whole batch.
  * - Records are whole batches below the high watermark; read_committed stops
- *   at the last stable offset (= high watermark until transactions exist);
- *   aborted_transactions is always an empty list. A partition with nothing
+ *   at the last stable offset (the oldest open transaction's first offset)
+ *   and lists the aborted transactions among the records returned, which the
+ *   client drops; read_uncommitted gets an empty list. A partition with nothing
  *   has an empty record set, never null (librdkafka and kafka-python fail on
  *   null).
  * - Fewer than min_bytes: the fetch waits until an append makes enough bytes
@@ -95,7 +96,7 @@ export const fetch = {
       const keys = parts.map((p) => `${p.topic}:${p.partition}`);
       await rm.purgatory.wait(keys, req.maxWaitMs, () => {
         let n = 0;
-        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes, req.minBytes - n);
+        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes, req.minBytes - n, isolation);
         return n >= req.minBytes;
       });
       results = readAll();
@@ -131,7 +132,8 @@ export const fetch = {
       const data: FetchResponsePartitionData = {
         partitionIndex: p.partition, errorCode: r.errorCode, highWatermark: BigInt(r.highWatermark),
         lastStableOffset: BigInt(r.lastStableOffset), logStartOffset: BigInt(r.logStartOffset),
-        abortedTransactions: [], preferredReadReplica: -1, records: r.records,
+        abortedTransactions: (r.abortedTransactions ?? []).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
+        preferredReadReplica: -1, records: r.records,
       };
       current.partitions.push(data);
     }

@@ -1,9 +1,9 @@
 /**
  * FindCoordinator (API 10), v0-v6.
  *
- * Behavior: this broker coordinates every group (key type 0). Transactions
- * (key type 1) get COORDINATOR_NOT_AVAILABLE: there is no transaction
- * coordinator yet. v4+ asks for several keys at once (coordinator_keys).
+ * Behavior: this broker coordinates every group (key type 0) and every
+ * transactional id (key type 1); an empty key is INVALID_REQUEST, another key
+ * type INVALID_REQUEST too. v4+ asks for several keys at once (coordinator_keys).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../wire/generated/find-coordinator.js';
@@ -12,10 +12,11 @@ import { defineHandler } from '../handler.js';
 import type { BrokerContext } from '../broker-context.js';
 
 const GROUP = 0;
+const TRANSACTION = 1;
 
 function answer(ctx: BrokerContext, key: string, keyType: number) {
-  if (keyType !== GROUP) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator yet.' };
-  if (!key) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group id must not be empty.' };
+  if (keyType !== GROUP && keyType !== TRANSACTION) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${keyType}.` };
+  if (!key) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `${keyType === GROUP ? 'Group' : 'Transactional'} id must not be empty.` };
   return { key, nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 

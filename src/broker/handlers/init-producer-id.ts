@@ -7,27 +7,33 @@
  * with producer_id/producer_epoch (v3+, KIP-360) where only one of them is -1
  * is INVALID_REQUEST. An empty transactional id is INVALID_REQUEST.
  *
- * Version notes / difference from Kafka: there is no transaction coordinator
- * yet, so a non-empty transactional id gets COORDINATOR_NOT_AVAILABLE
- * (transactions come later).
+ * With a transactional id the transaction coordinator answers: the id keeps
+ * its producer id and every call bumps the epoch, fencing older producers
+ * (an open transaction of theirs is aborted first); a transaction timeout
+ * above transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT; a stale
+ * producer id/epoch (v3+) is PRODUCER_FENCED (v4+; INVALID_PRODUCER_EPOCH before).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../wire/generated/init-producer-id.js';
 import type { DataPathContext } from './data-path-context.js';
+import { fencedAs, type TransactionCoordinator } from '../../coordinator/txn/transaction-coordinator.js';
 
 const INVALID_REQUEST = 42;
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 export const initProducerId = {
   apiKey: ApiKey.InitProducerId,
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx: DataPathContext, req: InitProducerIdRequest): InitProducerIdResponse {
+  async handle(ctx: DataPathContext & { txns: TransactionCoordinator }, req: InitProducerIdRequest, version: number): Promise<InitProducerIdResponse> {
     const fail = (errorCode: number): InitProducerIdResponse => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
     const pid = req.producerId ?? -1n;
     const epoch = req.producerEpoch ?? -1;
     if ((pid === -1n) !== (epoch === -1)) return fail(INVALID_REQUEST);
-    if (req.transactionalId !== null) return fail(req.transactionalId === '' ? INVALID_REQUEST : COORDINATOR_NOT_AVAILABLE);
+    if (req.transactionalId === '') return fail(INVALID_REQUEST);
+    if (req.transactionalId !== null) {
+      const r = await ctx.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, pid === -1n ? null : { producerId: Number(pid), producerEpoch: epoch });
+      return { throttleTimeMs: 0, errorCode: fencedAs(r.errorCode, version, 4), producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
+    }
     return { throttleTimeMs: 0, errorCode: 0, producerId: BigInt(ctx.producerIds.allocate()), producerEpoch: 0 };
   },
 };

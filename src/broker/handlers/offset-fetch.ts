@@ -3,8 +3,9 @@
  *
  * Behavior: committed offsets of a group; a partition with none gets offset
  * -1 and empty metadata. A null topic list (v2+) means every topic the group
- * has offsets for. v8+ asks for several groups at once. require_stable (v7+)
- * has nothing to wait for until transactions exist.
+ * has offsets for. v8+ asks for several groups at once. Offsets committed in
+ * an open transaction are not shown; with require_stable (v7+) such a
+ * partition gets UNSTABLE_OFFSET_COMMIT (retriable) instead, as in Kafka.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../wire/generated/offset-fetch.js';
@@ -12,12 +13,15 @@ import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
 import type { BrokerContext } from '../broker-context.js';
 
-function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null) {
+function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean) {
   const g = ctx.groups.group(groupId);
   const list = wanted ?? [...(g?.offsets ?? new Map()).entries()].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] }));
   return list.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((p) => {
+      if (requireStable && ctx.groups.hasPendingTxnOffset(groupId, t.name, p)) {
+        return { partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const o = g?.offsets.get(t.name)?.get(p);
       return { partitionIndex: p, committedOffset: o?.offset ?? -1n, committedLeaderEpoch: o?.leaderEpoch ?? -1, metadata: o ? o.metadata : '', errorCode: ErrorCode.NONE };
     }),
@@ -30,8 +34,8 @@ export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponse
   maxVersion: 9,
   handle(ctx, req, version) {
     if (version >= 8) {
-      return { throttleTimeMs: 0, groups: (req.groups ?? []).map((g) => ({ groupId: g.groupId, topics: topicsOf(ctx, g.groupId, g.topics), errorCode: ErrorCode.NONE })) };
+      return { throttleTimeMs: 0, groups: (req.groups ?? []).map((g) => ({ groupId: g.groupId, topics: topicsOf(ctx, g.groupId, g.topics, req.requireStable ?? false), errorCode: ErrorCode.NONE })) };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: topicsOf(ctx, req.groupId ?? '', req.topics ?? null) };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: topicsOf(ctx, req.groupId ?? '', req.topics ?? null, req.requireStable ?? false) };
   },
 });

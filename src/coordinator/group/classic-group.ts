@@ -46,6 +46,8 @@ export class ClassicGroup {
   /** Member ids handed out with MEMBER_ID_REQUIRED and not yet joined (KIP-394). */
   readonly pendingMembers = new Set<string>();
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  /** Offsets committed inside open transactions (TxnOffsetCommit), by producer id; a commit marker moves them into `offsets`. */
+  readonly pendingTxnOffsets = new Map<number, { topic: string; partition: number; offset: CommittedOffset }[]>();
   rebalanceTimer?: NodeJS.Timeout;
   /** When the group entered its current state (Kafka's currentStateTimestamp; offset expiry counts from Empty). */
   stateTimestamp = Date.now();

@@ -15,6 +15,11 @@
  * keep heartbeating carry on, and the others expire (as after a coordinator
  * move in Kafka).
  *
+ * Transactional commits (TxnOffsetCommit) are written as a transactional
+ * batch of the producer and kept pending, invisible to OffsetFetch (which
+ * answers UNSTABLE_OFFSET_COMMIT to require_stable), until the transaction
+ * coordinator's marker commits or drops them (completeTxn).
+ *
  * Offset expiry (offsets.retention.minutes): offsets of a group without
  * members expire once it has been Empty for the retention time (groups with a
  * protocol type), or per offset from its commit time (groups used only for
@@ -24,7 +29,8 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../wire/errors.js';
 import { ClassicGroup, type CommittedOffset, type JoinResult, type Member } from './classic-group.js';
 import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readOffsetValue, type GroupRecordKey } from './group-records.js';
-import type { GroupStore, StoredRecord } from './offsets-topic.js';
+import type { GroupReplay, GroupStore, StoredRecord } from './offsets-topic.js';
+import type { TxnWrite } from '../internal-topic.js';
 
 export interface GroupLimits {
   minSessionTimeoutMs: number;
@@ -61,9 +67,9 @@ export class GroupCoordinator {
   /** Resolves when the records of the last change are in the log (OffsetCommit answers after it). */
   written(): Promise<void> { return this.lastWrite; }
 
-  private write(groupId: string, records: StoredRecord[]): void {
+  private write(groupId: string, records: StoredRecord[], txn?: TxnWrite): void {
     if (!this.store || records.length === 0) return;
-    const p = this.store.write(groupId, records);
+    const p = this.store.write(groupId, records, txn);
     this.lastWrite = p;
     p.catch((e: unknown) => this.onError(e));
   }
@@ -317,6 +323,56 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
+  /**
+   * TxnOffsetCommit: offsets committed inside the producer's transaction,
+   * written as its transactional batch and pending until the marker. Only
+   * what the request names is checked (Kafka's rule): a member id must be a
+   * member (a stale static instance is fenced), a generation >= 0 must be the
+   * group's; v0-v2 send neither.
+   */
+  txnCommit(groupId: string, txn: TxnWrite, generationId: number, memberId: string, groupInstanceId: string | null, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): number {
+    const g = this.getOrCreate(groupId);
+    if (memberId !== '' && !g.members.has(memberId)) {
+      const stale = groupInstanceId !== null && [...g.members.values()].some((x) => x.groupInstanceId === groupInstanceId);
+      return stale ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    if (generationId >= 0 && generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    this.addPending(g, txn.producerId, offsets);
+    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), txn);
+    return ErrorCode.NONE;
+  }
+
+  private addPending(g: ClassicGroup, producerId: number, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): void {
+    const list = g.pendingTxnOffsets.get(producerId) ?? [];
+    for (const o of offsets) {
+      const i = list.findIndex((x) => x.topic === o.topic && x.partition === o.partition);
+      if (i >= 0) list[i] = o; else list.push(o);
+    }
+    g.pendingTxnOffsets.set(producerId, list);
+  }
+
+  /**
+   * A transaction marker reached the __consumer_offsets partition that
+   * `inPartition(groupId)` says holds a group: the producer's pending offsets
+   * there become committed (commit) or are dropped (abort).
+   */
+  completeTxn(producerId: number, commit: boolean, inPartition: (groupId: string) => boolean): void {
+    for (const g of this.groups.values()) {
+      const pending = g.pendingTxnOffsets.get(producerId);
+      if (!pending || !inPartition(g.groupId)) continue;
+      g.pendingTxnOffsets.delete(producerId);
+      if (commit) for (const o of pending) this.restore(g.groupId, o.topic, o.partition, o.offset);
+    }
+  }
+
+  /** Whether an open transaction has offsets pending for the partition (OffsetFetch require_stable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    const g = this.groups.get(groupId);
+    if (!g) return false;
+    for (const list of g.pendingTxnOffsets.values()) if (list.some((o) => o.topic === topic && o.partition === partition)) return true;
+    return false;
+  }
+
   /** Sets a committed offset without writing it (replay, tests). */
   restore(groupId: string, topic: string, partition: number, offset: CommittedOffset): void {
     const g = this.getOrCreate(groupId);
@@ -327,11 +383,14 @@ export class GroupCoordinator {
 
   /**
    * Rebuilds groups from the stored records (start-up, before any request):
-   * `replay` hands over every record in log order; the last one per key wins.
+   * `replay` hands over every record and marker in log order; the last
+   * record per key wins; transactional offsets wait for their marker.
    */
-  replay(replay: (apply: (key: GroupRecordKey, value: Buffer | null) => void) => void): void {
+  replay(replay: (to: GroupReplay) => void): void {
     const tombstoned = new Set<string>();
-    replay((key, value) => {
+    // Transactional offsets seen per (partition, producer) until their marker.
+    const pending = new Map<string, { key: GroupRecordKey & { kind: 'offset' }; value: Buffer }[]>();
+    const record = (key: GroupRecordKey, value: Buffer | null): void => {
       if (key.kind === 'offset') {
         if (value) { this.restore(key.groupId, key.topic, key.partition, readOffsetValue(value)); return; }
         const g = this.groups.get(key.groupId);
@@ -358,7 +417,28 @@ export class GroupCoordinator {
         });
       }
       g.state = g.members.size > 0 ? 'Stable' : 'Empty';
+    };
+    replay({
+      record(partition, key, value, _timestamp, txnProducerId) {
+        if (txnProducerId >= 0 && key.kind === 'offset' && value) {
+          const k = `${partition}:${txnProducerId}`;
+          pending.set(k, [...(pending.get(k) ?? []), { key, value }]);
+          return;
+        }
+        record(key, value);
+      },
+      marker(p, producerId, commit) {
+        const k = `${p}:${producerId}`;
+        const list = pending.get(k);
+        pending.delete(k);
+        if (commit && list) for (const x of list) record(x.key, x.value);
+      },
     });
+    // Transactions still open at the end of the log: their offsets stay pending.
+    for (const [k, list] of pending) {
+      const producerId = Number(k.slice(k.indexOf(':') + 1));
+      for (const x of list) this.addPending(this.getOrCreate(x.key.groupId), producerId, [{ topic: x.key.topic, partition: x.key.partition, offset: readOffsetValue(x.value) }]);
+    }
     // Nothing left of a deleted group, or of a commit-only group whose offsets all went.
     for (const g of [...this.groups.values()]) {
       if (g.members.size === 0 && g.offsets.size === 0 && (g.protocolType === null || tombstoned.has(g.groupId))) this.groups.delete(g.groupId);

@@ -123,10 +123,4 @@ export function readGroupValue(value: Buffer): GroupRecordValue {
   return { protocolType, generationId, protocolName, leaderId, currentStateTimestamp, members };
 }
 
-/** Kafka's coordinator partition: abs(Java String.hashCode(groupId)) mod the partition count. */
-export function partitionFor(groupId: string, partitions: number): number {
-  let h = 0;
-  for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
-  const abs = h === -2147483648 ? 0 : Math.abs(h);
-  return abs % partitions;
-}
+export { partitionFor } from '../internal-topic.js';

@@ -1,0 +1,27 @@
+/**
+ * AddOffsetsToTxn (API 25), v0-v4.
+ *
+ * Behavior: adds the group's __consumer_offsets partition to the producer's
+ * transaction, so that a later TxnOffsetCommit's offsets are committed or
+ * dropped with it. Errors as for AddPartitionsToTxn.
+ *
+ * Version notes: PRODUCER_FENCED from v2, INVALID_PRODUCER_EPOCH before.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../../wire/generated/add-offsets-to-txn.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler } from '../handler.js';
+import { fencedAs } from '../../coordinator/txn/transaction-coordinator.js';
+import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic.js';
+
+export const addOffsetsToTxn = defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
+  apiKey: ApiKey.AddOffsetsToTxn,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req, version) {
+    if (!req.groupId) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
+    const partition = ctx.groupOffsetsPartition(req.groupId);
+    const [r] = await ctx.txns.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
+    return { throttleTimeMs: 0, errorCode: fencedAs(r!.errorCode, version, 2) };
+  },
+});

@@ -1,0 +1,32 @@
+/**
+ * DescribeTransactions (API 65), v0.
+ *
+ * Behavior: state, timeout, start time, producer id/epoch and partitions of
+ * each transactional id; an unknown id gets TRANSACTIONAL_ID_NOT_FOUND.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from '../../wire/generated/describe-transactions.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler } from '../handler.js';
+
+export const describeTransactions = defineHandler<DescribeTransactionsRequest, DescribeTransactionsResponse>({
+  apiKey: ApiKey.DescribeTransactions,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(ctx, req) {
+    return {
+      throttleTimeMs: 0,
+      transactionStates: req.transactionalIds.map((id) => {
+        const m = ctx.txns.get(id);
+        if (!m) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
+        const topics = new Map<string, number[]>();
+        for (const p of m.partitions.values()) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+        return {
+          errorCode: ErrorCode.NONE, transactionalId: id, transactionState: m.state, transactionTimeoutMs: m.timeoutMs,
+          transactionStartTimeMs: BigInt(m.startTimestamp), producerId: BigInt(m.producerId), producerEpoch: m.producerEpoch,
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        };
+      }),
+    };
+  },
+});

@@ -1,0 +1,34 @@
+/**
+ * ListTransactions (API 66), v0-v1.
+ *
+ * Behavior: every transactional id, filtered by state names (names this
+ * broker does not know come back in unknown_state_filters), producer ids, and
+ * (v1) transactions open for longer than duration_filter ms.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { ListTransactionsRequest, ListTransactionsResponse } from '../../wire/generated/list-transactions.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler } from '../handler.js';
+import { TXN_STATES } from '../../coordinator/txn/txn-records.js';
+
+export const listTransactions = defineHandler<ListTransactionsRequest, ListTransactionsResponse>({
+  apiKey: ApiKey.ListTransactions,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, req) {
+    const known = new Set<string>(TXN_STATES);
+    const states = new Set(req.stateFilters.filter((s) => known.has(s)));
+    const pids = new Set(req.producerIdFilters.map(Number));
+    const minDuration = Number(req.durationFilter ?? -1n);
+    const now = Date.now();
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      unknownStateFilters: req.stateFilters.filter((s) => !known.has(s)),
+      transactionStates: ctx.txns.all()
+        .filter((m) => (req.stateFilters.length === 0 || states.has(m.state)) && (pids.size === 0 || pids.has(m.producerId)))
+        .filter((m) => minDuration < 0 || (m.state === 'Ongoing' && now - m.startTimestamp > minDuration))
+        .map((m) => ({ transactionalId: m.transactionalId, producerId: BigInt(m.producerId), transactionState: m.state })),
+    };
+  },
+});

@@ -1,0 +1,47 @@
+/**
+ * TxnOffsetCommit (API 28), v0-v4.
+ *
+ * Behavior: offsets committed inside a transaction: the group's
+ * __consumer_offsets partition must be in the producer's open transaction
+ * (AddOffsetsToTxn first, else INVALID_TXN_STATE; a fenced epoch gets
+ * INVALID_PRODUCER_EPOCH). The offsets are written as the producer's
+ * transactional records and become visible to OffsetFetch only when the
+ * transaction commits. v3+ member id / generation / group instance id are
+ * checked like OffsetCommit's (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
+ * FENCED_INSTANCE_ID). Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ */
+import { ApiKey } from '../../wire/generated/api-keys.js';
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../wire/generated/txn-offset-commit.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { defineHandler, errorEntry } from '../handler.js';
+import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic.js';
+
+export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
+  apiKey: ApiKey.TxnOffsetCommit,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req) {
+    const now = Date.now();
+    const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
+    const producerId = Number(req.producerId);
+    let code: number = req.groupId ? ErrorCode.NONE : ErrorCode.INVALID_GROUP_ID;
+    if (code === ErrorCode.NONE) code = ctx.txns.verify(producerId, req.producerEpoch, OFFSETS_TOPIC, ctx.groupOffsetsPartition(req.groupId));
+    if (code === ErrorCode.NONE) {
+      const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({
+        topic: t.name, partition: p.partitionIndex,
+        offset: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata, commitTimestamp: now },
+      })));
+      code = ctx.groups.txnCommit(req.groupId, { producerId, producerEpoch: req.producerEpoch }, req.generationId ?? -1, req.memberId ?? '', req.groupInstanceId ?? null, offsets);
+      if (code === ErrorCode.NONE) {
+        try { await ctx.groups.written(); } catch (err) { code = errorEntry(ctx, err, 'TxnOffsetCommit').errorCode; }
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: known(t.name, p.partitionIndex) ? code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      })),
+    };
+  },
+});

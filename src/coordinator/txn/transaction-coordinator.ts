@@ -1,0 +1,304 @@
+/**
+ * The transaction coordinator (one broker: it coordinates every transactional
+ * id). Kafka's state machine per transactional id:
+ *
+ *   Empty --AddPartitions/AddOffsets--> Ongoing --EndTxn--> PrepareCommit|PrepareAbort
+ *     --markers written--> CompleteCommit|CompleteAbort --next AddPartitions--> Ongoing ...
+ *
+ * InitProducerId gives a transactional id its producer id (kept across
+ * calls) and bumps the epoch on every call, fencing older incarnations:
+ * their requests get PRODUCER_FENCED (INVALID_PRODUCER_EPOCH on the produce
+ * path and for older request versions). A transaction still open at that
+ * moment is aborted first. When the epoch would overflow, a new producer id
+ * is taken at epoch 0, as Kafka does.
+ *
+ * Ending a transaction writes a commit or abort marker to every partition in
+ * it (the internal equivalent of WriteTxnMarkers, through `markers`) and then
+ * records the completed state. While markers are being written the id is in
+ * a Prepare state and other requests for it get CONCURRENT_TRANSACTIONS
+ * (retriable), as in Kafka.
+ *
+ * transaction.timeout.ms: a check every
+ * transaction.abort.timed.out.transaction.cleanup.interval.ms aborts
+ * transactions open longer than their timeout, with a bumped epoch so the
+ * producer that left it open is fenced.
+ *
+ * Every state change is a record in __transaction_state (`store`), written
+ * before the change is acknowledged; `replay` rebuilds the ids at start-up
+ * and finishes transactions that were between Prepare and Complete.
+ */
+import { ErrorCode } from '../../wire/errors.js';
+import { txnKey, txnValue, readTxnValue, type TxnState } from './txn-records.js';
+import type { StoredRecord } from '../internal-topic.js';
+
+/** Kafka's limit: an epoch at Short.MAX_VALUE - 1 cannot be bumped; a new producer id starts at 0. */
+const MAX_EPOCH = 32766;
+
+export interface TxnMetadata {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** The id and epoch before the last InitProducerId (a retry of it gets the same answer). */
+  lastProducerId: number;
+  lastProducerEpoch: number;
+  timeoutMs: number;
+  state: TxnState;
+  /** `topic\0partition` -> the partition. */
+  partitions: Map<string, { topic: string; partition: number }>;
+  startTimestamp: number;
+  lastUpdateTimestamp: number;
+}
+
+export interface TxnCoordinatorDeps {
+  /** A fresh producer id (never given out before). */
+  allocateProducerId(): number;
+  /** Writes a commit/abort marker to a partition; resolves with a Kafka error code. */
+  writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean): Promise<number>;
+  /** Whether a partition exists (AddPartitionsToTxn answers UNKNOWN_TOPIC_OR_PARTITION otherwise). */
+  partitionExists(topic: string, partition: number): boolean;
+  /** Persists a record for the transactional id; resolves once it is in the log. */
+  store?(transactionalId: string, records: StoredRecord[]): Promise<void>;
+  onError?(e: unknown): void;
+}
+
+export interface TxnLimits {
+  maxTimeoutMs: number;
+  /** How often open transactions are checked against their timeout. */
+  abortCheckIntervalMs: number;
+}
+
+export interface InitResult { errorCode: number; producerId: number; producerEpoch: number }
+export interface PartitionResult { topic: string; partition: number; errorCode: number }
+
+const key = (topic: string, partition: number) => `${topic}\0${partition}`;
+
+export class TransactionCoordinator {
+  private readonly txns = new Map<string, TxnMetadata>();
+  private readonly byProducerId = new Map<number, TxnMetadata>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly limits: TxnLimits, private readonly deps: TxnCoordinatorDeps, private readonly now: () => number = Date.now) {
+    this.timer = setInterval(() => void this.abortTimedOut(), limits.abortCheckIntervalMs);
+    this.timer.unref();
+  }
+
+  get(transactionalId: string): TxnMetadata | undefined { return this.txns.get(transactionalId); }
+  all(): TxnMetadata[] { return [...this.txns.values()]; }
+
+  private persist(m: TxnMetadata): Promise<void> {
+    if (!this.deps.store) return Promise.resolve();
+    const byTopic = new Map<string, number[]>();
+    for (const p of m.partitions.values()) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const value = txnValue({
+      producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: m.state,
+      partitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      lastUpdateTimestamp: m.lastUpdateTimestamp, startTimestamp: m.startTimestamp,
+    });
+    return this.deps.store(m.transactionalId, [{ key: txnKey(m.transactionalId), value }]);
+  }
+
+  private setProducer(m: TxnMetadata, producerId: number, epoch: number): void {
+    if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
+    m.lastProducerId = m.producerId;
+    m.lastProducerEpoch = m.producerEpoch;
+    m.producerId = producerId;
+    m.producerEpoch = epoch;
+    this.byProducerId.set(producerId, m);
+  }
+
+  /** The next epoch, or a new producer id at epoch 0 when the epoch is exhausted. */
+  private bumpEpoch(m: TxnMetadata): void {
+    if (m.producerEpoch >= MAX_EPOCH) this.setProducer(m, this.deps.allocateProducerId(), 0);
+    else this.setProducer(m, m.producerId, m.producerEpoch + 1);
+  }
+
+  /**
+   * InitProducerId with a transactional id. `expected` (v3+, KIP-360) is the
+   * producer id and epoch the client had, or null.
+   */
+  async initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<InitResult> {
+    const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    if (timeoutMs <= 0 || timeoutMs > this.limits.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const now = this.now();
+    let m = this.txns.get(transactionalId);
+    if (m === undefined) {
+      m = {
+        transactionalId, producerId: -1, producerEpoch: -1, lastProducerId: -1, lastProducerEpoch: -1, timeoutMs,
+        state: 'Empty', partitions: new Map(), startTimestamp: -1, lastUpdateTimestamp: now,
+      };
+      this.setProducer(m, this.deps.allocateProducerId(), 0);
+      this.txns.set(transactionalId, m);
+      await this.persist(m);
+      return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+    }
+    if (expected !== null) {
+      // A retry of the InitProducerId that moved the client to its current epoch gets the same answer.
+      const isRetry = expected.producerId === m.lastProducerId && expected.producerEpoch === m.lastProducerEpoch && m.state === 'Empty';
+      if (isRetry) return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+      if (expected.producerId !== m.producerId || expected.producerEpoch !== m.producerEpoch) return fail(ErrorCode.PRODUCER_FENCED);
+    }
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (m.state === 'Ongoing') {
+      // A new incarnation: the old one's transaction is aborted under a bumped epoch, which fences it.
+      this.bumpEpoch(m);
+      await this.complete(m, false);
+    }
+    this.bumpEpoch(m);
+    m.timeoutMs = timeoutMs;
+    m.state = 'Empty';
+    m.partitions.clear();
+    m.startTimestamp = -1;
+    m.lastUpdateTimestamp = now;
+    await this.persist(m);
+    return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+  }
+
+  /** The common checks of AddPartitions, AddOffsets and EndTxn; NONE when the request is the current producer's. */
+  private check(m: TxnMetadata | undefined, producerId: number, producerEpoch: number): number {
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (m.state === 'Dead') return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * AddPartitionsToTxn (and AddOffsetsToTxn's offsets partition). Unknown
+   * partitions fail the request: they get UNKNOWN_TOPIC_OR_PARTITION and the
+   * others OPERATION_NOT_ATTEMPTED, as in Kafka. Any other error applies to
+   * every partition.
+   */
+  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: { topic: string; partition: number }[]): Promise<PartitionResult[]> {
+    const all = (errorCode: number) => partitions.map((p) => ({ ...p, errorCode }));
+    const unknown = partitions.filter((p) => !this.deps.partitionExists(p.topic, p.partition));
+    if (unknown.length > 0) {
+      return partitions.map((p) => ({ ...p, errorCode: unknown.includes(p) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED }));
+    }
+    const m = this.txns.get(transactionalId);
+    const code = this.check(m, producerId, producerEpoch);
+    if (code !== ErrorCode.NONE) return all(code);
+    const txn = m!;
+    const fresh = partitions.filter((p) => !txn.partitions.has(key(p.topic, p.partition)));
+    if (txn.state === 'Ongoing' && fresh.length === 0) return all(ErrorCode.NONE);
+    const now = this.now();
+    if (txn.state !== 'Ongoing') {
+      txn.partitions.clear();
+      txn.startTimestamp = now;
+      txn.state = 'Ongoing';
+    }
+    for (const p of partitions) txn.partitions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition });
+    txn.lastUpdateTimestamp = now;
+    await this.persist(txn);
+    return all(ErrorCode.NONE);
+  }
+
+  /** AddPartitionsToTxn v4+ verify_only: which partitions are already in the producer's open transaction. */
+  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: { topic: string; partition: number }[]): PartitionResult[] {
+    const m = this.txns.get(transactionalId);
+    const code = this.check(m, producerId, producerEpoch);
+    return partitions.map((p) => ({
+      ...p,
+      errorCode: code !== ErrorCode.NONE ? code : m!.state === 'Ongoing' && m!.partitions.has(key(p.topic, p.partition)) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE,
+    }));
+  }
+
+  /**
+   * May this producer write a transactional batch to this partition? (Kafka
+   * 3.6's produce-path verification.) INVALID_PRODUCER_EPOCH for a fenced
+   * epoch, INVALID_TXN_STATE when the partition is not in an open transaction.
+   */
+  verify(producerId: number, producerEpoch: number, topic: string, partition: number): number {
+    const m = this.byProducerId.get(producerId);
+    if (m === undefined) return ErrorCode.INVALID_TXN_STATE;
+    if (producerEpoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (m.state !== 'Ongoing' || !m.partitions.has(key(topic, partition))) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  /** EndTxn: commit or abort the open transaction. */
+  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    const m = this.txns.get(transactionalId);
+    if (m !== undefined && m.producerId === producerId && m.producerEpoch === producerEpoch) {
+      // Retries and mismatches, decided by where the transaction already is.
+      if (m.state === 'CompleteCommit') return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+      if (m.state === 'CompleteAbort') return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+      if (m.state === 'PrepareCommit') return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+      if (m.state === 'PrepareAbort') return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
+      if (m.state === 'Empty') return ErrorCode.INVALID_TXN_STATE;
+    }
+    const code = this.check(m, producerId, producerEpoch);
+    if (code !== ErrorCode.NONE) return code;
+    await this.complete(m!, commit);
+    return ErrorCode.NONE;
+  }
+
+  /** Prepare, write the markers, complete: the second phase of a commit or an abort. */
+  private async complete(m: TxnMetadata, commit: boolean): Promise<void> {
+    m.state = commit ? 'PrepareCommit' : 'PrepareAbort';
+    m.lastUpdateTimestamp = this.now();
+    await this.persist(m);
+    await this.writeMarkers(m, commit);
+    m.state = commit ? 'CompleteCommit' : 'CompleteAbort';
+    m.lastUpdateTimestamp = this.now();
+    await this.persist(m);
+  }
+
+  private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<void> {
+    const results = await Promise.all([...m.partitions.values()].map(async (p) => {
+      // A partition deleted since it joined the transaction has nothing left to mark.
+      if (!this.deps.partitionExists(p.topic, p.partition)) return ErrorCode.NONE;
+      const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit);
+      if (code !== ErrorCode.NONE) this.deps.onError?.(new Error(`${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}`));
+      return code;
+    }));
+    void results;
+  }
+
+  /** Aborts transactions open longer than their timeout, fencing the producer with a bumped epoch. */
+  async abortTimedOut(): Promise<void> {
+    const now = this.now();
+    for (const m of this.txns.values()) {
+      if (m.state !== 'Ongoing' || now - m.startTimestamp <= m.timeoutMs) continue;
+      this.bumpEpoch(m);
+      try {
+        await this.complete(m, false);
+      } catch (e) {
+        this.deps.onError?.(e);
+      }
+    }
+  }
+
+  /**
+   * Rebuilds the ids from __transaction_state records (start-up, before any
+   * request): the last record per id wins; transactions caught between
+   * Prepare and Complete get their markers (again) and complete.
+   */
+  async replay(records: Iterable<{ transactionalId: string; value: Buffer | null }>): Promise<void> {
+    for (const { transactionalId, value } of records) {
+      const old = this.txns.get(transactionalId);
+      if (old && this.byProducerId.get(old.producerId) === old) this.byProducerId.delete(old.producerId);
+      const v = value ? readTxnValue(value) : undefined;
+      if (!v) { this.txns.delete(transactionalId); continue; }
+      const m: TxnMetadata = {
+        transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, lastProducerId: -1, lastProducerEpoch: -1,
+        timeoutMs: v.timeoutMs, state: v.state, partitions: new Map(), startTimestamp: v.startTimestamp, lastUpdateTimestamp: v.lastUpdateTimestamp,
+      };
+      for (const t of v.partitions) for (const p of t.partitions) m.partitions.set(key(t.topic, p), { topic: t.topic, partition: p });
+      this.txns.set(transactionalId, m);
+      this.byProducerId.set(m.producerId, m);
+    }
+    for (const m of this.txns.values()) {
+      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') await this.complete(m, m.state === 'PrepareCommit');
+    }
+  }
+
+  close(): void { clearInterval(this.timer); }
+}
+
+/**
+ * PRODUCER_FENCED exists since KIP-588; request versions before `since` get
+ * INVALID_PRODUCER_EPOCH instead, which older clients handle the same way.
+ */
+export function fencedAs(errorCode: number, version: number, since: number): number {
+  return errorCode === ErrorCode.PRODUCER_FENCED && version < since ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode;
+}
