@@ -4,8 +4,7 @@
  * registry, handlers/index.ts): a reason here is shown only while no handler
  * serves the API, so registering a handler is the only change needed.
  */
-const GROUPS = 'group coordinator not yet (issue 5)';
-const TXN = 'transactions not yet (issue 6)';
+const KIP848 = 'the KIP-848 consumer group protocol is not served yet; clients use the classic protocol';
 const AUTHN = 'no authentication yet: PLAINTEXT listeners only';
 const ACLS = 'no authorization (ACLs) yet';
 const QUOTAS = 'no client quotas yet';
@@ -14,11 +13,8 @@ const TELEMETRY = 'no client telemetry (KIP-714); clients carry on without it';
 const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
 
 const REASONS: Record<string, string> = {
-  OffsetCommit: GROUPS, OffsetFetch: GROUPS, FindCoordinator: GROUPS, JoinGroup: GROUPS, Heartbeat: GROUPS,
-  LeaveGroup: GROUPS, SyncGroup: GROUPS, DescribeGroups: GROUPS, ListGroups: GROUPS, DeleteGroups: GROUPS,
-  OffsetDelete: GROUPS, ConsumerGroupHeartbeat: GROUPS, ConsumerGroupDescribe: GROUPS,
-  AddPartitionsToTxn: TXN, AddOffsetsToTxn: TXN, EndTxn: TXN, WriteTxnMarkers: TXN, TxnOffsetCommit: TXN,
-  DescribeTransactions: TXN, ListTransactions: TXN, DescribeProducers: TXN,
+  ConsumerGroupHeartbeat: KIP848, ConsumerGroupDescribe: KIP848,
+  WriteTxnMarkers: 'broker to broker: one broker writes its transaction markers itself',
   SaslHandshake: AUTHN, SaslAuthenticate: AUTHN, CreateDelegationToken: AUTHN, RenewDelegationToken: AUTHN,
   ExpireDelegationToken: AUTHN, DescribeDelegationToken: AUTHN, DescribeUserScramCredentials: AUTHN, AlterUserScramCredentials: AUTHN,
   DescribeAcls: ACLS, CreateAcls: ACLS, DeleteAcls: ACLS,
