@@ -108,3 +108,38 @@ t.test('expired producers are removed', async (t) => {
   t.equal(m.entry(1), undefined);
   t.ok(m.entry(2));
 });
+
+t.test('transactions: open ranges bound the last stable offset, abort markers list aborted ranges', async (t) => {
+  const m = new ProducerStateManager('t-0');
+  const txn = (pid: number, seq: number, offset: number) => m.update({ producerId: pid, producerEpoch: 0, baseSequence: seq, lastOffsetDelta: 0, isTransactional: true }, offset, offset, 1);
+  t.equal(m.firstUnstableOffset(), Infinity, 'nothing open');
+  txn(1, 0, 10);
+  txn(2, 0, 11);
+  txn(1, 1, 12);
+  t.equal(m.openTxnFirstOffset(1), 10);
+  t.equal(m.firstUnstableOffset(), 10, 'the oldest open transaction bounds the LSO');
+  m.completeTxn(1, 0, false, 13, 2);
+  t.equal(m.openTxnFirstOffset(1), -1, 'the marker closes it');
+  t.equal(m.firstUnstableOffset(), 11, 'the next open one bounds it now');
+  m.completeTxn(2, 0, true, 14, 2);
+  t.equal(m.firstUnstableOffset(), Infinity);
+  t.same(m.abortedTxns(0, 100), [{ producerId: 1, firstOffset: 10, lastOffset: 13 }], 'only the abort is listed');
+  t.same(m.abortedTxns(14, 100), [], 'ranges wholly before the fetch are left out');
+  t.same(m.abortedTxns(0, 10), [], 'and ranges after what the fetch returns');
+  t.same(m.checkMarker(1, 0), { kind: 'ok' });
+  m.completeTxn(1, 3, false, 20, 3);
+  t.equal(m.checkMarker(1, 2).kind, 'error', 'a marker of an older epoch is refused');
+  t.equal(m.entry(1)!.producerEpoch, 3, 'a marker moves the epoch up (fencing)');
+  m.truncateAbortedBefore(14);
+  t.same(m.abortedTxns(0, 100), [], 'aborted ranges below the log start are forgotten');
+});
+
+t.test('replay of control batches rebuilds open and aborted transactions', async (t) => {
+  const m = new ProducerStateManager();
+  const h = (pid: number, baseOffset: number, isControl: boolean) => ({ producerId: pid, producerEpoch: 0, baseSequence: 0, lastOffsetDelta: 0, baseOffset, maxTimestamp: 1, isControl, isTransactional: true });
+  m.replay(h(1, 0, false));
+  m.replay(h(1, 1, true), false);
+  m.replay(h(2, 2, false));
+  t.same(m.abortedTxns(0, 10), [{ producerId: 1, firstOffset: 0, lastOffset: 1 }]);
+  t.equal(m.firstUnstableOffset(), 2, "producer 2's transaction is still open");
+});

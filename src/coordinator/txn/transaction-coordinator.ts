@@ -144,6 +144,8 @@ export class TransactionCoordinator {
       await this.complete(m, false);
     }
     this.bumpEpoch(m);
+    // Only a KIP-360 resume can be retried; a new producer's call makes the older epoch unusable (Kafka does the same).
+    if (expected === null) m.lastProducerEpoch = -1;
     m.timeoutMs = timeoutMs;
     m.state = 'Empty';
     m.partitions.clear();
