@@ -105,6 +105,7 @@ t.test('group.max.size and static members', async (t) => {
   const back = await c.join(join({ groupInstanceId: 'inst' }));
   t.equal(back.generationId, s.generationId, 'no new generation for a returning static member');
   t.not(back.memberId, s.memberId);
+  t.same([back.skipAssignment, back.members.length], [true, 1], 'KIP-814: the returning leader gets the members but skips the assignment');
   t.same((await c.sync('g', back.generationId, back.memberId, null, null, [])).assignment, Buffer.from('mine'), 'it keeps its assignment');
   t.equal((await c.join(join({ groupInstanceId: 'inst', memberId: s.memberId }))).errorCode, ErrorCode.FENCED_INSTANCE_ID, 'the old incarnation is fenced');
 });

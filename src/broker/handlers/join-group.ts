@@ -10,6 +10,8 @@
  * Static members (group.instance.id, v5+): one that comes back under a new
  * member id replaces its old self and, in a Stable group, keeps its
  * assignment with no rebalance; a stale member id gets FENCED_INSTANCE_ID.
+ * A returning static leader gets the member list with skip_assignment (v9,
+ * KIP-814): it must not compute a new assignment that SyncGroup would ignore.
  *
  * Version notes: v0 has no rebalance timeout (the session timeout is used).
  */
@@ -29,6 +31,6 @@ export const joinGroup = defineHandler<JoinGroupRequest, JoinGroupResponse>({
       protocolType: req.protocolType, protocols: req.protocols, requireKnownMemberId: version >= 4,
     });
     // protocol_name is nullable only from v7; error answers carry "" before that.
-    return { throttleTimeMs: 0, ...r, protocolName: r.protocolName ?? (version >= 7 ? null : ''), skipAssignment: false };
+    return { throttleTimeMs: 0, ...r, protocolName: r.protocolName ?? (version >= 7 ? null : ''), skipAssignment: r.skipAssignment ?? false };
   },
 });

@@ -15,6 +15,8 @@ export interface JoinResult {
   leader: string;
   memberId: string;
   members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+  /** KIP-814: a static leader back with no rebalance gets the members but must not assign again. */
+  skipAssignment?: boolean;
 }
 
 export interface Member {

@@ -172,6 +172,7 @@ export class GroupCoordinator {
       return {
         errorCode: ErrorCode.NONE, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId!, memberId,
         members: wasLeader ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)!.metadata })) : [],
+        skipAssignment: wasLeader,
       };
     }
     const result = new Promise<JoinResult>((resolve) => { member.awaitingJoin = resolve; });
