@@ -5,15 +5,16 @@ TSC := node_modules/.bin/tsc
 
 .PHONY: deps system-deps bench-deps generate build lint test run bench bench-wire bench-log clean
 
-# Debian packages the tests drive (kcat = librdkafka's CLI client).
-system-deps:
-	@command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat; }
-
-# Debian packages only the benchmarks need: librdkafka's Python binding for the
-# produce-latency client (bench/latency.py). Debian's python3, not whatever
+# Debian packages the tests drive: kcat (librdkafka's CLI client) and
+# librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
+# produce-latency client bench/latency.py). Debian's python3, not whatever
 # python3 is first on PATH, because that is where the package installs.
+system-deps:
+	@command -v kcat >/dev/null && /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq kcat python3-confluent-kafka; }
+
+# The benchmarks need nothing beyond what the tests need.
 bench-deps: system-deps
-	@/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-confluent-kafka; }
 
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
