@@ -3,9 +3,13 @@
  * `.timeindex`), mirrored in memory: lookups never touch the file, which is
  * only written (appended to) and read back whole when a segment is opened.
  *
- * Writes: entries are appended in memory by the segment's append path; the
- * segment hands the unwritten tail to the same write round as the data
- * (`writePending`), so the hot path never waits for an index write of its own.
+ * Writes: entries are appended in memory by the segment's append path; once
+ * WRITE_BYTES of them are waiting, the segment hands them to the next write
+ * round of its data (`writePending`), so the hot path never waits for an
+ * index write of its own, and most rounds carry none: each write handed to
+ * libuv's thread pool costs a wake-up, which showed in the append profile.
+ * The rest is written when the segment becomes inactive or is closed. The file
+ * only has to be whole after a clean shutdown: after a crash it is rebuilt.
  * Files are not preallocated: their length is always whole entries, so a
  * length that is not is a torn or damaged file.
  *
@@ -13,6 +17,9 @@
  * segment becomes inactive, so old segments hold one descriptor, not three.
  */
 import { closeSync, constants, openSync, readFileSync, write, writeSync } from 'node:fs';
+
+/** Entries wait in memory until there are this many bytes of them. */
+const WRITE_BYTES = 8192;
 
 export abstract class IndexFile {
   protected buf: Buffer;
@@ -76,12 +83,13 @@ export abstract class IndexFile {
   }
 
   /**
-   * Starts writing the entries not yet handed to a write; `done` is called when
-   * they are in the file. Returns false (and never calls `done`) when there are none.
+   * Starts writing the entries not yet handed to a write, when there are at
+   * least WRITE_BYTES of them (`all`: any); `done` is called when they are in
+   * the file. Returns false (and never calls `done`) when it writes nothing.
    */
-  writePending(done: (err: Error | null) => void): boolean {
+  writePending(done: (err: Error | null) => void, all = false): boolean {
     const start = this.issued, end = this.entries * this.entrySize;
-    if (this.deleted || start >= end) return false;
+    if (this.deleted || start >= end || (!all && end - start < WRITE_BYTES)) return false;
     this.issued = end;
     const buf = this.buf;
     const from = (at: number) => {

@@ -14,7 +14,8 @@
  *
  * Appending: `append` takes the file position synchronously, updates the
  * indexes in memory and queues the bytes (write-queue.ts); the index tails are
- * written in the same round as the data. `writtenUpTo` is the end of what has
+ * written with a later round of data once a few KiB of entries wait, and the
+ * rest when the segment becomes inactive or is closed (index-file.ts). `writtenUpTo` is the end of what has
  * reached the file, and reads never go past it.
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, unlinkSync } from 'node:fs';
@@ -67,7 +68,8 @@ export class LogSegment {
   }
 
   private newWriteQueue(at: number): WriteQueue {
-    return new WriteQueue(this.fd, at, (done) => (this.offsetIndex.writePending(done) ? 1 : 0) + (this.timeIndex.writePending(done) ? 1 : 0));
+    // After seal() the index tails go out whole (no later append will carry them).
+    return new WriteQueue(this.fd, at, (done) => (this.offsetIndex.writePending(done, this.sealed) ? 1 : 0) + (this.timeIndex.writePending(done, this.sealed) ? 1 : 0));
   }
 
   get path(): string { return join(this.dir, segmentFileName(this.baseOffset)); }
@@ -156,7 +158,7 @@ export class LogSegment {
         readSync(this.fd, whole, 0, size, pos);
         if (!new BatchHeader(whole).isCrcValid()) break;
       }
-      this.track(h.buf, 0, pos);
+      this.track(h.buf, 0, pos, h.baseOffset);
       pos += size;
     }
     if (pos < fileSize) ftruncateSync(this.fd, pos);
@@ -166,8 +168,7 @@ export class LogSegment {
   }
 
   /** Records the batch at `buf[at]`, stored at `position`, in the indexes and the segment's bounds. */
-  private track(buf: Buffer, at: number, position: number): void {
-    const baseOffset = readInt64(buf, at);
+  private track(buf: Buffer, at: number, position: number, baseOffset: number): void {
     const lastOffset = baseOffset + buf.readInt32BE(at + 23);
     const maxTimestamp = readInt64(buf, at + 35);
     this.nextOffset = lastOffset + 1;
@@ -197,7 +198,8 @@ export class LogSegment {
     const position = this.size;
     this.size += bytes.length;
     for (let at = 0; at + BATCH_HEADER_SIZE <= bytes.length;) {
-      this.track(bytes, at, position + at);
+      // Appended batches are contiguous: each starts at the segment's next offset.
+      this.track(bytes, at, position + at, this.nextOffset);
       at += bytes.readInt32BE(at + 8) + LOG_OVERHEAD;
     }
     return this.writes.push(bytes, fsync);
@@ -218,7 +220,8 @@ export class LogSegment {
       this.writes.kick();
       void this.writes.idle().then(release);
     } else {
-      // Idle (at open, or a roll with nothing in flight): one small write now, so the files are final at once.
+      // Idle (at open, or a roll with nothing in flight): small writes now, so the files are final at once.
+      this.offsetIndex.writePendingSync();
       this.timeIndex.writePendingSync();
       release();
     }
