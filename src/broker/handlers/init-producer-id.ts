@@ -12,6 +12,11 @@
  * (an open transaction of theirs is aborted first); a transaction timeout
  * above transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT; a stale
  * producer id/epoch (v3+) is PRODUCER_FENCED (v4+; INVALID_PRODUCER_EPOCH before).
+ *
+ * Difference from Kafka: when an open transaction must be aborted first,
+ * Kafka answers CONCURRENT_TRANSACTIONS while it writes the abort markers and
+ * the client retries; Samsa writes them and answers in the same round trip
+ * (same outcome: the old epoch fenced, its records aborted).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../wire/generated/init-producer-id.js';
