@@ -3,7 +3,7 @@
  *
  * Behavior: every transactional id, filtered by state names (names this
  * broker does not know come back in unknown_state_filters), producer ids, and
- * (v1) transactions open for longer than duration_filter ms.
+ * (v1) transactions started more than duration_filter ms ago, as Kafka filters.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ListTransactionsRequest, ListTransactionsResponse } from '../../wire/generated/list-transactions.js';
@@ -26,8 +26,8 @@ export const listTransactions = defineHandler<ListTransactionsRequest, ListTrans
       errorCode: ErrorCode.NONE,
       unknownStateFilters: req.stateFilters.filter((s) => !known.has(s)),
       transactionStates: ctx.txns.all()
-        .filter((m) => (req.stateFilters.length === 0 || states.has(m.state)) && (pids.size === 0 || pids.has(m.producerId)))
-        .filter((m) => minDuration < 0 || (m.state === 'Ongoing' && now - m.startTimestamp > minDuration))
+        .filter((m) => m.state !== 'Dead' && (req.stateFilters.length === 0 || states.has(m.state)) && (pids.size === 0 || pids.has(m.producerId)))
+        .filter((m) => minDuration < 0 || now - m.startTimestamp > minDuration)
         .map((m) => ({ transactionalId: m.transactionalId, producerId: BigInt(m.producerId), transactionState: m.state })),
     };
   },
