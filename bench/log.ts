@@ -41,7 +41,24 @@ function rawWrite(chunk: number): number {
   return mbps;
 }
 
-async function append(batchBytes: number, run: number, fresh: boolean): Promise<{ append: number; read: number }> {
+/** Reads the whole log from offset 0 in reads of up to 1 MiB; MB/s. */
+async function readAll(log: PartitionLog, async: boolean): Promise<number> {
+  const t1 = performance.now();
+  let read = 0;
+  for (let offset = 0; offset < log.logEndOffset;) {
+    const { chunks, bytes } = async ? await log.readAsync(offset, MiB, log.logEndOffset) : log.read(offset, MiB, log.logEndOffset);
+    if (bytes === 0) break;
+    read += bytes;
+    const last = chunks[chunks.length - 1]!;
+    // Next offset: after the last batch read (walk headers of the last chunk).
+    let at = 0, next = offset;
+    while (at < last.length) { next = Number(last.readBigInt64BE(at)) + last.readInt32BE(at + 23) + 1; at += last.readInt32BE(at + 8) + 12; }
+    offset = next;
+  }
+  return read / MiB / ((performance.now() - t1) / 1000);
+}
+
+async function append(batchBytes: number, run: number, fresh: boolean): Promise<{ append: number; read: number; readAsync: number }> {
   // One segment for the whole run, so that the flush at the end (the active segment's fsync) covers
   // everything written, as the raw loop's fsync does.
   const log = PartitionLog.open(dir, `bench-${batchBytes}-${run}-${fresh}`, 0, { segmentBytes: 2 * TOTAL });
@@ -65,21 +82,10 @@ async function append(batchBytes: number, run: number, fresh: boolean): Promise<
   log.flush();
   if (log.segmentCount() !== 1) throw new Error('the run rolled a segment: its fsync would not cover everything');
   const appendMbps = TOTAL / MiB / ((performance.now() - t0) / 1000);
-  const t1 = performance.now();
-  let read = 0;
-  for (let offset = 0; offset < log.logEndOffset;) {
-    const { chunks, bytes } = log.read(offset, MiB, log.logEndOffset);
-    if (bytes === 0) break;
-    read += bytes;
-    const last = chunks[chunks.length - 1]!;
-    // Next offset: after the last batch read (walk headers of the last chunk).
-    let at = 0, next = offset;
-    while (at < last.length) { next = Number(last.readBigInt64BE(at)) + last.readInt32BE(at + 23) + 1; at += last.readInt32BE(at + 8) + 12; }
-    offset = next;
-  }
-  const readMbps = read / MiB / ((performance.now() - t1) / 1000);
+  const read = await readAll(log, false);
+  const readAsync = await readAll(log, true);
   log.destroy();
-  return { append: appendMbps, read: readMbps };
+  return { append: appendMbps, read, readAsync };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -92,7 +98,7 @@ async function main(): Promise<void> {
     // A first run of each size is consistently slower (JIT, libuv's thread pool and the page
     // cache warming up); the figures are of the steady state a running broker is in.
     await append(size, -1, false);
-    const runs: { raw: number; append: number; read: number; fresh: number }[] = [];
+    const runs: { raw: number; append: number; read: number; readAsync: number; fresh: number }[] = [];
     for (let run = 0; run < RUNS; run++) {
       const raw = rawWrite(MiB);
       const r = await append(size, run, false);
@@ -104,7 +110,7 @@ async function main(): Promise<void> {
     const label = `${String(size / 1024).padStart(3)} KiB batches`;
     console.log(`append ${label}               ${f(median(runs.map((r) => r.append))).padStart(5)} MB/s  (${f(ratio)}% of raw; append/raw per run: ${detail})`);
     console.log(`append ${label}, fresh buffers ${f(median(runs.map((r) => r.fresh))).padStart(5)} MB/s  (${f(median(runs.map((r) => (100 * r.fresh) / r.raw)))}% of raw)`);
-    console.log(`sequential read of recent data (${size / 1024} KiB)   ${f(median(runs.map((r) => r.read))).padStart(5)} MB/s`);
+    console.log(`sequential read of recent data (${size / 1024} KiB)   ${f(median(runs.map((r) => r.read))).padStart(5)} MB/s  (readAsync: ${f(median(runs.map((r) => r.readAsync)))} MB/s)`);
   }
   console.log(`raw sequential write (1 MiB writes + fsync)   ${f(median(raws)).padStart(5)} MB/s  (median of ${raws.length} runs: ${raws.map(f).join(' ')})`);
   rmSync(dir, { recursive: true, force: true });

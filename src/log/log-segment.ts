@@ -18,13 +18,14 @@
  * rest when the segment becomes inactive or is closed (index-file.ts). `writtenUpTo` is the end of what has
  * reached the file, and reads never go past it.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, read, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET } from '../wire/records/batch-header.js';
 import { readInt64 } from './int64.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { WriteQueue } from './write-queue.js';
+import { batchRange, type RangeRead, type ReadRequest } from './batch-range.js';
 
 export function segmentFileName(baseOffset: number, suffix = '.log'): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -56,6 +57,9 @@ export class LogSegment {
   private writes: WriteQueue;
   private sealed = false;
   private closed = false;
+  private fdsClosed = false;
+  /** Asynchronous reads in progress: the descriptor stays open until they end. */
+  private readsInFlight = 0;
 
   private constructor(readonly dir: string, readonly baseOffset: number, readonly opts: SegmentOptions) {
     // Not O_APPEND: appends are positional writes (write-queue.ts).
@@ -230,11 +234,51 @@ export class LogSegment {
   /** Resolves when every write started so far is done (failed ones included). */
   idle(): Promise<void> { return this.writes.idle(); }
 
-  /** File position of the batch containing `offset` (index, then a scan of headers); -1 when past the end. */
-  positionOf(offset: number): number {
-    const start = this.offsetIndex.lookup(offset - this.baseOffset);
-    for (const { header, position } of this.headers(start)) if (header.lastOffset >= offset) return position;
-    return -1;
+  /**
+   * Whole batches from the one containing `fetchOffset`, at most `maxBytes`
+   * (the first one whatever its size with `minOneBatch`), none at or past
+   * `upperBound` or beyond what is written; see batch-range.ts.
+   */
+  read(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): RangeRead {
+    const walk = this.walk(fetchOffset, maxBytes, upperBound, minOneBatch);
+    let step = walk.next();
+    while (!step.done) step = walk.next(this.readBytes(step.value.position, step.value.length));
+    return step.value;
+  }
+
+  /** `read` with asynchronous file reads (nothing comes back when the segment closes first). */
+  async readAsync(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): Promise<RangeRead> {
+    if (this.closed) return { chunk: null, full: true };
+    this.readsInFlight++;
+    try {
+      const walk = this.walk(fetchOffset, maxBytes, upperBound, minOneBatch);
+      let step = walk.next();
+      while (!step.done) step = walk.next(await this.readBytesAsync(step.value));
+      return step.value;
+    } finally {
+      if (--this.readsInFlight === 0 && this.closed) this.closeFds();
+    }
+  }
+
+  private walk(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean) {
+    const from = this.offsetIndex.lookup(fetchOffset - this.baseOffset);
+    // From an index entry, fetchOffset's batch starts within about one interval and one batch.
+    const slack = this.opts.indexIntervalBytes + 16 * 1024;
+    return batchRange({ from, end: this.writtenUpTo, fetchOffset, maxBytes, upperBound, minOneBatch, slack });
+  }
+
+  private readBytesAsync({ position, length }: ReadRequest): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    return new Promise((resolve, reject) => {
+      const from = (done: number) => {
+        read(this.fd, buf, done, length - done, position + done, (err, n) => {
+          if (err) return reject(err);
+          if (n === 0 || done + n === length) return resolve(buf.subarray(0, done + n));
+          from(done + n);
+        });
+      };
+      from(0);
+    });
   }
 
   /** File position from which a search for the first record at or after `timestamp` can start. */
@@ -268,22 +312,27 @@ export class LogSegment {
 
   /**
    * Closes the files; the time index gets its last entry first, so the next
-   * clean open knows the largest timestamp without a scan. Writes still in
-   * flight finish first (the descriptors close after them).
+   * clean open knows the largest timestamp without a scan. Writes and
+   * asynchronous reads still in flight finish first (the descriptors close
+   * after them: a closed descriptor's number can be reused by another file).
    */
   close(): void {
     if (this.closed) return;
     if (!this.sealed) this.timeIndex.maybeAppend(this.maxTimestamp, this.maxTimestampOffset - this.baseOffset);
     this.closed = true;
-    const closeNow = () => {
-      this.offsetIndex.writePendingSync();
-      this.timeIndex.writePendingSync();
-      this.offsetIndex.release();
-      this.timeIndex.release();
-      closeSync(this.fd);
-    };
-    if (this.writes.busy) void this.writes.idle().then(closeNow);
-    else closeNow();
+    this.closeFds();
+  }
+
+  private closeFds(): void {
+    if (this.fdsClosed) return;
+    if (this.writes.busy) { void this.writes.idle().then(() => this.closeFds()); return; }
+    if (this.readsInFlight > 0) return; // the last one calls again
+    this.fdsClosed = true;
+    this.offsetIndex.writePendingSync();
+    this.timeIndex.writePendingSync();
+    this.offsetIndex.release();
+    this.timeIndex.release();
+    closeSync(this.fd);
   }
 
   /** Deletes the index files, and writes none from now on (the .log is about to be replaced). */

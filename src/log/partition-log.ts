@@ -135,20 +135,27 @@ export class PartitionLog {
     let bytes = 0;
     if (fetchOffset >= upperBound || fetchOffset >= this.logEndOffset) return { chunks, bytes };
     for (let i = this.segmentFor(fetchOffset); i < this.segments.length; i++) {
-      const seg = this.segments[i]!;
-      const start = i === this.segmentFor(fetchOffset) ? seg.positionOf(fetchOffset) : 0;
-      if (start < 0) continue;
-      let end = start;
-      let full = false;
-      for (const { header, position } of seg.headers(start)) {
-        if (header.lastOffset >= upperBound) { full = true; break; }
-        const size = header.sizeInBytes;
-        if (position + size > seg.writtenUpTo) { full = true; break; }
-        if (bytes > 0 && bytes + size > maxBytes) { full = true; break; }
-        end = position + size;
-        bytes += size;
-      }
-      if (end > start) chunks.push(seg.readBytes(start, end - start));
+      const { chunk, full } = this.segments[i]!.read(fetchOffset, maxBytes - bytes, upperBound, bytes === 0);
+      if (chunk) { chunks.push(chunk); bytes += chunk.length; }
+      if (full || bytes >= maxBytes) break;
+    }
+    return { chunks, bytes };
+  }
+
+  /**
+   * `read` with asynchronous file reads, for callers that can wait: the event
+   * loop is not held while data that is not in the page cache comes off the
+   * disk. Same answer as `read` at the moment of the call (segments removed
+   * meanwhile end the read early; it never returns bytes of another file).
+   */
+  async readAsync(fetchOffset: number, maxBytes: number, upperBound: number): Promise<{ chunks: Buffer[]; bytes: number }> {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    if (fetchOffset >= upperBound || fetchOffset >= this.logEndOffset) return { chunks, bytes };
+    const segments = this.segments.slice(this.segmentFor(fetchOffset));
+    for (const seg of segments) {
+      const { chunk, full } = await seg.readAsync(fetchOffset, maxBytes - bytes, upperBound, bytes === 0);
+      if (chunk) { chunks.push(chunk); bytes += chunk.length; }
       if (full || bytes >= maxBytes) break;
     }
     return { chunks, bytes };
