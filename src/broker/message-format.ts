@@ -18,7 +18,7 @@
  * carry, are dropped, as Kafka drops them; control batches are skipped).
  * Only clients on those old versions pay for this.
  */
-import { crc32 } from '@node-rs/crc32';
+import { crc32 } from '../wire/records/crc.js';
 import { Reader } from '../wire/protocol/reader.js';
 import { BatchHeader, BATCH_HEADER_SIZE, Compression, TimestampType } from '../wire/records/batch-header.js';
 import { readRecords } from '../wire/records/record-reader.js';

@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../wire/records/crc.js';
 
 /**
  * Idempotent producer state of one partition (Kafka's ProducerStateManager).

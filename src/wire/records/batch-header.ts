@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc.js';
 
 /**
  * RecordBatch v2 header: a zero-copy view over the 61 bytes that open every
