@@ -10,7 +10,7 @@
  * back, so the same logic serves the synchronous read and the asynchronous one
  * (segment.read / segment.readAsync).
  */
-import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../wire/records/batch-header.js';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET } from '../wire/records/batch-header.js';
 import { readInt64 } from './int64.js';
 
 export interface ReadRequest { position: number; length: number }
@@ -47,6 +47,13 @@ export function* batchRange(q: RangeQuery): Generator<ReadRequest, RangeRead, Bu
     return block.length >= length;
   }
   const at = (position: number) => position - blockStart;
+  // A batch length that cannot be (an index entry or file damaged behind the checks at open)
+  // would send the walk backwards or nowhere: fail the read instead of looping or serving garbage.
+  const sizeAt = (position: number) => {
+    const i = at(position), size = block.readInt32BE(i + 8) + LOG_OVERHEAD;
+    if (size < BATCH_HEADER_SIZE || block[i + MAGIC_OFFSET] !== 2) throw new Error(`no record batch at position ${position} of the segment`);
+    return size;
+  };
 
   let pos = q.from;
   // Skip to the batch holding fetchOffset.
@@ -55,14 +62,14 @@ export function* batchRange(q: RangeQuery): Generator<ReadRequest, RangeRead, Bu
     const i = at(pos);
     const last = readInt64(block, i) + block.readInt32BE(i + 23);
     if (last >= q.fetchOffset) break;
-    pos += block.readInt32BE(i + 8) + LOG_OVERHEAD;
+    pos += sizeAt(pos);
   }
   const start = pos;
   let bytes = 0, full = false;
   while (true) {
     if (!(yield* ensure(pos, BATCH_HEADER_SIZE))) break;
     const i = at(pos);
-    const size = block.readInt32BE(i + 8) + LOG_OVERHEAD;
+    const size = sizeAt(pos);
     const last = readInt64(block, i) + block.readInt32BE(i + 23);
     if (last >= q.upperBound || pos + size > q.end) { full = true; break; }
     if (bytes + size > q.maxBytes && (bytes > 0 || !q.minOneBatch)) { full = true; break; }

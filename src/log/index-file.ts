@@ -90,10 +90,16 @@ export abstract class IndexFile {
   writePending(done: (err: Error | null) => void, all = false): boolean {
     const start = this.issued, end = this.entries * this.entrySize;
     if (this.deleted || start >= end || (!all && end - start < WRITE_BYTES)) return false;
+    let fd: number;
+    try { fd = this.open(); } catch (err) {
+      // Never synchronously: the caller counts the writes it started before any completes.
+      queueMicrotask(() => done(err as Error));
+      return true;
+    }
     this.issued = end;
     const buf = this.buf;
     const from = (at: number) => {
-      write(this.open(), buf, at, end - at, at, (err, n) => {
+      write(fd, buf, at, end - at, at, (err, n) => {
         if (err) return done(err);
         if (at + n < end) return from(at + n);
         done(null);

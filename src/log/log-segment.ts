@@ -328,8 +328,12 @@ export class LogSegment {
     if (this.writes.busy) { void this.writes.idle().then(() => this.closeFds()); return; }
     if (this.readsInFlight > 0) return; // the last one calls again
     this.fdsClosed = true;
-    this.offsetIndex.writePendingSync();
-    this.timeIndex.writePendingSync();
+    try {
+      this.offsetIndex.writePendingSync();
+      this.timeIndex.writePendingSync();
+    } catch {
+      // An index that cannot be written is rebuilt from the log at the next open (it fails its checks).
+    }
     this.offsetIndex.release();
     this.timeIndex.release();
     closeSync(this.fd);

@@ -288,7 +288,8 @@ export class PartitionLog {
   /** Closes and removes the partition's directory. */
   destroy(): void {
     this.deleted = true;
-    this.close();
+    // delete(), not close(): a segment closing after its writes must not write index files into a removed directory.
+    for (const s of this.segments) s.delete();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

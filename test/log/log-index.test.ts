@@ -223,3 +223,22 @@ t.test('index files go with their segment: retention, DeleteRecords, compaction'
   t.teardown(() => reopened.close());
   t.equal(reopened.logEndOffset, 60, 'the compacted log reopens whole');
 });
+
+t.test('an index entry pointing inside a batch (damage the checks at open cannot see) fails the read, never loops', async (t) => {
+  const dir = tempDir(t);
+  let log = PartitionLog.open(dir, 'bad', 0, { indexIntervalBytes: 300 });
+  await fill(log, 0, 40);
+  log.close();
+  const file = segFile(log.dir, 0, '.index');
+  const entries = offsetEntries(file);
+  t.ok(entries.length > 4, `${entries.length} entries`);
+  const buf = readFileSync(file);
+  // Entry 2 moves 5 bytes into its batch: still increasing and inside the log.
+  buf.writeInt32BE(entries[2]![1]! + 5, 2 * 8 + 4);
+  writeFileSync(file, buf);
+  log = PartitionLog.open(dir, 'bad', 0, { indexIntervalBytes: 300 }, true);
+  t.teardown(() => log.close());
+  t.throws(() => log.read(entries[2]![0]!, 1 << 20, log.logEndOffset), /no record batch/);
+  await t.rejects(log.readAsync(entries[2]![0]!, 1 << 20, log.logEndOffset), /no record batch/);
+  t.equal(new BatchHeader(log.read(0, 1, log.logEndOffset).chunks[0]!).baseOffset, 0, 'reads elsewhere still work');
+});
