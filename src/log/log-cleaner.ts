@@ -8,7 +8,11 @@
  * segment keeping: records that are the latest for their key, tombstones
  * (null values) younger than delete.retention.ms, keyless records, and every
  * control batch (transaction markers), each producer's last batch, and each segment's last batch whole
- * (segments stay contiguous). Offsets never change: a rewritten
+ * (segments stay contiguous). Transactions: records of an aborted transaction
+ * are removed and never count as a key's latest value (they would shadow the
+ * committed one); a transaction whose marker is not in the cleanable part
+ * (open, or ended later) is kept whole and does not count either, as Kafka
+ * cleans only below the last stable offset. Offsets never change: a rewritten
  * batch keeps its base offset and lastOffsetDelta, and compressed batches are
  * recompressed with their own codec.
  *
@@ -25,6 +29,7 @@ import { join } from 'node:path';
 import { BatchHeader } from '../wire/records/batch-header.js';
 import { readRecords } from '../wire/records/record-reader.js';
 import { buildBatch } from '../wire/records/batch-builder.js';
+import { controlType, ControlType } from '../wire/records/control-records.js';
 import { deleteIndexFiles, segmentFileName, type LogSegment } from './log-segment.js';
 
 export interface CleanResult { segmentsRewritten: number; recordsRemoved: number }
@@ -48,14 +53,35 @@ function* batchesOf(seg: LogSegment): Generator<BatchHeader> {
 const keyOf = (k: Buffer | null) => (k === null ? null : k.toString('base64'));
 
 /**
+ * Base offsets of the transactional batches in `segments` whose transaction
+ * was aborted, and of those whose marker is not there (still open or ended
+ * further on), from the markers in log order.
+ */
+function transactionOutcomes(segments: LogSegment[]): { aborted: Set<number>; undecided: Set<number> } {
+  const aborted = new Set<number>();
+  const open = new Map<number, number[]>();
+  for (const seg of segments) {
+    for (const b of batchesOf(seg)) {
+      if (!b.isTransactional) continue;
+      if (!b.isControl) { open.set(b.producerId, [...(open.get(b.producerId) ?? []), b.baseOffset]); continue; }
+      const batches = open.get(b.producerId) ?? [];
+      open.delete(b.producerId);
+      if (controlType(b) === ControlType.Abort) for (const o of batches) aborted.add(o);
+    }
+  }
+  return { aborted, undecided: new Set([...open.values()].flat()) };
+}
+
+/**
  * Rewrites `segments` (inactive, cleanable, oldest first) keeping what
  * compaction keeps; `reopen` swaps a rewritten segment file in.
  */
 export function cleanSegments(segments: LogSegment[], opts: { now: number; deleteRetentionMs: number }, reopen: (seg: LogSegment) => void): CleanResult {
+  const { aborted, undecided } = transactionOutcomes(segments);
   const latest = new Map<string, number>();
   for (const seg of segments) {
     for (const b of batchesOf(seg)) {
-      if (b.isControl) continue;
+      if (b.isControl || aborted.has(b.baseOffset) || undecided.has(b.baseOffset)) continue;
       for (const r of readRecords(b)) { const k = keyOf(r.key); if (k !== null) latest.set(k, r.offset); }
     }
   }
@@ -71,9 +97,9 @@ export function cleanSegments(segments: LogSegment[], opts: { now: number; delet
     for (const [i, b] of batches.entries()) {
       // The last batch of a segment stays whole so the segment still ends where
       // the next begins: recovery treats a gap between segments as a torn write.
-      if (b.isControl || i === batches.length - 1 || lastOfProducer.get(b.producerId) === b.baseOffset) { out.push(b.bytes()); continue; }
+      if (b.isControl || undecided.has(b.baseOffset) || i === batches.length - 1 || lastOfProducer.get(b.producerId) === b.baseOffset) { out.push(b.bytes()); continue; }
       const records = readRecords(b);
-      const kept = records.filter((r) => {
+      const kept = aborted.has(b.baseOffset) ? [] : records.filter((r) => {
         const k = keyOf(r.key);
         if (k === null) return true;
         if (latest.get(k) !== r.offset) return false;

@@ -118,3 +118,23 @@ t.test("each idempotent producer's last batch survives compaction whole", async 
   for (const c of log.read(0, 1 << 20, log.logEndOffset).chunks) for (let at = 0; at < c.length;) { const h = new BatchHeader(c, at); if (h.producerId === 9) pidBatches.push(h.baseSequence); at += h.sizeInBytes; }
   t.ok(pidBatches.includes(3), `the batch with the producer's last sequence is kept (sequences left: ${pidBatches.join(', ')})`);
 });
+
+t.test("an aborted transaction's records go and never shadow the committed value; an open one is kept whole", async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'txn', 0, compactConfig);
+  t.teardown(() => log.close());
+  const txn = (pid: number, seq: number, value: string) => buildBatch([{ key: 'k', value }], { producerId: pid, producerEpoch: 0, baseSequence: seq, transactional: true });
+  await fill(log, [['k', 'plain-1']]);
+  await log.append(txn(1, 0, 'committed'), 0).done;
+  await log.append(buildControlBatch(ControlType.Commit, 1, 0, 0), 0).done;
+  await log.append(txn(2, 0, 'aborted'), 0).done;
+  await log.append(buildControlBatch(ControlType.Abort, 2, 0, 0), 0).done;
+  await log.append(txn(3, 0, 'open'), 0).done;
+  // Filler so that everything above sits in inactive segments (segment.bytes is small here).
+  await fill(log, Array.from({ length: 6 }, (_, i): [string, string] => [`other${i}`, 'x']));
+  log.compact();
+  const values = contents(log).filter(([, k]) => k === 'k').map(([, , v]) => v);
+  t.notOk(values.includes('plain-1'), 'the value the committed transaction replaced is gone');
+  t.ok(values.includes('committed'), 'the committed value stays although an aborted write of the key came later');
+  t.notOk(values.includes('aborted'), "the aborted transaction's record is removed");
+  t.ok(values.includes('open'), 'the open transaction is kept whole');
+});
