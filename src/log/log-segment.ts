@@ -15,8 +15,12 @@
  * Appending: `append` takes the file position synchronously, updates the
  * indexes in memory and queues the bytes (write-queue.ts); the index tails are
  * written with a later round of data once a few KiB of entries wait, and the
- * rest when the segment becomes inactive or is closed (index-file.ts). `writtenUpTo` is the end of what has
- * reached the file, and reads never go past it.
+ * rest when the segment becomes inactive or is closed (index-file.ts).
+ * `writtenUpTo` is the end of what has reached the file, and reads never go
+ * past it.
+ *
+ * Reading: one file read from the offset index entry before the fetch offset
+ * (batch-range.ts), synchronous or asynchronous.
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, read, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
