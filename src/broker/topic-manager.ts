@@ -73,6 +73,7 @@ export class TopicManager {
       flushMessages: asNumber(this.value(t, 'flush.messages')),
       flushMs: asNumber(this.value(t, 'flush.ms')),
       indexIntervalBytes: asNumber(this.value(t, 'index.interval.bytes')),
+      segmentIndexBytes: asNumber(this.value(t, 'segment.index.bytes')),
       deletePolicy: this.value(t, 'cleanup.policy').split(',').map((p) => p.trim()).includes('delete'),
       compactPolicy: this.value(t, 'cleanup.policy').split(',').map((p) => p.trim()).includes('compact'),
       deleteRetentionMs: asNumber(this.value(t, 'delete.retention.ms')),

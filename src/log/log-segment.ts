@@ -36,6 +36,8 @@ export function segmentFileName(baseOffset: number, suffix = '.log'): string {
 }
 
 export const INDEX_SUFFIXES = ['.index', '.timeindex'] as const;
+/** Bytes read at a time when scanning batch headers. */
+const HEADER_SCAN_BYTES = 64 * 1024;
 
 /** Removes a segment's index files (when the segment goes, or its .log is replaced). */
 export function deleteIndexFiles(dir: string, baseOffset: number): void {
@@ -292,10 +294,18 @@ export class LogSegment {
 
   /** Batch headers from `position` up to what has been written. */
   *headers(position = 0): Generator<{ header: BatchHeader; position: number }> {
+    // One read per 64 KiB rather than per batch: a log of small batches has millions of
+    // headers, and a scan (producer state, compaction) would otherwise make a syscall each.
+    const chunk = Buffer.allocUnsafe(HEADER_SCAN_BYTES);
+    let chunkStart = 0, chunkLength = 0;
     for (let pos = position; pos + BATCH_HEADER_SIZE <= this.writtenUpTo;) {
-      const head = Buffer.alloc(BATCH_HEADER_SIZE);
-      readSync(this.fd, head, 0, BATCH_HEADER_SIZE, pos);
-      const header = new BatchHeader(head);
+      if (pos < chunkStart || pos + BATCH_HEADER_SIZE > chunkStart + chunkLength) {
+        chunkStart = pos;
+        chunkLength = readSync(this.fd, chunk, 0, Math.min(HEADER_SCAN_BYTES, this.writtenUpTo - pos), pos);
+        if (chunkLength < BATCH_HEADER_SIZE) return;
+      }
+      // A copy: callers may keep the header after the chunk is reused.
+      const header = new BatchHeader(Buffer.from(chunk.subarray(pos - chunkStart, pos - chunkStart + BATCH_HEADER_SIZE)));
       yield { header, position: pos };
       pos += header.sizeInBytes;
     }
