@@ -65,6 +65,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),
     abortCheckIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    idExpirationMs: config.int('transactional.id.expiration.ms'),
+    idExpirationCheckIntervalMs: config.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
   }, {
     allocateProducerId: () => producerIds.allocate(),
     partitionExists: (t, p) => topics.lookup(t, p) !== undefined,

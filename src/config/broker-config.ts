@@ -55,6 +55,8 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'group.max.session.timeout.ms': { type: 'INT', default: '1800000', validate: int(0), doc: 'largest session timeout a member may ask for' },
   'group.max.size': { type: 'INT', default: '2147483647', validate: int(1), doc: 'members per group' },
   'transaction.max.timeout.ms': { type: 'INT', default: '900000', validate: int(1), doc: 'largest transaction timeout' },
+  'transactional.id.expiration.ms': { type: 'INT', default: '604800000', validate: int(1), doc: 'how long an idle transactional id is kept' },
+  'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'INT', default: '3600000', validate: int(1), doc: 'how often idle transactional ids are looked for' },
   'transaction.state.log.num.partitions': { type: 'INT', default: '50', validate: int(1), doc: 'partitions of __transaction_state' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'INT', default: '10000', validate: int(1), doc: 'how often transactions past their timeout are looked for and aborted' },
 };

@@ -26,7 +26,7 @@ function harness(t: { teardown(fn: () => unknown): void }, over: Partial<TxnCoor
     store: async (_id: string, rs: StoredRecord[]) => { for (const r of rs) h.records.push({ transactionalId: readTxnKey(r.key)!, value: r.value }); },
     ...over,
   };
-  h.c = new TransactionCoordinator({ maxTimeoutMs: 900_000, abortCheckIntervalMs: 3_600_000 }, deps, () => h.clock.now);
+  h.c = new TransactionCoordinator({ maxTimeoutMs: 900_000, abortCheckIntervalMs: 3_600_000, idExpirationMs: 7 * 86_400_000 }, deps, () => h.clock.now);
   t.teardown(() => h.c.close());
   return h;
 }
@@ -150,4 +150,17 @@ t.test('replay rebuilds ids from the records and finishes transactions caught in
   t.equal(second.c.get('prepared')!.state, 'CompleteAbort');
   t.equal(second.c.get('gone'), undefined, 'a tombstone removes the id');
   t.equal(readTxnKey(txnKey('x')), 'x');
+});
+
+t.test('transactional.id.expiration.ms forgets idle ids, never one with a transaction open', async (t) => {
+  const h = harness(t);
+  await h.c.initProducerId('idle', 60_000, null);
+  const open = await h.c.initProducerId('open', 60_000, null);
+  await h.c.addPartitions('open', open.producerId, open.producerEpoch, [tp('a', 0)]);
+  h.clock.now += 7 * 86_400_000;
+  await h.c.expireIds();
+  t.equal(h.c.get('idle'), undefined, 'the idle id is gone');
+  t.ok(h.c.get('open'), 'the id with an open transaction stays (its timeout aborts it first)');
+  t.same(h.records.filter((r) => r.value === null).map((r) => r.transactionalId), ['idle'], 'a tombstone for the expired id');
+  t.equal((await h.c.initProducerId('idle', 60_000, null)).producerEpoch, 0, 'the id starts afresh');
 });

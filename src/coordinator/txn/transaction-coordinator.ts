@@ -23,6 +23,10 @@
  * transactions open longer than their timeout, with a bumped epoch so the
  * producer that left it open is fenced.
  *
+ * transactional.id.expiration.ms: an id with no transaction open and no
+ * activity for that long is forgotten (a tombstone in the log), checked every
+ * transaction.remove.expired.transaction.cleanup.interval.ms.
+ *
  * Every state change is a record in __transaction_state (`store`), written
  * before the change is acknowledged; `replay` rebuilds the ids at start-up
  * and finishes transactions that were between Prepare and Complete.
@@ -65,6 +69,10 @@ export interface TxnLimits {
   maxTimeoutMs: number;
   /** How often open transactions are checked against their timeout. */
   abortCheckIntervalMs: number;
+  /** transactional.id.expiration.ms; ids never expire when absent. */
+  idExpirationMs?: number;
+  /** How often expired ids are looked for. */
+  idExpirationCheckIntervalMs?: number;
 }
 
 export interface InitResult { errorCode: number; producerId: number; producerEpoch: number }
@@ -75,11 +83,12 @@ const key = (topic: string, partition: number) => `${topic}\0${partition}`;
 export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   private readonly byProducerId = new Map<number, TxnMetadata>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly limits: TxnLimits, private readonly deps: TxnCoordinatorDeps, private readonly now: () => number = Date.now) {
-    this.timer = setInterval(() => void this.abortTimedOut(), limits.abortCheckIntervalMs);
-    this.timer.unref();
+    this.timers.push(setInterval(() => void this.abortTimedOut(), limits.abortCheckIntervalMs));
+    if (limits.idExpirationMs !== undefined) this.timers.push(setInterval(() => void this.expireIds(), limits.idExpirationCheckIntervalMs ?? 3_600_000));
+    for (const t of this.timers) t.unref();
   }
 
   get(transactionalId: string): TxnMetadata | undefined { return this.txns.get(transactionalId); }
@@ -294,7 +303,25 @@ export class TransactionCoordinator {
     }
   }
 
-  close(): void { clearInterval(this.timer); }
+  /** Forgets ids idle past transactional.id.expiration.ms with no transaction open; writes their tombstones. */
+  async expireIds(): Promise<void> {
+    const expiration = this.limits.idExpirationMs;
+    if (expiration === undefined) return;
+    const now = this.now();
+    for (const m of [...this.txns.values()]) {
+      const idle = m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort';
+      if (!idle || now - m.lastUpdateTimestamp < expiration) continue;
+      this.txns.delete(m.transactionalId);
+      if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
+      try {
+        await this.deps.store?.(m.transactionalId, [{ key: txnKey(m.transactionalId), value: null }]);
+      } catch (e) {
+        this.deps.onError?.(e);
+      }
+    }
+  }
+
+  close(): void { for (const t of this.timers) clearInterval(t); }
 }
 
 /**
