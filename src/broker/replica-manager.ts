@@ -48,6 +48,8 @@ export interface PartitionLogView {
   readonly logEndOffset: number;
   append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<unknown> };
   read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number };
+  /** The same answer as read() without holding the event loop during the file reads. */
+  readAsync?(fetchOffset: number, maxBytes: number, upperBound: number): Promise<{ chunks: Buffer[]; bytes: number }>;
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null | undefined;
   maxTimestampOffset(): { offset: number; timestamp: number } | null | undefined;
   deleteRecordsBefore(offset: number): unknown;
@@ -322,8 +324,27 @@ export class ReplicaManager {
    * `minOneBatch` (then the first batch comes whole even when larger).
    */
   readPartition(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): ReadResult {
+    const plan = this.planRead(topic, partition, fetchOffset, maxBytes, isolationLevel, minOneBatch);
+    return 'result' in plan ? plan.result : plan.finish(plan.log.read(fetchOffset, plan.maxBytes, plan.upperBound).chunks);
+  }
+
+  /** readPartition with the file reads off the event loop (Fetch uses it). */
+  async readPartitionAsync(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<ReadResult> {
+    const plan = this.planRead(topic, partition, fetchOffset, maxBytes, isolationLevel, minOneBatch);
+    if ('result' in plan) return plan.result;
+    const read = plan.log.readAsync ? await plan.log.readAsync(fetchOffset, plan.maxBytes, plan.upperBound) : plan.log.read(fetchOffset, plan.maxBytes, plan.upperBound);
+    return plan.finish(read.chunks);
+  }
+
+  /**
+   * Everything of a read but the file access, decided synchronously: the
+   * error or empty answer, or the byte range to read and how to turn the
+   * bytes read into the answer.
+   */
+  private planRead(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean):
+    { result: ReadResult } | { log: PartitionLogView; maxBytes: number; upperBound: number; finish(chunks: Buffer[]): ReadResult } {
     const h = this.lookup(topic, partition);
-    if (h === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+    if (h === undefined) return { result: { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY } };
     const s = this.state(topic, partition, h);
     const committed = isolationLevel === READ_COMMITTED;
     if (committed) this.producersOf(s);
@@ -331,16 +352,20 @@ export class ReplicaManager {
     const lso = this.lastStableOffset(s);
     const logStartOffset = h.log.logStartOffset;
     const base = { highWatermark: hw, lastStableOffset: lso, logStartOffset };
-    if (fetchOffset < logStartOffset || fetchOffset > h.log.logEndOffset) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
+    if (fetchOffset < logStartOffset || fetchOffset > h.log.logEndOffset) return { result: { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY } };
     const upperBound = committed ? lso : hw;
-    if (fetchOffset >= upperBound) return { errorCode: ErrorCode.NONE, ...base, records: EMPTY, ...(committed ? { abortedTransactions: [] } : {}) };
-    const { chunks } = h.log.read(fetchOffset, minOneBatch ? Math.max(maxBytes, 1) : maxBytes, upperBound);
-    let records = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
-    if (!minOneBatch && records.length > maxBytes) records = EMPTY;
-    if (!committed) return { errorCode: ErrorCode.NONE, ...base, records };
-    const producers = s.producers!;
-    producers.truncateAbortedBefore(logStartOffset);
-    return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: records.length === 0 ? [] : producers.abortedTxns(fetchOffset, lastOffsetIn(records) + 1) };
+    if (fetchOffset >= upperBound) return { result: { errorCode: ErrorCode.NONE, ...base, records: EMPTY, ...(committed ? { abortedTransactions: [] } : {}) } };
+    return {
+      log: h.log, maxBytes: minOneBatch ? Math.max(maxBytes, 1) : maxBytes, upperBound,
+      finish: (chunks) => {
+        let records = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
+        if (!minOneBatch && records.length > maxBytes) records = EMPTY;
+        if (!committed) return { errorCode: ErrorCode.NONE, ...base, records };
+        const producers = s.producers!;
+        producers.truncateAbortedBefore(logStartOffset);
+        return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: records.length === 0 ? [] : producers.abortedTxns(fetchOffset, lastOffsetIn(records) + 1) };
+      },
+    };
   }
 
   /**

@@ -6,7 +6,7 @@
  *   incremental fetches, forgotten topics; an incremental response lists only
  *   partitions with records, errors or a changed high watermark / log start
  *   offset. Session errors answer with the top-level error and no partitions.
- * - Partitions are read in order with max_bytes (v3+) shared between them and
+ * - Partitions are read in order, off the event loop (readPartitionAsync), with max_bytes (v3+) shared between them and
  *   partition_max_bytes each; the first batch of the first partition that has
  *   data comes whole even when larger than both (KIP-74), so a consumer never
  *   sticks. A fetch offset inside a batch returns that whole batch.
@@ -69,27 +69,30 @@ export const fetch = {
     const maxBytes = req.maxBytes ?? 0x7fffffff;
     const isolation = req.isolationLevel ?? 0;
     const rm = ctx.replicaManager;
-    const readAll = (): ReadResult[] => {
+    // Partitions are read one after another: each one's share of max_bytes depends on what the ones before took.
+    const readAll = async (): Promise<ReadResult[]> => {
       let remaining = maxBytes;
       let first = true;
-      return parts.map((q) => {
+      const out: ReadResult[] = [];
+      for (const q of parts) {
         // v13+ sessions keep ids: resolve the name now, so a deleted topic shows as UNKNOWN_TOPIC_ID.
         const p = byId ? { ...q, topic: ctx.topicName(q.topicId) ?? '' } : q;
         const missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
-        if (missing !== ErrorCode.NONE) return { errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+        if (missing !== ErrorCode.NONE) { out.push({ errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY }); continue; }
         let r: ReadResult;
         try {
-          r = rm.readPartition(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
+          r = await rm.readPartitionAsync(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
         } catch (e) {
           // A bug or an I/O fault: this partition fails, the others are still served.
           ctx.log?.error(`fetch from ${p.topic}-${p.partition}: ${(e as Error)?.stack ?? e}`);
-          return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
+          r = { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
         }
         if (r.records.length > 0) { first = false; remaining = Math.max(0, remaining - r.records.length); }
-        return r;
-      });
+        out.push(r);
+      }
+      return out;
     };
-    let results = readAll();
+    let results = await readAll();
     const bytes = results.reduce((n, r) => n + r.records.length, 0);
     const anyError = results.some((r) => r.errorCode !== ErrorCode.NONE);
     if (req.maxWaitMs > 0 && parts.length > 0 && bytes < req.minBytes && !anyError) {
@@ -99,7 +102,7 @@ export const fetch = {
         for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes, req.minBytes - n, isolation);
         return n >= req.minBytes;
       });
-      results = readAll();
+      results = await readAll();
     }
 
     if (version < 4) {
