@@ -5,13 +5,15 @@ TSC := node_modules/.bin/tsc
 
 .PHONY: deps system-deps bench-deps generate build lint test run bench bench-wire bench-log clean
 
-# Debian packages the tests drive: kcat (librdkafka's CLI client) and
+# Debian packages the tests drive: kcat (librdkafka's CLI client),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
-# produce-latency client bench/latency.py). Debian's python3, not whatever
-# python3 is first on PATH, because that is where the package installs.
+# produce-latency client bench/latency.py) and kafka-python, a pure-Python
+# client, with the snappy and lz4 modules its codecs need
+# (compat-tests/helpers/kafka_python_client.py). Debian's python3, not whatever
+# python3 is first on PATH, because that is where the packages install.
 system-deps:
-	@command -v kcat >/dev/null && /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq kcat python3-confluent-kafka; }
+	@command -v kcat >/dev/null && /usr/bin/python3 -c 'import confluent_kafka, kafka, snappy, lz4.frame' 2>/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4; }
 
 # The benchmarks need nothing beyond what the tests need.
 bench-deps: system-deps
