@@ -1,5 +1,5 @@
 /**
- * OffsetCommit (API 8), v2-v9.
+ * OffsetCommit (API 8), v1-v9.
  *
  * Behavior: a member commits with its generation (UNKNOWN_MEMBER_ID,
  * ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS otherwise); generation -1 with no
@@ -8,7 +8,12 @@
  * UNKNOWN_TOPIC_OR_PARTITION for that entry. The answer is sent once the
  * offset records are written to __consumer_offsets.
  *
- * Version notes: v0-v1 (deprecated, ZooKeeper-era storage) are not served.
+ * Version notes: v1 (deprecated, removed in Kafka 4.0) is served as Kafka 3.x
+ * does, because older sarama (Debian 12's 1.22.1) commits with it unless
+ * Consumer.Offsets.Retention is set. Its per-partition commit_timestamp is
+ * ignored: the commit time is the broker's (Kafka 3.x takes a client's
+ * timestamp other than -1; sarama sends -1). v0 (ZooKeeper-era storage) is
+ * not served.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../wire/generated/offset-commit.js';
@@ -17,7 +22,7 @@ import { defineHandler, errorEntry } from '../handler.js';
 
 export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: ApiKey.OffsetCommit,
-  minVersion: 2,
+  minVersion: 1,
   maxVersion: 9,
   async handle(ctx, req) {
     const now = Date.now();
