@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: deps system-deps bench-deps generate build lint test run bench bench-wire bench-log clean
+.PHONY: deps system-deps sarama-client bench-deps generate build lint test run bench bench-wire bench-log clean
 
 # Debian packages the tests drive: kcat (librdkafka's CLI client),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
@@ -14,6 +14,24 @@ TSC := node_modules/.bin/tsc
 system-deps:
 	@command -v kcat >/dev/null && /usr/bin/python3 -c 'import confluent_kafka, kafka, snappy, lz4.frame' 2>/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4; }
+
+# sarama, the Go client (compat-tests/sarama.test.ts): Debian's Go 1.19 and
+# sarama 1.22.1 with its dependencies, whose sources apt puts under
+# /usr/share/gocode/src, built in GOPATH mode (no module downloads) into
+# build/sarama/ (cgo builds sarama's zstd codec, DataDog/zstd, on libzstd).
+SARAMA_BIN := build/sarama/samsa-sarama
+GO := /usr/bin/go
+GOENV := GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=$(CURDIR)/build/gocache \
+  CGO_CFLAGS='-O2 -g -Wno-deprecated-declarations'
+
+sarama-client: $(SARAMA_BIN)
+
+$(SARAMA_BIN): compat-tests/sarama/main.go
+	@test -x $(GO) && test -d /usr/share/gocode/src/github.com/Shopify/sarama || \
+	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 golang-go golang-github-shopify-sarama-dev gcc; }
+	$(GOENV) $(GO) build -o $@ ./compat-tests/sarama
+
+system-deps: sarama-client
 
 # The benchmarks need nothing beyond what the tests need.
 bench-deps: system-deps
@@ -52,4 +70,4 @@ bench-log: build
 	node dist/bench/log.js
 
 clean:
-	rm -rf dist dist-codegen .tap
+	rm -rf dist dist-codegen .tap build
