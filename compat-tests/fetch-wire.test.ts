@@ -107,6 +107,15 @@ t.test('data path over the wire', async (t) => {
     t.equal((await produce()).responses[0]!.partitionResponses[0]!.errorCode, 3);
   });
 
+  t.test('a topic with compression.type=zstd refuses fetches before v10 (UNSUPPORTED_COMPRESSION_TYPE), as Kafka does', async (t) => {
+    const topic = uniq('zstd-topic');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'zstd' }] }], waitForLeaders: true });
+    const c = await WireClient.connect(b.host, b.port);
+    t.teardown(() => c.close());
+    const fetchAt = (v: number) => c.request(ApiKey.Fetch, v, (w) => encodeFetchRequest(w, fetchRequest(topic, 0n, 0), v), (r) => decodeFetchResponse(r, v).responses[0]!.partitions[0]!.errorCode);
+    t.same([await fetchAt(4), await fetchAt(9), await fetchAt(10), await fetchAt(12)], [76, 76, 0, 0]);
+  });
+
   t.test('after a restart everything produced before is consumed again from the beginning', { skip: b.external ? 'BROKER=host:port cannot be restarted from here' : false }, async (t) => {
     const topic = uniq('restart');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });

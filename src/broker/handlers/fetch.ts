@@ -23,7 +23,8 @@
  *   current_leader_epoch (v9+) is checked (FENCED/UNKNOWN_LEADER_EPOCH);
  *   offsets outside [log start, log end] get OFFSET_OUT_OF_RANGE.
  *
- * Version notes: v0-v3 clients read message format v0/v1, so their records
+ * Version notes: v0-v9 on a topic with compression.type=zstd get
+ * UNSUPPORTED_COMPRESSION_TYPE, as in Kafka (zstd needs v10). v0-v3 clients read message format v0/v1, so their records
  * are down-converted (uncompressed, headers dropped), as Kafka 3.x does
  * (Kafka 4.0 dropped v0-v3). v0-v2 have no request max_bytes. Followers (replica_id >= 0)
  * are served as consumers until replication exists. preferred_read_replica
@@ -77,7 +78,9 @@ export const fetch = {
       for (const q of parts) {
         // v13+ sessions keep ids: resolve the name now, so a deleted topic shows as UNKNOWN_TOPIC_ID.
         const p = byId ? { ...q, topic: ctx.topicName(q.topicId) ?? '' } : q;
-        const missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
+        let missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
+        // Kafka's rule (KIP-110): clients before Fetch v10 cannot read zstd, so a topic that fixes zstd refuses them.
+        if (missing === ErrorCode.NONE && version < 10 && rm.handle(p.topic, p.partition)?.config.compressionType === 'zstd') missing = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
         if (missing !== ErrorCode.NONE) { out.push({ errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY }); continue; }
         let r: ReadResult;
         try {
