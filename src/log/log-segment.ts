@@ -56,7 +56,8 @@ export class LogSegment {
   nextOffset: number;
   maxTimestamp = -1;
   maxTimestampOffset = -1;
-  readonly createdMs: number;
+  /** When the segment started, for segment.ms: now for a new one; the first batch's timestamp for one reopened (as Kafka rolls). */
+  createdMs: number;
   private readonly offsetIndex: OffsetIndex;
   private readonly timeIndex: TimeIndex;
   private bytesSinceIndex = Infinity;
@@ -98,6 +99,9 @@ export class LogSegment {
   static open(dir: string, baseOffset: number, opts: SegmentOptions, verify: boolean): { segment: LogSegment; truncatedBytes: number } {
     const s = new LogSegment(dir, baseOffset, opts);
     const fileSize = fstatSync(s.fd).size;
+    // segment.ms counts from the segment's first data, not from this start of the broker.
+    const first = s.headerAt(0, fileSize)?.maxTimestamp ?? -1;
+    if (first >= 0) s.createdMs = Math.min(s.createdMs, first);
     const resumeAt = verify ? -1 : s.loadIndexes(fileSize);
     let truncatedBytes = s.scan(resumeAt < 0 ? 0 : resumeAt, fileSize, verify);
     if (resumeAt >= 0 && !s.timeIndex.isConsistent(s.nextOffset - baseOffset)) {

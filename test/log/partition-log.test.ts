@@ -134,3 +134,17 @@ t.test('flush.ms: appends waiting longer than the interval are fsynced by flushI
   t.equal(log.flushIfDue(Date.now() + 100), true, 'due after it');
   t.equal(log.flushIfDue(Date.now() + 200), false, 'nothing left to flush');
 });
+
+t.test('segment.ms counts from the first batch of a reopened segment, not from the broker start', async (t) => {
+  const dir = tempDir(t);
+  const hour = 3_600_000;
+  let log = PartitionLog.open(dir, 'age', 0, { segmentMs: 7 * 24 * hour });
+  await log.append(batch(1, 1, Date.now() - 2 * hour), 0).done;
+  log.close();
+  log = PartitionLog.open(dir, 'age', 0, { segmentMs: hour });
+  t.teardown(() => log.close());
+  await log.append(batch(2, 1), 0).done;
+  t.equal(log.segmentCount(), 2, 'the segment whose data is two hours old rolls under segment.ms of one hour');
+  await log.append(batch(3, 1), 0).done;
+  t.equal(log.segmentCount(), 2, 'the new segment, started now, does not');
+});
