@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: deps system-deps sarama-client bench-deps generate build lint test run bench bench-wire bench-log clean
+.PHONY: deps system-deps sarama-client kafka-go-client bench-deps generate build lint test run bench bench-wire bench-log clean
 
 # Debian packages the tests drive: kcat (librdkafka's CLI client),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
@@ -32,6 +32,20 @@ $(SARAMA_BIN): compat-tests/sarama/main.go
 	$(GOENV) $(GO) build -o $@ ./compat-tests/sarama
 
 system-deps: sarama-client
+
+# segmentio/kafka-go, another Go client (compat-tests/kafka-go.test.ts):
+# Debian's kafka-go 0.2.1 with its dependencies (golang/snappy, pierrec/lz4),
+# built like sarama in GOPATH mode into build/kafka-go/ (pure Go: no cgo, no gcc).
+KAFKA_GO_BIN := build/kafka-go/samsa-kafka-go
+
+kafka-go-client: $(KAFKA_GO_BIN)
+
+$(KAFKA_GO_BIN): compat-tests/kafka-go/main.go
+	@test -x $(GO) && test -d /usr/share/gocode/src/github.com/segmentio/kafka-go || \
+	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 golang-go golang-github-segmentio-kafka-go-dev; }
+	CGO_ENABLED=0 $(GOENV) $(GO) build -o $@ ./compat-tests/kafka-go
+
+system-deps: kafka-go-client
 
 # The benchmarks need nothing beyond what the tests need.
 bench-deps: system-deps
