@@ -18,11 +18,11 @@
  * no headers). It reads a null and an empty key or value alike, so kcat reads
  * the records back too.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import kafkajs from 'kafkajs';
+import { runJsonChild } from './helpers/json-child.js';
 import { testBroker, type TestBroker } from './helpers/broker.js';
 import { kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
 
@@ -36,26 +36,10 @@ interface Out { kafkaGoVersion: string; error?: string }
 interface Run<T> { code: number | null; out: T & Out; stdout: string; stderr: string }
 
 /** Runs one command of the kafka-go client; resolves with its exit code and JSON, rejects on no JSON or a hung process. */
-function kafkaGo<T>(bootstrap: string, command: string, args: object): Promise<Run<T>> {
-  return new Promise((resolve, reject) => {
-    if (!existsSync(CLIENT)) return reject(new Error(`${CLIENT} is missing: run \`make kafka-go-client\``));
-    const p = spawn(CLIENT, [bootstrap, command, JSON.stringify({ timeoutMs: 30_000, ...args })], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    // The client ends itself after its timeoutMs; this is the backstop.
-    const timer = setTimeout(() => p.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    p.on('error', (e) => { clearTimeout(timer); reject(e); });
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      try {
-        resolve({ code, out: JSON.parse(stdout) as T & Out, stdout, stderr });
-      } catch {
-        reject(new Error(`kafka-go ${command} ${JSON.stringify(args)} exited ${code ?? signal} with no JSON\nstdout: ${stdout}\nstderr: ${stderr}`));
-      }
-    });
-  });
+async function kafkaGo<T>(bootstrap: string, command: string, args: object): Promise<Run<T>> {
+  if (!existsSync(CLIENT)) throw new Error(`${CLIENT} is missing: run \`make kafka-go-client\``);
+  // The client ends itself after its timeoutMs; RUN_TIMEOUT_MS is the backstop.
+  return runJsonChild<T & Out>(CLIENT, [bootstrap, command, JSON.stringify({ timeoutMs: 30_000, ...args })], { killAfterMs: RUN_TIMEOUT_MS, what: `kafka-go ${command} ${JSON.stringify(args)}` });
 }
 
 /** Like kafkaGo() but a non-zero exit is a failure (its output in the message). */

@@ -10,13 +10,13 @@
  * a child process with the broker's address; it prints one JSON object. Set
  * KAFKA_PYTHON_DEBUG=1 to get kafka-python's debug log in a failure.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import kafkajs from 'kafkajs';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { encodeFetchRequest, decodeFetchResponse } from '../src/wire/generated/fetch.js';
 import { BatchHeader } from '../src/wire/records/batch-header.js';
+import { runJsonChildOk } from './helpers/json-child.js';
 import { testBroker, type TestBroker } from './helpers/broker.js';
 import { WireClient } from './helpers/wire-client.js';
 
@@ -28,29 +28,10 @@ const SCRIPT = fileURLToPath(new URL('./helpers/kafka_python_client.py', import.
 const SCRIPT_TIMEOUT_S = 60;
 
 /** Runs one command of kafka_python_client.py; rejects (with its output) on a non-zero exit, bad JSON or a hung script. */
-function kafkaPython<T>(bootstrap: string, command: string, args: object = {}): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(PYTHON, [SCRIPT, bootstrap, command, JSON.stringify(args)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KAFKA_PYTHON_SCRIPT_TIMEOUT: String(SCRIPT_TIMEOUT_S) },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    // The script ends itself after SCRIPT_TIMEOUT_S; this is the backstop if even that hangs.
-    const timer = setTimeout(() => p.kill('SIGKILL'), (SCRIPT_TIMEOUT_S + 10) * 1000);
-    p.on('error', (e) => { clearTimeout(timer); reject(e); });
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const what = `kafka_python_client.py ${command} ${JSON.stringify(args)}`;
-      if (code !== 0) return reject(new Error(`${what} exited ${code ?? signal}\nstdout: ${stdout}\nstderr: ${stderr}`));
-      try {
-        resolve(JSON.parse(stdout) as T);
-      } catch {
-        reject(new Error(`${what} printed no JSON\nstdout: ${stdout}\nstderr: ${stderr}`));
-      }
-    });
+async function kafkaPython<T>(bootstrap: string, command: string, args: object = {}): Promise<T> {
+  // The script ends itself after SCRIPT_TIMEOUT_S; the kill is the backstop if even that hangs.
+  return runJsonChildOk<T>(PYTHON, [SCRIPT, bootstrap, command, JSON.stringify(args)], {
+    killAfterMs: (SCRIPT_TIMEOUT_S + 10) * 1000, env: { ...process.env, KAFKA_PYTHON_SCRIPT_TIMEOUT: String(SCRIPT_TIMEOUT_S) }, what: `kafka_python_client.py ${command} ${JSON.stringify(args)}`,
   });
 }
 

@@ -9,10 +9,10 @@
  * child process with the broker's address; it prints one JSON object. Set
  * RDKAFKA_DEBUG=eos,protocol to get librdkafka's debug log in a failure.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import kafkajs from 'kafkajs';
+import { runJsonChildOk } from './helpers/json-child.js';
 import { testBroker, type TestBroker } from './helpers/broker.js';
 import { kcatConsumeAll } from './helpers/kcat.js';
 
@@ -23,30 +23,11 @@ const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./helpers/txn_librdkafka.py', import.meta.url));
 const SCRIPT_TIMEOUT_S = 60;
 
-/** Runs one command of txn_librdkafka.py; rejects (with its stderr) on a non-zero exit, bad JSON or a hung script. */
-function librdkafka<T>(bootstrap: string, command: string, args: object): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(PYTHON, [SCRIPT, bootstrap, command, JSON.stringify(args)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TXN_SCRIPT_TIMEOUT: String(SCRIPT_TIMEOUT_S) },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    // The script ends itself after SCRIPT_TIMEOUT_S; this is the backstop if even that hangs.
-    const timer = setTimeout(() => p.kill('SIGKILL'), (SCRIPT_TIMEOUT_S + 10) * 1000);
-    p.on('error', (e) => { clearTimeout(timer); reject(e); });
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const what = `txn_librdkafka.py ${command} ${JSON.stringify(args)}`;
-      if (code !== 0) return reject(new Error(`${what} exited ${code ?? signal}\nstdout: ${stdout}\nstderr: ${stderr}`));
-      try {
-        resolve(JSON.parse(stdout) as T);
-      } catch {
-        reject(new Error(`${what} printed no JSON\nstdout: ${stdout}\nstderr: ${stderr}`));
-      }
-    });
+/** Runs one command of txn_librdkafka.py; rejects (with its output) on a non-zero exit, bad JSON or a hung script. */
+async function librdkafka<T>(bootstrap: string, command: string, args: object): Promise<T> {
+  // The script ends itself after SCRIPT_TIMEOUT_S; the kill is the backstop if even that hangs.
+  return runJsonChildOk<T>(PYTHON, [SCRIPT, bootstrap, command, JSON.stringify(args)], {
+    killAfterMs: (SCRIPT_TIMEOUT_S + 10) * 1000, env: { ...process.env, TXN_SCRIPT_TIMEOUT: String(SCRIPT_TIMEOUT_S) }, what: `txn_librdkafka.py ${command} ${JSON.stringify(args)}`,
   });
 }
 
