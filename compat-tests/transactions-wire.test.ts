@@ -123,6 +123,16 @@ t.test('transactions over the wire', async (t) => {
     t.equal(producers.topics[1]!.partitions[0]!.errorCode, UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  t.test("the internal topics are compacted with Kafka's 100 MiB segments", async (t) => {
+    await init('tx-internal');
+    await c.request(ApiKey.AddOffsetsToTxn, 3, (w) => encodeAddOffsetsToTxnRequest(w, { transactionalId: 'tx-internal', producerId: 0n, producerEpoch: 0, groupId: 'g-internal' }, 3), (r) => decodeAddOffsetsToTxnResponse(r, 3));
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: ['__consumer_offsets', '__transaction_state'].map((name) => ({ type: 2, name, configNames: ['cleanup.policy', 'segment.bytes'] })) });
+    for (const r of resources) {
+      const v = Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]));
+      t.same(v, { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' }, r.resourceName);
+    }
+  });
+
   t.test('TxnOffsetCommit: needs AddOffsetsToTxn, stays pending (UNSTABLE_OFFSET_COMMIT) until the commit', async (t) => {
     const { producerId: pid, producerEpoch: epoch } = await init('tx-offsets');
     const txnCommit = (offset: bigint) => c.request(ApiKey.TxnOffsetCommit, 3,

@@ -50,7 +50,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   for (const t of metadata.topics()) for (let p = 0; p < t.partitions; p++) logs.get(t.name, p)?.setConfig(topics.logConfig(t));
   const replicaManager = new ReplicaManager(topics.lookup);
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
-  const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'));
+  const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'));
   const groups = new GroupCoordinator({
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
     maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
@@ -61,7 +61,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   groups.replay((to) => offsetsStore.replay(to));
   groups.expireOffsets();
   const producerIds = new ProducerIdManager(dataDir);
-  const txnState = new TxnStateTopic(topics, config.int('transaction.state.log.num.partitions'));
+  const txnState = new TxnStateTopic(topics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'));
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),
     abortCheckIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),

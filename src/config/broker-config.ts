@@ -49,6 +49,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'min.insync.replicas': { type: 'INT', default: '1', validate: int(1), doc: 'min.insync.replicas default' },
   'socket.request.max.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'largest request frame accepted' },
   'offsets.topic.num.partitions': { type: 'INT', default: '50', validate: int(1), doc: 'partitions of __consumer_offsets' },
+  'offsets.topic.segment.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'segment size of __consumer_offsets' },
   'offsets.retention.minutes': { type: 'INT', default: '10080', validate: int(1), doc: 'how long offsets of empty groups are kept' },
   'group.initial.rebalance.delay.ms': { type: 'INT', default: '0', validate: int(0), doc: 'wait for more members before the first rebalance (Kafka: 3000; Samsa: 0 for fast dev loops)' },
   'group.min.session.timeout.ms': { type: 'INT', default: '6000', validate: int(0), doc: 'smallest session timeout a member may ask for' },
@@ -57,6 +58,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'transaction.max.timeout.ms': { type: 'INT', default: '900000', validate: int(1), doc: 'largest transaction timeout' },
   'transactional.id.expiration.ms': { type: 'INT', default: '604800000', validate: int(1), doc: 'how long an idle transactional id is kept' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'INT', default: '3600000', validate: int(1), doc: 'how often idle transactional ids are looked for' },
+  'transaction.state.log.segment.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'segment size of __transaction_state' },
   'transaction.state.log.num.partitions': { type: 'INT', default: '50', validate: int(1), doc: 'partitions of __transaction_state' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'INT', default: '10000', validate: int(1), doc: 'how often transactions past their timeout are looked for and aborted' },
 };

@@ -3,7 +3,10 @@
  * (__consumer_offsets, __transaction_state). A key (group id, transactional
  * id) always maps to the same partition, abs(Java String.hashCode(key)) mod
  * the partition count, as in Kafka, so one key's history stays in order. The
- * topic is created on the first write with cleanup.policy=compact.
+ * topic is created on the first write with cleanup.policy=compact and, as in
+ * Kafka, segments of 100 MiB by default (offsets.topic.segment.bytes,
+ * transaction.state.log.segment.bytes), so that the cleaner gets inactive
+ * segments to compact long before the topic's default 1 GiB.
  *
  * `batches` reads every partition from its start (state rebuild at start-up).
  */
@@ -25,12 +28,12 @@ export function partitionFor(key: string, partitions: number): number {
 }
 
 export class InternalTopic {
-  constructor(private readonly topics: TopicManager, readonly name: string, private readonly numPartitions: number) {}
+  constructor(private readonly topics: TopicManager, readonly name: string, private readonly numPartitions: number, private readonly segmentBytes: number) {}
 
   /** The partition count, creating the topic when it does not exist yet. */
   partitionCount(): number {
     const t = this.topics.metadata.topic(this.name)
-      ?? this.topics.createTopic(this.name, this.numPartitions, 1, { 'cleanup.policy': 'compact' });
+      ?? this.topics.createTopic(this.name, this.numPartitions, 1, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) });
     return t.partitions;
   }
 

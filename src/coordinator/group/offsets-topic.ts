@@ -31,8 +31,8 @@ export interface GroupReplay {
 export class OffsetsTopicStore implements GroupStore {
   readonly topic: InternalTopic;
 
-  constructor(topics: TopicManager, numPartitions: number) {
-    this.topic = new InternalTopic(topics, OFFSETS_TOPIC, numPartitions);
+  constructor(topics: TopicManager, numPartitions: number, segmentBytes: number) {
+    this.topic = new InternalTopic(topics, OFFSETS_TOPIC, numPartitions, segmentBytes);
   }
 
   write(groupId: string, records: StoredRecord[], txn?: TxnWrite): Promise<void> {

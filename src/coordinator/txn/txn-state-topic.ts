@@ -13,8 +13,8 @@ export const TXN_STATE_TOPIC = '__transaction_state';
 export class TxnStateTopic {
   private readonly topic: InternalTopic;
 
-  constructor(topics: TopicManager, numPartitions: number) {
-    this.topic = new InternalTopic(topics, TXN_STATE_TOPIC, numPartitions);
+  constructor(topics: TopicManager, numPartitions: number, segmentBytes: number) {
+    this.topic = new InternalTopic(topics, TXN_STATE_TOPIC, numPartitions, segmentBytes);
   }
 
   write(transactionalId: string, records: StoredRecord[]): Promise<void> {
