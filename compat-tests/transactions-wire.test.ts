@@ -98,8 +98,8 @@ t.test('transactions over the wire', async (t) => {
       (w) => encodeFetchRequest(w, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [],
         topics: [{ topic: 'txw-lso', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }] }, 11),
       (r) => decodeFetchResponse(r, 11).responses[0]!.partitions[0]!);
-    const latest = (isolationLevel: number) => c.request(ApiKey.ListOffsets, 5,
-      (w) => encodeListOffsetsRequest(w, { replicaId: -1, isolationLevel, topics: [{ name: 'txw-lso', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] }, 5),
+    const latest = (isolationLevel: number, timestamp = -1n) => c.request(ApiKey.ListOffsets, 5,
+      (w) => encodeListOffsetsRequest(w, { replicaId: -1, isolationLevel, topics: [{ name: 'txw-lso', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] }, 5),
       (r) => decodeListOffsetsResponse(r, 5).topics[0]!.partitions[0]!.offset);
 
     await addPartitions('tx-lso', pid, epoch, [{ name: 'txw-lso', partitions: [0] }]);
@@ -108,6 +108,7 @@ t.test('transactions over the wire', async (t) => {
     const open = await fetchLso(1);
     t.same([open.highWatermark, open.lastStableOffset, open.records?.length], [2n, 0n, 0], 'read_committed: nothing past the open transaction, LSO at its first offset');
     t.same([await latest(1), await latest(0)], [0n, 2n], 'ListOffsets latest: the LSO for read_committed, the high watermark otherwise');
+    t.same([await latest(1, 0n), await latest(0, 0n)], [-1n, 0n], 'ListOffsets by time: nothing at or past the LSO for read_committed');
     t.equal(await endTxn('tx-lso', pid, epoch, false), NONE);
     await addPartitions('tx-lso', pid, epoch, [{ name: 'txw-lso', partitions: [0] }]);
     await send(txnBatch(pid, epoch, 2, 'committed'));

@@ -407,18 +407,20 @@ export class ReplicaManager {
     const s = this.state(topic, partition, h);
     if (isolationLevel === READ_COMMITTED) this.producersOf(s);
     const epoch = h.leaderEpoch;
+    // What a consumer of this isolation level may read: lookups by time stop there too, as in Kafka.
+    const fetchable = isolationLevel === READ_COMMITTED ? this.lastStableOffset(s) : s.highWatermark;
     switch (timestamp) {
       case -2: case -4: return { errorCode: ErrorCode.NONE, offset: h.log.logStartOffset, timestamp: -1, leaderEpoch: epoch };
-      case -1: return { errorCode: ErrorCode.NONE, offset: isolationLevel === READ_COMMITTED ? this.lastStableOffset(s) : s.highWatermark, timestamp: -1, leaderEpoch: epoch };
+      case -1: return { errorCode: ErrorCode.NONE, offset: fetchable, timestamp: -1, leaderEpoch: epoch };
       case -5: return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
       case -3: {
         const m = h.log.maxTimestampOffset();
-        if (!m || m.offset >= s.highWatermark) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+        if (!m || m.offset >= fetchable) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
         return { errorCode: ErrorCode.NONE, offset: m.offset, timestamp: m.timestamp, leaderEpoch: epoch };
       }
       default: {
         const f = h.log.offsetForTimestamp(timestamp);
-        if (!f || f.offset >= s.highWatermark) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
+        if (!f || f.offset >= fetchable) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1, leaderEpoch: -1 };
         return { errorCode: ErrorCode.NONE, offset: f.offset, timestamp: f.timestamp, leaderEpoch: epoch };
       }
     }
