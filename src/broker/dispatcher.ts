@@ -79,7 +79,7 @@ export class Dispatcher {
     }
     const log = this.shared.log;
     if (log.enabled('debug')) log.debug(`conn ${conn.id} client ${clientId ?? '-'}: ${name} v${version} correlation ${correlationId}`);
-    const ctx: BrokerContext = { ...this.shared, clientId, connectionId: conn.id, clientHost: `/${conn.socket?.remoteAddress ?? ''}`, closeConnection: (reason: string) => conn.close(reason) };
+    const ctx = this.contextFor(conn, clientId);
 
     const finish = (response: unknown): FrameResult => {
       if (response === null) return null;
@@ -106,6 +106,18 @@ export class Dispatcher {
       return fault(err);
     }
     return out instanceof Promise ? out.then(finish, fault) : finish(out);
+  }
+
+  /** One context per connection (and client id), not a copy of the shared context per request. */
+  private readonly contexts = new WeakMap<Connection, BrokerContext>();
+
+  private contextFor(conn: Connection, clientId: string | null): BrokerContext {
+    let ctx = this.contexts.get(conn);
+    if (ctx === undefined || ctx.clientId !== clientId) {
+      ctx = { ...this.shared, clientId, connectionId: conn.id, clientHost: `/${conn.socket?.remoteAddress ?? ''}`, closeConnection: (reason: string) => conn.close(reason) };
+      this.contexts.set(conn, ctx);
+    }
+    return ctx;
   }
 
   private encode(apiKey: number, version: number, correlationId: number, response: unknown): Buffer[] {
