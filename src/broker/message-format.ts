@@ -13,9 +13,10 @@
  *
  * Up-conversion (produce): every message becomes a record of one v2 batch
  * (magic 0 messages have no timestamp: -1), compressed again with the
- * wrapper's codec. Down-conversion (fetch): records become uncompressed
- * messages of the requested magic (headers, which legacy formats cannot
- * carry, are dropped, as Kafka drops them; control batches are skipped).
+ * wrapper's codec. Down-conversion (fetch): records become messages of the
+ * requested magic, a compressed batch a wrapper message with its codec
+ * (headers, which legacy formats cannot carry, are dropped, as Kafka drops
+ * them; control batches are skipped).
  * Only clients on those old versions pay for this.
  */
 import { crc32 } from '../wire/records/crc.js';
@@ -91,9 +92,36 @@ export function isLegacyMessageSet(records: Buffer): boolean {
   return records.length >= 17 && records.readInt8(16) !== 2;
 }
 
+/** One legacy message with its offset and size prefix. */
+function legacyMessage(offset: number, magic: 0 | 1, attributes: number, timestamp: number, key: Buffer | null, value: Buffer | null): Buffer {
+  const keyLen = key === null ? 0 : key.length;
+  const valueLen = value === null ? 0 : value.length;
+  const size = 4 + 1 + 1 + (magic === 1 ? 8 : 0) + 4 + keyLen + 4 + valueLen;
+  const m = Buffer.allocUnsafe(12 + size);
+  m.writeBigInt64BE(BigInt(offset), 0);
+  m.writeInt32BE(size, 8);
+  let p = 16;
+  m.writeInt8(magic, p++);
+  m.writeInt8(attributes, p++);
+  if (magic === 1) { m.writeBigInt64BE(BigInt(timestamp), p); p += 8; }
+  m.writeInt32BE(key === null ? -1 : keyLen, p); p += 4;
+  if (key !== null) { key.copy(m, p); p += keyLen; }
+  m.writeInt32BE(value === null ? -1 : valueLen, p); p += 4;
+  if (value !== null) value.copy(m, p);
+  m.writeUInt32BE(crc32(m.subarray(16)), 12);
+  return m;
+}
+
+/** Codecs an old fetcher of `magic` reads; lz4 in magic 0 used a broken frame checksum (KAFKA-3160), so it goes uncompressed. */
+const keepsCodec = (codec: Compression, magic: 0 | 1) => codec === Compression.Gzip || codec === Compression.Snappy || (codec === Compression.Lz4 && magic === 1);
+
 /**
- * Down-converts whole v2 batches (as read from the log) to an uncompressed
- * message set of `magic` 0 or 1 with absolute offsets.
+ * Down-converts whole v2 batches (as read from the log) to a message set of
+ * `magic` 0 or 1 with absolute offsets. A compressed batch becomes one
+ * wrapper message compressed with the same codec, as Kafka converts it: its
+ * offset is the last record's, and magic 1 inner messages carry offsets
+ * relative to the first (KIP-31); zstd (never sent below Fetch v10) and
+ * magic 0 lz4 become uncompressed messages.
  */
 export function downConvert(batches: Buffer, magic: 0 | 1): Buffer {
   const parts: Buffer[] = [];
@@ -103,24 +131,18 @@ export function downConvert(batches: Buffer, magic: 0 | 1): Buffer {
     at += h.sizeInBytes;
     if (h.isControl) continue;
     const logAppend = h.timestampType === TimestampType.LogAppendTime;
-    for (const rec of readRecords(h, MAX_DECOMPRESSED)) {
-      const keyLen = rec.key === null ? 0 : rec.key.length;
-      const valueLen = rec.value === null ? 0 : rec.value.length;
-      const size = 4 + 1 + 1 + (magic === 1 ? 8 : 0) + 4 + keyLen + 4 + valueLen;
-      const m = Buffer.allocUnsafe(12 + size);
-      m.writeBigInt64BE(BigInt(rec.offset), 0);
-      m.writeInt32BE(size, 8);
-      let p = 16;
-      m.writeInt8(magic, p++);
-      m.writeInt8(magic === 1 && logAppend ? LOG_APPEND_TIME_BIT : 0, p++);
-      if (magic === 1) { m.writeBigInt64BE(BigInt(logAppend ? h.maxTimestamp : rec.timestamp), p); p += 8; }
-      m.writeInt32BE(rec.key === null ? -1 : keyLen, p); p += 4;
-      if (rec.key !== null) { rec.key.copy(m, p); p += keyLen; }
-      m.writeInt32BE(rec.value === null ? -1 : valueLen, p); p += 4;
-      if (rec.value !== null) { rec.value.copy(m, p); p += valueLen; }
-      m.writeUInt32BE(crc32(m.subarray(16)), 12);
-      parts.push(m);
+    const attributes = magic === 1 && logAppend ? LOG_APPEND_TIME_BIT : 0;
+    const records = readRecords(h, MAX_DECOMPRESSED);
+    if (records.length === 0) continue;
+    const timestampOf = (ts: number) => (logAppend ? h.maxTimestamp : ts);
+    if (!keepsCodec(h.compression, magic)) {
+      for (const rec of records) parts.push(legacyMessage(rec.offset, magic, attributes, timestampOf(rec.timestamp), rec.key, rec.value));
+      continue;
     }
+    const first = records[0]!.offset;
+    const inner = Buffer.concat(records.map((rec) => legacyMessage(magic === 1 ? rec.offset - first : rec.offset, magic, attributes, timestampOf(rec.timestamp), rec.key, rec.value)));
+    const maxTimestamp = records.reduce((m, rec) => Math.max(m, timestampOf(rec.timestamp)), -1);
+    parts.push(legacyMessage(records[records.length - 1]!.offset, magic, attributes | h.compression, maxTimestamp, null, codecFor(h.compression).compress(inner)));
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -80,3 +80,29 @@ t.test('down-conversion: records of v2 batches become messages of the asked magi
   const back = new BatchHeader(upConvert(downConvert(both, 1)));
   t.same(readRecords(back).map((r) => r.value?.toString() ?? null), ['1', null, '3'], 'round trip');
 });
+
+t.test('down-conversion keeps a compressed batch compressed with its codec, as Kafka does', async (t) => {
+  const records = [{ key: 'a', value: 'one', timestamp: 100 }, { key: 'b', value: 'two', timestamp: 300 }, { key: 'c', value: 'three', timestamp: 200 }];
+  for (const codec of [Compression.Gzip, Compression.Snappy, Compression.Lz4]) {
+    const batch = buildBatch(records.map((r, i) => ({ ...r, offsetDelta: i * 2 })), { baseOffset: 70, compression: codec, lastOffsetDelta: 4 });
+    for (const magic of [0, 1] as const) {
+      const out = downConvert(batch, magic);
+      const wrappers = parse(out);
+      const kept = codec !== Compression.Lz4 || magic === 1;
+      if (!kept) {
+        t.same(wrappers.map((m) => [m.offset, m.value]), [[70, 'one'], [72, 'two'], [74, 'three']], `magic 0 lz4 goes uncompressed (${Compression[codec]})`);
+        continue;
+      }
+      t.equal(wrappers.length, 1, `${Compression[codec]} magic ${magic}: one wrapper message`);
+      const w = wrappers[0]!;
+      t.same([w.offset, w.key, w.crcOk, out.readInt8(17) & 7], [74, null, true, codec], 'at the last offset, keyless, with the codec in its attributes');
+      if (magic === 1) t.equal(w.timestamp, 300, "the wrapper's timestamp is the largest inside");
+      const valueAt = 12 + 4 + 2 + (magic ? 8 : 0) + 4;
+      const inner = parse(codecFor(codec).decompress(out.subarray(valueAt + 4, valueAt + 4 + out.readInt32BE(valueAt)), 1 << 20));
+      t.same(inner.map((m) => [m.offset, m.key, m.value, m.crcOk]), magic === 1
+        ? [[0, 'a', 'one', true], [2, 'b', 'two', true], [4, 'c', 'three', true]]
+        : [[70, 'a', 'one', true], [72, 'b', 'two', true], [74, 'c', 'three', true]], 'inner offsets: relative in magic 1 (KIP-31), absolute in magic 0');
+      t.same(readRecords(new BatchHeader(upConvert(out))).map((r) => r.value!.toString()), ['one', 'two', 'three'], 'and it up-converts back');
+    }
+  }
+});
