@@ -164,3 +164,33 @@ t.test('transactional.id.expiration.ms forgets idle ids, never one with a transa
   t.same(h.records.filter((r) => r.value === null).map((r) => r.transactionalId), ['idle'], 'a tombstone for the expired id');
   t.equal((await h.c.initProducerId('idle', 60_000, null)).producerEpoch, 0, 'the id starts afresh');
 });
+
+t.test('a failed __transaction_state write (a full disk) changes nothing and answers COORDINATOR_NOT_AVAILABLE', async (t) => {
+  let failing = false;
+  const errors: unknown[] = [];
+  const h = harness(t, {
+    store: async () => { if (failing) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); },
+    onError: (e) => errors.push(e),
+  });
+  failing = true;
+  t.equal((await h.c.initProducerId('new', 60_000, null)).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'a new id');
+  t.equal(h.c.get('new'), undefined, 'is not kept');
+  failing = false;
+  const { producerId: pid, producerEpoch: epoch } = await h.c.initProducerId('tx', 60_000, null);
+  failing = true;
+  t.same((await h.c.addPartitions('tx', pid, epoch, [tp('a', 0)])).map((r) => r.errorCode), [ErrorCode.COORDINATOR_NOT_AVAILABLE], 'AddPartitionsToTxn');
+  t.same([h.c.get('tx')!.state, h.c.get('tx')!.partitions.size], ['Empty', 0], 'leaves the transaction as it was');
+  t.equal(h.c.verify(pid, epoch, 'a', 0), ErrorCode.INVALID_TXN_STATE, 'so a produce to the partition is still refused');
+  failing = false;
+  await h.c.addPartitions('tx', pid, epoch, [tp('a', 0)]);
+  failing = true;
+  t.equal(await h.c.endTxn('tx', pid, epoch, true), ErrorCode.COORDINATOR_NOT_AVAILABLE, 'EndTxn');
+  t.same([h.c.get('tx')!.state, h.markers.length], ['Ongoing', 0], 'no marker written, the transaction still open');
+  t.equal((await h.c.initProducerId('tx', 60_000, null)).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'a fencing InitProducerId');
+  t.same([h.c.get('tx')!.producerEpoch, h.c.get('tx')!.state], [epoch, 'Ongoing'], 'keeps the epoch and the open transaction');
+  t.equal(h.c.verify(pid, epoch, 'a', 0), ErrorCode.NONE, 'whose producer is not fenced');
+  failing = false;
+  t.equal(await h.c.endTxn('tx', pid, epoch, true), ErrorCode.NONE, 'the retry once the disk has room commits');
+  t.same(h.markers.map((m) => m.commit), [true]);
+  t.ok(errors.length >= 4, 'every failed write was reported');
+});

@@ -28,7 +28,9 @@
  * transaction.remove.expired.transaction.cleanup.interval.ms.
  *
  * Every state change is a record in __transaction_state (`store`), written
- * before the change is acknowledged; `replay` rebuilds the ids at start-up
+ * before the change is acknowledged; when that write fails (a full disk) the
+ * change is undone and the client gets COORDINATOR_NOT_AVAILABLE, which it
+ * retries; `replay` rebuilds the ids at start-up
  * and finishes transactions that were between Prepare and Complete.
  */
 import { ErrorCode } from '../../wire/errors.js';
@@ -137,7 +139,14 @@ export class TransactionCoordinator {
       };
       this.setProducer(m, this.deps.allocateProducerId(), 0);
       this.txns.set(transactionalId, m);
-      await this.persist(m);
+      try {
+        await this.persist(m);
+      } catch (e) {
+        this.deps.onError?.(e);
+        this.txns.delete(transactionalId);
+        this.byProducerId.delete(m.producerId);
+        return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
       return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
     }
     if (expected !== null) {
@@ -147,21 +156,21 @@ export class TransactionCoordinator {
       if (expected.producerId !== m.producerId || expected.producerEpoch !== m.producerEpoch) return fail(ErrorCode.PRODUCER_FENCED);
     }
     if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
-    if (m.state === 'Ongoing') {
-      // A new incarnation: the old one's transaction is aborted under a bumped epoch, which fences it.
-      this.bumpEpoch(m);
-      await this.complete(m, false);
-    }
-    this.bumpEpoch(m);
-    // Only a KIP-360 resume can be retried; a new producer's call makes the older epoch unusable (Kafka does the same).
-    if (expected === null) m.lastProducerEpoch = -1;
-    m.timeoutMs = timeoutMs;
-    m.state = 'Empty';
-    m.partitions.clear();
-    m.startTimestamp = -1;
-    m.lastUpdateTimestamp = now;
-    await this.persist(m);
-    return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+    const txn = m;
+    // A new incarnation: the old one's transaction is aborted under a bumped epoch, which fences it.
+    if (txn.state === 'Ongoing' && !(await this.complete(txn, false, () => this.bumpEpoch(txn)))) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const saved = await this.apply(txn, () => {
+      this.bumpEpoch(txn);
+      // Only a KIP-360 resume can be retried; a new producer's call makes the older epoch unusable (Kafka does the same).
+      if (expected === null) txn.lastProducerEpoch = -1;
+      txn.timeoutMs = timeoutMs;
+      txn.state = 'Empty';
+      txn.partitions.clear();
+      txn.startTimestamp = -1;
+      txn.lastUpdateTimestamp = now;
+    });
+    if (!saved) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
   }
 
   /** The common checks of AddPartitions, AddOffsets and EndTxn; NONE when the request is the current producer's. */
@@ -192,15 +201,16 @@ export class TransactionCoordinator {
     const fresh = partitions.filter((p) => !txn.partitions.has(key(p.topic, p.partition)));
     if (txn.state === 'Ongoing' && fresh.length === 0) return all(ErrorCode.NONE);
     const now = this.now();
-    if (txn.state !== 'Ongoing') {
-      txn.partitions.clear();
-      txn.startTimestamp = now;
-      txn.state = 'Ongoing';
-    }
-    for (const p of partitions) txn.partitions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition });
-    txn.lastUpdateTimestamp = now;
-    await this.persist(txn);
-    return all(ErrorCode.NONE);
+    const saved = await this.apply(txn, () => {
+      if (txn.state !== 'Ongoing') {
+        txn.partitions.clear();
+        txn.startTimestamp = now;
+        txn.state = 'Ongoing';
+      }
+      for (const p of partitions) txn.partitions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition });
+      txn.lastUpdateTimestamp = now;
+    });
+    return all(saved ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE);
   }
 
   /** AddPartitionsToTxn v4+ verify_only: which partitions are already in the producer's open transaction. */
@@ -239,19 +249,47 @@ export class TransactionCoordinator {
     }
     const code = this.check(m, producerId, producerEpoch);
     if (code !== ErrorCode.NONE) return code;
-    await this.complete(m!, commit);
-    return ErrorCode.NONE;
+    return (await this.complete(m!, commit)) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
 
-  /** Prepare, write the markers, complete: the second phase of a commit or an abort. */
-  private async complete(m: TxnMetadata, commit: boolean): Promise<void> {
-    m.state = commit ? 'PrepareCommit' : 'PrepareAbort';
-    m.lastUpdateTimestamp = this.now();
-    await this.persist(m);
+  /**
+   * Applies `change` to m and writes m's record. When the write fails (a full
+   * disk) m is put back as it was and false comes back: the client gets the
+   * retriable COORDINATOR_NOT_AVAILABLE and memory never runs ahead of the log.
+   */
+  private async apply(m: TxnMetadata, change: () => void): Promise<boolean> {
+    const before: TxnMetadata = { ...m, partitions: new Map(m.partitions) };
+    change();
+    try {
+      await this.persist(m);
+      return true;
+    } catch (e) {
+      this.deps.onError?.(e);
+      if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
+      Object.assign(m, before);
+      if (m.producerId >= 0) this.byProducerId.set(m.producerId, m);
+      return false;
+    }
+  }
+
+  /**
+   * The second phase of a commit or an abort: Prepare (after `first`, e.g. a
+   * fencing epoch bump), the markers, Complete. False when the Prepare record
+   * could not be written (nothing changed, no marker written).
+   */
+  private async complete(m: TxnMetadata, commit: boolean, first: () => void = () => {}): Promise<boolean> {
+    const prepared = await this.apply(m, () => {
+      first();
+      m.state = commit ? 'PrepareCommit' : 'PrepareAbort';
+      m.lastUpdateTimestamp = this.now();
+    });
+    if (!prepared) return false;
     await this.writeMarkers(m, commit);
     m.state = commit ? 'CompleteCommit' : 'CompleteAbort';
     m.lastUpdateTimestamp = this.now();
-    await this.persist(m);
+    // The markers are written: a lost Complete record only means that a restart replays Prepare and writes them again.
+    await this.persist(m).catch((e: unknown) => this.deps.onError?.(e));
+    return true;
   }
 
   private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<void> {
@@ -270,9 +308,8 @@ export class TransactionCoordinator {
     const now = this.now();
     for (const m of this.txns.values()) {
       if (m.state !== 'Ongoing' || now - m.startTimestamp <= m.timeoutMs) continue;
-      this.bumpEpoch(m);
       try {
-        await this.complete(m, false);
+        await this.complete(m, false, () => this.bumpEpoch(m));
       } catch (e) {
         this.deps.onError?.(e);
       }
