@@ -6,18 +6,11 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import kafkajs from 'kafkajs';
 import { testBroker } from './helpers/broker.js';
+import { until } from './helpers/until.js';
 
 const { Kafka, logLevel, PartitionAssigners } = kafkajs;
 type PartitionAssigner = Parameters<InstanceType<typeof Kafka>['consumer']>[0]['partitionAssigners'] extends (infer A)[] | undefined ? A : never;
 type Consumer = ReturnType<InstanceType<typeof Kafka>['consumer']>;
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 t.test('kafkajs: two members split the partitions, commits let a new member resume, admin sees the group', async (t) => {
   const b = await testBroker(t);

@@ -8,17 +8,10 @@
 import t from 'tap';
 import kafkajs from 'kafkajs';
 import { testBroker } from './helpers/broker.js';
+import { until } from './helpers/until.js';
 
 const { Kafka, logLevel } = kafkajs;
 type KafkaClient = InstanceType<typeof Kafka>;
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Every value a consumer of `topic` (from the beginning) sees within `ms` after `expected` arrive or time runs out. */
 async function readAll(kafka: KafkaClient, topic: string, opts: { readUncommitted?: boolean; expected: number; settleMs?: number }): Promise<string[]> {

@@ -211,7 +211,7 @@ export class ReplicaManager {
     return this.track(s, appended.lastOffset, appended.done, `${topic}-${partition}`);
   }
 
-  /** The open transaction's first offset of a producer in a partition (-1: none); DescribeProducers and tests. */
+  /** The producers a partition knows (DescribeProducers); undefined when the partition does not exist. */
   producerStates(topic: string, partition: number): ReturnType<ProducerStateManager['entries']> | undefined {
     const h = this.lookup(topic, partition);
     return h === undefined ? undefined : this.producersOf(this.state(topic, partition, h)).entries();

@@ -293,14 +293,12 @@ export class TransactionCoordinator {
   }
 
   private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<void> {
-    const results = await Promise.all([...m.partitions.values()].map(async (p) => {
+    await Promise.all([...m.partitions.values()].map(async (p) => {
       // A partition deleted since it joined the transaction has nothing left to mark.
-      if (!this.deps.partitionExists(p.topic, p.partition)) return ErrorCode.NONE;
+      if (!this.deps.partitionExists(p.topic, p.partition)) return;
       const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit);
       if (code !== ErrorCode.NONE) this.deps.onError?.(new Error(`${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}`));
-      return code;
     }));
-    void results;
   }
 
   /** Aborts transactions open longer than their timeout, fencing the producer with a bumped epoch. */
