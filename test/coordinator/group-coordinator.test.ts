@@ -86,6 +86,7 @@ t.test('offset commits check generation and member; simple consumers commit with
   t.equal(c.commit('simple', -1, '', off(5n)), ErrorCode.NONE, 'generation -1 on a group without members');
   t.equal(c.group('simple')!.offsets.get('t')!.get(0)!.offset, 5n);
   const a = await c.join(join());
+  await c.sync('g', a.generationId, a.memberId, null, null, [{ memberId: a.memberId, assignment: Buffer.from('all') }]);
   t.equal(c.commit('g', a.generationId, a.memberId, off(7n)), ErrorCode.NONE);
   t.equal(c.commit('g', a.generationId + 1, a.memberId, off(8n)), ErrorCode.ILLEGAL_GENERATION);
   t.equal(c.commit('g', a.generationId, 'nobody', off(8n)), ErrorCode.UNKNOWN_MEMBER_ID);
@@ -108,4 +109,20 @@ t.test('group.max.size and static members', async (t) => {
   t.same([back.skipAssignment, back.members.length], [true, 1], 'KIP-814: the returning leader gets the members but skips the assignment');
   t.same((await c.sync('g', back.generationId, back.memberId, null, null, [])).assignment, Buffer.from('mine'), 'it keeps its assignment');
   t.equal((await c.join(join({ groupInstanceId: 'inst', memberId: s.memberId }))).errorCode, ErrorCode.FENCED_INSTANCE_ID, 'the old incarnation is fenced');
+});
+
+t.test('commits during a rebalance: accepted while members rejoin (the revocation commit), refused until the new assignment is synced', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const offset = (o: bigint) => [{ topic: 't', partition: 0, offset: { offset: o, leaderEpoch: -1, metadata: '', commitTimestamp: 1 } }];
+  const a = await c.join(join());
+  await c.sync('g', a.generationId, a.memberId, null, null, [{ memberId: a.memberId, assignment: Buffer.from('all') }]);
+  const bJoin = c.join(join({ clientId: 'b' }));
+  t.equal(c.group('g')!.state, 'PreparingRebalance');
+  t.equal(c.commit('g', a.generationId, a.memberId, offset(5n)), ErrorCode.NONE, 'PreparingRebalance: a member of the current generation commits what it consumed before giving its partitions up');
+  t.equal(c.group('g')!.offsets.get('t')!.get(0)!.offset, 5n);
+  const [a2] = await Promise.all([c.join(join({ memberId: a.memberId })), bJoin]);
+  t.equal(c.group('g')!.state, 'CompletingRebalance');
+  t.equal(c.commit('g', a2.generationId, a.memberId, offset(6n)), ErrorCode.REBALANCE_IN_PROGRESS, 'CompletingRebalance: REBALANCE_IN_PROGRESS, as Kafka answers');
+  t.equal(c.commit('g', a.generationId, a.memberId, offset(6n)), ErrorCode.ILLEGAL_GENERATION, 'the old generation is stale now');
 });

@@ -2,7 +2,9 @@
  * OffsetCommit (API 8), v1-v9.
  *
  * Behavior: a member commits with its generation (UNKNOWN_MEMBER_ID,
- * ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS otherwise); generation -1 with no
+ * ILLEGAL_GENERATION otherwise), also while the group is preparing a
+ * rebalance (the commit a consumer makes as it gives partitions up), but not
+ * between join and sync (REBALANCE_IN_PROGRESS), as in Kafka; generation -1 with no
  * member id commits for a group without members (consumers that assign
  * partitions themselves). Unknown topic or partition:
  * UNKNOWN_TOPIC_OR_PARTITION for that entry. The answer is sent once the

@@ -310,7 +310,9 @@ export class GroupCoordinator {
       const m = g.members.get(memberId);
       if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
       if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-      if (g.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+      // Kafka's rule: while members rejoin, the current generation may still commit (consumers
+      // commit what they consumed as they give partitions up); between join and sync it may not.
+      if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
       this.touch(g, m);
     } else if (g.members.size > 0) {
       return ErrorCode.ILLEGAL_GENERATION;
