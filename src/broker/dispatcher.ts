@@ -8,8 +8,9 @@
  *   table (so the client can retry at a version we serve); any other API
  *   closes the connection with a log line, as Kafka does.
  * - A DecodeError closes that connection only, with a log line.
- * - A handler that throws (or rejects) is a bug: the stack is logged at error
- *   level; the client gets the handler's errorResponse() with
+ * - A handler that throws (or rejects), or returns a response its version
+ *   cannot encode (a null where the version has none), is a bug: the stack is
+ *   logged at error level; the client gets the handler's errorResponse() with
  *   UNKNOWN_SERVER_ERROR when it has one, else the connection is closed.
  * - Requests are logged at debug level: connection, client id, API, version,
  *   correlation id (never request bodies, so nothing sensitive leaks).
@@ -81,23 +82,29 @@ export class Dispatcher {
     if (log.enabled('debug')) log.debug(`conn ${conn.id} client ${clientId ?? '-'}: ${name} v${version} correlation ${correlationId}`);
     const ctx = this.contextFor(conn, clientId);
 
+    // A fault (a throw, a rejection, a response the encoder refuses) is a handler bug: the
+    // client gets the handler's error response when it has one, else the connection closes.
+    const errorAnswer = (): FrameResult => {
+      if (!handler.errorResponse) return { close: `internal error in the ${name} handler` };
+      try {
+        return this.encode(apiKey, version, correlationId, handler.errorResponse(request, version, ErrorCode.UNKNOWN_SERVER_ERROR, 'The server experienced an unexpected error when processing the request.'));
+      } catch (err) {
+        log.error(`cannot encode the ${name} v${version} error response: ${(err as Error)?.stack ?? err}`);
+        return { close: `internal error in the ${name} handler` };
+      }
+    };
     const finish = (response: unknown): FrameResult => {
       if (response === null) return null;
       try {
         return this.encode(apiKey, version, correlationId, response);
       } catch (err) {
-        log.error(`cannot encode ${name} v${version} response: ${(err as Error)?.stack ?? err}`);
-        return { close: `internal error encoding ${name} v${version} response` };
+        log.error(`cannot encode ${name} v${version} response (conn ${conn.id}, correlation ${correlationId}): ${(err as Error)?.stack ?? err}`);
+        return errorAnswer();
       }
     };
     const fault = (err: unknown): FrameResult => {
       log.error(`${name} v${version} handler failed (conn ${conn.id}, correlation ${correlationId}): ${(err as Error)?.stack ?? err}`);
-      if (!handler.errorResponse) return { close: `internal error in the ${name} handler` };
-      try {
-        return finish(handler.errorResponse(request, version, ErrorCode.UNKNOWN_SERVER_ERROR, 'The server experienced an unexpected error when processing the request.'));
-      } catch {
-        return { close: `internal error in the ${name} handler` };
-      }
+      return errorAnswer();
     };
     let out: unknown;
     try {

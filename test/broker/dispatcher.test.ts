@@ -110,6 +110,26 @@ t.test('a handler fault answers UNKNOWN_SERVER_ERROR through errorResponse, or c
   t.match(logged[1], /async bug/);
 });
 
+t.test('a response the encoder refuses is a fault: UNKNOWN_SERVER_ERROR through errorResponse, or a close', async (t) => {
+  const logged: string[] = [];
+  const log = new Logger('silent');
+  log.error = (m: string) => { logged.push(m); };
+  const ctx = { ...shared, log } as SharedContext;
+  const errorResponse = (req: CreateTopicsRequest, _v: number, errorCode: number, errorMessage: string): CreateTopicsResponse =>
+    ({ throttleTimeMs: 0, topics: req.topics.map((x) => ({ name: x.name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1 })) });
+  // A topic name is never nullable in CreateTopics responses.
+  const unencodable = (): CreateTopicsResponse => ({ throttleTimeMs: 0, topics: [{ name: null as unknown as string, errorCode: 0, numPartitions: 1, replicationFactor: 1 }] });
+  const withFallback = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({ apiKey: ApiKey.CreateTopics, minVersion: 0, maxVersion: 7, handle: unencodable, errorResponse });
+  const r = await run(new Dispatcher(ctx, [withFallback]), request(ApiKey.CreateTopics, 5, 9, createTopicsBody(5)));
+  const { correlationId, reader } = body(r, ApiKey.CreateTopics, 5);
+  t.equal(correlationId, 9);
+  t.same(decodeCreateTopicsResponse(reader, 5).topics.map((x) => [x.name, x.errorCode]), [['a', ErrorCode.UNKNOWN_SERVER_ERROR]], 'answered with the error response');
+  t.match(logged[0], /cannot encode CreateTopics v5 response .*Name is not nullable/, 'the encoder\'s complaint is logged');
+
+  const without = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({ apiKey: ApiKey.CreateTopics, minVersion: 0, maxVersion: 7, handle: unencodable });
+  t.match(await run(new Dispatcher(ctx, [without]), request(ApiKey.CreateTopics, 5, 9, createTopicsBody(5))), { close: /internal error/ }, 'no errorResponse: close');
+});
+
 t.test('NO_RESPONSE sends nothing; a Promise response is encoded when it resolves', async (t) => {
   const quiet: Handler = { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12, handle: () => NO_RESPONSE };
   t.equal(await run(new Dispatcher(shared, [quiet]), request(ApiKey.Metadata, 4, 1, (w) => encodeMetadataRequest(w, { topics: [], allowAutoTopicCreation: false }, 4))), null);

@@ -9,7 +9,11 @@
  * for v0-v3), else UNKNOWN_TOPIC_OR_PARTITION; an illegal name gets
  * INVALID_TOPIC_EXCEPTION. Internal topics (__consumer_offsets,
  * __transaction_state) are marked is_internal and are never auto-created here.
- * v10+ requests may name topics by id (UNKNOWN_TOPIC_ID when no topic has it).
+ * v12+ requests may name topics by id (UNKNOWN_TOPIC_ID when no topic has it);
+ * an empty name is a name like any other (INVALID_TOPIC_EXCEPTION), not a
+ * request by id. v10 and v11 carry a nullable name and a topic id but Kafka
+ * never served either there: a null name or a topic id in them fails the whole
+ * request with INVALID_REQUEST on every topic, as Kafka answers.
  *
  * Difference from Kafka: creation is synchronous, so an auto-created topic is
  * described at once (Kafka answers LEADER_NOT_AVAILABLE until its leaders are
@@ -43,17 +47,27 @@ function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadat
 const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseMetadataResponseTopic =>
   ({ errorCode, name, topicId, isInternal: false, partitions: [] });
 
+/** Every topic asked for gets `errorCode` (Kafka's MetadataRequest.getErrorResponse). */
+const failAll = (req: MetadataRequest, errorCode: number): MetadataResponse => ({
+  throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1,
+  // The response's name is not nullable before v12, so a null one is answered as '', as Kafka does.
+  topics: (req.topics ?? []).map((t) => missing(errorCode, t.name ?? '', t.topicId)),
+});
+
 export const metadata = defineHandler<MetadataRequest, MetadataResponse>({
   apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
   handle(ctx, req, version) {
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
+    if (!all && version < 12 && req.topics!.some((t) => t.name === null || (t.topicId !== undefined && t.topicId !== ZERO_UUID))) {
+      return failAll(req, ErrorCode.INVALID_REQUEST);
+    }
     const mayCreate = version < 4 || req.allowAutoTopicCreation !== false;
     const topics = all
       ? ctx.metadata.topics().map((t) => describe(ctx, t))
       : req.topics!.map((wanted) => {
-        if (wanted.name === null || wanted.name === '') {
+        if (wanted.name === null || (wanted.topicId !== undefined && wanted.topicId !== ZERO_UUID)) {
           const t = wanted.topicId && wanted.topicId !== ZERO_UUID ? ctx.metadata.topicById(wanted.topicId) : undefined;
           return t ? describe(ctx, t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId);
         }
@@ -69,7 +83,5 @@ export const metadata = defineHandler<MetadataRequest, MetadataResponse>({
       topics,
     };
   },
-  errorResponse(req, _version, errorCode) {
-    return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: (req.topics ?? []).map((t) => missing(errorCode, t.name, t.topicId)) };
-  },
+  errorResponse: (req, _version, errorCode) => failAll(req, errorCode),
 });
