@@ -54,6 +54,10 @@ export interface PartitionLogView {
   maxTimestampOffset(): { offset: number; timestamp: number } | null | undefined;
   deleteRecordsBefore(offset: number): unknown;
   scanBatches(fromOffset: number): Iterable<BatchHeader>;
+  /** Set while a failed write is being cut back: appends get KAFKA_STORAGE_ERROR at once. */
+  readonly offline?: Error | null;
+  /** Changes when the log was cut back: state derived from it is rebuilt. */
+  readonly truncations?: number;
 }
 
 /** The topic configs the data path reads. */
@@ -87,9 +91,17 @@ interface PartitionState {
   producers: ProducerStateManager | null;
   producerUpdates: number;
   highWatermark: number;
-  /** Appends whose bytes are not yet known to be in the file, oldest first. */
-  pending: { nextOffset: number; done: boolean }[];
+  /** Appends not yet acknowledged, oldest first. */
+  pending: PendingAppend[];
+  /** A write failed: nothing after it is acknowledged until the log is cut back. */
+  writeFailed: boolean;
+  /** The log's truncation count this state was built at. */
+  truncations: number;
 }
+
+const enum Write { InFlight, Written, Failed }
+
+interface PendingAppend { nextOffset: number; write: Write; resolve(code: number): void }
 
 export interface AppendResult {
   errorCode: number;
@@ -150,10 +162,28 @@ export class ReplicaManager {
     const key = `${topic}:${partition}`;
     let s = this.partitions.get(key);
     if (s === undefined || s.log !== h.log) {
-      s = { key, name: `${topic}-${partition}`, log: h.log, producers: null, producerUpdates: 0, highWatermark: h.log.logEndOffset, pending: [] };
+      s = { key, name: `${topic}-${partition}`, log: h.log, producers: null, producerUpdates: 0, highWatermark: h.log.logEndOffset, pending: [], writeFailed: false, truncations: h.log.truncations ?? 0 };
       this.partitions.set(key, s);
+    } else if ((h.log.truncations ?? 0) !== s.truncations) {
+      this.afterTruncation(s);
     }
     return s;
+  }
+
+  /**
+   * The log was cut back after a failed write: what was pending failed, the
+   * producer state is rebuilt from the log (a failed batch must not count as
+   * a duplicate of its retry), and the high watermark is the log's end.
+   */
+  private afterTruncation(s: PartitionState): void {
+    for (const p of s.pending) p.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
+    s.pending = [];
+    s.writeFailed = false;
+    s.producers = null;
+    s.truncations = s.log.truncations ?? 0;
+    // Everything the log kept was written whole.
+    s.highWatermark = s.log.logEndOffset;
+    this.purgatory.checkAndComplete(s.key);
   }
 
   /**
@@ -204,7 +234,7 @@ export class ReplicaManager {
     try {
       appended = h.log.append(buildControlBatch(commit ? ControlType.Commit : ControlType.Abort, producerId, producerEpoch, coordinatorEpoch, now), h.leaderEpoch);
     } catch (e) {
-      this.log.error(`marker to ${topic}-${partition} failed: ${(e as Error)?.stack ?? e}`);
+      this.log.error(`marker to ${topic}-${partition} failed: ${(e as Error)?.message ?? e}`);
       return Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
     }
     producers.completeTxn(producerId, producerEpoch, commit, appended.baseOffset, now);
@@ -233,6 +263,7 @@ export class ReplicaManager {
     if (!internalTopicsAllowed && INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const s = this.state(topic, partition, h);
     const logStartOffset = h.log.logStartOffset;
+    if (h.log.offline || s.writeFailed) return fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, h.log.offline), logStartOffset);
     if (acks === -1 && h.config.minInsyncReplicas > 1) {
       return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of ${h.config.minInsyncReplicas} for partition ${topic}-${partition}`, logStartOffset);
     }
@@ -276,8 +307,8 @@ export class ReplicaManager {
     try {
       appended = h.log.append(bytes, h.leaderEpoch);
     } catch (e) {
-      this.log.error(`append to ${topic}-${partition} failed: ${(e as Error)?.stack ?? e}`);
-      return fail(ErrorCode.KAFKA_STORAGE_ERROR, null, logStartOffset);
+      this.log.error(`append to ${topic}-${partition} failed: ${(e as Error)?.message ?? e}`);
+      return fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, e as Error), logStartOffset);
     }
     const { baseOffset, lastOffset, done } = appended;
     if (producerBatch !== null) {
@@ -289,34 +320,51 @@ export class ReplicaManager {
     return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: this.track(s, lastOffset, done, `${topic}-${partition}`) };
   }
 
-  /** Moves the high watermark past `lastOffset` once its write is done; resolves with NONE or KAFKA_STORAGE_ERROR. */
+  /**
+   * Acknowledges an append once the high watermark passes it: its own write
+   * and every earlier one are in the file. After a failed write nothing
+   * later is acknowledged (KAFKA_STORAGE_ERROR), even when its own bytes were
+   * written, until the log has been cut back (afterTruncation).
+   */
   private track(s: PartitionState, lastOffset: number, done: Promise<unknown>, name: string): Promise<number> {
-    const entry = { nextOffset: lastOffset + 1, done: false };
+    let resolve!: (code: number) => void;
+    const acked = new Promise<number>((r) => { resolve = r; });
+    const entry: PendingAppend = { nextOffset: lastOffset + 1, write: Write.InFlight, resolve };
     s.pending.push(entry);
-    return done.then(() => {
-      entry.done = true;
-      this.advanceHighWatermark(s);
-      return ErrorCode.NONE as number;
+    done.then(() => {
+      entry.write = Write.Written;
+      this.settle(s);
     }, (e: unknown) => {
-      // The high watermark stays before this batch: it is not acknowledged and never becomes visible.
-      this.log.error(`write to ${name} failed: ${(e as Error)?.stack ?? e}`);
-      return ErrorCode.KAFKA_STORAGE_ERROR as number;
+      if (!s.writeFailed) this.log.error(`write to ${name} failed: ${(e as Error)?.message ?? e}`);
+      entry.write = Write.Failed;
+      this.settle(s);
     });
+    return acked;
   }
 
-  private advanceHighWatermark(s: PartitionState): void {
+  /** Settles pending appends from the oldest, in offset order. */
+  private settle(s: PartitionState): void {
     let moved = false;
-    while (s.pending.length > 0 && s.pending[0]!.done) {
-      s.highWatermark = s.pending.shift()!.nextOffset;
+    while (s.pending.length > 0 && s.pending[0]!.write !== Write.InFlight) {
+      const p = s.pending.shift()!;
+      if (p.write === Write.Failed && !s.writeFailed) { s.writeFailed = true; moved = true; }
+      if (s.writeFailed) { p.resolve(ErrorCode.KAFKA_STORAGE_ERROR); continue; }
+      s.highWatermark = p.nextOffset;
       moved = true;
+      p.resolve(ErrorCode.NONE);
     }
+    // Also on a failure: retries waiting for a duplicate's write learn it failed.
     if (moved) this.purgatory.checkAndComplete(s.key);
   }
 
   /** Resolves when the high watermark reaches `offset`. */
   private whenWritten(s: PartitionState, offset: number): Promise<number> {
     if (s.highWatermark >= offset) return RESOLVED;
-    return this.purgatory.wait([s.key], 30_000, () => s.highWatermark >= offset).then((ok) => (ok ? ErrorCode.NONE : ErrorCode.REQUEST_TIMED_OUT));
+    // A failed write in between fails the retry too: after the cut its offsets belong to other data.
+    const truncations = s.truncations;
+    const gone = () => s.writeFailed || s.truncations !== truncations;
+    return this.purgatory.wait([s.key], 30_000, () => gone() || s.highWatermark >= offset)
+      .then((ok) => (gone() ? ErrorCode.KAFKA_STORAGE_ERROR : ok ? ErrorCode.NONE : ErrorCode.REQUEST_TIMED_OUT));
   }
 
   /**
@@ -451,6 +499,10 @@ function lastOffsetIn(records: Buffer): number {
     at += h.sizeInBytes;
   }
   return last;
+}
+
+function storageErrorMessage(topic: string, partition: number, cause: Error | null | undefined): string {
+  return `Disk error when trying to write to the log of ${topic}-${partition}${cause ? `: ${cause.message}` : ''}`;
 }
 
 function fail(errorCode: number, errorMessage: string | null, logStartOffset = -1): AppendResult {

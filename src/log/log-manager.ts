@@ -1,13 +1,17 @@
 /**
  * All partition logs of a data directory. A file `.samsa-clean-shutdown` is
  * written by close() after every log is flushed and removed at open, so its
- * absence at open means the last run crashed and every batch is verified.
+ * absence at open means the last run crashed: then each log verifies the
+ * batches past its recovery point, read from Kafka's
+ * `recovery-point-offset-checkpoint` file, which is rewritten every
+ * `log.flush.offset.checkpoint.interval.ms` and at close (recovery-points.ts).
  * Retention runs on an unref'd timer.
  */
 import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PartitionLog } from './partition-log.js';
 import type { LogConfig } from './log-config.js';
+import { readRecoveryPoints, writeRecoveryPoints } from './recovery-points.js';
 
 const CLEAN_MARKER = '.samsa-clean-shutdown';
 
@@ -16,21 +20,31 @@ export class LogManager {
   private timer: NodeJS.Timeout | undefined;
   private cleaner: NodeJS.Timeout | undefined;
   private flusher: NodeJS.Timeout | undefined;
+  private checkpointer: NodeJS.Timeout | undefined;
 
-  private constructor(readonly dataDir: string) {}
+  private constructor(readonly dataDir: string, private readonly report: (message: string) => void) {}
 
-  static open(dataDir: string, opts: { retentionCheckIntervalMs?: number; cleanerBackoffMs?: number; configFor?: (topic: string) => Partial<LogConfig> } = {}): LogManager {
+  static open(dataDir: string, opts: {
+    retentionCheckIntervalMs?: number; cleanerBackoffMs?: number; checkpointIntervalMs?: number;
+    configFor?: (topic: string) => Partial<LogConfig>; report?: (message: string) => void;
+  } = {}): LogManager {
     mkdirSync(dataDir, { recursive: true });
-    const m = new LogManager(dataDir);
+    const report = opts.report ?? ((m: string) => { process.stderr.write(`${m}\n`); });
+    const m = new LogManager(dataDir, report);
     const marker = join(dataDir, CLEAN_MARKER);
     const clean = existsSync(marker);
     if (clean) unlinkSync(marker);
+    const points = clean ? new Map<string, number>() : readRecoveryPoints(dataDir, report);
     for (const name of readdirSync(dataDir)) {
       const match = /^(.+)-(\d+)$/.exec(name);
       if (!match || !statSync(join(dataDir, name)).isDirectory()) continue;
       const [, topic, p] = match;
-      m.logs.set(`${topic}:${p}`, PartitionLog.open(dataDir, topic!, Number(p), opts.configFor?.(topic!) ?? {}, clean));
+      const recoveryPoint = points.get(`${topic} ${p}`) ?? 0;
+      m.logs.set(`${topic}:${p}`, PartitionLog.open(dataDir, topic!, Number(p), opts.configFor?.(topic!) ?? {}, clean, { recoveryPoint, report }));
     }
+    // Kafka's log.flush.offset.checkpoint.interval.ms: recovery after a crash starts at what this file last said.
+    m.checkpointer = setInterval(() => m.checkpointRecoveryPoints(), opts.checkpointIntervalMs ?? 60_000);
+    m.checkpointer.unref();
     m.timer = setInterval(() => { for (const l of m.logs.values()) l.applyRetention(); }, opts.retentionCheckIntervalMs ?? 300_000);
     m.timer.unref();
     // The cleaner: a compaction pass over compacted logs every cleanerBackoffMs (Kafka's log.cleaner.backoff.ms, 15 s).
@@ -50,7 +64,7 @@ export class LogManager {
     const key = `${topic}:${partition}`;
     let log = this.logs.get(key);
     if (!log) {
-      log = PartitionLog.open(this.dataDir, topic, partition, config, true);
+      log = PartitionLog.open(this.dataDir, topic, partition, config, true, { report: this.report });
       this.logs.set(key, log);
     }
     return log;
@@ -62,13 +76,30 @@ export class LogManager {
     this.logs.delete(key);
   }
 
+  /** Writes every log's recovery point (a failure is reported; the previous file stays). */
+  checkpointRecoveryPoints(): void {
+    try {
+      writeRecoveryPoints(this.dataDir, [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+    } catch (err) {
+      this.report(`cannot write the recovery point checkpoint: ${(err as Error).message}`);
+    }
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.cleaner);
     clearInterval(this.flusher);
+    clearInterval(this.checkpointer);
     await Promise.all([...this.logs.values()].map((l) => l.settled()));
-    for (const l of this.logs.values()) { l.flush(); l.close(); }
+    let clean = true;
+    for (const l of this.logs.values()) {
+      try { l.flush(); } catch (err) { clean = false; this.report(`cannot flush ${l.topic}-${l.partition}: ${(err as Error).message}`); }
+      if (l.offline) clean = false;
+      l.close();
+    }
+    this.checkpointRecoveryPoints();
     this.logs.clear();
-    writeFileSync(join(this.dataDir, CLEAN_MARKER), '');
+    // A log that could not be flushed is recovered at the next start, as after a crash.
+    if (clean) writeFileSync(join(this.dataDir, CLEAN_MARKER), '');
   }
 }

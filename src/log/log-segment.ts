@@ -22,7 +22,7 @@
  * Reading: one file read from the offset index entry before the fetch offset
  * (batch-range.ts), synchronous or asynchronous.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, read, readSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, read, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET } from '../wire/records/batch-header.js';
 import { readInt64 } from './int64.js';
@@ -46,7 +46,25 @@ export function deleteIndexFiles(dir: string, baseOffset: number): void {
   }
 }
 
-export interface SegmentOptions { indexIntervalBytes: number; maxIndexBytes: number }
+export interface SegmentOptions {
+  indexIntervalBytes: number;
+  maxIndexBytes: number;
+  /** Called once when a write to the segment fails (the log stops appending and truncates). */
+  onWriteError?: (err: Error) => void;
+  /** Where recovery reports what it moved aside (error level). */
+  report?: (message: string) => void;
+}
+
+/** What recovery at open found past the last good batch. */
+export interface TruncatedTail {
+  /** File position where the good batches end. */
+  position: number;
+  bytes: number;
+  /** The `.corrupt` file holding the removed bytes (null when it could not be written). */
+  movedTo: string | null;
+  /** The largest last offset of CRC-valid batches found in the removed bytes, or -1. */
+  maxOffset: number;
+}
 
 export class LogSegment {
   readonly fd: number;
@@ -78,45 +96,96 @@ export class LogSegment {
     this.writes = this.newWriteQueue(0);
   }
 
-  private newWriteQueue(at: number): WriteQueue {
+  private newWriteQueue(at: number, after?: Promise<unknown>): WriteQueue {
     // After seal() the index tails go out whole (no later append will carry them).
-    return new WriteQueue(this.fd, at, (done) => (this.offsetIndex.writePending(done, this.sealed) ? 1 : 0) + (this.timeIndex.writePending(done, this.sealed) ? 1 : 0));
+    return new WriteQueue(this.fd, at,
+      (done) => (this.offsetIndex.writePending(done, this.sealed) ? 1 : 0) + (this.timeIndex.writePending(done, this.sealed) ? 1 : 0),
+      (err) => this.opts.onWriteError?.(err), after);
   }
 
   get path(): string { return join(this.dir, segmentFileName(this.baseOffset)); }
   /** End of the prefix of the file whose writes completed. */
   get writtenUpTo(): number { return this.writes.writtenUpTo; }
 
-  static create(dir: string, baseOffset: number, opts: SegmentOptions): LogSegment {
-    return new LogSegment(dir, baseOffset, opts);
+  /** A new empty segment; with `after`, its writes start once that settles (the previous segment's writes). */
+  static create(dir: string, baseOffset: number, opts: SegmentOptions, after?: Promise<unknown>): LogSegment {
+    const s = new LogSegment(dir, baseOffset, opts);
+    if (after) s.writes = s.newWriteQueue(0, after);
+    return s;
   }
 
   /**
-   * Opens an existing segment. With `verify` (after an unclean shutdown) every
-   * batch is checked (length, magic, CRC32C), the file is truncated at the
-   * first bad byte, so a torn write is never served, and the indexes are rebuilt.
+   * Opens an existing segment. With `verify` (the unflushed tail after an
+   * unclean shutdown) every batch is checked (length, magic, CRC32C) and the
+   * indexes are rebuilt; from the first bad byte on, the file's bytes are
+   * moved aside into `<segment>.log.corrupt` (never unlinked) and the file is
+   * truncated there, so a torn write is never served. Without `verify` a
+   * damaged batch stays and is served as it is (the client's CRC check
+   * reports it), as after a clean stop.
    */
-  static open(dir: string, baseOffset: number, opts: SegmentOptions, verify: boolean): { segment: LogSegment; truncatedBytes: number } {
+  static open(dir: string, baseOffset: number, opts: SegmentOptions, verify: boolean): { segment: LogSegment; truncatedBytes: number; tail?: TruncatedTail } {
     const s = new LogSegment(dir, baseOffset, opts);
     const fileSize = fstatSync(s.fd).size;
     // segment.ms counts from the segment's first data, not from this start of the broker.
     const first = s.headerAt(0, fileSize)?.maxTimestamp ?? -1;
     if (first >= 0) s.createdMs = Math.min(s.createdMs, first);
     const resumeAt = verify ? -1 : s.loadIndexes(fileSize);
-    let truncatedBytes = s.scan(resumeAt < 0 ? 0 : resumeAt, fileSize, verify);
+    let end = s.scan(resumeAt < 0 ? 0 : resumeAt, fileSize, verify);
     if (resumeAt >= 0 && !s.timeIndex.isConsistent(s.nextOffset - baseOffset)) {
       // A time index naming offsets the log lacks belongs to other data: rebuild both.
       s.resetIndexes();
-      truncatedBytes += s.scan(0, s.size, false);
-    } else if (resumeAt >= 0) {
+      end = s.scan(0, end, false);
+    }
+    let tail: TruncatedTail | undefined;
+    // Without verify too: a clean open whose file does not end in a whole batch (a power loss after the marker) cannot serve that tail.
+    if (end < fileSize) tail = s.moveAside(end, fileSize);
+    s.size = end;
+    s.writes = s.newWriteQueue(end);
+    if (resumeAt >= 0 && end === fileSize) {
       // Entries the scan added (an index file that had lost its tail) are written now.
       s.offsetIndex.writePendingSync();
       s.timeIndex.writePendingSync();
-      return { segment: s, truncatedBytes };
+    } else {
+      s.writeIndexesOrDrop();
     }
-    s.offsetIndex.writeAllSync();
-    s.timeIndex.writeAllSync();
-    return { segment: s, truncatedBytes };
+    return { segment: s, truncatedBytes: fileSize - end, tail };
+  }
+
+  /**
+   * Recovery: copies the bytes from `position` to the end into a `.corrupt`
+   * file beside the segment, then truncates the segment there. Reports what
+   * moved, with the offsets of any whole batches in it.
+   */
+  private moveAside(position: number, fileSize: number): TruncatedTail {
+    const bytes = this.readBytes(position, fileSize - position);
+    const maxOffset = lastOffsetIn(bytes, this.nextOffset);
+    let movedTo: string | null = null;
+    for (let n = 0; movedTo === null; n++) {
+      const candidate = `${this.path}.corrupt${n === 0 ? '' : `.${n}`}`;
+      if (existsSync(candidate)) continue;
+      try {
+        writeFileSync(candidate, bytes, { flag: 'wx' });
+        movedTo = candidate;
+      } catch (err) {
+        this.opts.report?.(`cannot move ${bytes.length} bytes of ${this.path} aside into ${candidate}: ${(err as Error).message}; truncating anyway`);
+        break;
+      }
+    }
+    ftruncateSync(this.fd, position);
+    const offsets = maxOffset >= 0 ? `, whole batches up to offset ${maxOffset} among them` : '';
+    this.opts.report?.(`recovery: ${this.path} has a bad batch at byte ${position} (after offset ${this.nextOffset - 1}); ${bytes.length} bytes from there${offsets} moved aside${movedTo ? ` to ${movedTo}` : ''}`);
+    return { position, bytes: bytes.length, movedTo, maxOffset };
+  }
+
+  /** Rewrites both index files from memory; an index that cannot be written is removed (rebuilt at the next open). */
+  private writeIndexesOrDrop(): void {
+    try {
+      this.offsetIndex.writeAllSync();
+      this.timeIndex.writeAllSync();
+    } catch (err) {
+      this.opts.report?.(`cannot write the indexes of ${this.path} (${(err as Error).message}); they will be rebuilt`);
+      deleteIndexFiles(this.dir, this.baseOffset);
+    }
   }
 
   /**
@@ -162,23 +231,62 @@ export class LogSegment {
     return h;
   }
 
-  /** Tracks the batches from `from` to the end of the file, truncating it at the first bad one. */
+  /** Tracks the batches from `from` up to `fileSize`; returns where the last good one ends. */
   private scan(from: number, fileSize: number, verify: boolean): number {
     let pos = from;
     for (let h = this.headerAt(pos, fileSize); h; h = this.headerAt(pos, fileSize)) {
       const size = h.sizeInBytes;
-      if (verify) {
-        const whole = Buffer.alloc(size);
-        readSync(this.fd, whole, 0, size, pos);
-        if (!new BatchHeader(whole).isCrcValid()) break;
+      // Offsets only grow within a segment; a header that goes back is not ours.
+      if (h.baseOffset < this.nextOffset || h.lastOffset < h.baseOffset) break;
+      if (verify && !this.crcValidAt(pos, size)) {
+        // Damage inside a log that goes on (the next batch follows it and is valid) is not a torn
+        // write: the batch stays, is reported, and clients' CRC checks report it again.
+        const next = this.headerAt(pos + size, fileSize);
+        if (!next || next.baseOffset !== h.lastOffset + 1 || !this.crcValidAt(pos + size, next.sizeInBytes)) break;
+        this.opts.report?.(`recovery: ${this.path} has a corrupt batch (offsets ${h.baseOffset}..${h.lastOffset}, byte ${pos}, CRC mismatch) inside valid data; kept as it is, consumers get a CRC error there`);
       }
       this.track(h.buf, 0, pos, h.baseOffset);
       pos += size;
     }
-    if (pos < fileSize) ftruncateSync(this.fd, pos);
-    this.size = pos;
-    this.writes = this.newWriteQueue(pos);
-    return fileSize - pos;
+    return pos;
+  }
+
+  private crcValidAt(position: number, size: number): boolean {
+    const whole = Buffer.allocUnsafe(size);
+    return readSync(this.fd, whole, 0, size, position) === size && new BatchHeader(whole).isCrcValid();
+  }
+
+  /** The write queue failed: a torn round may lie past `writtenUpTo`. */
+  get writeFailure(): Error | null { return this.writes.failure; }
+
+  /** Fails the appends not yet written (an earlier segment's write failed). */
+  failWrites(err: Error): void { this.writes.fail(err); }
+
+  /**
+   * After a failed write, once nothing is in flight: cuts the file back to
+   * what was written whole, rebuilds the segment's state from the file, and
+   * takes appends again (it is the log's active segment once more). What is
+   * cut was never acknowledged, so it is not kept.
+   */
+  truncateToWritten(): number {
+    if (this.writes.busy) throw new Error(`${this.path}: writes still in flight`);
+    const end = this.writtenUpTo;
+    const removed = this.size - end;
+    ftruncateSync(this.fd, end);
+    this.resetIndexes();
+    this.scan(0, end, false);
+    this.size = end;
+    this.sealed = false;
+    this.writes = this.newWriteQueue(end);
+    this.writeIndexesOrDrop();
+    return removed;
+  }
+
+  /** fsync once the writes started so far are done; false when the segment closed first or a write failed. */
+  async flushWritten(): Promise<boolean> {
+    await this.writes.idle();
+    if (this.closed || this.writes.failure) return false;
+    return new Promise((resolve) => fsync(this.fd, (err) => resolve(!err)));
   }
 
   /** Records the batch at `buf[at]`, stored at `position`, in the indexes and the segment's bounds. */
@@ -243,6 +351,8 @@ export class LogSegment {
 
   /** Resolves when every write started so far is done (failed ones included). */
   idle(): Promise<void> { return this.writes.idle(); }
+
+  get writing(): boolean { return this.writes.busy; }
 
   /**
    * Whole batches from the one containing `fetchOffset`, at most `maxBytes`
@@ -370,4 +480,27 @@ export class LogSegment {
     try { unlinkSync(this.path); } catch { /* already gone */ }
     deleteIndexFiles(this.dir, this.baseOffset);
   }
+}
+
+/**
+ * The largest last offset of the whole, CRC-valid batches in `bytes` (cut
+ * from a segment at a bad batch) while their framing holds, or -1. Those were
+ * written whole, so clients may have seen them: the log continues after
+ * them and never hands their offsets out again. A torn batch's offsets were
+ * never acknowledged nor visible (the high watermark only passes written
+ * bytes), so they are used again, as in Kafka.
+ */
+export function lastOffsetIn(bytes: Buffer, expectedBase: number): number {
+  let max = -1;
+  for (let at = 0; at + BATCH_HEADER_SIZE <= bytes.length;) {
+    const h = new BatchHeader(bytes, at);
+    if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || bytes[at + MAGIC_OFFSET] !== 2) break;
+    const plausible = h.lastOffset >= h.baseOffset && h.baseOffset >= expectedBase && h.lastOffset - h.baseOffset < 1 << 30;
+    if (!plausible) break;
+    const whole = at + h.sizeInBytes <= bytes.length;
+    if (whole && h.isCrcValid()) max = Math.max(max, h.lastOffset);
+    if (!whole) break;
+    at += h.sizeInBytes;
+  }
+  return max;
 }

@@ -8,16 +8,32 @@
  * completed, and never a batch at or past the caller's upper bound (the high
  * watermark). Retention removes whole segments, never the active one.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, Compression, LOG_OVERHEAD } from '../wire/records/batch-header.js';
 import { Reader } from '../wire/protocol/reader.js';
-import { deleteIndexFiles, INDEX_SUFFIXES, LogSegment, segmentFileName, type SegmentOptions } from './log-segment.js';
+import { deleteIndexFiles, INDEX_SUFFIXES, lastOffsetIn, LogSegment, segmentFileName, type SegmentOptions } from './log-segment.js';
 import { writeInt64 } from './int64.js';
 import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 
 const START_CHECKPOINT = 'log-start-offset';
+/** How long a log whose recovery from a failed write failed waits before trying again. */
+const RETRY_RECOVERY_MS = 1000;
+
+export interface OpenOptions {
+  /** Offset below which the data is known to be fsynced (recovery verifies only from there). */
+  recoveryPoint?: number;
+  /** Error-level reports: recovery moving data aside, failed writes. */
+  report?: (message: string) => void;
+}
+
+const reportToStderr = (message: string): void => { process.stderr.write(`${message}\n`); };
+
+/** Thrown by append while the log cannot take writes (a write failed; it is being truncated back). */
+export class LogWriteError extends Error {
+  override readonly name = 'LogWriteError';
+}
 /** Index entries hold offsets relative to the segment's base as int32. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
 
@@ -27,14 +43,34 @@ export class PartitionLog {
   private unflushed = 0;
   private lastFlushMs = Date.now();
   deleted = false;
+  /** Offset below which every byte is known to be fsynced (Kafka's recovery point). */
+  recoveryPoint = 0;
+  /** Set from a failed write until the log is truncated back to what was written. */
+  private writeError: Error | null = null;
+  /** Counts truncations: state derived from the log (producer state, high watermark) is stale when it changes. */
+  truncations = 0;
 
-  private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig) {}
+  private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig, private readonly report: (message: string) => void) {}
 
-  /** Opens (or creates) the log; after an unclean shutdown every batch is verified and a torn tail cut off. */
-  static open(dataDir: string, topic: string, partition: number, config: Partial<LogConfig> = {}, clean = false): PartitionLog {
+  /** The failed write the log is recovering from, or null when it takes appends. */
+  get offline(): Error | null { return this.writeError; }
+
+  /**
+   * Opens (or creates) the log. After an unclean shutdown only the segments
+   * that may hold data past `recoveryPoint` (the offset below which data was
+   * fsynced, from the log manager's checkpoint) are verified: a bad batch
+   * there moves the rest of the tail aside (log-segment.ts) and every later
+   * segment with it (renamed to `.corrupt`), as nothing after a torn write
+   * was acknowledged. Segments below the recovery point are trusted, as
+   * Kafka trusts them; damage in them is served as is and reported by the
+   * clients' CRC checks, never "repaired" by deleting data. When recovery
+   * removed offsets, the log continues after the largest of them, so no
+   * offset is used twice.
+   */
+  static open(dataDir: string, topic: string, partition: number, config: Partial<LogConfig> = {}, clean = false, opts: OpenOptions = {}): PartitionLog {
     const dir = join(dataDir, `${topic}-${partition}`);
     mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config });
+    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr);
     completeInterruptedSwaps(dir);
     const files = readdirSync(dir);
     const bases = files.filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
@@ -43,33 +79,107 @@ export class PartitionLog {
       const m = /^(\d{20})(\.\w+)$/.exec(f);
       if (m && (INDEX_SUFFIXES as readonly string[]).includes(m[2]!) && !bases.includes(Number(m[1]))) unlinkSync(join(dir, f));
     }
-    let torn = false;
-    for (const base of bases) {
-      if (torn) {
-        // After a torn segment (writes complete out of order, so a crash can
-        // leave a hole before later data) nothing later was acknowledged: it
-        // goes, as in Kafka's recovery. (Gaps alone are normal after compaction.)
+    const recoveryPoint = opts.recoveryPoint ?? 0;
+    let removedUpTo = -1;
+    let cutAt: number | undefined;
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      if (cutAt !== undefined) {
+        removedUpTo = Math.max(removedUpTo, log.moveSegmentAside(base, cutAt));
+        continue;
+      }
+      // A segment is below the recovery point when the next one starts at or before it.
+      const verify = !clean && !(i + 1 < bases.length && bases[i + 1]! <= recoveryPoint);
+      const prev = log.segments[log.segments.length - 1];
+      if (verify && prev && prev.nextOffset < base && statSync(join(dir, segmentFileName(base))).size === 0) {
+        // Rolled while the previous segment's last writes were still in flight, and the crash came
+        // first: those offsets were never written, so the empty segment goes and the log ends where the data does.
         unlinkSync(join(dir, segmentFileName(base)));
         deleteIndexFiles(dir, base);
         continue;
       }
-      const prev = log.segments[log.segments.length - 1];
-      if (!clean && prev && prev.nextOffset !== base) { torn = true; unlinkSync(join(dir, segmentFileName(base))); deleteIndexFiles(dir, base); continue; }
-      const { segment, truncatedBytes } = LogSegment.open(dir, base, log.segmentOptions(), !clean);
-      torn = truncatedBytes > 0;
+      const { segment, tail } = LogSegment.open(dir, base, log.segmentOptions(), verify);
       log.segments.push(segment);
+      if (tail) {
+        removedUpTo = Math.max(removedUpTo, tail.maxOffset);
+        cutAt = segment.nextOffset;
+      }
     }
     const checkpoint = join(dir, START_CHECKPOINT);
     const saved = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8').trim()) || 0 : 0;
     log._logStartOffset = Math.max(saved, log.segments[0]?.baseOffset ?? 0);
     if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, log._logStartOffset, log.segmentOptions()));
     for (const s of log.segments.slice(0, -1)) s.seal();
+    if (removedUpTo >= log.logEndOffset) {
+      // Offsets up to removedUpTo may have been seen: the log continues after them (a gap, as compaction leaves).
+      log.report(`${topic}-${partition}: recovery removed offsets ${log.logEndOffset}..${removedUpTo}; the log continues at ${removedUpTo + 1}`);
+      log.roll(removedUpTo + 1);
+    }
     log._logStartOffset = Math.min(log._logStartOffset, log.logEndOffset);
+    log.recoveryPoint = clean ? log.logEndOffset : Math.min(recoveryPoint, log.logEndOffset);
     return log;
   }
 
+  /**
+   * Recovery: a whole segment after a torn one is renamed to
+   * `<base>.log.corrupt` with its indexes dropped; returns the largest offset
+   * its batches claim (-1 when none can be read).
+   */
+  private moveSegmentAside(base: number, after: number): number {
+    const path = join(this.dir, segmentFileName(base));
+    let maxOffset = -1;
+    try { maxOffset = lastOffsetIn(readFileSync(path), base); } catch { /* unreadable: moved as it is */ }
+    let target = `${path}.corrupt`;
+    for (let n = 1; existsSync(target); n++) target = `${path}.corrupt.${n}`;
+    renameSync(path, target);
+    deleteIndexFiles(this.dir, base);
+    this.report(`recovery: ${path} follows a torn segment (which ends at offset ${after - 1}); moved aside to ${target}${maxOffset >= 0 ? ` (offsets up to ${maxOffset})` : ''}`);
+    return maxOffset;
+  }
+
   private segmentOptions(): SegmentOptions {
-    return { indexIntervalBytes: this.config.indexIntervalBytes, maxIndexBytes: this.config.segmentIndexBytes };
+    return {
+      indexIntervalBytes: this.config.indexIntervalBytes, maxIndexBytes: this.config.segmentIndexBytes,
+      onWriteError: this.onWriteError, report: this.report,
+    };
+  }
+
+  /**
+   * A write failed (disk full, I/O error): no append is taken, every append
+   * not yet written fails (in this segment and the later ones), and once
+   * nothing is in flight the log is cut back to what was written and takes
+   * appends again. The failed bytes and everything after them were never
+   * acknowledged, so nothing acknowledged is lost; offsets of the cut appends
+   * are handed out again (no client saw them: the high watermark never passed them).
+   */
+  private readonly onWriteError = (err: Error): void => {
+    if (this.writeError || this.deleted) return;
+    this.writeError = err;
+    this.report(`${this.topic}-${this.partition}: write failed (${err.message}); appends refused until the log is cut back to what was written`);
+    const failedAt = this.segments.findIndex((s) => s.writeFailure !== null);
+    for (const s of this.segments.slice(failedAt + 1)) s.failWrites(err);
+    void this.recoverFromWriteError();
+  };
+
+  private async recoverFromWriteError(): Promise<void> {
+    await this.settled();
+    if (this.deleted) return;
+    try {
+      const failedAt = this.segments.findIndex((s) => s.writeFailure !== null);
+      if (failedAt >= 0) {
+        // Segments after the failed one hold only appends that failed with it.
+        for (const s of this.segments.splice(failedAt + 1)) s.delete();
+        const seg = this.segments[failedAt]!;
+        const removed = seg.truncateToWritten();
+        this.report(`${this.topic}-${this.partition}: cut ${removed} unwritten bytes; the log ends at offset ${this.logEndOffset} and takes appends again`);
+      }
+      this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+      this.truncations++;
+      this.writeError = null;
+    } catch (err) {
+      this.report(`${this.topic}-${this.partition}: cannot cut the log back after a failed write (${(err as Error).message}); retrying`);
+      setTimeout(() => void this.recoverFromWriteError(), RETRY_RECOVERY_MS).unref();
+    }
   }
 
   get logStartOffset(): number { return this._logStartOffset; }
@@ -85,6 +195,7 @@ export class PartitionLog {
    */
   append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<void> } {
     if (this.deleted) throw new Error(`log ${this.topic}-${this.partition} is deleted`);
+    if (this.writeError) throw new LogWriteError(`log ${this.topic}-${this.partition} is recovering from a failed write: ${this.writeError.message}`);
     let next = this.logEndOffset;
     const baseOffset = next;
     let batches = 0;
@@ -101,6 +212,7 @@ export class PartitionLog {
     const fsync = this.unflushed >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
     if (fsync) { this.unflushed = 0; this.lastFlushMs = now; }
     const done = this.active.append(records, fsync);
+    if (fsync) void done.then(() => { this.advanceRecoveryPoint(next); }, () => {});
     return { baseOffset, lastOffset: next - 1, done };
   }
 
@@ -112,9 +224,22 @@ export class PartitionLog {
       || !a.indexHasRoomFor(batches) || lastOffset - a.baseOffset > MAX_RELATIVE_OFFSET;
   }
 
+  /**
+   * A new active segment at `baseOffset`. Its writes wait for the old one's
+   * (so no later data lands behind a hole), and the old one is fsynced once
+   * they are done, moving the recovery point to its end, as Kafka flushes a
+   * segment when it rolls.
+   */
   private roll(baseOffset: number): void {
-    this.active.seal();
-    this.segments.push(LogSegment.create(this.dir, baseOffset, this.segmentOptions()));
+    const old = this.active;
+    const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions(), old.idle());
+    old.seal();
+    this.segments.push(next);
+    void old.flushWritten().then((ok) => { if (ok) this.advanceRecoveryPoint(old.nextOffset); });
+  }
+
+  private advanceRecoveryPoint(offset: number): void {
+    if (!this.writeError && offset > this.recoveryPoint) this.recoveryPoint = Math.min(offset, this.logEndOffset);
   }
 
   private segmentFor(offset: number): number {
@@ -265,7 +390,12 @@ export class PartitionLog {
   sizeInBytes(): number { return this.segments.reduce((n, s) => n + s.size, 0); }
   segmentCount(): number { return this.segments.length; }
 
-  flush(): void { this.active.flush(); }
+  /** fsyncs the segments past the recovery point; with no write in flight, everything is below it then. */
+  flush(): void {
+    const writing = this.segments.some((s) => s.writing);
+    for (const s of this.segments) if (s.nextOffset > this.recoveryPoint) s.flush();
+    if (!writing && !this.writeError) this.recoveryPoint = this.logEndOffset;
+  }
 
   /** flush.ms: fsyncs when appends are waiting and the interval has passed (called by the LogManager's flusher). */
   flushIfDue(now = Date.now()): boolean {

@@ -26,8 +26,14 @@
  * acks=all produce's latency on a busy machine. Large rounds keep the pool, so
  * the event loop never waits on megabytes.
  *
- * After a failed write every later append fails with the same error: the file
- * may have a hole, and recovery at the next open decides what is kept.
+ * After a failed write every later append fails with the same error and
+ * `onFail` is called once: the file may hold a torn round past `writtenUpTo`,
+ * and the owner truncates it there (log-segment.ts) before it writes again.
+ *
+ * A queue can start gated (`after`): its rounds collect but none is written
+ * until that promise settles. A log's new segment waits so for the writes of
+ * the segment before it, so a crash or a failed write never leaves later
+ * data behind a hole.
  */
 import { fsync, writev, writevSync } from 'node:fs';
 
@@ -65,8 +71,41 @@ export class WriteQueue {
   /** Where the first failed round starts: rounds before it that were written still succeed. */
   private failedAt = Infinity;
 
-  constructor(private readonly fd: number, public writtenUpTo: number, private readonly sideWrites: SideWrites) {
+  private gated: boolean;
+
+  constructor(
+    private readonly fd: number,
+    public writtenUpTo: number,
+    private readonly sideWrites: SideWrites,
+    private readonly onFail: (err: Error) => void = ignore,
+    after?: Promise<unknown>,
+  ) {
     this.end = writtenUpTo;
+    this.gated = after !== undefined;
+    after?.then(this.ungate, this.ungate);
+  }
+
+  private readonly ungate = (): void => {
+    this.gated = false;
+    if (!this.failed) this.pump(true);
+  };
+
+  get failure(): Error | null { return this.failed; }
+
+  /**
+   * Fails every round not yet started (and every later push) with `err`:
+   * the owner saw a failure elsewhere that these bytes must not land after.
+   */
+  fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = err;
+    this.failedAt = this.writtenUpTo;
+    for (const w of this.rounds) {
+      if (w.state === State.Waiting) { w.state = State.Failed; w.error = err; }
+      if (w.position < this.failedAt) this.failedAt = w.position;
+    }
+    this.collecting = null;
+    this.settleHead();
   }
 
   /** Queues `bytes` at the end of the file. */
@@ -112,6 +151,7 @@ export class WriteQueue {
 
   /** Starts waiting rounds while there is room; the collecting one only at the end of a tick or once full. */
   private pump(endOfTick: boolean): void {
+    if (this.gated) return;
     for (const r of this.rounds) {
       if (this.inFlight >= MAX_IN_FLIGHT) return;
       if (r.state !== State.Waiting) continue;
@@ -144,19 +184,26 @@ export class WriteQueue {
   private complete(r: Round): void {
     r.state = r.error ? State.Failed : State.Written;
     this.inFlight--;
-    if (r.error && !this.failed) {
+    const firstFailure = r.error !== null && !this.failed;
+    if (firstFailure) {
       this.failed = r.error;
       this.failedAt = r.position;
       // Rounds not started never will be.
       for (const w of this.rounds) if (w.state === State.Waiting) { w.state = State.Failed; w.error = r.error; }
       this.collecting = null;
     }
+    this.settleHead();
+    if (!this.failed) this.pump(true);
+    else if (firstFailure) this.onFail(this.failed!);
+  }
+
+  /** Settles finished rounds from the head, in file order. */
+  private settleHead(): void {
     while (this.rounds.length > 0 && (this.rounds[0]!.state === State.Written || this.rounds[0]!.state === State.Failed)) {
       const head = this.rounds.shift()!;
       if (head.position >= this.failedAt) head.reject(head.error ?? this.failed!);
       else { this.writtenUpTo = head.position + head.bytes; head.resolve(); }
     }
-    if (!this.failed) this.pump(true);
   }
 }
 
