@@ -31,7 +31,7 @@ async function send(producer: Producer, topic: string, value: string): Promise<O
 
 t.test('disk full: KAFKA_STORAGE_ERROR at once, nothing acknowledged lost, writes resume when space is back', async (t) => {
   const fs = mountTmpfs(t, 24 * MiB);
-  if ('skip' in fs) { t.skip(fs.skip); return; }
+  if ('skip' in fs) { t.plan(0, fs.skip); return; }
   const dataDir = join(fs.path, 'data');
   // Segments of 1 MiB so the disk fills across rolls (the roll path is where acknowledged records were lost).
   const b = await testBroker(t, { 'log.dirs': dataDir, 'log.segment.bytes': String(MiB) });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PartitionLog } from './partition-log.js';
 import type { LogConfig } from './log-config.js';
 import { readRecoveryPoints, writeRecoveryPoints } from './recovery-points.js';
+import { scrub } from './scrubber.js';
 
 const CLEAN_MARKER = '.samsa-clean-shutdown';
 
@@ -21,6 +22,9 @@ export class LogManager {
   private cleaner: NodeJS.Timeout | undefined;
   private flusher: NodeJS.Timeout | undefined;
   private checkpointer: NodeJS.Timeout | undefined;
+  private closing = false;
+  /** After an unclean start: resolves when the data below every recovery point has been read and checked (scrubber.ts). */
+  scrubbed: Promise<void> = Promise.resolve();
 
   private constructor(readonly dataDir: string, private readonly report: (message: string) => void) {}
 
@@ -42,6 +46,7 @@ export class LogManager {
       const recoveryPoint = points.get(`${topic} ${p}`) ?? 0;
       m.logs.set(`${topic}:${p}`, PartitionLog.open(dataDir, topic!, Number(p), opts.configFor?.(topic!) ?? {}, clean, { recoveryPoint, report }));
     }
+    if (!clean) m.scrubbed = m.scrubTrusted(new Map([...m.logs.values()].map((l) => [l, l.recoveryPoint])));
     // Kafka's log.flush.offset.checkpoint.interval.ms: recovery after a crash starts at what this file last said.
     m.checkpointer = setInterval(() => m.checkpointRecoveryPoints(), opts.checkpointIntervalMs ?? 60_000);
     m.checkpointer.unref();
@@ -76,6 +81,19 @@ export class LogManager {
     this.logs.delete(key);
   }
 
+  /** One log at a time, in the background: the scrubber only reads, and serving comes first. */
+  private async scrubTrusted(points: Map<PartitionLog, number>): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    for (const [log, upTo] of points) {
+      if (this.closing) return;
+      try {
+        await scrub(log, upTo, this.report, () => this.closing);
+      } catch (err) {
+        this.report(`${log.topic}-${log.partition}: cannot check the data below the recovery point: ${(err as Error).message}`);
+      }
+    }
+  }
+
   /** Writes every log's recovery point (a failure is reported; the previous file stays). */
   checkpointRecoveryPoints(): void {
     try {
@@ -86,6 +104,8 @@ export class LogManager {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.scrubbed;
     clearInterval(this.timer);
     clearInterval(this.cleaner);
     clearInterval(this.flusher);
