@@ -50,16 +50,23 @@ export class LogManager {
     // Kafka's log.flush.offset.checkpoint.interval.ms: recovery after a crash starts at what this file last said.
     m.checkpointer = setInterval(() => m.checkpointRecoveryPoints(), opts.checkpointIntervalMs ?? 60_000);
     m.checkpointer.unref();
-    m.timer = setInterval(() => { for (const l of m.logs.values()) l.applyRetention(); }, opts.retentionCheckIntervalMs ?? 300_000);
+    m.timer = setInterval(() => m.eachLog('retention', (l) => l.applyRetention()), opts.retentionCheckIntervalMs ?? 300_000);
     m.timer.unref();
     // The cleaner: a compaction pass over compacted logs every cleanerBackoffMs (Kafka's log.cleaner.backoff.ms, 15 s).
-    m.cleaner = setInterval(() => { for (const l of m.logs.values()) l.compact(); }, opts.cleanerBackoffMs ?? 15_000);
+    m.cleaner = setInterval(() => m.eachLog('compaction', (l) => l.compact()), opts.cleanerBackoffMs ?? 15_000);
     m.cleaner.unref();
     // flush.ms between appends: a once-a-second check (logs with the default, Long.MAX, never match).
-    m.flusher = setInterval(() => { for (const l of m.logs.values()) l.flushIfDue(); }, 1000);
+    m.flusher = setInterval(() => m.eachLog('flush', (l) => l.flushIfDue()), 1000);
     m.flusher.unref();
     m.timer.unref();
     return m;
+  }
+
+  /** A background task over every log: an I/O error in one log is reported, never thrown out of a timer (that would end the process). */
+  private eachLog(task: string, fn: (log: PartitionLog) => unknown): void {
+    for (const l of this.logs.values()) {
+      try { fn(l); } catch (err) { this.report(`${task} of ${l.topic}-${l.partition} failed: ${(err as Error).message}`); }
+    }
   }
 
   get(topic: string, partition: number): PartitionLog | undefined { return this.logs.get(`${topic}:${partition}`); }
