@@ -1,6 +1,6 @@
 import { BATCH_HEADER_SIZE, BatchHeader } from '../wire/records/batch-header.js';
 import { ErrorCode } from '../wire/errors.js';
-import { validateProduceRecords, targetCompression, recompress, type RecordError } from './log-validator.js';
+import { validateProduceRecords, type RecordError } from './log-validator.js';
 import { ProducerStateManager, type AbortedTxn } from '../log/producer-state-manager.js';
 import { buildControlBatch, controlType, ControlType } from '../wire/records/control-records.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
@@ -38,8 +38,9 @@ import { DelayedFetchPurgatory } from './delayed-fetch.js';
  * producer.id.expiration.ms (one day) are forgotten.
  *
  * The checks and rewrites of a batch (Kafka's LogValidator: CRC, sizes,
- * recompression for a fixed compression.type, keys on compacted topics) are
- * in log-validator.ts.
+ * record counts and framing, compressed contents, keys on compacted topics,
+ * recompression for a fixed compression.type) are in log-validator.ts; the
+ * batch it returns is the one appended.
  */
 
 /** What the replica manager needs of a partition's log (src/log). */
@@ -269,7 +270,7 @@ export class ReplicaManager {
     }
     const checked = validateProduceRecords(records, version, h.config, `${topic}-${partition}`);
     if ('errorCode' in checked) return { ...fail(checked.errorCode, checked.message, logStartOffset), recordErrors: checked.recordErrors };
-    let batch = checked.batch;
+    const batch = checked.batch;
 
     const producerBatch = batch.producerId >= 0
       ? { producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, lastOffsetDelta: batch.lastOffsetDelta, isTransactional: batch.isTransactional }
@@ -290,12 +291,6 @@ export class ReplicaManager {
       }
     }
 
-    const target = targetCompression(h.config, batch);
-    if (target !== undefined) {
-      const r = recompress(batch, target, h.config, `${topic}-${partition}`);
-      if ('errorCode' in r) return fail(r.errorCode, r.message, logStartOffset);
-      batch = r.batch;
-    }
     let logAppendTimeMs = -1;
     if (h.config.logAppendTime) {
       logAppendTimeMs = this.now();
