@@ -30,6 +30,8 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'node.id': { type: 'INT', default: '0', validate: int(0), doc: 'this broker\'s id (broker.id is the same setting)' },
   'auto.create.topics.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'create unknown topics on metadata/produce' },
   'num.partitions': { type: 'INT', default: '1', validate: int(1), doc: 'partitions of auto-created topics' },
+  'max.partitions.per.request': { type: 'INT', default: '10000', validate: int(1), doc: 'partitions one CreateTopics or CreatePartitions request may add (Samsa setting; Kafka\'s fixed limit is 10000)' },
+  'max.broker.partitions': { type: 'INT', default: '4000', validate: int(1), doc: 'partitions this broker may host, internal topics included (Samsa setting, the name KIP-578 proposed)' },
   'default.replication.factor': { type: 'INT', default: '1', validate: (v) => (v === '1' ? undefined : 'must be 1 (a single-broker cluster)'), doc: 'replication factor of auto-created topics' },
   'delete.topic.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'allow DeleteTopics' },
   'log.retention.hours': { type: 'INT', default: '168', validate: int(-1), doc: 'retention.ms default, in hours' },

@@ -42,7 +42,9 @@ export class InternalTopic {
   /** Appends records to the key's partition; resolves when they are in the log. */
   write(key: string, records: StoredRecord[], txn?: TxnWrite): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const p = this.partitionOf(key);
+    let p: number;
+    // Creating the topic can be refused (max.broker.partitions) or fail (EMFILE): a rejection, as for a failed append.
+    try { p = this.partitionOf(key); } catch (err) { return Promise.reject(err); }
     const handle = this.topics.lookup(this.name, p);
     if (!handle) return Promise.reject(new Error(`${this.name}-${p} is missing`));
     const now = Date.now();

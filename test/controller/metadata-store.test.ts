@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataStore, topicNameError } from '../../src/controller/metadata-store.js';
@@ -43,4 +43,48 @@ t.test("Kafka's topic name rules", async (t) => {
   t.match(topicNameError('..'), /"\." or "\.\."/);
   t.match(topicNameError('with space'), /illegal/);
   t.match(topicNameError('ünïcode'), /illegal/);
+});
+
+t.test('a change whose write fails is undone in memory too: memory is never ahead of the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-md-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = MetadataStore.open(dir);
+  const kept = a.createTopic('kept', 2, { 'retention.ms': '1000' });
+  // A directory where the temporary file goes makes every write fail (EISDIR), as a full disk would.
+  mkdirSync(join(dir, '__samsa_metadata.json.tmp'));
+  t.throws(() => a.createTopic('lost', 1, {}), { code: 'EISDIR' });
+  t.throws(() => a.setPartitionCount('kept', 5), { code: 'EISDIR' });
+  t.throws(() => a.setTopicConfigs('kept', {}), { code: 'EISDIR' });
+  t.throws(() => a.deleteTopic('kept'), { code: 'EISDIR' });
+  t.equal(a.topic('lost'), undefined, 'the topic whose creation failed is not there');
+  t.equal(a.collidingTopic('lost'), undefined, 'nor in the collision index');
+  t.same([a.topic('kept')?.partitions, a.topic('kept')?.configs, a.topicById(kept.id)?.name], [2, { 'retention.ms': '1000' }, 'kept'], 'the other changes are undone');
+  t.equal(a.partitionTotal(), 2, 'partitions counted as on disk');
+  rmSync(join(dir, '__samsa_metadata.json.tmp'), { recursive: true });
+  const b = MetadataStore.open(dir);
+  t.same(b.topics().map((x) => [x.name, x.partitions, x.configs]), [['kept', 2, { 'retention.ms': '1000' }]], 'the file agrees');
+});
+
+t.test("topic names that collide ('.' versus '_') are found without a scan", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-md-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = MetadataStore.open(dir);
+  a.createTopic('a.b', 1, {});
+  t.equal(a.collidingTopic('a_b')?.name, 'a.b');
+  t.equal(a.collidingTopic('a.c'), undefined);
+  a.deleteTopic('a.b');
+  t.equal(a.collidingTopic('a_b'), undefined, 'forgotten with the topic');
+  t.equal(MetadataStore.open(dir).collidingTopic('a_b'), undefined, 'and after reopening');
+});
+
+t.test('createTopics makes several topics with one write, or none', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-md-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = MetadataStore.open(dir);
+  t.throws(() => a.createTopics([{ name: 'x', partitions: 1, configs: {} }, { name: 'x', partitions: 2, configs: {} }]), /topic x exists/, 'a name twice');
+  t.same(a.topics(), [], 'nothing made');
+  const made = a.createTopics([{ name: 'x', partitions: 1, configs: {} }, { name: '__consumer_offsets', partitions: 3, configs: { 'cleanup.policy': 'compact' }, internal: true }]);
+  t.same(made.map((x) => [x.name, x.partitions, x.internal]), [['x', 1, false], ['__consumer_offsets', 3, true]]);
+  t.equal(a.partitionTotal(), 4);
+  t.same(MetadataStore.open(dir).topics().map((x) => [x.name, x.id]), [['__consumer_offsets', made[1]!.id], ['x', made[0]!.id]], 'both on disk');
 });

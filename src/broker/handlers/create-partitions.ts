@@ -8,6 +8,17 @@
  * without changing anything; a topic named twice is INVALID_REQUEST; an
  * unknown topic UNKNOWN_TOPIC_OR_PARTITION.
  *
+ * Partition limits (src/broker/partition-limits.ts), checked before anything
+ * else, validate_only included: when the partitions the request adds come to
+ * more than max.partitions.per.request, every topic gets POLICY_VIOLATION
+ * "Excessively large number of partitions per request.", the answer Kafka's
+ * CreateTopics gives (Kafka's controller lets CreatePartitions run into its
+ * 10,000-record batch bound instead: UNKNOWN_SERVER_ERROR for the topic that
+ * crosses it and those after). Growing past max.broker.partitions is
+ * POLICY_VIOLATION for that topic. When the new partitions' logs cannot all
+ * be created (EMFILE, ENOSPC, ...), none is kept and the count does not
+ * change: KAFKA_STORAGE_ERROR.
+ *
  * Version notes: v0-v3 are the same on the wire but for v2+ being flexible.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
@@ -15,6 +26,7 @@ import type { CreatePartitionsRequest, CreatePartitionsRequestCreatePartitionsTo
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, errorEntry } from '../handler.js';
+import { partitionsPerRequestError } from '../partition-limits.js';
 
 function checkAssignments(ctx: BrokerContext, t: CreatePartitionsRequestCreatePartitionsTopic): void {
   if (!t.assignments) return;
@@ -27,26 +39,44 @@ function checkAssignments(ctx: BrokerContext, t: CreatePartitionsRequestCreatePa
   }
 }
 
+/** The partitions the request adds, counting each topic named once that exists and grows. */
+function partitionsAdded(ctx: BrokerContext, topics: readonly CreatePartitionsRequestCreatePartitionsTopic[], named: Map<string, number>): number {
+  let total = 0;
+  for (const t of topics) {
+    const current = named.get(t.name) === 1 ? ctx.metadata.topic(t.name)?.partitions : undefined;
+    if (current !== undefined && t.count > current) total += t.count - current;
+  }
+  return total;
+}
+
+/** Every topic of the request refused with one error. */
+function failed(req: CreatePartitionsRequest, errorCode: number, errorMessage: string): CreatePartitionsResponse {
+  return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage })) };
+}
+
 export const createPartitions = defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
   handle(ctx, req) {
-    const names = req.topics.map((t) => t.name);
+    const named = new Map<string, number>();
+    for (const t of req.topics) named.set(t.name, (named.get(t.name) ?? 0) + 1);
+    const tooMany = partitionsPerRequestError(ctx.config, partitionsAdded(ctx, req.topics, named));
+    if (tooMany) return failed(req, tooMany.code, tooMany.message);
     const results = req.topics.map((t) => {
       try {
-        if (names.indexOf(t.name) !== names.lastIndexOf(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+        if (named.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
         if (!ctx.metadata.topic(t.name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
         checkAssignments(ctx, t);
         ctx.topics.createPartitions(t.name, t.count, req.validateOnly);
         return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (err) {
-        return { name: t.name, ...errorEntry(ctx, err, `CreatePartitions ${t.name}`) };
+        const entry = errorEntry(ctx, err, `CreatePartitions ${t.name}`);
+        if (entry.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) ctx.log.warn(`CreatePartitions ${t.name}: ${entry.errorMessage}`);
+        return { name: t.name, ...entry };
       }
     });
     return { throttleTimeMs: 0, results };
   },
-  errorResponse(req, _version, errorCode, errorMessage) {
-    return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage })) };
-  },
+  errorResponse: (req, _version, errorCode, errorMessage) => failed(req, errorCode, errorMessage),
 });

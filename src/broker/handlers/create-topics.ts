@@ -11,6 +11,16 @@
  * the code). Checks run in Kafka's order: duplicates, name, existence,
  * partitions and replication factor, assignments, configs.
  *
+ * Partition limits (src/broker/partition-limits.ts), checked before anything
+ * else, validate_only included: when the request's partitions add up to more
+ * than max.partitions.per.request, every topic gets POLICY_VIOLATION
+ * "Excessively large number of partitions per request." as from Kafka's
+ * controller; a topic that would take the broker past max.broker.partitions
+ * gets POLICY_VIOLATION (counted in request order, so earlier ones may fit).
+ * A topic whose partition logs cannot all be created (EMFILE, ENOSPC, ...)
+ * is not created at all: KAFKA_STORAGE_ERROR. The topics that pass are
+ * written to the metadata together, once.
+ *
  * Version notes: v5+ returns the topic's configs, partition count and
  * replication factor; v7+ its topic id.
  */
@@ -18,8 +28,10 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { CreateTopicsRequest, CreateTopicsRequestCreatableTopic, CreateTopicsResponse, CreateTopicsResponseCreatableTopicResult } from '../../wire/generated/create-topics.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { NewTopic } from '../topic-manager.js';
 import { defineHandler, errorEntry } from '../handler.js';
 import { configSourceId } from './describe-configs.js';
+import { createTopicsPartitions, partitionsPerRequestError } from '../partition-limits.js';
 
 function checkAssignments(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): number {
   if (t.assignments.length === 0) return t.numPartitions;
@@ -39,30 +51,48 @@ function checkAssignments(ctx: BrokerContext, t: CreateTopicsRequestCreatableTop
   return t.assignments.length;
 }
 
+/** Every topic of the request refused with one error. */
+function failed(req: CreateTopicsRequest, errorCode: number, errorMessage: string): CreateTopicsResponse {
+  return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null })) };
+}
+
 export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
   handle(ctx, req, version) {
-    const names = req.topics.map((t) => t.name);
-    const topics = req.topics.map((t): CreateTopicsResponseCreatableTopicResult => {
+    const tooMany = partitionsPerRequestError(ctx.config, createTopicsPartitions(req.topics, ctx.config.int('num.partitions')));
+    if (tooMany) return failed(req, tooMany.code, tooMany.message);
+    const named = new Map<string, number>();
+    for (const t of req.topics) named.set(t.name, (named.get(t.name) ?? 0) + 1);
+    // The request's own checks per topic, then the topics that pass are created together (one metadata write).
+    const checked = req.topics.map((t): NewTopic | Error => {
       try {
-        if (names.indexOf(t.name) !== names.lastIndexOf(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+        if (named.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
         const partitions = checkAssignments(ctx, t);
         const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value]));
-        const created = ctx.topics.createTopic(t.name, partitions, t.assignments.length ? 1 : t.replicationFactor, configs, req.validateOnly ?? false);
-        return {
-          name: t.name, topicId: created.id || undefined, errorCode: ErrorCode.NONE, errorMessage: null,
-          numPartitions: created.partitions, replicationFactor: 1,
-          configs: version >= 5 ? ctx.topics.effectiveConfigs(created).map((c) => ({ name: c.name, value: c.value, readOnly: false, configSource: configSourceId(c.source), isSensitive: false })) : undefined,
-        };
+        return { name: t.name, partitions, replicationFactor: t.assignments.length ? 1 : t.replicationFactor, configs };
       } catch (err) {
-        return { name: t.name, ...errorEntry(ctx, err, `CreateTopics ${t.name}`), numPartitions: -1, replicationFactor: -1, configs: version >= 5 ? null : undefined };
+        return err as Error;
       }
+    });
+    const created = ctx.topics.createTopics(checked.filter((c): c is NewTopic => !(c instanceof Error)), req.validateOnly ?? false);
+    let next = 0;
+    const topics = req.topics.map((t, i): CreateTopicsResponseCreatableTopicResult => {
+      const c = checked[i]!;
+      const result = c instanceof Error ? c : created[next++]!;
+      if (result instanceof Error) {
+        const entry = errorEntry(ctx, result, `CreateTopics ${t.name}`);
+        if (entry.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) ctx.log.warn(`CreateTopics ${t.name}: ${entry.errorMessage}`);
+        return { name: t.name, ...entry, numPartitions: -1, replicationFactor: -1, configs: version >= 5 ? null : undefined };
+      }
+      return {
+        name: t.name, topicId: result.id || undefined, errorCode: ErrorCode.NONE, errorMessage: null,
+        numPartitions: result.partitions, replicationFactor: 1,
+        configs: version >= 5 ? ctx.topics.effectiveConfigs(result).map((x) => ({ name: x.name, value: x.value, readOnly: false, configSource: configSourceId(x.source), isSensitive: false })) : undefined,
+      };
     });
     return { throttleTimeMs: 0, topics };
   },
-  errorResponse(req, _version, errorCode, errorMessage) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null })) };
-  },
+  errorResponse: (req, _version, errorCode, errorMessage) => failed(req, errorCode, errorMessage),
 });
