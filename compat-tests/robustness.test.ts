@@ -1,13 +1,19 @@
 /**
  * Bad bytes from one client never crash the broker nor disturb another:
- * random bytes, lying and huge sizes, truncated headers, unknown API keys and
- * unsupported versions, while a kafkajs admin client keeps working.
+ * random bytes, lying, zero and huge sizes, truncated headers, unknown API
+ * keys and unsupported versions, while a kafkajs admin client keeps working.
+ * Idle connections and requests that stop half way are closed after
+ * connections.max.idle.ms and socket.request.receive.timeout.ms.
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { testBroker } from './helpers/broker.js';
 import { rawConnect, closedWithin, readFrame, requestFrame } from './helpers/raw.js';
+import { WireClient } from './helpers/wire-client.js';
+import { ApiKey } from '../src/wire/generated/api-keys.js';
+import { encodeFetchRequest, decodeFetchResponse } from '../src/wire/generated/fetch.js';
+import { encodeMetadataRequest, decodeMetadataResponse } from '../src/wire/generated/metadata.js';
 
 t.test('garbage from raw sockets leaves the broker and a kafkajs client working', async (t) => {
   const b = await testBroker(t);
@@ -35,6 +41,15 @@ t.test('garbage from raw sockets leaves the broker and a kafkajs client working'
   const negative = await rawConnect(b.port);
   negative.write(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
   t.ok(await closedWithin(negative, 2000), 'negative frame size closes the connection');
+
+  // Four zero bytes: a frame of size 0 (this crashed the whole process once).
+  const zero = await rawConnect(b.port);
+  zero.write(Buffer.alloc(4));
+  t.ok(await closedWithin(zero, 2000), 'a zero frame size closes the connection');
+
+  const belowHeader = await rawConnect(b.port);
+  belowHeader.write(Buffer.from([0, 0, 0, 9, 0, 18, 0, 0, 0, 0, 0, 1, 0xff]));
+  t.ok(await closedWithin(belowHeader, 2000), 'a frame size below the smallest request header (10) closes the connection');
 
   const short = await rawConnect(b.port);
   short.write(Buffer.from([0, 0, 0, 3, 0, 18, 0]));
@@ -105,4 +120,38 @@ t.test('pipelined requests on one connection are answered in order', async (t) =
     });
   });
   t.same(seen, frames.map((_, i) => 1000 + i), 'correlation ids come back in request order');
+});
+
+t.test('idle connections and requests that stop half way are closed; a long poll is not idle', { skip: process.env.BROKER ? 'needs our own broker\'s settings' : false }, async (t) => {
+  const b = await testBroker(t, { 'connections.max.idle.ms': '300', 'socket.request.receive.timeout.ms': '300' });
+
+  const idle = await rawConnect(b.port);
+  t.teardown(() => idle.destroy());
+  t.ok(await closedWithin(idle, 5000), 'a connection that sends nothing is closed after connections.max.idle.ms');
+
+  const stalled = await rawConnect(b.port);
+  t.teardown(() => stalled.destroy());
+  stalled.write(requestFrame(3, 1, 1, Buffer.from([0, 0, 0, 0])).subarray(0, 12)); // a size prefix and part of the header
+  t.ok(await closedWithin(stalled, 5000), 'a request whose rest never comes is closed after socket.request.receive.timeout.ms');
+
+  // A client that trickles a request a byte at a time is not saved by being active.
+  const trickle = await rawConnect(b.port);
+  t.teardown(() => trickle.destroy());
+  const frame = requestFrame(3, 1, 2, Buffer.from([0, 0, 0, 0]));
+  let sent = 0;
+  const dribble = setInterval(() => { if (sent < frame.length - 1 && !trickle.destroyed) trickle.write(frame.subarray(sent, ++sent)); }, 100);
+  t.teardown(() => clearInterval(dribble));
+  t.ok(await closedWithin(trickle, 5000), 'a request trickled slower than the timeout is closed');
+  clearInterval(dribble);
+
+  // A fetch waiting longer than the idle timeout keeps its connection: a request is in flight.
+  const c = await WireClient.connect(b.host, b.port);
+  t.teardown(() => c.close());
+  await c.request(ApiKey.Metadata, 4, (w) => encodeMetadataRequest(w, { topics: [{ name: 'quiet' }], allowAutoTopicCreation: true }, 4), (r) => decodeMetadataResponse(r, 4));
+  const poll = await c.request(ApiKey.Fetch, 4, (w) => encodeFetchRequest(w, {
+    replicaId: -1, maxWaitMs: 1000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0,
+    topics: [{ topic: 'quiet', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+  }, 4), (r) => decodeFetchResponse(r, 4));
+  t.equal(poll.responses[0]?.partitions[0]?.errorCode, 0, 'the long poll on the (auto-created) empty topic was answered');
+  t.notOk(c.closed, 'on a connection still open');
 });

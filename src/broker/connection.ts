@@ -1,71 +1,146 @@
 /**
- * One client connection: framing, response ordering and backpressure. Knows
- * nothing of Kafka APIs; it hands each complete frame to `handleFrame` and
- * sends what comes back.
+ * One client connection: framing, response ordering, the memory it may hold,
+ * and its timeouts. Knows nothing of Kafka APIs beyond "a frame starts with
+ * an int16 key"; it hands each complete frame to `handleFrame` and sends what
+ * comes back.
  *
  * - Frames are an int32 size then the body. The size is checked against
+ *   `minRequestBytes` (the smallest request header) and
  *   socket.request.max.bytes before any buffer is allocated for the body;
- *   a negative or oversized size closes the connection with a log line.
- * - Responses leave in request order: each frame takes a slot at arrival and
- *   slots are written from the head of the queue as they complete, so a slow
- *   request (a long-poll fetch) holds back later responses, as Kafka does.
- * - When more than MAX_PENDING responses are unsent, or the socket's buffer
- *   holds more than MAX_BUFFERED bytes, reading stops until they drain.
- *   Responses completed together go out in one corked write (writev).
+ *   a size outside them closes the connection with a log line.
+ * - Responses leave in request order: each frame takes a slot when it is
+ *   dispatched and slots are written from the head of the queue as they
+ *   complete, so a slow request (a long-poll fetch) holds back later
+ *   responses, as Kafka does. Responses completed together go out in one
+ *   corked write (writev).
+ * - Memory. The connection holds: the frame being read and frames dispatched
+ *   and not yet answered (charged at their size from when the size prefix is
+ *   read), responses built and waiting behind an earlier slot, and responses
+ *   written but not yet taken by the kernel (charged until the write's
+ *   callback). These "held" bytes count against `maxQueuedBytes` and against
+ *   the broker-wide `budget`. A new frame is started (its size read, its body
+ *   read, it dispatched) only while fewer than MAX_PENDING requests are
+ *   unanswered, the connection holds less than `maxQueuedBytes`, and the
+ *   budget is not full - unless the connection holds nothing at all, so a
+ *   client that reads its responses always gets one request served however
+ *   others behave. Otherwise frames wait and the socket is not read.
+ *   A Fetch's response is only counted once built, so frames of the kind
+ *   `oneAtATime` picks (Fetch) start only when no other is in flight on this
+ *   connection: real clients send one Fetch per connection at a time, and
+ *   Kafka mutes a channel until its response is sent anyway.
+ *   Bound on what the broker holds for clients, with B =
+ *   queued.max.request.bytes, P = queued.max.request.bytes.per.connection,
+ *   R = socket.request.max.bytes, F = the largest response a request can
+ *   build (fetch.max.bytes, or one record batch when that is larger) and N
+ *   connections: at most min(B + N x (R + F), N x (P + R + F)), plus per
+ *   connection a socket read-ahead of about 64 KiB and MAX_PENDING requests'
+ *   bookkeeping.
+ * - A closed connection releases everything at once: queued responses are
+ *   dropped, the socket is destroyed when it still holds unsent bytes (a
+ *   peer that does not read is not waited for), and results of requests
+ *   still in flight are dropped when they arrive.
+ * - Timeouts, checked by the broker's sweep (checkTimeouts): a frame whose
+ *   rest the client is slow to send (`requestReceiveTimeoutMs`), and a
+ *   connection with nothing read or written and no request in flight for
+ *   `idleTimeoutMs` (connections.max.idle.ms), are closed.
  * - shutdown() stops reading and ends the socket once every request already
- *   read has been answered (graceful broker shutdown).
+ *   dispatched has been answered (graceful broker shutdown).
  */
 import type { Socket } from 'node:net';
 import type { Logger } from './logger.js';
+import type { MemoryBudget } from './memory-budget.js';
 
+/** Unanswered requests per connection before reading stops (a count bound beside the byte bounds). */
 const MAX_PENDING = 256;
-const MAX_BUFFERED = 8 << 20;
 const CLOSE_GRACE_MS = 1000;
 
 /** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close. */
 export type FrameResult = Buffer[] | null | { close: string };
 
+export interface ConnectionOptions {
+  /** socket.request.max.bytes: larger frames close the connection before anything is allocated. */
+  maxRequestBytes: number;
+  /** Smaller frames close the connection (they cannot hold a request header). */
+  minRequestBytes: number;
+  /** Bytes this connection may hold before it stops starting requests; negative: no limit. */
+  maxQueuedBytes?: number;
+  /** The broker-wide budget the connection charges what it holds to. */
+  budget?: MemoryBudget;
+  /** Frames (by their first int16, the API key) of which at most one is in flight: those with responses as large as a Fetch's. */
+  oneAtATime?: (key: number) => boolean;
+  /** Close when a frame's rest takes longer than this to arrive; negative: never. */
+  requestReceiveTimeoutMs?: number;
+  /** Close after this long with nothing read or written and nothing in flight; negative: never. */
+  idleTimeoutMs?: number;
+}
+
+interface Slot {
+  result: FrameResult | undefined;
+  /** Bytes charged for it: its request frame until answered, then its response until written. */
+  charge: number;
+  oneAtATime: boolean;
+}
+
 export class Connection {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Size of the frame being read (its size prefix consumed), or -1 between frames. */
   private expected = -1;
-  private readonly slots: { result: FrameResult | undefined }[] = [];
+  /** Whether the frame being read is of the oneAtATime kind. */
+  private expectedOneAtATime = false;
+  private readonly slots: Slot[] = [];
+  /** Bytes held (see the class comment); the same amount is charged to the budget. */
+  private held = 0;
+  private oneAtATimeInFlight = false;
   private paused = false;
+  private pumping = false;
+  private waitingForBudget = false;
   private closed = false;
   private draining = false;
+  private lastActivity = Date.now();
+  /** When the connection started waiting for the rest of a frame, or 0 when it is not. */
+  private partialSince = 0;
+  private readonly maxQueuedBytes: number;
+  private readonly wake = () => { this.waitingForBudget = false; this.pump(); };
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
 
   constructor(
     readonly id: number,
     readonly socket: Socket,
-    private readonly maxRequestBytes: number,
+    private readonly opts: ConnectionOptions,
     private readonly log: Logger,
     private readonly handleFrame: (frame: Buffer, conn: Connection) => FrameResult | Promise<FrameResult>,
   ) {
+    this.maxQueuedBytes = opts.maxQueuedBytes !== undefined && opts.maxQueuedBytes >= 0 ? opts.maxQueuedBytes : Infinity;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug(`connection ${id}: ${err.message}`));
     let onClose!: () => void;
     this.done = new Promise((resolve) => { onClose = resolve; });
-    socket.on('close', () => { this.closed = true; onClose(); });
+    socket.on('close', () => { this.closed = true; this.releaseAll(); onClose(); });
   }
 
   get remote(): string { return `${this.socket.remoteAddress}:${this.socket.remotePort}`; }
   get isClosed(): boolean { return this.closed; }
+  /** Bytes this connection holds (requests read and unanswered, responses unsent). */
+  get heldBytes(): number { return this.held; }
 
   /**
-   * Closes the connection: reads nothing more, lets the responses already
-   * written (including corked ones) reach the client, then sends FIN; a client
-   * that does not close its side within CLOSE_GRACE_MS is dropped.
+   * Closes the connection: reads nothing more, drops responses not yet
+   * written, and lets those already written reach the client before the FIN;
+   * when the kernel has not taken them all (a peer that is not reading), the
+   * socket is destroyed at once. A client that does not close its side within
+   * CLOSE_GRACE_MS is dropped. Logged at warn: a client did something wrong
+   * (idle connections, which are normal, pass 'debug', as Kafka logs them).
    */
-  close(reason: string): void {
+  close(reason: string, level: 'warn' | 'debug' = 'warn'): void {
     if (this.closed) return;
     this.closed = true;
-    this.log.warn(`closing connection ${this.id} from ${this.remote}: ${reason}`);
-    this.chunks = [];
-    this.buffered = 0;
+    this.log[level](`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.releaseAll();
+    while (this.socket.writableCorked > 0) this.socket.uncork(); // written responses go to the kernel now, so writableLength says what it refused
+    if (this.socket.writableLength > 0) return void this.socket.destroy();
     this.socket.resume(); // keep reading (and dropping) so the client's FIN is seen and the socket closes
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -75,34 +150,120 @@ export class Connection {
   shutdown(): void {
     if (this.closed || this.draining) return;
     this.draining = true;
+    this.dropUnread();
     this.socket.resume(); // requests that arrive from now on are read and dropped, so the client's FIN is seen
-    this.chunks = [];
-    this.buffered = 0;
     if (this.slots.length === 0) this.socket.end();
   }
 
-  private onData(data: Buffer): void {
-    if (this.draining || this.closed) return;
-    this.chunks.push(data);
-    this.buffered += data.length;
-    while (!this.closed) {
-      if (this.expected < 0) {
-        if (this.buffered < 4) return;
-        const head = this.take(4);
-        const size = head.readInt32BE(0);
-        if (size < 0 || size > this.maxRequestBytes) {
-          return this.close(`request size ${size} is outside 0..${this.maxRequestBytes} (socket.request.max.bytes)`);
-        }
-        this.expected = size;
-      }
-      if (this.buffered < this.expected) return;
-      const frame = this.take(this.expected);
-      this.expected = -1;
-      this.dispatch(frame);
+  /** Closes the connection when a frame has been arriving or it has been idle for too long; called by the broker's sweep. */
+  checkTimeouts(now: number): void {
+    if (this.closed || this.draining) return;
+    const receive = this.opts.requestReceiveTimeoutMs ?? -1;
+    const idle = this.opts.idleTimeoutMs ?? -1;
+    if (receive >= 0 && this.partialSince > 0 && now - this.partialSince > receive) {
+      this.close(`the rest of a request did not arrive within ${receive} ms (socket.request.receive.timeout.ms)`);
+    } else if (idle >= 0 && this.slots.length === 0 && this.partialSince === 0 && now - this.lastActivity > idle) {
+      this.close(`idle for more than ${idle} ms (connections.max.idle.ms)`, 'debug');
     }
   }
 
-  /** Removes and returns the next n buffered bytes (a copy only when they span chunks). */
+  private onData(data: Buffer): void {
+    this.lastActivity = Date.now();
+    if (this.draining || this.closed) return;
+    this.chunks.push(data);
+    this.buffered += data.length;
+    this.pump();
+  }
+
+  /**
+   * Reads and dispatches the frames buffered, as far as the limits allow; then
+   * reads on, or waits. A request answered at once calls back in here (via
+   * flush); the loop already running sees what changed, so the nested call
+   * returns rather than recursing once per pipelined frame.
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpFrames();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpFrames(): void {
+    while (!this.closed && !this.draining) {
+      if (this.expected < 0) {
+        if (this.buffered < 4) break;
+        const size = this.peekInt32(0);
+        if (size < Math.max(1, this.opts.minRequestBytes) || size > this.opts.maxRequestBytes) {
+          return this.close(`request size ${size} is outside ${this.opts.minRequestBytes}..${this.opts.maxRequestBytes} (socket.request.max.bytes)`);
+        }
+        const keyed = this.opts.oneAtATime !== undefined && size >= 2;
+        if (keyed && this.buffered < 6) break;
+        const oneAtATime = keyed && this.opts.oneAtATime!(this.peekInt16(4));
+        if (this.mustWait(oneAtATime)) return this.pause();
+        this.take(4);
+        this.expected = size;
+        this.expectedOneAtATime = oneAtATime;
+        this.charge(size);
+      }
+      if (this.buffered < this.expected) break;
+      let frame = this.take(this.expected);
+      // A small frame cut from a large read would keep the whole read alive while it is in flight.
+      if (frame.buffer.byteLength > 2 * frame.length) frame = Buffer.from(frame);
+      this.expected = -1;
+      this.partialSince = 0;
+      this.dispatch(frame, this.expectedOneAtATime);
+    }
+    if (this.closed || this.draining) return;
+    // Wanting more bytes: read on; the receive timeout runs while part of a frame is here.
+    if (this.buffered > 0 || this.expected >= 0) { if (this.partialSince === 0) this.partialSince = Date.now(); }
+    else this.partialSince = 0;
+    this.resume();
+  }
+
+  /** True when the next frame may not start yet (see the class comment); registers for the budget's wake-up when that is the reason. */
+  private mustWait(oneAtATime: boolean): boolean {
+    if (this.slots.length >= MAX_PENDING || this.held >= this.maxQueuedBytes) return true;
+    if (oneAtATime && this.oneAtATimeInFlight) return true;
+    const budget = this.opts.budget;
+    if (budget?.full && this.held > 0) {
+      if (!this.waitingForBudget) { this.waitingForBudget = true; budget.wait(this.wake); }
+      return true;
+    }
+    return false;
+  }
+
+  private pause(): void {
+    this.partialSince = 0; // waiting on us, not on the client
+    if (!this.paused) { this.paused = true; this.socket.pause(); }
+  }
+
+  private resume(): void {
+    if (this.paused) { this.paused = false; this.socket.resume(); }
+  }
+
+  private peekInt32(at: number): number { return this.peek(at, 4).readInt32BE(0); }
+  private peekInt16(at: number): number { return this.peek(at, 2).readInt16BE(0); }
+
+  /** n bytes at offset `at` of the buffered data (which holds at least at + n). */
+  private peek(at: number, n: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length >= at + n) return first.subarray(at, at + n);
+    const out = Buffer.allocUnsafe(n);
+    let skip = at;
+    let got = 0;
+    for (const c of this.chunks) {
+      if (skip >= c.length) { skip -= c.length; continue; }
+      got += c.copy(out, got, skip, Math.min(c.length, skip + n - got));
+      skip = 0;
+      if (got === n) break;
+    }
+    return out;
+  }
+
+  /** Removes and returns the next n (>= 1) buffered bytes (a copy only when they span chunks). */
   private take(n: number): Buffer {
     const first = this.chunks[0]!;
     let out: Buffer;
@@ -126,10 +287,19 @@ export class Connection {
     return out;
   }
 
-  private dispatch(frame: Buffer): void {
-    const slot: { result: FrameResult | undefined } = { result: undefined };
+  private dispatch(frame: Buffer, oneAtATime: boolean): void {
+    const slot: Slot = { result: undefined, charge: frame.length, oneAtATime };
     this.slots.push(slot);
-    const finish = (r: FrameResult) => { slot.result = r; this.flush(); };
+    if (oneAtATime) this.oneAtATimeInFlight = true;
+    const finish = (r: FrameResult) => {
+      if (this.closed) return; // everything was released at close; a late result is dropped
+      slot.result = r;
+      if (slot.oneAtATime) this.oneAtATimeInFlight = false;
+      const bytes = Array.isArray(r) ? r.reduce((n, c) => n + c.length, 0) : 0;
+      this.charge(bytes - slot.charge);
+      slot.charge = bytes;
+      this.flush();
+    };
     try {
       const r = this.handleFrame(frame, this);
       if (r instanceof Promise) r.then(finish, (err) => finish({ close: `internal error: ${err?.stack ?? err}` }));
@@ -137,37 +307,68 @@ export class Connection {
     } catch (err) {
       finish({ close: `internal error: ${(err as Error)?.stack ?? err}` });
     }
-    if (this.slots.length > MAX_PENDING) this.pause();
   }
 
   private flush(): void {
-    let wrote = false;
-    while (this.slots.length > 0 && this.slots[0]!.result !== undefined) {
-      const r = this.slots.shift()!.result!;
-      if (this.closed) continue;
+    let batch = 0;
+    let last: Buffer | undefined;
+    while (!this.closed && this.slots.length > 0 && this.slots[0]!.result !== undefined) {
+      const slot = this.slots.shift()!;
+      const r = slot.result!;
       if (r === null) continue;
-      if (!Array.isArray(r)) { this.close(r.close); continue; }
-      if (!wrote) { this.socket.cork(); wrote = true; }
-      for (const c of r) this.socket.write(c);
+      if (!Array.isArray(r)) {
+        if (last !== undefined) this.socket.write(last);
+        return this.close(r.close);
+      }
+      if (r.length === 0) continue;
+      if (last === undefined) this.socket.cork();
+      else this.socket.write(last);
+      for (let i = 0; i < r.length - 1; i++) this.socket.write(r[i]!);
+      last = r[r.length - 1]!;
+      batch += slot.charge;
     }
-    if (wrote) process.nextTick(() => this.socket.uncork());
+    if (last !== undefined) {
+      // Writes complete in order, so the last one's callback means the whole batch left.
+      this.socket.write(last, () => this.written(batch));
+      process.nextTick(() => this.socket.uncork());
+    }
     if (this.draining) {
       if (this.slots.length === 0 && !this.closed) this.socket.end();
       return;
     }
-    if (this.socket.writableLength > MAX_BUFFERED) this.pause();
-    else this.maybeResume();
+    this.pump();
   }
 
-  private pause(): void {
-    if (!this.paused) { this.paused = true; this.socket.pause(); }
+  private written(bytes: number): void {
+    if (this.closed) return;
+    this.lastActivity = Date.now();
+    this.charge(-bytes);
+    this.pump();
   }
 
-  private maybeResume(): void {
-    if (this.draining) return;
-    if (this.paused && this.slots.length <= MAX_PENDING / 2 && this.socket.writableLength <= MAX_BUFFERED / 2) {
-      this.paused = false;
-      this.socket.resume();
-    }
+  /** Adds (or with a negative n, releases) held bytes, here and in the budget. */
+  private charge(n: number): void {
+    this.held += n;
+    if (n > 0) this.opts.budget?.charge(n);
+    else this.opts.budget?.release(-n);
+  }
+
+  /** Drops bytes read but not dispatched (their charge with them). */
+  private dropUnread(): void {
+    if (this.expected >= 0) this.charge(-this.expected);
+    this.expected = -1;
+    this.chunks = [];
+    this.buffered = 0;
+    this.partialSince = 0;
+  }
+
+  /** Everything this connection holds goes back to the budget at once; results still in flight are dropped on arrival. */
+  private releaseAll(): void {
+    this.dropUnread();
+    this.slots.length = 0;
+    if (this.waitingForBudget) { this.waitingForBudget = false; this.opts.budget?.cancel(this.wake); }
+    const held = this.held;
+    this.held = 0;
+    this.opts.budget?.release(held);
   }
 }

@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
 import { LogManager } from '../log/log-manager.js';
-import { Connection, type FrameResult } from './connection.js';
+import { Connection, type ConnectionOptions, type FrameResult } from './connection.js';
+import { MemoryBudget } from './memory-budget.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
@@ -16,6 +17,7 @@ import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-t
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic } from '../coordinator/txn/txn-state-topic.js';
 import { ErrorCode } from '../wire/errors.js';
+import { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -23,6 +25,14 @@ import type { SharedContext } from './broker-context.js';
 
 /** How long shutdown waits for in-flight requests before dropping connections. */
 const SHUTDOWN_GRACE_MS = 2000;
+
+/**
+ * The smallest request frame: request header v1 is api key (int16), version
+ * (int16), correlation id (int32) and a client id (int16 length, -1 for
+ * null), 10 bytes; v2 adds tagged fields. Header v0 (8 bytes) is only
+ * ControlledShutdown v0's, which Samsa does not serve.
+ */
+const MIN_REQUEST_BYTES = 10;
 
 export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
@@ -33,6 +43,8 @@ export interface RunningBroker {
   port: number;
   dataDir: string;
   context: SharedContext;
+  /** Bytes held for all connections (requests read and unanswered, responses unsent): what queued.max.request.bytes limits. */
+  queuedBytes(): number;
   /** Stops accepting, lets in-flight requests finish, flushes logs and writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
@@ -105,9 +117,19 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   let handleFrame = (frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn));
   void dispatcherReady.then((d) => { handleFrame = d.handleFrame; return d.preload(); });
   const connections = new Set<Connection>();
+  const budget = new MemoryBudget(config.int('queued.max.request.bytes'));
+  const connectionOptions: ConnectionOptions = {
+    maxRequestBytes: config.int('socket.request.max.bytes'),
+    minRequestBytes: MIN_REQUEST_BYTES,
+    maxQueuedBytes: config.int('queued.max.request.bytes.per.connection'),
+    budget,
+    oneAtATime: (key) => key === ApiKey.Fetch, // the large responses: one at a time per connection
+    requestReceiveTimeoutMs: config.int('socket.request.receive.timeout.ms'),
+    idleTimeoutMs: config.int('connections.max.idle.ms'),
+  };
   let nextId = 1;
   const server: Server = createServer((socket) => {
-    const conn = new Connection(nextId++, socket, config.int('socket.request.max.bytes'), log, (frame, c) => handleFrame(frame, c));
+    const conn = new Connection(nextId++, socket, connectionOptions, log, (frame, c) => handleFrame(frame, c));
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
   });
@@ -116,6 +138,13 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     server.listen(config.listenPort, config.listenHost, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
+  // One timer for every connection's timeouts; a timeout is noticed up to a quarter of it (at most 1 s) late.
+  const timeouts = [connectionOptions.requestReceiveTimeoutMs!, connectionOptions.idleTimeoutMs!].filter((ms) => ms >= 0);
+  const sweep = timeouts.length === 0 ? undefined : setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) c.checkTimeouts(now);
+  }, Math.min(1000, Math.max(10, Math.min(...timeouts) / 4)));
+  sweep?.unref();
   listening();
   const host = config.listenHost;
   shared.advertised.host = config.get('advertised.host') || (host === '0.0.0.0' ? '127.0.0.1' : host);
@@ -124,8 +153,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   let closing: Promise<void> | undefined;
   return {
     host, port, dataDir, context: shared,
+    queuedBytes: () => budget.used,
     close: () => (closing ??= (async () => {
       // Stop accepting; answer what was already read (waiting fetches finish now), then close.
+      clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of connections) c.shutdown();
       replicaManager.purgatory.completeAll();

@@ -19,6 +19,8 @@ const int = (min: number) => (v: string) => (/^-?\d+$/.test(v) && Number(v) >= m
 const optional = (check: (v: string) => string | undefined) => (v: string) => (v === '' ? undefined : check(v));
 const bool = (v: string) => (v === 'true' || v === 'false' ? undefined : 'must be true or false');
 const hostPort = (v: string) => (LISTENER.test(v) ? undefined : 'must be host:port or PLAINTEXT://host:port');
+/** A time in ms, or -1 for never. */
+const timeout = (v: string) => (v === '-1' ? undefined : int(1)(v));
 const oneOf = (...values: string[]) => (v: string) => (values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
 
 export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
@@ -50,6 +52,11 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'compression.type': { type: 'STRING', default: 'producer', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), doc: 'compression.type default' },
   'min.insync.replicas': { type: 'INT', default: '1', validate: int(1), doc: 'min.insync.replicas default' },
   'socket.request.max.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'largest request frame accepted' },
+  'queued.max.request.bytes': { type: 'LONG', default: '104857600', validate: int(-1), doc: 'bytes of requests read and responses unsent, all connections, past which connections holding anything start no new request (-1: no limit; Kafka: -1, requests only)' },
+  'queued.max.request.bytes.per.connection': { type: 'LONG', default: '16777216', validate: int(-1), doc: 'the same for one connection (Samsa setting; -1: no limit)' },
+  'fetch.max.bytes': { type: 'INT', default: '57671680', validate: int(1024), doc: 'largest Fetch response built, whatever the request asks (one batch may exceed it)' },
+  'connections.max.idle.ms': { type: 'LONG', default: '600000', validate: timeout, doc: 'close connections with nothing read, written or in flight for this long (-1: never)' },
+  'socket.request.receive.timeout.ms': { type: 'LONG', default: '30000', validate: timeout, doc: 'close a connection whose request takes longer than this to arrive once begun (Samsa setting; -1: never)' },
   'offsets.topic.num.partitions': { type: 'INT', default: '50', validate: int(1), doc: 'partitions of __consumer_offsets' },
   'offsets.topic.segment.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'segment size of __consumer_offsets' },
   'offsets.retention.minutes': { type: 'INT', default: '10080', validate: int(1), doc: 'how long offsets of empty groups are kept' },

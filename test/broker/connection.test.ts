@@ -1,19 +1,25 @@
 /**
  * Connection: framing edge cases, response order under out-of-order
- * completion, no-response requests, size limits, backpressure and graceful
- * shutdown, over a real loopback socket with a stub frame handler.
+ * completion, no-response requests, size limits, backpressure, the memory a
+ * connection may hold (its own budget, the broker-wide one, one Fetch at a
+ * time, release on close), timeouts and graceful shutdown, over a real
+ * loopback socket with a stub frame handler.
  */
 import t from 'tap';
 import { createServer, connect, type Socket, type Server } from 'node:net';
-import { Connection, type FrameResult } from '../../src/broker/connection.js';
+import { Connection, type ConnectionOptions, type FrameResult } from '../../src/broker/connection.js';
 import { Logger } from '../../src/broker/logger.js';
+import { MemoryBudget } from '../../src/broker/memory-budget.js';
 
 type FrameFn = (frame: Buffer, conn: Connection) => FrameResult | Promise<FrameResult>;
 
-/** A server whose one connection uses `onFrame`; returns the client socket and the server-side Connection. */
-async function pair(t: { teardown(fn: () => unknown): void }, onFrame: FrameFn, maxRequestBytes = 1024): Promise<{ client: Socket; conn: () => Connection; received: Buffer[] }> {
+/**
+ * A server whose one connection uses `onFrame`; returns the client socket and the server-side Connection.
+ * The stub's frames may be 1 byte: the broker's 10-byte minimum is a request header's, tested on its own.
+ */
+async function pair(t: { teardown(fn: () => unknown): void }, onFrame: FrameFn, maxRequestBytes = 1024, options: Partial<ConnectionOptions> = {}): Promise<{ client: Socket; conn: () => Connection; received: Buffer[] }> {
   let conn: Connection | undefined;
-  const server: Server = createServer((s) => { conn = new Connection(1, s, maxRequestBytes, new Logger('silent'), onFrame); });
+  const server: Server = createServer((s) => { conn = new Connection(1, s, { maxRequestBytes, minRequestBytes: 1, ...options }, new Logger('silent'), onFrame); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as { port: number }).port;
   const client = await new Promise<Socket>((resolve) => { const c = connect(port, '127.0.0.1', () => resolve(c)); });
@@ -54,6 +60,14 @@ t.test('frames split byte by byte and many frames in one write are all answered'
   client.write(Buffer.concat([frame(bodies[1]!), frame(bodies[2]!)]));
   t.ok(await until(() => frames(received).length === 3), 'three responses');
   t.same(frames(received).map(String), ['a', 'bb', 'ccc'], 'in order, intact');
+});
+
+t.test('50,000 pipelined frames answered at once are all served (no recursion per frame)', async (t) => {
+  const { client, received } = await pair(t, echo);
+  const n = 50_000;
+  client.write(Buffer.concat(Array.from({ length: n }, () => frame(Buffer.from('x')))));
+  const bytes = () => received.reduce((k, b) => k + b.length, 0);
+  t.ok(await until(() => bytes() === n * 5, 10_000), 'every response arrives');
 });
 
 t.test('responses leave in request order even when a later request finishes first', async (t) => {
@@ -108,15 +122,143 @@ t.test('a handler that throws closes that connection', async (t) => {
   t.ok(await closed(client));
 });
 
-t.test('backpressure: reading stops while too many responses are owed and resumes when they drain', async (t) => {
+t.test('backpressure: no more than 256 requests are dispatched unanswered; the rest wait and are served as those drain', async (t) => {
   const pending: ((r: FrameResult) => void)[] = [];
   const { client, conn, received } = await pair(t, () => new Promise<FrameResult>((r) => pending.push(r)));
   client.write(Buffer.concat(Array.from({ length: 300 }, (_, i) => frame(Buffer.from(String(i))))));
-  t.ok(await until(() => pending.length === 300), 'frames already received are dispatched');
-  t.ok(conn().socket.isPaused(), 'the socket is paused with 300 responses owed');
+  t.ok(await until(() => pending.length === 256), '256 dispatched');
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(pending.length, 256, 'the other 44 are not dispatched while 256 are owed');
+  t.ok(conn().socket.isPaused(), 'and the socket is not read');
   for (const r of pending.splice(0)) r([frame(Buffer.from('r'))]);
-  t.ok(await until(() => !conn().socket.isPaused()), 'reading resumes once they are written');
+  t.ok(await until(() => pending.length === 44), 'the rest are dispatched once those are answered');
+  for (const r of pending.splice(0)) r([frame(Buffer.from('r'))]);
   t.ok(await until(() => frames(received).length === 300), 'every response arrives');
+  t.ok(await until(() => !conn().socket.isPaused()), 'reading resumes');
+});
+
+t.test('sizes below the smallest request close that connection only, with nothing answered', async (t) => {
+  for (const [size, what] of [[0, 'a zero size (four zero bytes)'], [9, 'a size below a request header']] as const) {
+    const { client, received } = await pair(t, echo, 1024, { minRequestBytes: 10 });
+    client.write(u32(size));
+    t.ok(await closed(client), `${what} closes the connection`);
+    t.equal(frames(received).length, 0, 'nothing was answered');
+  }
+  const ok = await pair(t, echo, 1024, { minRequestBytes: 10 });
+  ok.client.write(frame(Buffer.from('ten bytes!')));
+  t.ok(await until(() => frames(ok.received).length === 1), 'a 10-byte frame is served');
+});
+
+/** A handler answering every frame with a response of `size` bytes, counting the frames it was given. */
+function bigResponses(size: number): { fn: FrameFn; count: () => number } {
+  let n = 0;
+  const body = Buffer.alloc(size - 4, 7);
+  return { fn: () => { n++; return [frame(body)]; }, count: () => n };
+}
+
+t.test('memory: a client that never reads gets no more requests served than fit its budget; reading drains everything', async (t) => {
+  const budget = new MemoryBudget(-1);
+  const MiB = 1 << 20;
+  const h = bigResponses(MiB);
+  const { client, conn, received } = await pair(t, h.fn, 1024, { maxQueuedBytes: 4 * MiB, budget });
+  client.pause(); // never read (for now): responses pile up in the kernel, then in the broker
+  client.write(Buffer.concat(Array.from({ length: 200 }, () => frame(Buffer.from('fetch')))));
+  await until(() => conn().socket.isPaused());
+  await new Promise((r) => setTimeout(r, 100));
+  // What the kernel took (a few MiB on loopback) is no longer held; the rest waits.
+  t.ok(h.count() < 200, `${h.count()} of 200 requests dispatched`);
+  t.ok(conn().heldBytes <= 4 * MiB + MiB, `held ${conn().heldBytes} bytes: at most the budget plus the response that crossed it`);
+  t.equal(budget.used, conn().heldBytes, 'the broker-wide budget is charged the same bytes');
+  client.resume();
+  const bytes = () => received.reduce((n, b) => n + b.length, 0);
+  t.ok(await until(() => bytes() === 200 * MiB, 10_000), 'once the client reads, every response arrives');
+  t.equal(h.count(), 200);
+  t.ok(await until(() => budget.used === 0), 'and nothing is held any more');
+});
+
+t.test('memory: one oneAtATime frame (Fetch) in flight per connection; frames after a waiting one wait too', async (t) => {
+  const pending: ((r: FrameResult) => void)[] = [];
+  const seen: string[] = [];
+  const { client, received } = await pair(t, (f) => {
+    seen.push(String(f));
+    return String(f).startsWith('F') ? new Promise<FrameResult>((r) => pending.push(r)) : [frame(Buffer.from(f))];
+  }, 1024, { oneAtATime: (key) => key === 0x4631 /* "F1" */ || key === 0x4632 });
+  client.write(Buffer.concat(['F1', 'F2', 'x'].map((s) => frame(Buffer.from(s)))));
+  await until(() => pending.length === 1);
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(seen, ['F1'], 'the second Fetch, and what follows it, wait for the first');
+  pending.shift()!([frame(Buffer.from('F1'))]);
+  t.ok(await until(() => pending.length === 1 && seen.length === 3));
+  t.same(seen, ['F1', 'F2', 'x'], 'then the second, and what is not a Fetch runs beside it');
+  pending.shift()!([frame(Buffer.from('F2'))]);
+  t.ok(await until(() => frames(received).length === 3));
+  t.same(frames(received).map(String), ['F1', 'F2', 'x'], 'all served, in order');
+});
+
+t.test('memory: a full broker-wide budget stops a connection holding bytes, but one holding nothing is still served', async (t) => {
+  const MiB = 1 << 20;
+  const budget = new MemoryBudget(2 * MiB);
+  const h = bigResponses(MiB);
+  const hog = await pair(t, h.fn, 1024, { maxQueuedBytes: 64 * MiB, budget });
+  hog.client.pause();
+  hog.client.write(Buffer.concat(Array.from({ length: 200 }, () => frame(Buffer.from('fetch')))));
+  await until(() => hog.conn().socket.isPaused());
+  await new Promise((r) => setTimeout(r, 100));
+  t.ok(budget.full, 'the hog filled the budget');
+  t.ok(h.count() < 200, `${h.count()} of its 200 requests dispatched`);
+  t.ok(budget.used <= 2 * MiB + MiB, `${budget.used} bytes held: the budget plus the response that crossed it`);
+
+  const polite = await pair(t, echo, 1024, { budget });
+  for (let i = 0; i < 5; i++) {
+    polite.client.write(frame(Buffer.from(`q${i}`)));
+    t.ok(await until(() => frames(polite.received).length === i + 1), `request ${i} of a client that reads is served`);
+  }
+  hog.client.destroy();
+  t.ok(await until(() => budget.used === 0), 'the hog going away releases everything it held');
+});
+
+t.test('memory: closing releases everything at once; results arriving after close are dropped', async (t) => {
+  const budget = new MemoryBudget(-1);
+  const pending: ((r: FrameResult) => void)[] = [];
+  const { client, conn } = await pair(t, () => new Promise<FrameResult>((r) => pending.push(r)), 1024, { budget });
+  client.write(Buffer.concat(Array.from({ length: 10 }, () => frame(Buffer.alloc(100)))));
+  client.write(u32(500)); // and half of an 11th
+  client.write(Buffer.alloc(200));
+  await until(() => pending.length === 10 && conn().heldBytes === 10 * 100 + 500);
+  t.equal(budget.used, 1500, 'ten requests in flight and the one being read are held');
+  client.destroy();
+  await conn().done;
+  t.equal(budget.used, 0, 'released when the client goes away');
+  for (const r of pending) r([frame(Buffer.alloc(1000))]);
+  await new Promise((r) => setImmediate(r));
+  t.equal(budget.used, 0, 'late results change nothing');
+});
+
+t.test('timeouts: a frame that stops arriving, and an idle connection, are closed by checkTimeouts', async (t) => {
+  const slow = await pair(t, echo, 1024, { requestReceiveTimeoutMs: 500, idleTimeoutMs: 60_000 });
+  slow.client.write(Buffer.concat([u32(20), Buffer.from('only part')]));
+  await new Promise((r) => setTimeout(r, 20));
+  slow.conn().checkTimeouts(Date.now());
+  t.notOk(slow.conn().isClosed, 'not closed before the timeout');
+  slow.conn().checkTimeouts(Date.now() + 501);
+  t.ok(await closed(slow.client), 'closed once the rest is overdue');
+
+  const quiet = await pair(t, echo, 1024, { requestReceiveTimeoutMs: 500, idleTimeoutMs: 1000 });
+  quiet.client.write(frame(Buffer.from('hello')));
+  await until(() => frames(quiet.received).length === 1);
+  quiet.conn().checkTimeouts(Date.now() + 900);
+  t.notOk(quiet.conn().isClosed, 'not idle yet');
+  quiet.conn().checkTimeouts(Date.now() + 1001);
+  t.ok(await closed(quiet.client), 'closed after connections.max.idle.ms with nothing read or written');
+
+  let answer!: (r: FrameResult) => void;
+  const waiting = await pair(t, () => new Promise<FrameResult>((r) => { answer = r; }), 1024, { requestReceiveTimeoutMs: 500, idleTimeoutMs: 1000 });
+  waiting.client.write(frame(Buffer.from('long poll')));
+  await until(() => answer !== undefined);
+  waiting.conn().checkTimeouts(Date.now() + 5000);
+  t.notOk(waiting.conn().isClosed, 'a connection with a request in flight is not idle');
+  answer([frame(Buffer.from('done'))]);
+  t.ok(await until(() => frames(waiting.received).length === 1), 'and its response arrives');
 });
 
 t.test('shutdown answers what was already read, then ends the connection', async (t) => {

@@ -12,6 +12,8 @@ export interface DataPathContext {
   topicId(name: string): Uuid | undefined;
   /** Topic name of a topic id; undefined when no topic has it. */
   topicName(id: Uuid): string | undefined;
+  /** Broker settings (fetch.max.bytes); absent in unit tests: no cap. */
+  config?: { int(key: string): number };
   /** The broker's logger (faults that become UNKNOWN_SERVER_ERROR are logged with their stack). */
   log?: { error(msg: string): void };
   /** Closes the client's connection after the responses before this request (acks=0 failures). */

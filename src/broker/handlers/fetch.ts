@@ -6,7 +6,8 @@
  *   incremental fetches, forgotten topics; an incremental response lists only
  *   partitions with records, errors or a changed high watermark / log start
  *   offset. Session errors answer with the top-level error and no partitions.
- * - Partitions are read in order, off the event loop (readPartitionAsync), with max_bytes (v3+) shared between them and
+ * - Partitions are read in order, off the event loop (readPartitionAsync), with max_bytes (v3+; capped by the
+ *   broker's fetch.max.bytes, which alone bounds v0-v2) shared between them and
  *   partition_max_bytes each; the first batch of the first partition that has
  *   data comes whole even when larger than both (KIP-74), so a consumer never
  *   sticks. A fetch offset inside a batch returns that whole batch.
@@ -67,7 +68,9 @@ export const fetch = {
     if (context.errorCode !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: 0, responses: [] };
 
     const parts = context.partitions();
-    const maxBytes = req.maxBytes ?? 0x7fffffff;
+    // The broker's fetch.max.bytes caps what a request may ask for (v0-v2 ask for no total at all), as in Kafka.
+    const maxBytes = Math.min(req.maxBytes ?? 0x7fffffff, ctx.config?.int('fetch.max.bytes') ?? 0x7fffffff);
+    const minBytes = Math.min(req.minBytes, maxBytes);
     const isolation = req.isolationLevel ?? 0;
     const rm = ctx.replicaManager;
     // Partitions are read one after another: each one's share of max_bytes depends on what the ones before took.
@@ -98,12 +101,12 @@ export const fetch = {
     let results = await readAll();
     const bytes = results.reduce((n, r) => n + r.records.length, 0);
     const anyError = results.some((r) => r.errorCode !== ErrorCode.NONE);
-    if (req.maxWaitMs > 0 && parts.length > 0 && bytes < req.minBytes && !anyError) {
+    if (req.maxWaitMs > 0 && parts.length > 0 && bytes < minBytes && !anyError) {
       const keys = parts.map((p) => `${p.topic}:${p.partition}`);
       await rm.purgatory.wait(keys, req.maxWaitMs, () => {
         let n = 0;
-        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes, req.minBytes - n, isolation);
-        return n >= req.minBytes;
+        for (const p of parts) n += rm.availableBytes(p.topic, p.partition, p.fetchOffset, p.partitionMaxBytes, minBytes - n, isolation);
+        return n >= minBytes;
       });
       results = await readAll();
     }
