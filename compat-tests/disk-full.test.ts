@@ -7,7 +7,7 @@
  * read back by kcat, at its acknowledged offset, before and after a restart.
  */
 import t from 'tap';
-import { writeFileSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { testBroker } from './helpers/broker.js';
@@ -65,8 +65,19 @@ t.test('disk full: KAFKA_STORAGE_ERROR at once, nothing acknowledged lost, write
   t.ok(errors.every((e) => e.error === 'KAFKA_STORAGE_ERROR'), `every failure is KAFKA_STORAGE_ERROR (${[...new Set(errors.map((e) => e.error))].join(', ')})`);
   t.ok(errors.every((e) => e.ms < 5000), `failures are answered at once, not by a timeout (slowest ${Math.max(...errors.map((e) => e.ms))} ms)`);
 
+  // Every last byte taken: creating a topic (its metadata, its log) fails with the retriable KAFKA_STORAGE_ERROR, not UNKNOWN_SERVER_ERROR.
+  const filler = join(fs.path, 'filler');
+  const fd = openSync(filler, 'w');
+  try { for (;;) writeSync(fd, Buffer.alloc(4096, 2)); } catch { /* ENOSPC: the disk is full */ } finally { closeSync(fd); }
+  const created = await admin.createTopics({ topics: [{ topic: 'while-full', numPartitions: 2 }] }).then(() => 'created', (e: { errors?: { type: string }[]; type?: string }) => e.errors?.[0]?.type ?? e.type);
+  t.equal(created, 'KAFKA_STORAGE_ERROR', 'CreateTopics on a full disk gets KAFKA_STORAGE_ERROR');
+  const refused = await send(producer, 'full', payload(n++));
+  t.equal(refused.error, 'KAFKA_STORAGE_ERROR', 'produce on a full disk gets KAFKA_STORAGE_ERROR');
+  unlinkSync(filler);
+
   // Space comes back: writes resume without a restart.
   unlinkSync(ballast);
+  t.ok((await admin.createTopics({ topics: [{ topic: 'while-full', numPartitions: 2 }] })), 'the topic is created once space is back');
   let resumed: Outcome | undefined;
   for (let i = 0; i < 50 && !resumed?.ok; i++) {
     const v = payload(n++);

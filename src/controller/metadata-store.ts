@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 export interface TopicMetadata {
   name: string;
@@ -119,13 +120,17 @@ export class MetadataStore {
     if (this.byCollisionKey.get(collisionKey(t.name)) === t) this.byCollisionKey.delete(collisionKey(t.name));
   }
 
-  /** Persists the change just made in memory, or undoes it and rethrows. */
+  /**
+   * Persists the change just made in memory, or undoes it and throws
+   * KAFKA_STORAGE_ERROR (retriable: a full disk that frees up takes the same
+   * request later), as Kafka answers when a log dir cannot be written.
+   */
   private commit(undo: () => void): void {
     try {
       this.persist();
     } catch (err) {
       undo();
-      throw err;
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Error while writing cluster metadata in ${this.dir}: ${(err as Error).message}`);
     }
   }
 

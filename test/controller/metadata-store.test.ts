@@ -52,10 +52,10 @@ t.test('a change whose write fails is undone in memory too: memory is never ahea
   const kept = a.createTopic('kept', 2, { 'retention.ms': '1000' });
   // A directory where the temporary file goes makes every write fail (EISDIR), as a full disk would.
   mkdirSync(join(dir, '__samsa_metadata.json.tmp'));
-  t.throws(() => a.createTopic('lost', 1, {}), { code: 'EISDIR' });
-  t.throws(() => a.setPartitionCount('kept', 5), { code: 'EISDIR' });
-  t.throws(() => a.setTopicConfigs('kept', {}), { code: 'EISDIR' });
-  t.throws(() => a.deleteTopic('kept'), { code: 'EISDIR' });
+  t.throws(() => a.createTopic('lost', 1, {}), { code: 56, message: /EISDIR/ });
+  t.throws(() => a.setPartitionCount('kept', 5), { code: 56, message: /EISDIR/ });
+  t.throws(() => a.setTopicConfigs('kept', {}), { code: 56, message: /EISDIR/ });
+  t.throws(() => a.deleteTopic('kept'), { code: 56, message: /EISDIR/ });
   t.equal(a.topic('lost'), undefined, 'the topic whose creation failed is not there');
   t.equal(a.collidingTopic('lost'), undefined, 'nor in the collision index');
   t.same([a.topic('kept')?.partitions, a.topic('kept')?.configs, a.topicById(kept.id)?.name], [2, { 'retention.ms': '1000' }, 'kept'], 'the other changes are undone');
