@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: deps system-deps sarama-client kafka-go-client bench-deps generate build lint test run bench bench-wire bench-log clean
+.PHONY: deps system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz run bench bench-wire bench-log clean
 
 # Debian packages the tests drive: kcat (librdkafka's CLI client),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
@@ -70,6 +70,13 @@ lint: deps
 
 test: deps system-deps build
 	node_modules/.bin/tap
+
+# The protocol fuzzer (compat-tests/fuzz/) for FUZZ_SECONDS (default 10 minutes)
+# with FUZZ_SEED (default: a fresh seed, printed); FUZZ_SEED=<s> FUZZ_CASE=<n>
+# replays one case it reported. `make test` runs a short seeded run of it.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) node_modules/.bin/tap --timeout=$$(( $(FUZZ_SECONDS) + 300 )) compat-tests/fuzz/protocol-fuzz.test.ts
 
 run: build
 	node dist/src/cli/main.js start --data-dir ./data
