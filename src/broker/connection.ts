@@ -97,6 +97,8 @@ export class Connection {
   private waitingForBudget = false;
   private closed = false;
   private draining = false;
+  /** Set once a frame ends the connection: nothing after it is read or run. */
+  private refusing = false;
   private lastActivity = Date.now();
   /** When the connection started waiting for the rest of a frame, or 0 when it is not. */
   private partialSince = 0;
@@ -169,7 +171,7 @@ export class Connection {
 
   private onData(data: Buffer): void {
     this.lastActivity = Date.now();
-    if (this.draining || this.closed) return;
+    if (this.draining || this.closed || this.refusing) return;
     this.chunks.push(data);
     this.buffered += data.length;
     this.pump();
@@ -192,12 +194,12 @@ export class Connection {
   }
 
   private pumpFrames(): void {
-    while (!this.closed && !this.draining) {
+    while (!this.closed && !this.draining && !this.refusing) {
       if (this.expected < 0) {
         if (this.buffered < 4) break;
         const size = this.peekInt32(0);
         if (size < Math.max(1, this.opts.minRequestBytes) || size > this.opts.maxRequestBytes) {
-          return this.close(`request size ${size} is outside ${this.opts.minRequestBytes}..${this.opts.maxRequestBytes} (socket.request.max.bytes)`);
+          return this.refuse(`request size ${size} is outside ${this.opts.minRequestBytes}..${this.opts.maxRequestBytes} (socket.request.max.bytes)`);
         }
         const keyed = this.opts.oneAtATime !== undefined && size >= 2;
         if (keyed && this.buffered < 6) break;
@@ -216,7 +218,7 @@ export class Connection {
       this.partialSince = 0;
       this.dispatch(frame, this.expectedOneAtATime);
     }
-    if (this.closed || this.draining) return;
+    if (this.closed || this.draining || this.refusing) return;
     // Wanting more bytes: read on; the receive timeout runs while part of a frame is here.
     if (this.buffered > 0 || this.expected >= 0) { if (this.partialSince === 0) this.partialSince = Date.now(); }
     else this.partialSince = 0;
@@ -294,6 +296,8 @@ export class Connection {
     const finish = (r: FrameResult) => {
       if (this.closed) return; // everything was released at close; a late result is dropped
       slot.result = r;
+      // A request that closes the connection (malformed, unsupported) ends it: nothing behind it runs.
+      if (r !== null && !Array.isArray(r)) this.stopReading();
       if (slot.oneAtATime) this.oneAtATimeInFlight = false;
       const bytes = Array.isArray(r) ? r.reduce((n, c) => n + c.length, 0) : 0;
       this.charge(bytes - slot.charge);
@@ -351,6 +355,24 @@ export class Connection {
     this.held += n;
     if (n > 0) this.opts.budget?.charge(n);
     else this.opts.budget?.release(-n);
+  }
+
+  /**
+   * A frame this connection cannot take (a size out of bounds): the requests
+   * before it are answered, nothing after it is read, then the connection
+   * closes, as Kafka answers what it was processing before it drops one.
+   */
+  private refuse(reason: string): void {
+    this.stopReading();
+    this.slots.push({ result: { close: reason }, charge: 0, oneAtATime: false });
+    this.flush();
+  }
+
+  /** No more frames are read or run; bytes already read and not dispatched are dropped. */
+  private stopReading(): void {
+    this.refusing = true;
+    this.dropUnread();
+    this.resume(); // read on (and drop) so the client's FIN is seen
   }
 
   /** Drops bytes read but not dispatched (their charge with them). */

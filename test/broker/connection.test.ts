@@ -116,6 +116,34 @@ t.test('a handler asking to close closes only after the earlier responses', asyn
   t.same(frames(received).map(String), ['ok'], 'the response before the bad request was sent, none after');
 });
 
+t.test('nothing behind a frame that closes the connection runs, even in the same write', async (t) => {
+  const ran: string[] = [];
+  // 'slow' is still in flight when 'bad' arrives, so the close waits its turn: what comes after must not run meanwhile.
+  const { client, received } = await pair(t, (f) => {
+    ran.push(String(f));
+    if (String(f) === 'bad') return { close: 'malformed' };
+    return String(f) === 'slow' ? new Promise<FrameResult>((r) => setTimeout(() => r([frame(Buffer.from(f))]), 50)) : [frame(Buffer.from(f))];
+  });
+  client.write(Buffer.concat(['slow', 'bad', 'create-topic', 'more'].map((s) => frame(Buffer.from(s)))));
+  t.ok(await closed(client), 'closed');
+  t.same(ran, ['slow', 'bad'], 'the requests after the malformed one were never run');
+  t.same(frames(received).map(String), ['slow'], 'the request before it was answered');
+});
+
+t.test('a bad size behind a request still in flight: that request is answered first, then the connection closes', async (t) => {
+  let answer!: (r: FrameResult) => void;
+  const ran: string[] = [];
+  const { client, received } = await pair(t, (f) => { ran.push(String(f)); return new Promise<FrameResult>((r) => { answer = r; }); }, 16);
+  client.write(Buffer.concat([frame(Buffer.from('slow')), u32(0x7fffffff), frame(Buffer.from('after'))]));
+  t.ok(await until(() => ran.length === 1), 'the first request runs');
+  await new Promise((r) => setTimeout(r, 50));
+  t.notOk(client.destroyed || client.readableEnded, 'not closed while the first request is in flight');
+  answer([frame(Buffer.from('slow-answer'))]);
+  t.ok(await closed(client), 'closed after answering');
+  t.same(frames(received).map(String), ['slow-answer'], 'the request before the bad size was answered');
+  t.same(ran, ['slow'], 'nothing after the bad size ran');
+});
+
 t.test('a handler that throws closes that connection', async (t) => {
   const { client } = await pair(t, () => { throw new Error('boom'); });
   client.write(frame(Buffer.from('x')));
