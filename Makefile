@@ -90,5 +90,11 @@ bench-wire: build
 bench-log: build
 	node dist/bench/log.js
 
+# LogManager.open over 100,000 partitions (BENCH_PARTITIONS) after a clean and
+# an unclean stop: time, RSS and open descriptors (log.max.open.files: BENCH_MAX_OPEN_FILES).
+.PHONY: bench-partitions
+bench-partitions: build
+	node --expose-gc dist/bench/partitions.js
+
 clean:
 	rm -rf dist dist-codegen .tap build

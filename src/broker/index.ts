@@ -57,9 +57,14 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const metadata = MetadataStore.open(dataDir);
   const logs = LogManager.open(dataDir, {
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+    maxOpenFiles: config.int('log.max.open.files'),
   });
   const topics = new TopicManager(metadata, logs, config);
-  for (const t of metadata.topics()) for (let p = 0; p < t.partitions; p++) logs.get(t.name, p)?.setConfig(topics.logConfig(t));
+  // After a clean stop logs open on first use (or in the background): each takes its topic's configs then.
+  logs.configure((name) => {
+    const t = metadata.topic(name);
+    return t ? topics.logConfig(t) : {};
+  });
   const replicaManager = new ReplicaManager(topics.lookup);
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
   const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'));

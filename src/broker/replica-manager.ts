@@ -259,7 +259,14 @@ export class ReplicaManager {
    * Synchronous up to the append; `done` resolves once the bytes are written.
    */
   appendRecords(topic: string, partition: number, records: Buffer | null, version: number, acks: number, internalTopicsAllowed = false): AppendResult {
-    const h = this.lookup(topic, partition);
+    let h: PartitionHandle | undefined;
+    try {
+      h = this.lookup(topic, partition);
+    } catch (e) {
+      // The log could not be opened (logs open on first use; EMFILE, an I/O error): a storage error, as a failed write is.
+      this.log.error(`cannot open the log of ${topic}-${partition}: ${(e as Error)?.message ?? e}`);
+      return fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, e as Error));
+    }
     if (h === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     if (!internalTopicsAllowed && INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const s = this.state(topic, partition, h);

@@ -41,6 +41,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'log.retention.ms': { type: 'LONG', default: '', validate: optional(int(-1)), doc: 'retention.ms default (overrides minutes and hours)' },
   'log.retention.bytes': { type: 'LONG', default: '-1', validate: int(-1), doc: 'retention.bytes default' },
   'log.segment.bytes': { type: 'INT', default: '1073741824', validate: int(14), doc: 'segment.bytes default' },
+  'log.max.open.files': { type: 'INT', default: '1024', validate: int(1), doc: 'segment files kept open at most, over all partitions; others are opened on use (Samsa setting)' },
   'log.roll.hours': { type: 'INT', default: '168', validate: int(1), doc: 'segment.ms default, in hours' },
   'log.roll.ms': { type: 'LONG', default: '', validate: optional(int(1)), doc: 'segment.ms default (overrides hours)' },
   'log.cleanup.policy': { type: 'LIST', default: 'delete', validate: (v) => (v.split(',').every((p) => ['delete', 'compact'].includes(p.trim())) ? undefined : 'must be delete, compact or both'), doc: 'cleanup.policy default' },

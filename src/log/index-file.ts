@@ -4,35 +4,52 @@
  * only written (appended to) and read back whole when a segment is opened.
  *
  * Writes: entries are appended in memory by the segment's append path; once
- * WRITE_BYTES of them are waiting, the segment hands them to the next write
- * round of its data (`writePending`), so the hot path never waits for an
- * index write of its own, and most rounds carry none: each write handed to
- * libuv's thread pool costs a wake-up, which showed in the append profile.
- * The rest is written when the segment becomes inactive or is closed. The file
+ * WRITE_BYTES of them are waiting, the next write round of the segment's
+ * data writes them (`writePendingSync` with a threshold), so most rounds
+ * carry none and an append never waits for an index write of its own. The
+ * rest is written when the segment becomes inactive or is closed. The file
  * only has to be whole after a clean shutdown: after a crash it is rebuilt.
  * Files are not preallocated: their length is always whole entries, so a
  * length that is not is a torn or damaged file.
  *
- * The file descriptor is opened on the first write and released when the
- * segment becomes inactive, so old segments hold one descriptor, not three.
+ * No descriptor is held: each write opens the file, writes synchronously
+ * (at most a few KiB: rare, and cheaper than a hand-off to the thread pool)
+ * and closes it, so a segment holds at most its `.log` descriptor, and that
+ * one only in the file cache, and index writes never hold more than one
+ * descriptor at a time however many logs write at once.
+ * Opens go through the cache's `withRoom` (file-cache.ts): after EMFILE it
+ * closes cached descriptors and tries again.
+ *
+ * Memory: an index holds no buffer until its first entry, and one read back
+ * small at open shares Node's buffer pool; the path is derived from the
+ * segment's, not kept. With 100,000 logs open, each byte per index counts.
  */
-import { closeSync, constants, openSync, readFileSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import type { FileCache } from './file-cache.js';
 
 /** Entries wait in memory until there are this many bytes of them. */
 const WRITE_BYTES = 8192;
+/** Room for this many entries is allocated with the first one. */
+const FIRST_ENTRIES = 16;
+const EMPTY = Buffer.alloc(0);
+/** Below this, Node's Buffer.from copies into its shared pool. */
+const POOLED_BYTES = 4096;
+const LOG_SUFFIX = '.log';
 
 export abstract class IndexFile {
-  protected buf: Buffer;
+  protected buf: Buffer = EMPTY;
   entries = 0;
   /** Bytes of `buf` already handed to a file write. */
   private issued = 0;
-  private fd = -1;
+  /** The file no longer matches memory: the next write replaces it. */
+  private stale = false;
   /** Set when the segment is deleted: nothing is written (an open would recreate the file). */
   deleted = false;
 
-  constructor(readonly path: string, readonly entrySize: number, readonly maxEntries: number) {
-    this.buf = Buffer.alloc(entrySize * 64);
-  }
+  /** `logPath`: the segment's `.log`, whose name this file shares with `suffix` for `.log`. */
+  constructor(private readonly logPath: string, private readonly suffix: string, readonly entrySize: number, readonly maxEntries: number, private readonly files: FileCache) {}
+
+  get path(): string { return `${this.logPath.slice(0, -LOG_SUFFIX.length)}${this.suffix}`; }
 
   /** Room for `n` more entries within segment.index.bytes. */
   hasRoomFor(n: number): boolean { return this.entries + n <= this.maxEntries; }
@@ -41,8 +58,9 @@ export abstract class IndexFile {
   protected slot(): number {
     const at = this.entries * this.entrySize;
     if (at + this.entrySize > this.buf.length) {
-      // A write in flight keeps a reference to the old buffer, whose bytes stay as they were.
-      const bigger = Buffer.alloc(this.buf.length * 2);
+      // A write in flight keeps a reference to the old buffer, whose bytes stay as they were. Unzeroed
+      // (small ones then share Node's pool): only the entries written are ever read or stored.
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.entrySize * FIRST_ENTRIES));
       this.buf.copy(bigger, 0, 0, at);
       this.buf = bigger;
     }
@@ -53,69 +71,48 @@ export abstract class IndexFile {
   /** Reads the file; false when it is missing or not whole entries (the caller rebuilds). */
   load(): boolean {
     let data: Buffer;
-    try { data = readFileSync(this.path); } catch { return false; }
+    try { data = this.files.withRoom(() => readFileSync(this.path)); } catch { return false; }
     if (data.length % this.entrySize !== 0) return false;
-    this.buf = Buffer.alloc(Math.max(data.length * 2, this.entrySize * 64));
-    data.copy(this.buf);
+    // A small index is copied into Node's shared pool: its own ArrayBuffer would cost more than its entries.
+    this.buf = data.length < POOLED_BYTES ? Buffer.from(data) : data;
     this.entries = data.length / this.entrySize;
     this.issued = data.length;
     return true;
   }
 
-  /** Forgets every entry, for a rebuild from the log (then `writeAllSync`). */
+  /** Forgets every entry, for a rebuild from the log. */
   reset(): void { this.entries = 0; this.issued = 0; }
 
-  /** Replaces the file with the in-memory entries (after a rebuild at open). */
-  writeAllSync(): void {
-    if (this.deleted) return;
-    this.release();
-    const fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
-    try { writeSync(fd, this.buf, 0, this.entries * this.entrySize, 0); } finally { closeSync(fd); }
-    this.issued = this.entries * this.entrySize;
-  }
-
-  /** Writes entries not yet handed to a write, synchronously (open, close). */
-  writePendingSync(): void {
-    const end = this.entries * this.entrySize;
-    if (this.deleted || this.issued >= end) return;
-    writeSync(this.open(), this.buf, this.issued, end - this.issued, this.issued);
-    this.issued = end;
-  }
-
   /**
-   * Starts writing the entries not yet handed to a write, when there are at
-   * least WRITE_BYTES of them (`all`: any); `done` is called when they are in
-   * the file. Returns false (and never calls `done`) when it writes nothing.
+   * The file does not describe the entries in memory (rebuilt from the log):
+   * it is removed, and the next write writes every entry into a new one.
    */
-  writePending(done: (err: Error | null) => void, all = false): boolean {
-    const start = this.issued, end = this.entries * this.entrySize;
-    if (this.deleted || start >= end || (!all && end - start < WRITE_BYTES)) return false;
-    let fd: number;
-    try { fd = this.open(); } catch (err) {
-      // Never synchronously: the caller counts the writes it started before any completes.
-      queueMicrotask(() => done(err as Error));
-      return true;
+  discardFile(): void {
+    this.issued = 0;
+    this.stale = true;
+    try { unlinkSync(this.path); } catch { /* missing already; or the next write truncates it */ }
+  }
+
+  /** Writes the entries not yet in the file, when there are at least `atLeast` bytes of them. */
+  writePendingSync(atLeast = 0): void {
+    const end = this.entries * this.entrySize;
+    if (this.deleted || this.issued >= end || end - this.issued < atLeast) return;
+    const fd = this.open();
+    try {
+      for (let at = this.issued; at < end;) at += writeSync(fd, this.buf, at, end - at, at);
+    } finally {
+      closeSync(fd);
     }
     this.issued = end;
-    const buf = this.buf;
-    const from = (at: number) => {
-      write(fd, buf, at, end - at, at, (err, n) => {
-        if (err) return done(err);
-        if (at + n < end) return from(at + n);
-        done(null);
-      });
-    };
-    from(start);
-    return true;
   }
+
+  /** writePendingSync once WRITE_BYTES wait (`all`: any), for a write round of the segment's data. */
+  writeTail(all: boolean): void { this.writePendingSync(all ? 0 : WRITE_BYTES); }
 
   private open(): number {
-    if (this.fd < 0) this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT, 0o644);
-    return this.fd;
-  }
-
-  /** Closes the descriptor (reopened on the next write). */
-  release(): void {
-    if (this.fd >= 0) { closeSync(this.fd); this.fd = -1; }
+    const flags = constants.O_WRONLY | constants.O_CREAT | (this.stale ? constants.O_TRUNC : 0);
+    const fd = this.files.withRoom(() => openSync(this.path, flags, 0o644));
+    this.stale = false;
+    return fd;
   }
 }

@@ -34,16 +34,22 @@ import { deleteIndexFiles, segmentFileName, type LogSegment } from './log-segmen
 
 export interface CleanResult { segmentsRewritten: number; recordsRemoved: number }
 
-/** Finishes or rolls back swaps a crash interrupted (call before opening segments). */
-export function completeInterruptedSwaps(dir: string): void {
-  for (const f of readdirSync(dir)) {
-    if (f.endsWith('.log.cleaned')) unlinkSync(join(dir, f));
+/**
+ * Finishes or rolls back swaps a crash interrupted (call before opening
+ * segments); `names` is the directory's listing. True when it changed any file.
+ */
+export function completeInterruptedSwaps(dir: string, names: string[] = readdirSync(dir)): boolean {
+  let changed = false;
+  for (const f of names) {
+    if (f.endsWith('.log.cleaned')) { unlinkSync(join(dir, f)); changed = true; }
     else if (f.endsWith('.log.swap')) {
       // The indexes beside it describe the old file: they go first, and are rebuilt at open.
       deleteIndexFiles(dir, Number(f.slice(0, 20)));
       renameSync(join(dir, f), join(dir, f.slice(0, -'.swap'.length)));
+      changed = true;
     }
   }
+  return changed;
 }
 
 function* batchesOf(seg: LogSegment): Generator<BatchHeader> {

@@ -6,47 +6,89 @@
  * `recovery-point-offset-checkpoint` file, which is rewritten every
  * `log.flush.offset.checkpoint.interval.ms` and at close (recovery-points.ts).
  * Retention runs on an unref'd timer.
+ *
+ * Start-up: after an unclean stop every log is opened (and its unflushed
+ * tail verified) before open() returns. After a clean stop nothing needs
+ * checking, so open() only lists the partitions: a log is opened on first
+ * use (get, create), and those still unused are opened in the background, a
+ * few milliseconds of work per turn of the event loop, so retention, the
+ * cleaner and the flusher cover every log soon after a start that did not
+ * wait for 100,000 of them. Until then an unopened log keeps the recovery
+ * point the checkpoint gave it.
+ *
+ * Descriptors: every log's segment files share one cache of at most
+ * `maxOpenFiles` descriptors (log.max.open.files; file-cache.ts).
  */
-import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PartitionLog } from './partition-log.js';
 import type { LogConfig } from './log-config.js';
 import { readRecoveryPoints, writeRecoveryPoints } from './recovery-points.js';
 import { scrub } from './scrubber.js';
+import { capacityWithin, FileCache } from './file-cache.js';
 
 const CLEAN_MARKER = '.samsa-clean-shutdown';
+export const DEFAULT_MAX_OPEN_FILES = 1024;
+/** fsyncs in flight at once when closing. */
+const CLOSE_FLUSHES = 32;
+/** How long one turn of the background opener may hold the event loop. */
+const OPEN_SLICE_MS = 5;
+
+export interface LogManagerOptions {
+  retentionCheckIntervalMs?: number;
+  cleanerBackoffMs?: number;
+  checkpointIntervalMs?: number;
+  /** A topic's log configs; also settable later with `configure`. */
+  configFor?: (topic: string) => Partial<LogConfig>;
+  report?: (message: string) => void;
+  /** Segment descriptors kept open at most, over all logs (log.max.open.files); at most half the process's `ulimit -n`. */
+  maxOpenFiles?: number;
+}
+
+/** A log on disk not opened yet, and the recovery point the checkpoint gave it. */
+interface Unopened { topic: string; partition: number; recoveryPoint: number | undefined }
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
+  private readonly unopened = new Map<string, Unopened>();
+  private configFor: (topic: string) => Partial<LogConfig> = () => ({});
+  private opener: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private cleaner: NodeJS.Timeout | undefined;
   private flusher: NodeJS.Timeout | undefined;
   private checkpointer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** The background opener's work: keys of logs unopened at start, and how far it got. */
+  private toOpen: string[] = [];
+  private nextToOpen = 0;
   /** After an unclean start: resolves when the data below every recovery point has been read and checked (scrubber.ts). */
   scrubbed: Promise<void> = Promise.resolve();
 
-  private constructor(readonly dataDir: string, private readonly report: (message: string) => void) {}
+  private constructor(readonly dataDir: string, private readonly report: (message: string) => void, readonly files: FileCache) {}
 
-  static open(dataDir: string, opts: {
-    retentionCheckIntervalMs?: number; cleanerBackoffMs?: number; checkpointIntervalMs?: number;
-    configFor?: (topic: string) => Partial<LogConfig>; report?: (message: string) => void;
-  } = {}): LogManager {
+  static open(dataDir: string, opts: LogManagerOptions = {}): LogManager {
     mkdirSync(dataDir, { recursive: true });
     const report = opts.report ?? ((m: string) => { process.stderr.write(`${m}\n`); });
-    const m = new LogManager(dataDir, report);
+    const m = new LogManager(dataDir, report, new FileCache(capacityWithin(opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES)));
+    if (opts.configFor) m.configFor = opts.configFor;
     const marker = join(dataDir, CLEAN_MARKER);
     const clean = existsSync(marker);
     if (clean) unlinkSync(marker);
-    const points = clean ? new Map<string, number>() : readRecoveryPoints(dataDir, report);
-    for (const name of readdirSync(dataDir)) {
-      const match = /^(.+)-(\d+)$/.exec(name);
-      if (!match || !statSync(join(dataDir, name)).isDirectory()) continue;
+    // After a clean stop the file holds every log's end; unopened logs keep those until they open.
+    const points = m.files.withRoom(() => readRecoveryPoints(dataDir, clean ? () => {} : report));
+    for (const entry of m.files.withRoom(() => readdirSync(dataDir, { withFileTypes: true }))) {
+      const match = /^(.+)-(\d+)$/.exec(entry.name);
+      if (!match || !entry.isDirectory()) continue;
       const [, topic, p] = match;
-      const recoveryPoint = points.get(`${topic} ${p}`) ?? 0;
-      m.logs.set(`${topic}:${p}`, PartitionLog.open(dataDir, topic!, Number(p), opts.configFor?.(topic!) ?? {}, clean, { recoveryPoint, report }));
+      const recoveryPoint = points.get(`${topic} ${p}`);
+      if (clean) m.unopened.set(`${topic}:${p}`, { topic: topic!, partition: Number(p), recoveryPoint });
+      else m.logs.set(`${topic}:${p}`, m.openLog(topic!, Number(p), m.configFor(topic!), false, recoveryPoint ?? 0));
     }
     if (!clean) m.scrubbed = m.scrubTrusted(new Map([...m.logs.values()].map((l) => [l, l.recoveryPoint])));
+    if (m.unopened.size > 0) {
+      m.toOpen = [...m.unopened.keys()];
+      m.opener = setImmediate(() => m.openInBackground()).unref();
+    }
     // Kafka's log.flush.offset.checkpoint.interval.ms: recovery after a crash starts at what this file last said.
     m.checkpointer = setInterval(() => m.checkpointRecoveryPoints(), opts.checkpointIntervalMs ?? 60_000);
     m.checkpointer.unref();
@@ -69,22 +111,77 @@ export class LogManager {
     }
   }
 
-  get(topic: string, partition: number): PartitionLog | undefined { return this.logs.get(`${topic}:${partition}`); }
+  private openLog(topic: string, partition: number, config: Partial<LogConfig>, clean: boolean, recoveryPoint: number | undefined): PartitionLog {
+    return PartitionLog.open(this.dataDir, topic, partition, config, clean, { recoveryPoint, report: this.report, files: this.files });
+  }
+
+  /**
+   * Where logs take their configs from when they open from now on (the
+   * broker's topic configs exist only after the log manager); logs open
+   * already take theirs now.
+   */
+  configure(configFor: (topic: string) => Partial<LogConfig>): void {
+    this.configFor = configFor;
+    for (const l of this.logs.values()) l.setConfig(configFor(l.topic));
+  }
+
+  /**
+   * The partition's log, opened now if it was not yet (after a clean start);
+   * undefined when there is none. Throws when it cannot be opened (the next
+   * call tries again).
+   */
+  get(topic: string, partition: number): PartitionLog | undefined {
+    const key = `${topic}:${partition}`;
+    return this.logs.get(key) ?? this.openUnopened(key, undefined);
+  }
+
+  /** The logs opened so far. */
   all(): PartitionLog[] { return [...this.logs.values()]; }
 
   create(topic: string, partition: number, config: Partial<LogConfig> = {}): PartitionLog {
     const key = `${topic}:${partition}`;
-    let log = this.logs.get(key);
+    let log = this.logs.get(key) ?? this.openUnopened(key, config);
     if (!log) {
-      log = PartitionLog.open(this.dataDir, topic, partition, config, true, { report: this.report });
+      log = this.openLog(topic, partition, config, true, undefined);
       this.logs.set(key, log);
     }
     return log;
   }
 
+  private openUnopened(key: string, config: Partial<LogConfig> | undefined): PartitionLog | undefined {
+    const u = this.unopened.get(key);
+    if (!u) return undefined;
+    // Its files are as the clean stop left them: trusted, as every log is after a clean stop.
+    const log = this.openLog(u.topic, u.partition, config ?? this.configFor(u.topic), true, u.recoveryPoint);
+    this.unopened.delete(key);
+    this.logs.set(key, log);
+    return log;
+  }
+
+  /** Opens unopened logs for a few milliseconds, then yields to the event loop and goes on. */
+  private openInBackground(): void {
+    this.opener = undefined;
+    const until = performance.now() + OPEN_SLICE_MS;
+    while (this.nextToOpen < this.toOpen.length && !this.closing) {
+      const key = this.toOpen[this.nextToOpen++]!;
+      try {
+        this.openUnopened(key, undefined);
+      } catch (err) {
+        // It stays unopened: its first use tries again and gets the error.
+        const u = this.unopened.get(key);
+        this.report(`cannot open the log of ${u?.topic}-${u?.partition}: ${(err as Error).message}`);
+      }
+      if (performance.now() >= until) break;
+    }
+    if (this.nextToOpen < this.toOpen.length && !this.closing) this.opener = setImmediate(() => this.openInBackground()).unref();
+    else this.toOpen = [];
+  }
+
   delete(topic: string, partition: number): void {
     const key = `${topic}:${partition}`;
-    this.logs.get(key)?.destroy();
+    const log = this.logs.get(key);
+    if (log) log.destroy();
+    else if (this.unopened.delete(key)) rmSync(join(this.dataDir, `${topic}-${partition}`), { recursive: true, force: true });
     this.logs.delete(key);
   }
 
@@ -104,7 +201,11 @@ export class LogManager {
   /** Writes every log's recovery point (a failure is reported; the previous file stays). */
   checkpointRecoveryPoints(): void {
     try {
-      writeRecoveryPoints(this.dataDir, [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+      const points = [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint }));
+      for (const u of this.unopened.values()) {
+        if (u.recoveryPoint !== undefined) points.push({ topic: u.topic, partition: u.partition, offset: u.recoveryPoint });
+      }
+      this.files.withRoom(() => writeRecoveryPoints(this.dataDir, points));
     } catch (err) {
       this.report(`cannot write the recovery point checkpoint: ${(err as Error).message}`);
     }
@@ -112,6 +213,7 @@ export class LogManager {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearImmediate(this.opener);
     await this.scrubbed;
     clearInterval(this.timer);
     clearInterval(this.cleaner);
@@ -119,14 +221,23 @@ export class LogManager {
     clearInterval(this.checkpointer);
     await Promise.all([...this.logs.values()].map((l) => l.settled()));
     let clean = true;
-    for (const l of this.logs.values()) {
-      try { l.flush(); } catch (err) { clean = false; this.report(`cannot flush ${l.topic}-${l.partition}: ${(err as Error).message}`); }
+    // Many fsyncs at once: one after another, 100,000 logs with unflushed data took minutes.
+    const logs = [...this.logs.values()];
+    let next = 0;
+    const flusher = async () => {
+      while (next < logs.length) {
+        const l = logs[next++]!;
+        try { await l.flushAsync(); } catch (err) { clean = false; this.report(`cannot flush ${l.topic}-${l.partition}: ${(err as Error).message}`); }
+      }
+    };
+    await Promise.all(Array.from({ length: CLOSE_FLUSHES }, flusher));
+    for (const l of logs) {
       if (l.offline) clean = false;
       l.close();
     }
     this.checkpointRecoveryPoints();
     this.logs.clear();
     // A log that could not be flushed is recovered at the next start, as after a crash.
-    if (clean) writeFileSync(join(this.dataDir, CLEAN_MARKER), '');
+    if (clean) this.files.withRoom(() => writeFileSync(join(this.dataDir, CLEAN_MARKER), ''));
   }
 }

@@ -21,15 +21,23 @@
  *
  * Reading: one file read from the offset index entry before the fetch offset
  * (batch-range.ts), synchronous or asynchronous.
+ *
+ * Descriptors: the segment holds none of its own. Its `.log` descriptor lives
+ * in the log manager's file cache (file-cache.ts) and is pinned by each
+ * operation that uses it: a write round, an asynchronous read from its first
+ * file read to its last, a synchronous read or scan, an fsync. The index
+ * files are opened for each write and closed after it (index-file.ts).
  */
-import { closeSync, constants, existsSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, read, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, fsync, fsyncSync, ftruncateSync, read, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET } from '../wire/records/batch-header.js';
 import { readInt64 } from './int64.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
-import { WriteQueue } from './write-queue.js';
+import { WriteQueue, type WriteTarget } from './write-queue.js';
+import { ReadWindow } from './read-window.js';
 import { batchRange, type RangeRead, type ReadRequest } from './batch-range.js';
+import type { FileCache, SegmentFile } from './file-cache.js';
 
 export function segmentFileName(baseOffset: number, suffix = '.log'): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -38,6 +46,8 @@ export function segmentFileName(baseOffset: number, suffix = '.log'): string {
 export const INDEX_SUFFIXES = ['.index', '.timeindex'] as const;
 /** Bytes read at a time when scanning batch headers. */
 const HEADER_SCAN_BYTES = 64 * 1024;
+/** Bytes read at a time when verifying batches (every byte is read). */
+const VERIFY_READ_BYTES = 1024 * 1024;
 
 /** Removes a segment's index files (when the segment goes, or its .log is replaced). */
 export function deleteIndexFiles(dir: string, baseOffset: number): void {
@@ -47,6 +57,8 @@ export function deleteIndexFiles(dir: string, baseOffset: number): void {
 }
 
 export interface SegmentOptions {
+  /** Where the `.log` descriptor is kept (shared by every log of a log manager). */
+  files: FileCache;
   indexIntervalBytes: number;
   maxIndexBytes: number;
   /** Called once when a write to the segment fails (the log stops appending and truncates). */
@@ -66,8 +78,8 @@ export interface TruncatedTail {
   maxOffset: number;
 }
 
-export class LogSegment {
-  readonly fd: number;
+export class LogSegment implements WriteTarget {
+  private readonly file: SegmentFile;
   /** Bytes reserved by appends (the next append's position). */
   size = 0;
   /** Offset after the last batch in the segment. */
@@ -82,35 +94,47 @@ export class LogSegment {
   private writes: WriteQueue;
   private sealed = false;
   private closed = false;
-  private fdsClosed = false;
-  /** Asynchronous reads in progress: the descriptor stays open until they end. */
-  private readsInFlight = 0;
 
-  private constructor(readonly dir: string, readonly baseOffset: number, readonly opts: SegmentOptions) {
-    // Not O_APPEND: appends are positional writes (write-queue.ts).
-    this.fd = openSync(join(dir, segmentFileName(baseOffset)), constants.O_RDWR | constants.O_CREAT, 0o644);
+  private constructor(readonly dir: string, readonly baseOffset: number, readonly opts: SegmentOptions, at: number, after?: Promise<unknown>) {
+    const path = join(dir, segmentFileName(baseOffset));
+    this.file = opts.files.file(path);
     this.nextOffset = baseOffset;
     this.createdMs = Date.now();
-    this.offsetIndex = new OffsetIndex(join(dir, segmentFileName(baseOffset, '.index')), opts.maxIndexBytes);
-    this.timeIndex = new TimeIndex(join(dir, segmentFileName(baseOffset, '.timeindex')), opts.maxIndexBytes);
-    this.writes = this.newWriteQueue(0);
+    this.offsetIndex = new OffsetIndex(path, opts.maxIndexBytes, opts.files);
+    this.timeIndex = new TimeIndex(path, opts.maxIndexBytes, opts.files);
+    this.writes = new WriteQueue(this, at, after);
   }
 
-  private newWriteQueue(at: number, after?: Promise<unknown>): WriteQueue {
-    // After seal() the index tails go out whole (no later append will carry them).
-    return new WriteQueue(this.fd, at,
-      (done) => (this.offsetIndex.writePending(done, this.sealed) ? 1 : 0) + (this.timeIndex.writePending(done, this.sealed) ? 1 : 0),
-      (err) => this.opts.onWriteError?.(err), after);
+  /** @internal WriteTarget: the descriptor of the `.log`, for one write round. */
+  tryPin(): number { return this.file.tryPin(); }
+  /** @internal */
+  whenFree(retry: () => void): void { this.file.whenFree(retry); }
+  /** @internal */
+  unpin(): void { this.file.unpin(); }
+
+  /** @internal WriteTarget: the index tails join a round of data; after seal() they go out whole (no later append will carry them). */
+  sideWrites(): Error | null {
+    try {
+      this.offsetIndex.writeTail(this.sealed);
+      this.timeIndex.writeTail(this.sealed);
+      return null;
+    } catch (err) {
+      return err as Error;
+    }
   }
 
-  get path(): string { return join(this.dir, segmentFileName(this.baseOffset)); }
+  /** @internal WriteTarget */
+  writeFailed(err: Error): void { this.opts.onWriteError?.(err); }
+
+  get path(): string { return this.file.path; }
   /** End of the prefix of the file whose writes completed. */
   get writtenUpTo(): number { return this.writes.writtenUpTo; }
 
   /** A new empty segment; with `after`, its writes start once that settles (the previous segment's writes). */
   static create(dir: string, baseOffset: number, opts: SegmentOptions, after?: Promise<unknown>): LogSegment {
-    const s = new LogSegment(dir, baseOffset, opts);
-    if (after) s.writes = s.newWriteQueue(0, after);
+    const s = new LogSegment(dir, baseOffset, opts, 0, after);
+    // The file exists from now on (an empty segment still marks where the log goes on); its descriptor stays cached for the writes.
+    s.file.create();
     return s;
   }
 
@@ -124,31 +148,41 @@ export class LogSegment {
    * reports it), as after a clean stop.
    */
   static open(dir: string, baseOffset: number, opts: SegmentOptions, verify: boolean): { segment: LogSegment; truncatedBytes: number; tail?: TruncatedTail } {
-    const s = new LogSegment(dir, baseOffset, opts);
-    const fileSize = fstatSync(s.fd).size;
+    const s = new LogSegment(dir, baseOffset, opts, 0);
+    try {
+      // One pin for the whole load: every read below finds the descriptor open.
+      return s.file.use((fd) => s.load(fd, verify));
+    } catch (err) {
+      s.file.close();
+      throw err;
+    }
+  }
+
+  private load(fd: number, verify: boolean): { segment: LogSegment; truncatedBytes: number; tail?: TruncatedTail } {
+    const fileSize = fstatSync(fd).size;
+    // Verification reads every byte: in large reads. Otherwise headers only, from the last index entry on.
+    const win = new ReadWindow(fd, fileSize, verify ? VERIFY_READ_BYTES : HEADER_SCAN_BYTES);
     // segment.ms counts from the segment's first data, not from this start of the broker.
-    const first = s.headerAt(0, fileSize)?.maxTimestamp ?? -1;
-    if (first >= 0) s.createdMs = Math.min(s.createdMs, first);
-    const resumeAt = verify ? -1 : s.loadIndexes(fileSize);
-    let end = s.scan(resumeAt < 0 ? 0 : resumeAt, fileSize, verify);
-    if (resumeAt >= 0 && !s.timeIndex.isConsistent(s.nextOffset - baseOffset)) {
+    const first = this.headerAt(win, 0)?.maxTimestamp ?? -1;
+    if (first >= 0) this.createdMs = Math.min(this.createdMs, first);
+    const resumeAt = verify ? this.resetIndexes() : this.loadIndexes(win, fileSize);
+    let end = this.scan(win, resumeAt < 0 ? 0 : resumeAt, verify);
+    let rebuilt = resumeAt < 0;
+    if (!rebuilt && !this.timeIndex.isConsistent(this.nextOffset - this.baseOffset)) {
       // A time index naming offsets the log lacks belongs to other data: rebuild both.
-      s.resetIndexes();
-      end = s.scan(0, end, false);
+      this.resetIndexes();
+      end = this.scan(win, 0, false);
+      rebuilt = true;
     }
     let tail: TruncatedTail | undefined;
     // Without verify too: a clean open whose file does not end in a whole batch (a power loss after the marker) cannot serve that tail.
-    if (end < fileSize) tail = s.moveAside(end, fileSize);
-    s.size = end;
-    s.writes = s.newWriteQueue(end);
-    if (resumeAt >= 0 && end === fileSize) {
-      // Entries the scan added (an index file that had lost its tail) are written now.
-      s.offsetIndex.writePendingSync();
-      s.timeIndex.writePendingSync();
-    } else {
-      s.writeIndexesOrDrop();
-    }
-    return { segment: s, truncatedBytes: fileSize - end, tail };
+    if (end < fileSize) tail = this.moveAside(end, fileSize);
+    this.size = end;
+    this.writes = new WriteQueue(this, end);
+    // Rebuilt indexes do not match their files: those go, and the entries are written anew from memory
+    // (at seal, close, or with a round of data); a crash before that rebuilds them again.
+    if (rebuilt || end < fileSize) this.dropIndexFiles();
+    return { segment: this, truncatedBytes: fileSize - end, tail };
   }
 
   /**
@@ -164,41 +198,35 @@ export class LogSegment {
       const candidate = `${this.path}.corrupt${n === 0 ? '' : `.${n}`}`;
       if (existsSync(candidate)) continue;
       try {
-        writeFileSync(candidate, bytes, { flag: 'wx' });
+        this.opts.files.withRoom(() => writeFileSync(candidate, bytes, { flag: 'wx' }));
         movedTo = candidate;
       } catch (err) {
         this.opts.report?.(`cannot move ${bytes.length} bytes of ${this.path} aside into ${candidate}: ${(err as Error).message}; truncating anyway`);
         break;
       }
     }
-    ftruncateSync(this.fd, position);
+    this.file.use((fd) => ftruncateSync(fd, position));
     const offsets = maxOffset >= 0 ? `, whole batches up to offset ${maxOffset} among them` : '';
     this.opts.report?.(`recovery: ${this.path} has a bad batch at byte ${position} (after offset ${this.nextOffset - 1}); ${bytes.length} bytes from there${offsets} moved aside${movedTo ? ` to ${movedTo}` : ''}`);
     return { position, bytes: bytes.length, movedTo, maxOffset };
   }
 
-  /** Rewrites both index files from memory; an index that cannot be written is removed (rebuilt at the next open). */
-  private writeIndexesOrDrop(): void {
-    try {
-      this.offsetIndex.writeAllSync();
-      this.timeIndex.writeAllSync();
-    } catch (err) {
-      this.opts.report?.(`cannot write the indexes of ${this.path} (${(err as Error).message}); they will be rebuilt`);
-      deleteIndexFiles(this.dir, this.baseOffset);
-    }
+  private dropIndexFiles(): void {
+    this.offsetIndex.discardFile();
+    this.timeIndex.discardFile();
   }
 
   /**
    * Reads the index files; returns the position after the batch of the last
    * offset entry (the scan resumes there) or -1 when the indexes must be rebuilt.
    */
-  private loadIndexes(fileSize: number): number {
+  private loadIndexes(win: ReadWindow, fileSize: number): number {
     if (!this.offsetIndex.load() || !this.timeIndex.load()) return this.resetIndexes();
     if (this.offsetIndex.entries === 0) return fileSize === 0 && this.timeIndex.entries === 0 ? 0 : this.resetIndexes();
     if (!this.offsetIndex.isConsistent(fileSize)) return this.resetIndexes();
     const last = this.offsetIndex.entries - 1;
     const position = this.offsetIndex.position(last);
-    const h = this.headerAt(position, fileSize);
+    const h = this.headerAt(win, position);
     if (!h || h.baseOffset !== this.baseOffset + this.offsetIndex.relativeOffset(last)) return this.resetIndexes();
     // The batch at the last entry is indexed already: account for it as track() would have.
     this.bytesSinceIndex = h.sizeInBytes;
@@ -222,38 +250,32 @@ export class LogSegment {
   }
 
   /** A whole, plausible batch header at `position` (not CRC-checked), or null. */
-  private headerAt(position: number, fileSize: number): BatchHeader | null {
-    if (position + BATCH_HEADER_SIZE > fileSize) return null;
-    const head = Buffer.alloc(BATCH_HEADER_SIZE);
-    readSync(this.fd, head, 0, BATCH_HEADER_SIZE, position);
+  private headerAt(win: ReadWindow, position: number): BatchHeader | null {
+    const head = win.view(position, BATCH_HEADER_SIZE);
+    if (!head) return null;
     const h = new BatchHeader(head);
-    if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || position + h.sizeInBytes > fileSize || head[MAGIC_OFFSET] !== 2) return null;
+    if (h.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || head[MAGIC_OFFSET] !== 2 || position + h.sizeInBytes > win.fileSize) return null;
     return h;
   }
 
-  /** Tracks the batches from `from` up to `fileSize`; returns where the last good one ends. */
-  private scan(from: number, fileSize: number, verify: boolean): number {
+  /** Tracks the batches from `from` to the end of the window's file; returns where the last good one ends. */
+  private scan(win: ReadWindow, from: number, verify: boolean): number {
     let pos = from;
-    for (let h = this.headerAt(pos, fileSize); h; h = this.headerAt(pos, fileSize)) {
+    for (let h = this.headerAt(win, pos); h; h = this.headerAt(win, pos)) {
       const size = h.sizeInBytes;
       // Offsets only grow within a segment; a header that goes back is not ours.
       if (h.baseOffset < this.nextOffset || h.lastOffset < h.baseOffset) break;
-      if (verify && !this.crcValidAt(pos, size)) {
+      if (verify && !crcValid(win, pos, size)) {
         // Damage inside a log that goes on (the next batch follows it and is valid) is not a torn
         // write: the batch stays, is reported, and clients' CRC checks report it again.
-        const next = this.headerAt(pos + size, fileSize);
-        if (!next || next.baseOffset !== h.lastOffset + 1 || !this.crcValidAt(pos + size, next.sizeInBytes)) break;
+        const next = this.headerAt(win, pos + size);
+        if (!next || next.baseOffset !== h.lastOffset + 1 || !crcValid(win, pos + size, next.sizeInBytes)) break;
         this.opts.report?.(`recovery: ${this.path} has a corrupt batch (offsets ${h.baseOffset}..${h.lastOffset}, byte ${pos}, CRC mismatch) inside valid data; kept as it is, consumers get a CRC error there`);
       }
       this.track(h.buf, 0, pos, h.baseOffset);
       pos += size;
     }
     return pos;
-  }
-
-  private crcValidAt(position: number, size: number): boolean {
-    const whole = Buffer.allocUnsafe(size);
-    return readSync(this.fd, whole, 0, size, position) === size && new BatchHeader(whole).isCrcValid();
   }
 
   /** The write queue failed: a torn round may lie past `writtenUpTo`. */
@@ -272,13 +294,15 @@ export class LogSegment {
     if (this.writes.busy) throw new Error(`${this.path}: writes still in flight`);
     const end = this.writtenUpTo;
     const removed = this.size - end;
-    ftruncateSync(this.fd, end);
-    this.resetIndexes();
-    this.scan(0, end, false);
+    this.file.use((fd) => {
+      ftruncateSync(fd, end);
+      this.resetIndexes();
+      this.scan(new ReadWindow(fd, end, HEADER_SCAN_BYTES), 0, false);
+    });
     this.size = end;
     this.sealed = false;
-    this.writes = this.newWriteQueue(end);
-    this.writeIndexesOrDrop();
+    this.writes = new WriteQueue(this, end);
+    this.dropIndexFiles();
     return removed;
   }
 
@@ -286,7 +310,10 @@ export class LogSegment {
   async flushWritten(): Promise<boolean> {
     await this.writes.idle();
     if (this.closed || this.writes.failure) return false;
-    return new Promise((resolve) => fsync(this.fd, (err) => resolve(!err)));
+    let fd: number;
+    try { fd = await this.pinWhenFree(); } catch { return false; }
+    if (fd < 0) return false;
+    return new Promise((resolve) => fsync(fd, (err) => { this.file.unpin(); resolve(!err); }));
   }
 
   /** Records the batch at `buf[at]`, stored at `position`, in the indexes and the segment's bounds. */
@@ -329,23 +356,19 @@ export class LogSegment {
 
   /**
    * The segment became inactive (a roll, or loaded behind the active one):
-   * the time index gets its last entry, and the index files' descriptors are
-   * released once their writes are done (lookups use memory).
+   * the time index gets its last entry and the index tails are written.
    */
   seal(): void {
     if (this.sealed || this.closed) return;
     this.sealed = true;
     this.timeIndex.maybeAppend(this.maxTimestamp, this.maxTimestampOffset - this.baseOffset);
-    const release = () => { this.offsetIndex.release(); this.timeIndex.release(); };
     if (this.writes.busy) {
       // The entry joins the next round, after the writes in flight.
       this.writes.kick();
-      void this.writes.idle().then(release);
     } else {
       // Idle (at open, or a roll with nothing in flight): small writes now, so the files are final at once.
       this.offsetIndex.writePendingSync();
       this.timeIndex.writePendingSync();
-      release();
     }
   }
 
@@ -366,17 +389,33 @@ export class LogSegment {
     return step.value;
   }
 
-  /** `read` with asynchronous file reads (nothing comes back when the segment closes first). */
+  /**
+   * `read` with asynchronous file reads (nothing comes back when the segment
+   * closes first). The descriptor is pinned from the first read to the last:
+   * a close meanwhile waits for it, and the cache never closes it under the read.
+   */
   async readAsync(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): Promise<RangeRead> {
     if (this.closed) return { chunk: null, full: true };
-    this.readsInFlight++;
+    const walk = this.walk(fetchOffset, maxBytes, upperBound, minOneBatch);
+    let step = walk.next();
+    if (step.done) return step.value;
+    const fd = await this.pinWhenFree();
+    if (fd < 0) return { chunk: null, full: true };
     try {
-      const walk = this.walk(fetchOffset, maxBytes, upperBound, minOneBatch);
-      let step = walk.next();
-      while (!step.done) step = walk.next(await this.readBytesAsync(step.value));
+      while (!step.done) step = walk.next(await readBytesAsync(fd, step.value));
       return step.value;
     } finally {
-      if (--this.readsInFlight === 0 && this.closed) this.closeFds();
+      this.file.unpin();
+    }
+  }
+
+  /** The descriptor pinned, once the cache has one to give; -1 when the segment closed meanwhile. */
+  private async pinWhenFree(): Promise<number> {
+    for (;;) {
+      if (this.closed) return -1;
+      const fd = this.file.tryPin();
+      if (fd >= 0) return fd;
+      await new Promise<void>((resolve) => this.file.whenFree(resolve));
     }
   }
 
@@ -385,20 +424,6 @@ export class LogSegment {
     // From an index entry, fetchOffset's batch starts within about one interval and one batch.
     const slack = this.opts.indexIntervalBytes + 16 * 1024;
     return batchRange({ from, end: this.writtenUpTo, fetchOffset, maxBytes, upperBound, minOneBatch, slack });
-  }
-
-  private readBytesAsync({ position, length }: ReadRequest): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
-    return new Promise((resolve, reject) => {
-      const from = (done: number) => {
-        read(this.fd, buf, done, length - done, position + done, (err, n) => {
-          if (err) return reject(err);
-          if (n === 0 || done + n === length) return resolve(buf.subarray(0, done + n));
-          from(done + n);
-        });
-      };
-      from(0);
-    });
   }
 
   /** File position from which a search for the first record at or after `timestamp` can start. */
@@ -410,12 +435,14 @@ export class LogSegment {
   *headers(position = 0): Generator<{ header: BatchHeader; position: number }> {
     // One read per 64 KiB rather than per batch: a log of small batches has millions of
     // headers, and a scan (producer state, compaction) would otherwise make a syscall each.
+    // Each read pins the descriptor on its own: a generator may be left unfinished, so none is held across a yield.
     const chunk = Buffer.allocUnsafe(HEADER_SCAN_BYTES);
     let chunkStart = 0, chunkLength = 0;
     for (let pos = position; pos + BATCH_HEADER_SIZE <= this.writtenUpTo;) {
       if (pos < chunkStart || pos + BATCH_HEADER_SIZE > chunkStart + chunkLength) {
         chunkStart = pos;
-        chunkLength = readSync(this.fd, chunk, 0, Math.min(HEADER_SCAN_BYTES, this.writtenUpTo - pos), pos);
+        const at = pos;
+        chunkLength = this.file.use((fd) => readSync(fd, chunk, 0, Math.min(HEADER_SCAN_BYTES, this.writtenUpTo - at), at));
         if (chunkLength < BATCH_HEADER_SIZE) return;
       }
       // A copy: callers may keep the header after the chunk is reused.
@@ -428,43 +455,63 @@ export class LogSegment {
   readBytes(position: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, buf, done, length - done, position + done);
-      if (n === 0) break;
-      done += n;
+    const fd = this.file.pin();
+    try {
+      while (done < length) {
+        const n = readSync(fd, buf, done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+    } finally {
+      this.file.unpin();
     }
     return done === length ? buf : buf.subarray(0, done);
   }
 
-  flush(): void { fsyncSync(this.fd); }
+  flush(): void { this.file.use((fd) => fsyncSync(fd)); }
+
+  /** `flush` off the event loop. */
+  async fsync(): Promise<void> {
+    const fd = await this.pinWhenFree();
+    if (fd < 0) throw new Error(`${this.path} is closed`);
+    await new Promise<void>((resolve, reject) => fsync(fd, (err) => {
+      this.file.unpin();
+      if (err) reject(err); else resolve();
+    }));
+  }
 
   /**
    * Closes the files; the time index gets its last entry first, so the next
-   * clean open knows the largest timestamp without a scan. Writes and
-   * asynchronous reads still in flight finish first (the descriptors close
-   * after them: a closed descriptor's number can be reused by another file).
+   * clean open knows the largest timestamp without a scan. Writes still
+   * queued go to this file: its descriptor is held open for them, as it is by
+   * asynchronous reads in flight, and closed when the last of them ends; the
+   * file is never opened again by its path (another file may have it by then).
    */
   close(): void {
     if (this.closed) return;
     if (!this.sealed) this.timeIndex.maybeAppend(this.maxTimestamp, this.maxTimestampOffset - this.baseOffset);
     this.closed = true;
-    this.closeFds();
+    if (!this.writes.busy) {
+      this.writeIndexTails();
+      this.file.close();
+      return;
+    }
+    let held = false;
+    try { this.file.pin(); held = true; } catch { /* the queued writes fail without it, as writes that cannot open their file do */ }
+    this.file.close();
+    void this.writes.idle().then(() => {
+      this.writeIndexTails();
+      if (held) this.file.unpin();
+    });
   }
 
-  private closeFds(): void {
-    if (this.fdsClosed) return;
-    if (this.writes.busy) { void this.writes.idle().then(() => this.closeFds()); return; }
-    if (this.readsInFlight > 0) return; // the last one calls again
-    this.fdsClosed = true;
+  private writeIndexTails(): void {
     try {
       this.offsetIndex.writePendingSync();
       this.timeIndex.writePendingSync();
     } catch {
       // An index that cannot be written is rebuilt from the log at the next open (it fails its checks).
     }
-    this.offsetIndex.release();
-    this.timeIndex.release();
-    closeSync(this.fd);
   }
 
   /** Deletes the index files, and writes none from now on (the .log is about to be replaced). */
@@ -503,4 +550,25 @@ export function lastOffsetIn(bytes: Buffer, expectedBase: number): number {
     at += h.sizeInBytes;
   }
   return max;
+}
+
+/** Fills `length` bytes from `position` (fewer at the end of the file) with asynchronous reads. */
+function readBytesAsync(fd: number, { position, length }: ReadRequest): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  return new Promise((resolve, reject) => {
+    const from = (done: number) => {
+      read(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) return reject(err);
+        if (n === 0 || done + n === length) return resolve(buf.subarray(0, done + n));
+        from(done + n);
+      });
+    };
+    from(0);
+  });
+}
+
+/** Whether the batch of `size` bytes at `position` is whole and its CRC32C holds. */
+function crcValid(win: ReadWindow, position: number, size: number): boolean {
+  const whole = win.view(position, size);
+  return whole !== null && new BatchHeader(whole).isCrcValid();
 }

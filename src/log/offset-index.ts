@@ -5,11 +5,12 @@
  * (Kafka writes the batch's last offset; lookups work the same either way).
  */
 import { IndexFile } from './index-file.js';
+import type { FileCache } from './file-cache.js';
 
 export const OFFSET_ENTRY_SIZE = 8;
 
 export class OffsetIndex extends IndexFile {
-  constructor(path: string, maxBytes: number) { super(path, OFFSET_ENTRY_SIZE, Math.floor(maxBytes / OFFSET_ENTRY_SIZE)); }
+  constructor(logPath: string, maxBytes: number, files: FileCache) { super(logPath, '.index', OFFSET_ENTRY_SIZE, Math.floor(maxBytes / OFFSET_ENTRY_SIZE), files); }
 
   append(relativeOffset: number, position: number): void {
     const at = this.slot();

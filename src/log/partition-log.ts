@@ -16,19 +16,27 @@ import { deleteIndexFiles, INDEX_SUFFIXES, lastOffsetIn, LogSegment, segmentFile
 import { writeInt64 } from './int64.js';
 import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
+import { FileCache } from './file-cache.js';
 
 const START_CHECKPOINT = 'log-start-offset';
 /** How long a log whose recovery from a failed write failed waits before trying again. */
 const RETRY_RECOVERY_MS = 1000;
 
 export interface OpenOptions {
-  /** Offset below which the data is known to be fsynced (recovery verifies only from there). */
+  /**
+   * Offset below which the data is known to be fsynced (recovery verifies
+   * only from there). Default: the log end after a clean stop, 0 otherwise.
+   */
   recoveryPoint?: number;
+  /** The segment descriptors' cache, shared by the logs of a log manager; a log opened alone gets its own. */
+  files?: FileCache;
   /** Error-level reports: recovery moving data aside, failed writes. */
   report?: (message: string) => void;
 }
 
 const reportToStderr = (message: string): void => { process.stderr.write(`${message}\n`); };
+/** Descriptors of a log opened without a log manager's cache. */
+const OWN_CACHE_FILES = 16;
 
 /** Thrown by append while the log cannot take writes (a write failed; it is being truncated back). */
 export class LogWriteError extends Error {
@@ -49,8 +57,10 @@ export class PartitionLog {
   private writeError: Error | null = null;
   /** Counts truncations: state derived from the log (producer state, high watermark) is stale when it changes. */
   truncations = 0;
+  private segmentOpts: SegmentOptions | undefined;
 
-  private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig, private readonly report: (message: string) => void) {}
+  private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig,
+    private readonly report: (message: string) => void, private readonly files: FileCache) {}
 
   /** The failed write the log is recovering from, or null when it takes appends. */
   get offline(): Error | null { return this.writeError; }
@@ -70,27 +80,40 @@ export class PartitionLog {
   static open(dataDir: string, topic: string, partition: number, config: Partial<LogConfig> = {}, clean = false, opts: OpenOptions = {}): PartitionLog {
     const dir = join(dataDir, `${topic}-${partition}`);
     mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr);
-    completeInterruptedSwaps(dir);
-    const files = readdirSync(dir);
-    const bases = files.filter((f) => /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
+    const files = opts.files ?? new FileCache(OWN_CACHE_FILES);
+    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr, files);
+    try {
+      log.load(clean, opts.recoveryPoint);
+    } catch (err) {
+      // The segments opened so far give their descriptors back.
+      log.close();
+      throw err;
+    }
+    return log;
+  }
+
+  private load(clean: boolean, checkpointed: number | undefined): void {
+    const dir = this.dir;
+    let names = this.files.withRoom(() => readdirSync(dir));
+    if (completeInterruptedSwaps(dir, names)) names = this.files.withRoom(() => readdirSync(dir));
+    const bases = names.filter((f) => f.length === 24 && /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
     // Index files whose segment is gone (a crash between the two unlinks) would be taken for a new segment's.
-    for (const f of files) {
+    for (const f of names) {
       const m = /^(\d{20})(\.\w+)$/.exec(f);
       if (m && (INDEX_SUFFIXES as readonly string[]).includes(m[2]!) && !bases.includes(Number(m[1]))) unlinkSync(join(dir, f));
     }
-    const recoveryPoint = opts.recoveryPoint ?? 0;
+    const recoveryPoint = checkpointed ?? 0;
     let removedUpTo = -1;
     let cutAt: number | undefined;
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
       if (cutAt !== undefined) {
-        removedUpTo = Math.max(removedUpTo, log.moveSegmentAside(base, cutAt));
+        removedUpTo = Math.max(removedUpTo, this.moveSegmentAside(base, cutAt));
         continue;
       }
       // A segment is below the recovery point when the next one starts at or before it.
       const verify = !clean && !(i + 1 < bases.length && bases[i + 1]! <= recoveryPoint);
-      const prev = log.segments[log.segments.length - 1];
+      const prev = this.segments[this.segments.length - 1];
       if (verify && prev && prev.nextOffset < base && statSync(join(dir, segmentFileName(base))).size === 0) {
         // Rolled while the previous segment's last writes were still in flight, and the crash came
         // first: those offsets were never written, so the empty segment goes and the log ends where the data does.
@@ -98,26 +121,26 @@ export class PartitionLog {
         deleteIndexFiles(dir, base);
         continue;
       }
-      const { segment, tail } = LogSegment.open(dir, base, log.segmentOptions(), verify);
-      log.segments.push(segment);
+      const { segment, tail } = LogSegment.open(dir, base, this.segmentOptions(), verify);
+      this.segments.push(segment);
       if (tail) {
         removedUpTo = Math.max(removedUpTo, tail.maxOffset);
         cutAt = segment.nextOffset;
       }
     }
-    const checkpoint = join(dir, START_CHECKPOINT);
-    const saved = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8').trim()) || 0 : 0;
-    log._logStartOffset = Math.max(saved, log.segments[0]?.baseOffset ?? 0);
-    if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, log._logStartOffset, log.segmentOptions()));
-    for (const s of log.segments.slice(0, -1)) s.seal();
-    if (removedUpTo >= log.logEndOffset) {
+    const saved = names.includes(START_CHECKPOINT) ? Number(this.files.withRoom(() => readFileSync(join(dir, START_CHECKPOINT), 'utf8')).trim()) || 0 : 0;
+    this._logStartOffset = Math.max(saved, this.segments[0]?.baseOffset ?? 0);
+    if (this.segments.length === 0) this.segments.push(LogSegment.create(dir, this._logStartOffset, this.segmentOptions()));
+    for (const s of this.segments.slice(0, -1)) s.seal();
+    if (removedUpTo >= this.logEndOffset) {
       // Offsets up to removedUpTo may have been seen: the log continues after them (a gap, as compaction leaves).
-      log.report(`${topic}-${partition}: recovery removed offsets ${log.logEndOffset}..${removedUpTo}; the log continues at ${removedUpTo + 1}`);
-      log.roll(removedUpTo + 1);
+      this.report(`${this.topic}-${this.partition}: recovery removed offsets ${this.logEndOffset}..${removedUpTo}; the log continues at ${removedUpTo + 1}`);
+      this.roll(removedUpTo + 1);
     }
-    log._logStartOffset = Math.min(log._logStartOffset, log.logEndOffset);
-    log.recoveryPoint = clean ? log.logEndOffset : Math.min(recoveryPoint, log.logEndOffset);
-    return log;
+    this._logStartOffset = Math.min(this._logStartOffset, this.logEndOffset);
+    // An array of exactly its segments: pushes left room for 16 more, in each of 100,000 logs.
+    this.segments = this.segments.slice();
+    this.recoveryPoint = Math.min(checkpointed ?? (clean ? this.logEndOffset : 0), this.logEndOffset);
   }
 
   /**
@@ -128,7 +151,7 @@ export class PartitionLog {
   private moveSegmentAside(base: number, after: number): number {
     const path = join(this.dir, segmentFileName(base));
     let maxOffset = -1;
-    try { maxOffset = lastOffsetIn(readFileSync(path), base); } catch { /* unreadable: moved as it is */ }
+    try { maxOffset = lastOffsetIn(this.files.withRoom(() => readFileSync(path)), base); } catch { /* unreadable: moved as it is */ }
     let target = `${path}.corrupt`;
     for (let n = 1; existsSync(target); n++) target = `${path}.corrupt.${n}`;
     renameSync(path, target);
@@ -137,9 +160,10 @@ export class PartitionLog {
     return maxOffset;
   }
 
+  /** One options object for the segments made under the same config (a new one after setConfig). */
   private segmentOptions(): SegmentOptions {
-    return {
-      indexIntervalBytes: this.config.indexIntervalBytes, maxIndexBytes: this.config.segmentIndexBytes,
+    return this.segmentOpts ??= {
+      files: this.files, indexIntervalBytes: this.config.indexIntervalBytes, maxIndexBytes: this.config.segmentIndexBytes,
       onWriteError: this.onWriteError, report: this.report,
     };
   }
@@ -186,7 +210,10 @@ export class PartitionLog {
   get logEndOffset(): number { return this.active.nextOffset; }
   private get active(): LogSegment { return this.segments[this.segments.length - 1]!; }
 
-  setConfig(partial: Partial<LogConfig>): void { this.config = { ...this.config, ...partial }; }
+  setConfig(partial: Partial<LogConfig>): void {
+    this.config = { ...this.config, ...partial };
+    this.segmentOpts = undefined;
+  }
 
   /**
    * Assigns offsets to the batches in `records` (writing baseOffset and the
@@ -368,6 +395,8 @@ export class PartitionLog {
     if (!this.config.compactPolicy) return none;
     const cleanable = this.segments.slice(0, -1).filter((s) => s.maxTimestamp < 0 || now - s.maxTimestamp >= this.config.minCompactionLagMs);
     if (cleanable.length === 0) return none;
+    // A segment is swapped for its cleaned copy by its path: not while bytes are still on their way to it (just rolled).
+    if (cleanable.some((s) => s.writing)) return none;
     const total = cleanable.reduce((n, s) => n + s.size, 0);
     const dirty = cleanable.filter((s) => s.nextOffset > this.cleanedUpTo).reduce((n, s) => n + s.size, 0);
     if (total === 0 || dirty / total < this.config.minCleanableDirtyRatio) return none;
@@ -394,6 +423,13 @@ export class PartitionLog {
   flush(): void {
     const writing = this.segments.some((s) => s.writing);
     for (const s of this.segments) if (s.nextOffset > this.recoveryPoint) s.flush();
+    if (!writing && !this.writeError) this.recoveryPoint = this.logEndOffset;
+  }
+
+  /** `flush` with the fsyncs off the event loop, so that many logs can be flushed at once (a shutdown). */
+  async flushAsync(): Promise<void> {
+    const writing = this.segments.some((s) => s.writing);
+    for (const s of this.segments) if (s.nextOffset > this.recoveryPoint) await s.fsync();
     if (!writing && !this.writeError) this.recoveryPoint = this.logEndOffset;
   }
 

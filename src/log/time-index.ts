@@ -8,12 +8,13 @@
  * segment's largest timestamp (what retention needs) without a scan at open.
  */
 import { IndexFile } from './index-file.js';
+import type { FileCache } from './file-cache.js';
 import { readInt64, writeInt64 } from './int64.js';
 
 export const TIME_ENTRY_SIZE = 12;
 
 export class TimeIndex extends IndexFile {
-  constructor(path: string, maxBytes: number) { super(path, TIME_ENTRY_SIZE, Math.floor(maxBytes / TIME_ENTRY_SIZE)); }
+  constructor(logPath: string, maxBytes: number, files: FileCache) { super(logPath, '.timeindex', TIME_ENTRY_SIZE, Math.floor(maxBytes / TIME_ENTRY_SIZE), files); }
 
   /** Appends (timestamp, relativeOffset) when timestamp is above the last entry's. */
   maybeAppend(timestamp: number, relativeOffset: number): void {

@@ -14,26 +14,36 @@
  * while waiting stops collecting and a new one opens behind it, so a writev
  * stays within a few hundred buffers.
  *
- * A round can carry side writes (the segment's index tails) started with its
- * data; it is complete when all of them are in the file (and, when an append
- * asked for it, after an fsync). Rounds settle in file order, so a resolved
- * append means every byte before it is in the file too, and `writtenUpTo`
- * (what reads may serve) never skips unwritten bytes.
+ * A round can carry side writes (the segment's index tails, a few KiB at
+ * most), made synchronously as it starts; it is complete when its data is in
+ * the file (and, when an append asked for it, after an fsync). Rounds settle
+ * in file order, so a resolved append means every byte before it is in the
+ * file too, and `writtenUpTo` (what reads may serve) never skips unwritten bytes.
  *
- * A small round (at most SYNC_ROUND_BYTES, no fsync, no side writes) is written
+ * A small round (at most SYNC_ROUND_BYTES, no fsync) is written
  * synchronously: copying a few KiB into the page cache costs less than the
  * two thread hand-offs of libuv's pool, and those hand-offs were most of an
  * acks=all produce's latency on a busy machine. Large rounds keep the pool, so
  * the event loop never waits on megabytes.
  *
  * After a failed write every later append fails with the same error and
- * `onFail` is called once: the file may hold a torn round past `writtenUpTo`,
- * and the owner truncates it there (log-segment.ts) before it writes again.
+ * `writeFailed` is called once: the file may hold a torn round past
+ * `writtenUpTo`, and the owner truncates it there (log-segment.ts) before it
+ * writes again.
  *
  * A queue can start gated (`after`): its rounds collect but none is written
  * until that promise settles. A log's new segment waits so for the writes of
  * the segment before it, so a crash or a failed write never leaves later
  * data behind a hole.
+ *
+ * Descriptors: the queue holds none. Each round pins its file's descriptor
+ * (file-cache.ts) from its start until it completes, fsync included, so the
+ * descriptor cannot be closed under a write and no other file can get its
+ * number meanwhile; between rounds the cache may close it. When every
+ * descriptor the cache may hold is pinned by other writes and reads, the
+ * round waits for one (still in flight: later rounds wait behind it). A
+ * round that cannot open its file (EMFILE with nothing left to close, the
+ * file removed) fails as a failed write does.
  */
 import { fsync, writev, writevSync } from 'node:fs';
 
@@ -57,8 +67,17 @@ interface Round {
 
 const ignore = () => {};
 
-/** Starts writes that join a round; returns how many calls of `done` will come. */
-export type SideWrites = (done: (err: Error | null) => void) => number;
+/** The file a queue writes (a segment), whose descriptor is held only while a round uses it. */
+export interface WriteTarget {
+  /** The descriptor, pinned until `unpin`; -1 when none is free now (then `whenFree`). Throws when the file cannot be opened. */
+  tryPin(): number;
+  whenFree(retry: () => void): void;
+  unpin(): void;
+  /** Writes what joins a round (index tails), synchronously; the error fails the round. */
+  sideWrites(): Error | null;
+  /** Called once, at the first failed round. */
+  writeFailed(err: Error): void;
+}
 
 export class WriteQueue {
   /** Rounds not yet settled, in file order; the last may still be collecting. */
@@ -73,22 +92,17 @@ export class WriteQueue {
 
   private gated: boolean;
 
-  constructor(
-    private readonly fd: number,
-    public writtenUpTo: number,
-    private readonly sideWrites: SideWrites,
-    private readonly onFail: (err: Error) => void = ignore,
-    after?: Promise<unknown>,
-  ) {
+  constructor(private readonly file: WriteTarget, public writtenUpTo: number, after?: Promise<unknown>) {
     this.end = writtenUpTo;
     this.gated = after !== undefined;
-    after?.then(this.ungate, this.ungate);
+    if (after) {
+      const ungate = () => {
+        this.gated = false;
+        if (!this.failed) this.pump(true);
+      };
+      after.then(ungate, ungate);
+    }
   }
-
-  private readonly ungate = (): void => {
-    this.gated = false;
-    if (!this.failed) this.pump(true);
-  };
 
   get failure(): Error | null { return this.failed; }
 
@@ -166,19 +180,36 @@ export class WriteQueue {
   private start(r: Round): void {
     r.state = State.Writing;
     this.inFlight++;
-    let waiting = 1;
+    this.begin(r);
+  }
+
+  private begin(r: Round): void {
+    let fd: number;
+    try {
+      fd = this.file.tryPin();
+    } catch (err) {
+      // Nothing of the round reached the file; it fails as a failed write does, and so does what follows.
+      r.error = err as Error;
+      r.bufs = [];
+      return this.complete(r);
+    }
+    if (fd < 0) return this.file.whenFree(() => this.begin(r));
+    const done = () => {
+      this.file.unpin();
+      this.complete(r);
+    };
     const finish = (err: Error | null) => {
       if (err && !r.error) r.error = err;
-      if (--waiting > 0) return;
-      if (r.error || !r.fsync) return this.complete(r);
-      fsync(this.fd, (e) => { if (e) r.error = e; this.complete(r); });
+      if (r.error || !r.fsync) return done();
+      fsync(fd, (e) => { if (e) r.error = e; done(); });
     };
-    waiting += this.sideWrites(finish);
+    const sideError = this.file.sideWrites();
     const bufs = r.bufs;
     r.bufs = [];
-    if (r.bytes === 0) finish(null);
-    else if (waiting === 1 && !r.fsync && r.bytes <= SYNC_ROUND_BYTES) finish(writeAllSync(this.fd, bufs, r.position));
-    else writeAll(this.fd, bufs, r.position, finish);
+    if (sideError) finish(sideError);
+    else if (r.bytes === 0) finish(null);
+    else if (!r.fsync && r.bytes <= SYNC_ROUND_BYTES) finish(writeAllSync(fd, bufs, r.position));
+    else writeAll(fd, bufs, r.position, finish);
   }
 
   private complete(r: Round): void {
@@ -194,7 +225,7 @@ export class WriteQueue {
     }
     this.settleHead();
     if (!this.failed) this.pump(true);
-    else if (firstFailure) this.onFail(this.failed!);
+    else if (firstFailure) this.file.writeFailed(this.failed!);
   }
 
   /** Settles finished rounds from the head, in file order. */

@@ -163,3 +163,14 @@ t.test('availableBytes: no log read for small min_bytes; errors complete a waiti
   t.equal(rm.availableBytes('t', 0, 50, 1000, 1), Infinity, 'out of range');
   t.equal(rm.availableBytes('gone', 0, 0, 1000, 1), Infinity);
 });
+
+t.test('a log that cannot be opened (logs open on first use) fails the append with KAFKA_STORAGE_ERROR', async (t) => {
+  const emfile = Object.assign(new Error('EMFILE: too many open files, scandir'), { code: 'EMFILE' });
+  const errors: string[] = [];
+  const rm = new ReplicaManager(() => { throw emfile; }, () => 4242, { error: (m) => errors.push(m) });
+  const r = rm.appendRecords('t', 0, makeBatch({ values: ['x'] }), 9, 1);
+  t.equal(r.errorCode, E.KAFKA_STORAGE_ERROR, 'a retriable storage error, as a failed write gets');
+  t.match(r.errorMessage, /EMFILE/);
+  t.equal(await r.done, 0, 'nothing to wait for');
+  t.match(errors, [/cannot open the log of t-0/], 'logged');
+});

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WriteQueue } from '../../src/log/write-queue.js';
 
+/** A file whose descriptor the test holds, with no side writes unless given. */
+const target = (fd: number, sideWrites = (): Error | null => null) => ({ tryPin: () => fd, whenFree: () => {}, unpin: () => {}, sideWrites, writeFailed: () => {} });
+
 function tempFile(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-wq-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +23,7 @@ t.test('appends of one tick share a round; later ones queue behind it; bytes are
   const fd = openSync(file, 'w+');
   t.teardown(() => closeSync(fd));
   let sideWrites = 0;
-  const q = new WriteQueue(fd, 0, () => { sideWrites++; return 0; });
+  const q = new WriteQueue(target(fd, () => { sideWrites++; return null; }), 0);
   const a = q.push(Buffer.from('aaa'), false);
   const b = q.push(Buffer.from('bb'), false);
   t.equal(a, b, 'one promise for the appends of a tick');
@@ -45,7 +48,7 @@ t.test('a round of more than ROUND_BYTES starts without waiting for the end of t
   const file = tempFile(t);
   const fd = openSync(file, 'w+');
   t.teardown(() => closeSync(fd));
-  const q = new WriteQueue(fd, 0, () => 0);
+  const q = new WriteQueue(target(fd), 0);
   const big = Buffer.alloc(1 << 20, 1);
   const first = q.push(big, false);
   const second = q.push(Buffer.from('x'), false);
@@ -60,7 +63,7 @@ t.test('a failed write rejects its appends and every later one', async (t) => {
   closeSync(openSync(file, 'w'));
   const fd = openSync(file, 'r');
   t.teardown(() => closeSync(fd));
-  const q = new WriteQueue(fd, 0, () => 0);
+  const q = new WriteQueue(target(fd), 0);
   const a = q.push(Buffer.from('x'), false);
   await t.rejects(a, 'a write to a read-only descriptor fails');
   await t.rejects(q.push(Buffer.from('y'), false), 'later appends fail too');
