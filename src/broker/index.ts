@@ -57,7 +57,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const metadata = MetadataStore.open(dataDir);
   const logs = LogManager.open(dataDir, {
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+    checkpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
     maxOpenFiles: config.int('log.max.open.files'),
+    report: (m) => log.error(m),
   });
   const topics = new TopicManager(metadata, logs, config);
   // After a clean stop logs open on first use (or in the background): each takes its topic's configs then.

@@ -47,6 +47,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'log.cleanup.policy': { type: 'LIST', default: 'delete', validate: (v) => (v.split(',').every((p) => ['delete', 'compact'].includes(p.trim())) ? undefined : 'must be delete, compact or both'), doc: 'cleanup.policy default' },
   'log.flush.interval.messages': { type: 'LONG', default: '9223372036854775807', validate: int(1), doc: 'fsync after this many messages (1 = every append)' },
   'log.flush.interval.ms': { type: 'LONG', default: '', validate: optional(int(0)), doc: 'fsync after this much time' },
+  'log.flush.offset.checkpoint.interval.ms': { type: 'INT', default: '60000', validate: int(1), doc: 'how often the recovery point of every log is written (recovery after a crash verifies from there)' },
   'log.retention.check.interval.ms': { type: 'LONG', default: '300000', validate: int(1), doc: 'how often retention runs' },
   'log.message.timestamp.type': { type: 'STRING', default: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'message.timestamp.type default' },
   'message.max.bytes': { type: 'INT', default: '1048588', validate: int(0), doc: 'max.message.bytes default' },
