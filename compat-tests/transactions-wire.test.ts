@@ -27,7 +27,8 @@ import { testBroker } from './helpers/broker.js';
 const { Kafka, logLevel } = kafkajs;
 
 const NONE = 0, UNKNOWN_TOPIC_OR_PARTITION = 3, INVALID_REQUEST = 42, INVALID_PRODUCER_EPOCH = 47, INVALID_TXN_STATE = 48,
-  INVALID_PRODUCER_ID_MAPPING = 49, INVALID_TRANSACTION_TIMEOUT = 50, OPERATION_NOT_ATTEMPTED = 55, UNSTABLE_OFFSET_COMMIT = 88, PRODUCER_FENCED = 90;
+  INVALID_PRODUCER_ID_MAPPING = 49, INVALID_TRANSACTION_TIMEOUT = 50, OPERATION_NOT_ATTEMPTED = 55, UNSTABLE_OFFSET_COMMIT = 88, PRODUCER_FENCED = 90,
+  TRANSACTION_ABORTABLE = 120;
 
 t.test('transactions over the wire', async (t) => {
   const b = await testBroker(t);
@@ -155,6 +156,30 @@ t.test('transactions over the wire', async (t) => {
     t.equal(await endTxn('tx-offsets', pid, epoch, true), NONE);
     const after = await offsetFetch(true);
     t.same([after.errorCode, after.committedOffset], [NONE, 7n], 'committed with the transaction');
+  });
+
+  t.test('TxnOffsetCommit per version: verified by the transaction coordinator as in Kafka 3.6+ (KIP-890)', async (t) => {
+    const { producerId: pid, producerEpoch: epoch } = await init('tx-verify');
+    const commit = (v: number, transactionalId: string, producerId: bigint, producerEpoch: number, groupId = 'g-verify') => c.request(ApiKey.TxnOffsetCommit, v,
+      (w) => encodeTxnOffsetCommitRequest(w, { transactionalId, groupId, producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+        topics: [{ name: 'txw', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: '' }, { partitionIndex: 9, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: '' }] }] }, v),
+      (r) => decodeTxnOffsetCommitResponse(r, v).topics[0]!.partitions.map((p) => p.errorCode));
+    for (const v of [0, 1, 2, 3, 4]) {
+      t.same(await commit(v, 'tx-never-initialized', 12345n, 0), [INVALID_PRODUCER_ID_MAPPING, UNKNOWN_TOPIC_OR_PARTITION], `v${v}: a transactional id the coordinator does not know`);
+      t.same(await commit(v, 'tx-verify', pid + 1n, epoch), [INVALID_PRODUCER_ID_MAPPING, UNKNOWN_TOPIC_OR_PARTITION], `v${v}: a producer id the transactional id does not have`);
+      t.same(await commit(v, 'tx-verify', pid, epoch + 1), [INVALID_PRODUCER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION], `v${v}: another epoch (PRODUCER_FENCED as the append path maps it)`);
+      t.same(await commit(v, '', pid, epoch), [INVALID_REQUEST, UNKNOWN_TOPIC_OR_PARTITION], `v${v}: an empty transactional id`);
+      t.same(await commit(v, 'tx-verify', pid, epoch), [v >= 4 ? TRANSACTION_ABORTABLE : INVALID_TXN_STATE, UNKNOWN_TOPIC_OR_PARTITION],
+        `v${v}: no AddOffsetsToTxn: ${v >= 4 ? 'TRANSACTION_ABORTABLE' : 'INVALID_TXN_STATE'}`);
+    }
+    t.same(await addPartitions('tx-verify', pid, epoch, [{ name: 'txw', partitions: [0] }]), [['txw', 0, NONE]]);
+    t.same(await commit(4, 'tx-verify', pid, epoch), [TRANSACTION_ABORTABLE, UNKNOWN_TOPIC_OR_PARTITION], 'an open transaction without the group is no better');
+    const added = await c.request(ApiKey.AddOffsetsToTxn, 3, (w) => encodeAddOffsetsToTxnRequest(w, { transactionalId: 'tx-verify', producerId: pid, producerEpoch: epoch, groupId: 'g-verify' }, 3), (r) => decodeAddOffsetsToTxnResponse(r, 3).errorCode);
+    t.equal(added, NONE);
+    for (const v of [0, 1, 2, 3, 4]) t.same(await commit(v, 'tx-verify', pid, epoch), [NONE, UNKNOWN_TOPIC_OR_PARTITION], `v${v}: after AddOffsetsToTxn`);
+    t.equal(await endTxn('tx-verify', pid, epoch, false), NONE);
+    t.same(await commit(0, 'tx-verify', pid, epoch), [INVALID_TXN_STATE, UNKNOWN_TOPIC_OR_PARTITION], 'v0: after the transaction ended the group is no longer in one');
+    t.same(await commit(4, 'tx-verify', pid, epoch), [TRANSACTION_ABORTABLE, UNKNOWN_TOPIC_OR_PARTITION], 'v4: the same');
   });
 
 });

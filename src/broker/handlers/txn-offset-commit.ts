@@ -1,14 +1,22 @@
 /**
  * TxnOffsetCommit (API 28), v0-v4.
  *
- * Behavior: offsets committed inside a transaction: the group's
- * __consumer_offsets partition must be in the producer's open transaction
- * (AddOffsetsToTxn first, else INVALID_TXN_STATE; a fenced epoch gets
- * INVALID_PRODUCER_EPOCH). The offsets are written as the producer's
+ * Behavior: offsets committed inside a transaction. First the transaction
+ * coordinator verifies that the group's __consumer_offsets partition is in
+ * the producer's open transaction, as Kafka 3.6+ does for every version
+ * (KIP-890 part 1, transaction.partition.verification.enable's default; Kafka
+ * 2.4 answered NONE and kept the offsets pending): an unknown transactional
+ * id or another producer id is INVALID_PRODUCER_ID_MAPPING, another epoch
+ * INVALID_PRODUCER_EPOCH, an empty transactional id INVALID_REQUEST, a
+ * transaction being completed CONCURRENT_TRANSACTIONS, and no AddOffsetsToTxn
+ * first INVALID_TXN_STATE. The offsets are written as the producer's
  * transactional records and become visible to OffsetFetch only when the
  * transaction commits. v3+ member id / generation / group instance id are
  * checked like OffsetCommit's (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
  * FENCED_INSTANCE_ID). Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ *
+ * Version notes: v4 (KIP-890) gets TRANSACTION_ABORTABLE instead of
+ * INVALID_TXN_STATE for a group not added to the transaction.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../wire/generated/txn-offset-commit.js';
@@ -20,12 +28,12 @@ export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCo
   apiKey: ApiKey.TxnOffsetCommit,
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     const now = Date.now();
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
     const producerId = Number(req.producerId);
     let code: number = req.groupId ? ErrorCode.NONE : ErrorCode.INVALID_GROUP_ID;
-    if (code === ErrorCode.NONE) code = ctx.txns.verify(producerId, req.producerEpoch, OFFSETS_TOPIC, ctx.groupOffsetsPartition(req.groupId));
+    if (code === ErrorCode.NONE) code = ctx.txns.verifyOffsetsPartition(req.transactionalId, producerId, req.producerEpoch, OFFSETS_TOPIC, ctx.groupOffsetsPartition(req.groupId), version, 4);
     if (code === ErrorCode.NONE) {
       const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({
         topic: t.name, partition: p.partitionIndex,

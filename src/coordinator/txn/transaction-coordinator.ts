@@ -236,6 +236,29 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
+  /**
+   * TxnOffsetCommit's verification (KIP-890 part 1, Kafka 3.6+; Kafka's
+   * TransactionCoordinator.handleVerifyPartitionsInTransaction as the group
+   * coordinator's ReplicaManager.maybeStartTransactionVerificationForPartition
+   * sees it through AddPartitionsToTxnManager): is the group's
+   * __consumer_offsets partition in this producer's open transaction? Looked
+   * up by transactional id, as Kafka does: an empty id is INVALID_REQUEST, an
+   * unknown id or another producer id INVALID_PRODUCER_ID_MAPPING, another
+   * epoch INVALID_PRODUCER_EPOCH (the coordinator's PRODUCER_FENCED as the
+   * append path maps it), a transaction being completed CONCURRENT_TRANSACTIONS,
+   * and a partition not added (no AddOffsetsToTxn) TRANSACTION_ABORTABLE,
+   * which request versions before `abortableSince` get as INVALID_TXN_STATE.
+   */
+  verifyOffsetsPartition(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number, version: number, abortableSince: number): number {
+    if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
+    const m = this.txns.get(transactionalId);
+    const code = this.check(m, producerId, producerEpoch);
+    if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (code !== ErrorCode.NONE) return code;
+    if (m!.state === 'Ongoing' && m!.partitions.has(key(topic, partition))) return ErrorCode.NONE;
+    return version >= abortableSince ? ErrorCode.TRANSACTION_ABORTABLE : ErrorCode.INVALID_TXN_STATE;
+  }
+
   /** EndTxn: commit or abort the open transaction. */
   async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
     const m = this.txns.get(transactionalId);
