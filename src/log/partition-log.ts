@@ -11,7 +11,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader, BATCH_HEADER_SIZE, Compression, LOG_OVERHEAD } from '../wire/records/batch-header.js';
-import { Reader } from '../wire/protocol/reader.js';
+import { firstRecordAtOrAfter } from '../wire/records/record-walk.js';
+import { MAX_DECOMPRESSED } from '../wire/records/record-reader.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { deleteIndexFiles, INDEX_SUFFIXES, lastOffsetIn, LogSegment, segmentFileName, type SegmentOptions } from './log-segment.js';
 import { writeInt64 } from './int64.js';
 import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
@@ -313,35 +315,29 @@ export class PartitionLog {
     return { chunks, bytes };
   }
 
-  /** First offset whose record timestamp is >= `timestamp` (ListOffsets by time), or null. */
+  /**
+   * ListOffsets by time, as Kafka's LogSegment.findOffsetByTimestamp answers:
+   * the first record at or past the log start offset whose timestamp is >=
+   * `timestamp`, with that record's own timestamp, or null. A batch whose max
+   * timestamp reaches the target is looked into record by record, decompressed
+   * when it is compressed; a LogAppendTime batch's records carry its max
+   * timestamp; control records count like any other, as in Kafka. A stored
+   * batch that cannot be read is CORRUPT_MESSAGE.
+   */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     for (const seg of this.segments) {
       if (seg.maxTimestamp < timestamp) continue;
       for (const { header, position } of seg.headers(seg.positionForTimestamp(timestamp))) {
         if (header.maxTimestamp < timestamp || header.lastOffset < this._logStartOffset) continue;
-        const exact = this.firstRecordAtOrAfter(seg, header, position, timestamp);
+        const batch = new BatchHeader(seg.readBytes(position, header.sizeInBytes), 0);
+        let exact: { offset: number; timestamp: number } | null;
+        try {
+          exact = firstRecordAtOrAfter(batch, timestamp, this._logStartOffset, MAX_DECOMPRESSED);
+        } catch (e) {
+          throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `Record batch at offset ${header.baseOffset} of ${this.dir} cannot be read: ${(e as Error).message}`);
+        }
         if (exact) return exact;
       }
-    }
-    return null;
-  }
-
-  /** Walks an uncompressed batch's records for the exact offset; compressed batches answer with their base. */
-  private firstRecordAtOrAfter(seg: LogSegment, h: BatchHeader, position: number, timestamp: number): { offset: number; timestamp: number } | null {
-    if (h.compression !== Compression.None || h.isControl) {
-      return h.isControl ? null : { offset: Math.max(h.baseOffset, this._logStartOffset), timestamp: h.maxTimestamp };
-    }
-    const batch = seg.readBytes(position, h.sizeInBytes);
-    const r = new Reader(batch, BATCH_HEADER_SIZE);
-    const base = h.baseTimestamp;
-    for (let i = 0; i < h.recordCount && r.remaining() > 0; i++) {
-      const len = r.varint();
-      const end = r.pos + len;
-      r.int8();
-      const ts = base + r.varlong();
-      const offset = h.baseOffset + r.varint();
-      r.pos = end;
-      if (ts >= timestamp && offset >= this._logStartOffset) return { offset, timestamp: ts };
     }
     return null;
   }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PartitionLog } from '../../src/log/partition-log.js';
 import { LogManager } from '../../src/log/log-manager.js';
-import { BatchHeader } from '../../src/wire/records/batch-header.js';
+import { BatchHeader, Compression } from '../../src/wire/records/batch-header.js';
+import { ErrorCode } from '../../src/wire/errors.js';
+import { buildControlBatch, ControlType } from '../../src/wire/records/control-records.js';
 import { buildBatch } from '../../src/wire/records/batch-builder.js';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
@@ -62,6 +64,49 @@ t.test('timestamps: ListOffsets by time finds the first record at or after it', 
   t.same(log.offsetForTimestamp(2500), { offset: 2, timestamp: 3000 });
   t.equal(log.offsetForTimestamp(9999), null, 'none after the newest');
   t.same(log.maxTimestampOffset(), { offset: 2, timestamp: 3000 });
+});
+
+t.test('timestamps inside compressed batches: the record at or after it, with its own timestamp (Kafka decompresses the batch)', async (t) => {
+  const T0 = 1_700_000_000_000;
+  const fifty = Array.from({ length: 50 }, (_, i) => ({ value: `v${i}`, timestamp: T0 + i * 1000 }));
+  for (const [name, compression] of [['none', Compression.None], ['gzip', Compression.Gzip], ['snappy', Compression.Snappy], ['lz4', Compression.Lz4], ['zstd', Compression.Zstd]] as const) {
+    const log = PartitionLog.open(tempDir(t), `ct-${name}`, 0);
+    t.teardown(() => log.close());
+    await log.append(buildBatch(fifty, { compression }), 0).done;
+    t.same(log.offsetForTimestamp(T0 + 30_000), { offset: 30, timestamp: T0 + 30_000 }, `${name}: record 30's time finds record 30`);
+    t.same(log.offsetForTimestamp(T0 + 29_500), { offset: 30, timestamp: T0 + 30_000 }, `${name}: between records 29 and 30 finds 30`);
+    t.same(log.offsetForTimestamp(T0 - 5), { offset: 0, timestamp: T0 }, `${name}: before the first finds record 0 with its timestamp`);
+    t.equal(log.offsetForTimestamp(T0 + 49_001), null, `${name}: none after the newest`);
+    t.equal(log.deleteRecordsBefore(40), 40);
+    t.same(log.offsetForTimestamp(T0 + 30_000), { offset: 40, timestamp: T0 + 40_000 }, `${name}: records below the log start offset are passed over`);
+  }
+});
+
+t.test('timestamps: a LogAppendTime batch answers its max timestamp for every record; control records count, as in Kafka', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'lat', 0);
+  t.teardown(() => log.close());
+  const b = buildBatch([{ value: 'a', timestamp: 100 }, { value: 'b', timestamp: 200 }, { value: 'c', timestamp: 300 }], { compression: Compression.Lz4 });
+  const h = new BatchHeader(b, 0);
+  h.setLogAppendTime(5000);
+  h.updateCrc();
+  await log.append(b, 0).done;
+  t.same(log.offsetForTimestamp(150), { offset: 0, timestamp: 5000 }, 'the first record, stamped with the append time');
+  t.same(log.offsetForTimestamp(5000), { offset: 0, timestamp: 5000 }, 'the append time itself');
+  await log.append(buildControlBatch(ControlType.Commit, 7, 0, 0, 9000), 0).done;
+  await log.append(buildBatch([{ value: 'd', timestamp: 9500 }], { compression: Compression.Gzip }), 0).done;
+  t.same(log.offsetForTimestamp(8000), { offset: 3, timestamp: 9000 }, 'a commit marker at or after the time is the answer (FileRecords.searchForTimestamp does not skip control batches)');
+  t.same(log.offsetForTimestamp(9200), { offset: 4, timestamp: 9500 });
+});
+
+t.test('timestamps: a stored compressed batch that does not decompress is CORRUPT_MESSAGE, not a crash', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'bad', 0);
+  t.teardown(() => log.close());
+  const b = buildBatch([{ value: 'a', timestamp: 100 }, { value: 'b', timestamp: 200 }], { compression: Compression.Gzip });
+  b.fill(0x55, 61 + 10); // the gzip stream after its header: garbage, CRC made valid again
+  new BatchHeader(b, 0).updateCrc();
+  await log.append(b, 0).done;
+  t.throws(() => log.offsetForTimestamp(150), { name: 'KafkaError', code: ErrorCode.CORRUPT_MESSAGE });
+  t.equal(log.offsetForTimestamp(300), null, 'a time past the batch does not open it');
 });
 
 t.test('restart keeps everything, and the log start offset after DeleteRecords', async (t) => {

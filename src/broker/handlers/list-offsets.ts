@@ -6,8 +6,11 @@
  * transactions exist); -3 (max timestamp, v7+) the offset and timestamp of
  * the record with the largest timestamp; -4 (earliest local, v8+) the log
  * start offset (no tiered storage); -5 (latest tiered, v9+) -1; any other
- * value the first offset whose timestamp is >= it, or offset -1 / timestamp
- * -1 when there is none. Only offsets below the high watermark are returned.
+ * value the first record at or past the log start offset whose timestamp is
+ * >= it, with that record's timestamp (looked up inside compressed batches,
+ * as Kafka does), or offset -1 / timestamp -1 when there is none. Only
+ * offsets below the high watermark are returned; a stored batch that cannot
+ * be read fails its partition with CORRUPT_MESSAGE.
  * A partition named twice gets INVALID_REQUEST (v1+), an unknown one
  * UNKNOWN_TOPIC_OR_PARTITION; current_leader_epoch (v4+) is checked.
  *
@@ -19,7 +22,7 @@
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../../wire/generated/list-offsets.js';
-import { ErrorCode } from '../../wire/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 
 
@@ -41,9 +44,15 @@ export const listOffsets = {
           let errorCode: number = duplicate && version >= 1 ? ErrorCode.INVALID_REQUEST : rm.checkLeaderEpoch(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
           let r = { offset: -1, timestamp: -1, leaderEpoch: -1 };
           if (errorCode === ErrorCode.NONE) {
-            const found = rm.listOffset(t.name, p.partitionIndex, Number(p.timestamp), req.isolationLevel ?? 0);
-            errorCode = found.errorCode;
-            r = found;
+            try {
+              const found = rm.listOffset(t.name, p.partitionIndex, Number(p.timestamp), req.isolationLevel ?? 0);
+              errorCode = found.errorCode;
+              r = found;
+            } catch (e) {
+              // A stored batch that cannot be read (CORRUPT_MESSAGE) fails this partition only, as in Kafka.
+              if (!(e instanceof KafkaError)) ctx.log?.error(`ListOffsets ${key}: ${(e as Error)?.stack ?? String(e)}`);
+              errorCode = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+            }
           }
           if (version === 0) {
             const max = p.maxNumOffsets ?? 1;

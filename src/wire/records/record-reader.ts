@@ -23,6 +23,13 @@ export interface Record {
 /** 64 MiB: more than any sane batch decompresses to; a bomb is refused. */
 export const DEFAULT_MAX_DECOMPRESSED = 64 << 20;
 
+/**
+ * 1 GiB: the most a batch the broker accepted can decompress to (the produce
+ * path's limit grows with max.message.bytes up to this). Reads of stored
+ * batches use it, so a batch that was appended can always be read back.
+ */
+export const MAX_DECOMPRESSED = 1 << 30;
+
 export function readRecords(batch: BatchHeader, maxDecompressed = DEFAULT_MAX_DECOMPRESSED): Record[] {
   const raw = batch.buf.subarray(batch.at + BATCH_HEADER_SIZE, batch.at + batch.sizeInBytes);
   const body = codecFor(batch.compression).decompress(raw, maxDecompressed);

@@ -19,6 +19,9 @@
  * no object per record, values decoded only as far as the checks need.
  */
 
+import { BATCH_HEADER_SIZE, Compression, TimestampType, type BatchHeader } from './batch-header.js';
+import { codecFor } from '../compression/index.js';
+
 /** Called once per well-formed record when a topic needs to look inside (compaction keys, timestamps). */
 export type RecordVisitor = (index: number, hasKey: boolean, timestampDelta: number) => void;
 
@@ -146,3 +149,28 @@ export function walkRecords(buf: Buffer, start: number, end: number, count: numb
 }
 
 const at = (index: number, message: string) => `${message} (record ${index})`;
+
+/**
+ * The first record of a v2 batch whose timestamp is >= `timestamp` and whose
+ * offset is >= `minOffset`, as Kafka's FileRecords.searchForTimestamp looks
+ * inside a batch: a compressed batch is decompressed (at most
+ * `maxDecompressed` bytes, DecompressionLimitError past it), a LogAppendTime
+ * batch's records all carry its max timestamp, control records count like
+ * any other. Null when no record qualifies. Throws an Error naming why when
+ * the records are malformed.
+ */
+export function firstRecordAtOrAfter(h: BatchHeader, timestamp: number, minOffset: number, maxDecompressed: number): { offset: number; timestamp: number } | null {
+  const raw = h.buf.subarray(h.at + BATCH_HEADER_SIZE, h.at + h.sizeInBytes);
+  const body = h.compression === Compression.None ? raw : codecFor(h.compression).decompress(raw, maxDecompressed);
+  const fixed = h.timestampType === TimestampType.LogAppendTime ? h.maxTimestamp : undefined;
+  const base = h.baseTimestamp;
+  let found = -1;
+  let foundTimestamp = -1;
+  const why = walkRecords(body, 0, body.length, h.recordCount, (index, _hasKey, delta) => {
+    if (found >= 0) return;
+    const ts = fixed ?? base + delta;
+    if (ts >= timestamp && h.baseOffset + index >= minOffset) { found = index; foundTimestamp = ts; }
+  });
+  if (why !== undefined) throw new Error(`batch at offset ${h.baseOffset}: ${why}`);
+  return found < 0 ? null : { offset: h.baseOffset + found, timestamp: foundTimestamp };
+}
