@@ -53,6 +53,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const config = BrokerConfig.load(opts);
   const log = new Logger(opts.logLevel ?? 'info');
   if (config.ignored.length) log.warn(`ignoring Kafka settings Samsa does not use: ${config.ignored.join(', ')}`);
+  for (const w of config.warnings()) log.warn(w);
   const dataDir = config.dataDir;
   const metadata = MetadataStore.open(dataDir);
   const logs = LogManager.open(dataDir, {
@@ -69,6 +70,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   });
   const replicaManager = new ReplicaManager(topics.lookup);
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
+  topics.warn = (m) => log.warn(m);
   const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'));
   const groups = new GroupCoordinator({
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),

@@ -30,35 +30,41 @@ export interface NewTopic { name: string; partitions: number; replicationFactor:
 export class TopicManager {
   /** Notified when a topic's partitions go away (the replica manager forgets their state). */
   onPartitionRemoved: (topic: string, partition: number) => void = () => {};
+  /** Warnings for the broker log (deprecated topic configs). */
+  warn: (message: string) => void = () => {};
 
   constructor(readonly metadata: MetadataStore, readonly logs: LogManager, readonly config: BrokerConfig) {}
 
   /**
-   * Every topic config with its value and where it comes from, as
-   * DescribeConfigs reports them: the topic's override (DYNAMIC_TOPIC_CONFIG),
-   * else the first broker synonym that was set (STATIC_BROKER_CONFIG, in its
-   * own units, e.g. log.retention.hours), else the default (DEFAULT_CONFIG).
-   * Synonyms are listed in that order.
+   * Every topic config with its value and where it comes from, as Kafka 3.9
+   * reports them (ConfigHelper.createTopicConfigEntry). The value: the
+   * topic's override, else the first of its broker synonyms that was set
+   * (flag, SAMSA_* or file), else the first with a default (in its own units:
+   * log.retention.hours=168 is 604800000 ms), else the topic default. The
+   * synonym list: the override (DYNAMIC_TOPIC_CONFIG), then the broker
+   * synonyms that were set (STATIC_BROKER_CONFIG), then those with a default
+   * (DEFAULT_CONFIG: only the last of a chain has one, as in Kafka), with
+   * everything before the first synonym of the chain dropped, as Kafka does:
+   * retention.ms with only log.retention.hours set lists no synonym and says
+   * DEFAULT_CONFIG. The source is the first synonym's, else DEFAULT_CONFIG.
    */
   effectiveConfigs(t: TopicMetadata): EffectiveConfig[] {
     return TOPIC_CONFIGS.map((def) => this.resolve(t, def));
   }
 
   private resolve(t: TopicMetadata, def: TopicConfigDef): EffectiveConfig {
-    const synonyms: EffectiveConfig['synonyms'] = [];
+    type Synonym = EffectiveConfig['synonyms'][number];
     const override = t.configs[def.name];
-    if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' });
-    for (const key of def.synonyms) {
-      if (this.config.isSet(key)) synonyms.push({ name: key, value: this.config.get(key), source: 'STATIC_BROKER_CONFIG' });
-    }
+    const set = def.synonyms.filter((k) => this.config.isSet(k)).map((k): Synonym => ({ name: k, value: this.config.get(k), source: 'STATIC_BROKER_CONFIG' }));
     const last = def.synonyms[def.synonyms.length - 1];
-    const brokerDefault = last !== undefined ? BROKER_SETTINGS[last]?.default : undefined;
-    synonyms.push(last !== undefined && brokerDefault
-      ? { name: last, value: brokerDefault, source: 'DEFAULT_CONFIG' }
-      : { name: last ?? def.name, value: def.default, source: 'DEFAULT_CONFIG' });
-    const top = synonyms[0]!;
-    const value = top.source === 'DYNAMIC_TOPIC_CONFIG' ? top.value : synonymToTopicValue(top.name, top.value);
-    return { name: def.name, value, source: top.source, synonyms };
+    // Kafka's broker default of the chain's last synonym: Samsa's setting's default, else (a setting Samsa does not have) the topic default.
+    const lastDefault = last === undefined ? undefined : BROKER_SETTINGS[last] ? BROKER_SETTINGS[last]!.default || undefined : def.default;
+    const found: Synonym[] = lastDefault === undefined ? set : [...set, { name: last!, value: lastDefault, source: 'DEFAULT_CONFIG' }];
+    const from = found.findIndex((s) => s.name === def.synonyms[0]);
+    const chain = from === -1 ? [] : found.slice(from);
+    const synonyms = override !== undefined ? [{ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' } as Synonym, ...chain] : chain;
+    const value = override ?? (found[0] ? synonymToTopicValue(found[0].name, found[0].value) : def.default);
+    return { name: def.name, value, source: synonyms[0]?.source ?? 'DEFAULT_CONFIG', synonyms };
   }
 
   /** A topic config's effective value. */
@@ -96,9 +102,27 @@ export class TopicManager {
       compactOnly: policy.includes('compact') && !policy.includes('delete'),
       compacted: policy.includes('compact'),
       segmentBytes: asNumber(this.value(t, 'segment.bytes')),
-      timestampBeforeMaxMs: asNumber(this.value(t, 'message.timestamp.before.max.ms')),
-      timestampAfterMaxMs: asNumber(this.value(t, 'message.timestamp.after.max.ms')),
+      timestampBeforeMaxMs: this.timestampBound(t, 'message.timestamp.before.max.ms'),
+      timestampAfterMaxMs: this.timestampBound(t, 'message.timestamp.after.max.ms'),
     };
+  }
+
+  /**
+   * message.timestamp.before/after.max.ms, or the deprecated
+   * message.timestamp.difference.max.ms where the bound is left at its
+   * default (Long.MAX_VALUE), as Kafka 3.6-3.9's LogConfig does.
+   */
+  private timestampBound(t: TopicMetadata, name: string): number {
+    const bound = asNumber(this.value(t, name));
+    return bound === Infinity ? asNumber(this.value(t, 'message.timestamp.difference.max.ms')) : bound;
+  }
+
+  /** Logs a warning for each deprecated config (message.format.version, ...) a topic was given. */
+  private warnDeprecated(topic: string, configs: Record<string, string | null>): void {
+    for (const [name, value] of Object.entries(configs)) {
+      const deprecated = topicConfigDef(name)?.deprecated;
+      if (deprecated) this.warn(`Topic configuration ${name} with value \`${value}\` for \`${topic}\` ${deprecated}`);
+    }
   }
 
   /** Bytes of a partition's log on disk; undefined when the partition does not exist. */
@@ -181,6 +205,7 @@ export class TopicManager {
       for (const [name, partitions] of made) this.removeLogs(name, partitions);
       return results.map((r) => (r instanceof Error ? r : err as Error));
     }
+    for (const t of created) this.warnDeprecated(t.name, t.configs);
     const byName = new Map(created.map((t) => [t.name, t]));
     return results.map((r) => (r instanceof Error ? r : byName.get(r.name)!));
   }
@@ -295,6 +320,7 @@ export class TopicManager {
     this.validateConfigs(configs);
     if (validateOnly) return;
     this.metadata.setTopicConfigs(name, configs);
+    this.warnDeprecated(name, configs);
     for (let p = 0; p < t.partitions; p++) this.logs.get(name, p)?.setConfig(this.logConfig(t));
   }
 }

@@ -7,10 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { didYouMean } from './did-you-mean.js';
+import { kafkaVersionError } from './topic-config.js';
 
 export type BrokerSettingType = 'BOOLEAN' | 'STRING' | 'INT' | 'LONG' | 'LIST';
 
-interface BrokerSettingDef { type: BrokerSettingType; default: string; validate?: (v: string) => string | undefined; doc: string }
+interface BrokerSettingDef {
+  type: BrokerSettingType; default: string; validate?: (v: string) => string | undefined; doc: string;
+  /** A deprecated Kafka 3.9 setting: what setting it does (start-up logs it as a warning). */
+  deprecated?: string;
+}
 
 /** host:port, optionally PLAINTEXT://host:port; an IPv6 host in brackets. */
 const LISTENER = /^(?:PLAINTEXT:\/\/)?(\[[0-9a-fA-F:.]*\]|[^:\s/]*):(\d{1,5})$/;
@@ -50,6 +55,17 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'log.flush.offset.checkpoint.interval.ms': { type: 'INT', default: '60000', validate: int(1), doc: 'how often the recovery point of every log is written (recovery after a crash verifies from there)' },
   'log.retention.check.interval.ms': { type: 'LONG', default: '300000', validate: int(1), doc: 'how often retention runs' },
   'log.message.timestamp.type': { type: 'STRING', default: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'message.timestamp.type default' },
+  'log.message.timestamp.before.max.ms': { type: 'LONG', default: '9223372036854775807', validate: int(0), doc: 'message.timestamp.before.max.ms default' },
+  'log.message.timestamp.after.max.ms': { type: 'LONG', default: '9223372036854775807', validate: int(0), doc: 'message.timestamp.after.max.ms default' },
+  'log.message.timestamp.difference.max.ms': {
+    type: 'LONG', default: '9223372036854775807', validate: int(0), doc: '[DEPRECATED] message.timestamp.difference.max.ms default',
+    deprecated: 'is deprecated (Kafka 3.6, removed in 4.0): it applies as log.message.timestamp.before.max.ms and log.message.timestamp.after.max.ms where those are left at their default, unless a topic overrides it',
+  },
+  'log.message.format.version': {
+    type: 'STRING', default: '3.0-IV1', validate: kafkaVersionError, doc: '[DEPRECATED] message.format.version default; ignored',
+    deprecated: 'is ignored: Samsa stores record batch format v2, as Kafka 3.x does with inter.broker.protocol.version 3.0 or later. This configuration is deprecated and was removed in Apache Kafka 4.0',
+  },
+  'log.message.downconversion.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'message.downconversion.enable default; Samsa never down-converts' },
   'message.max.bytes': { type: 'INT', default: '1048588', validate: int(0), doc: 'max.message.bytes default' },
   'compression.type': { type: 'STRING', default: 'producer', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), doc: 'compression.type default' },
   'min.insync.replicas': { type: 'INT', default: '1', validate: int(1), doc: 'min.insync.replicas default' },
@@ -176,6 +192,10 @@ export class BrokerConfig {
   int(key: string): number { return Number(this.get(key)); }
   bool(key: string): boolean { return this.get(key) === 'true'; }
   entries(): [string, string][] { return [...this.values].map(([k, v]) => [k, v.value]); }
+  /** A warning for each deprecated setting that was given, for the start-up log. */
+  warnings(): string[] {
+    return Object.entries(BROKER_SETTINGS).filter(([k, d]) => d.deprecated && this.isSet(k)).map(([k, d]) => `Broker configuration ${k} with value ${this.get(k)} ${d.deprecated}`);
+  }
 
   get listenHost(): string { return LISTENER.exec(this.get('listeners'))![1]!.replace(/^\[|\]$/g, '') || '0.0.0.0'; }
   get listenPort(): number { return Number(LISTENER.exec(this.get('listeners'))![2]); }

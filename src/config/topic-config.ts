@@ -15,13 +15,17 @@ export interface TopicConfigDef {
   default: string;
   /**
    * The broker settings this falls back to when the topic has no override
-   * (Kafka's synonyms), highest precedence first: retention.ms <-
-   * log.retention.ms <- log.retention.minutes <- log.retention.hours.
+   * (Kafka 3.9's ServerTopicConfigSynonyms), highest precedence first:
+   * retention.ms <- log.retention.ms <- log.retention.minutes <-
+   * log.retention.hours. Only the last has a broker default. Empty for
+   * configs Kafka gives no broker synonym (throttled replicas, remote.*).
    */
   synonyms: readonly string[];
   /** Returns an error message, or undefined when `value` is acceptable. */
   validate?(value: string): string | undefined;
   doc: string;
+  /** A deprecated config Kafka 3.9 still accepts: what setting it does (logged as a warning). */
+  deprecated?: string;
 }
 
 const LONG_MAX = '9223372036854775807';
@@ -60,6 +64,15 @@ function throttledReplicas(v: string) {
   return s === '' || s === '*' || /^\d+:\d+(\s*,\s*\d+:\d+)*$/.test(s) ? undefined : 'must be *, or a list of partitionId:brokerId';
 }
 const bool = oneOf('true', 'false');
+/**
+ * Kafka's message format / inter-broker protocol versions as
+ * MetadataVersion.fromVersionString reads them: a release (0.8.0-0.11.0,
+ * 1.0-3.9), optionally with an -IVn suffix, further segments ignored.
+ */
+export function kafkaVersionError(v: string): string | undefined {
+  const m = /^(0\.(?:8\.[0-2]|9\.0|10\.[0-2]|11\.0)|1\.[01]|2\.[0-8]|3\.[0-9])(?:-IV\d+|(?:\.\d+)*)$/.exec(v.trim());
+  return m ? undefined : `Version ${v.trim()} is not a valid version`;
+}
 const IGNORED = 'accepted for compatibility; Samsa has no ';
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
@@ -72,16 +85,26 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'file.delete.delay.ms', type: 'LONG', default: '60000', synonyms: ['log.segment.delete.delay.ms'], validate: long(0), doc: 'delay before a deleted segment file is removed' },
   { name: 'flush.messages', type: 'LONG', default: LONG_MAX, synonyms: ['log.flush.interval.messages'], validate: long(1), doc: 'fsync after this many messages' },
   { name: 'flush.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], validate: long(0), doc: 'fsync after this much time' },
-  { name: 'follower.replication.throttled.replicas', type: 'LIST', default: '', synonyms: ['follower.replication.throttled.replicas'], validate: throttledReplicas, doc: IGNORED + 'replication throttling' },
+  { name: 'follower.replication.throttled.replicas', type: 'LIST', default: '', synonyms: [], validate: throttledReplicas, doc: IGNORED + 'replication throttling' },
   { name: 'index.interval.bytes', type: 'INT', default: '4096', synonyms: ['log.index.interval.bytes'], validate: int(0), doc: 'bytes between offset index entries' },
-  { name: 'leader.replication.throttled.replicas', type: 'LIST', default: '', synonyms: ['leader.replication.throttled.replicas'], validate: throttledReplicas, doc: IGNORED + 'replication throttling' },
+  { name: 'leader.replication.throttled.replicas', type: 'LIST', default: '', synonyms: [], validate: throttledReplicas, doc: IGNORED + 'replication throttling' },
   { name: 'local.retention.bytes', type: 'LONG', default: '-2', synonyms: ['log.local.retention.bytes'], validate: long(-2), doc: IGNORED + 'tiered storage' },
   { name: 'local.retention.ms', type: 'LONG', default: '-2', synonyms: ['log.local.retention.ms'], validate: long(-2), doc: IGNORED + 'tiered storage' },
   { name: 'max.compaction.lag.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.cleaner.max.compaction.lag.ms'], validate: long(1), doc: 'longest time a record stays uncompacted' },
   { name: 'max.message.bytes', type: 'INT', default: '1048588', synonyms: ['message.max.bytes'], validate: int(0), doc: 'largest record batch the topic accepts' },
   { name: 'message.downconversion.enable', type: 'BOOLEAN', default: 'true', synonyms: ['log.message.downconversion.enable'], validate: bool, doc: 'accepted for compatibility; Samsa never down-converts' },
+  {
+    name: 'message.format.version', type: 'STRING', default: '3.0-IV1', synonyms: ['log.message.format.version'], validate: kafkaVersionError,
+    doc: '[DEPRECATED] accepted and ignored, as Kafka 3.x does with inter.broker.protocol.version 3.0 or later: Samsa stores record batches v2',
+    deprecated: 'is ignored: Samsa stores record batch format v2, as Kafka 3.x does with inter.broker.protocol.version 3.0 or later. This configuration is deprecated and was removed in Apache Kafka 4.0.',
+  },
   { name: 'message.timestamp.after.max.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.message.timestamp.after.max.ms'], validate: long(0), doc: 'how far in the future a CreateTime may be' },
   { name: 'message.timestamp.before.max.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.message.timestamp.before.max.ms'], validate: long(0), doc: 'how far in the past a CreateTime may be' },
+  {
+    name: 'message.timestamp.difference.max.ms', type: 'LONG', default: LONG_MAX, synonyms: ['log.message.timestamp.difference.max.ms'], validate: long(0),
+    doc: '[DEPRECATED] how far a CreateTime may be from the broker time, either way; used for message.timestamp.before.max.ms and message.timestamp.after.max.ms while they are left at their default',
+    deprecated: 'is deprecated (Kafka 3.6, removed in 4.0): it applies as message.timestamp.before.max.ms and message.timestamp.after.max.ms where those are left at their default.',
+  },
   { name: 'message.timestamp.type', type: 'STRING', default: 'CreateTime', synonyms: ['log.message.timestamp.type'], validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'producer time or broker append time' },
   { name: 'min.cleanable.dirty.ratio', type: 'DOUBLE', default: '0.5', synonyms: ['log.cleaner.min.cleanable.ratio'], validate: ratio, doc: 'dirty share of the log that triggers compaction' },
   { name: 'min.compaction.lag.ms', type: 'LONG', default: '0', synonyms: ['log.cleaner.min.compaction.lag.ms'], validate: long(0), doc: 'youngest record compaction may touch' },

@@ -69,3 +69,17 @@ t.test('topic configs are validated with did-you-mean suggestions', async (t) =>
   t.match(validateTopicConfig('cleanup.policy', null), /Null value/);
   t.match(validateTopicConfig('max.message.byte', '1'), /did you mean max.message.bytes\?/);
 });
+
+t.test('deprecated settings Kafka 3.9 still takes: accepted, validated, warned about', async (t) => {
+  const c = BrokerConfig.load({ flags: { 'log.message.format.version': '2.8', 'log.message.timestamp.difference.max.ms': '60000' } });
+  const warnings = c.warnings();
+  t.equal(warnings.length, 2, 'one warning each');
+  t.match(warnings[0], /^Broker configuration log\.message\.timestamp\.difference\.max\.ms with value 60000 is deprecated/);
+  t.match(warnings[1], /^Broker configuration log\.message\.format\.version with value 2\.8 is ignored/);
+  t.same(BrokerConfig.load().warnings(), [], 'none when not given');
+  t.throws(() => BrokerConfig.load({ flags: { 'log.message.format.version': '4.0' } }), /Version 4\.0 is not a valid version/);
+  for (const v of ['0.8.0', '0.10.2', '0.10.2.1', '0.10.0-IV1', '1.1', '2.8', '2.8.1', '3.0-IV1', '3.9']) t.equal(validateTopicConfig('message.format.version', v), undefined, `message.format.version ${v}`);
+  for (const v of ['0.7', '0.10.3', '2.9', '4.0', 'abc', '']) t.ok(validateTopicConfig('message.format.version', v), `message.format.version ${v || '(empty)'} refused`);
+  t.equal(validateTopicConfig('message.timestamp.difference.max.ms', '0'), undefined);
+  t.match(validateTopicConfig('message.timestamp.difference.max.ms', '-1'), /must be at least 0/);
+});

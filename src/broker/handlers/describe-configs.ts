@@ -2,10 +2,12 @@
  * DescribeConfigs (API 32), v0-v4.
  *
  * Behavior: TOPIC resources list every topic config Kafka knows with its
- * effective value and source: DYNAMIC_TOPIC_CONFIG for an override,
- * STATIC_BROKER_CONFIG when a broker setting supplies it (e.g.
- * log.retention.hours for retention.ms), DEFAULT_CONFIG otherwise; with
- * include_synonyms, the whole chain in precedence order. BROKER resources
+ * effective value, source and (with include_synonyms) synonyms as Kafka 3.9
+ * builds them (TopicManager.effectiveConfigs): the override
+ * (DYNAMIC_TOPIC_CONFIG), the broker synonyms given at start-up
+ * (STATIC_BROKER_CONFIG), the last synonym's default (DEFAULT_CONFIG), minus
+ * those before the chain's first synonym; the source is the first listed,
+ * else DEFAULT_CONFIG (retention.ms with only log.retention.hours set). BROKER resources
  * named after this node list the broker settings (all read-only: Samsa has
  * no dynamic broker configs); the empty name (cluster-wide dynamic defaults)
  * lists nothing, as in Kafka with none set. configuration_keys filters by
