@@ -128,7 +128,7 @@ t.test('broker settings from the command line: STATIC_BROKER_CONFIG, and only fr
 });
 
 t.test('deprecated topic configs Kafka 3.9 accepts: message.format.version and message.timestamp.difference.max.ms (kafkajs)', async (t) => {
-  const b = await testBroker(t, { 'log.message.format.version': '2.8', 'log.message.timestamp.difference.max.ms': '3600000' });
+  const b = await testBroker(t, { 'log.message.format.version': '2.8' });
   const warnings: string[] = [];
   b.samsa!.context.topics.warn = (m) => warnings.push(m);
   const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
@@ -147,8 +147,13 @@ t.test('deprecated topic configs Kafka 3.9 accepts: message.format.version and m
   t.equal(entry('message.format.version').configValue, '0.10.2', 'described as set');
   t.same(entry('message.format.version').configSynonyms.map((s) => [s.configName, s.configValue, s.configSource]), [['message.format.version', '0.10.2', TOPIC_CONFIG], ['log.message.format.version', '2.8', STATIC_BROKER], ['log.message.format.version', '3.0-IV1', DEFAULT]]);
   t.same(entry('message.timestamp.difference.max.ms').configSynonyms.map((s) => [s.configName, s.configValue, s.configSource]),
-    [['message.timestamp.difference.max.ms', '60000', TOPIC_CONFIG], ['log.message.timestamp.difference.max.ms', '3600000', STATIC_BROKER], ['log.message.timestamp.difference.max.ms', LONG_MAX, DEFAULT]]);
+    [['message.timestamp.difference.max.ms', '60000', TOPIC_CONFIG], ['log.message.timestamp.difference.max.ms', LONG_MAX, DEFAULT]]);
   t.equal(entry('message.timestamp.before.max.ms').configValue, LONG_MAX, 'message.timestamp.before.max.ms itself still reads its own value');
+  await admin.createTopics({ topics: [{ topic: 'plain' }] });
+  const [plain] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'plain', configNames: ['message.format.version'] }], includeSynonyms: true })).resources;
+  const mfv = plain!.configEntries[0]!;
+  t.same([mfv.configValue, mfv.configSynonyms.map((s) => [s.configName, s.configValue, s.configSource])], ['3.0-IV1', [['log.message.format.version', '2.8', STATIC_BROKER], ['log.message.format.version', '3.0-IV1', DEFAULT]]],
+    'without an override the value is 3.0-IV1 whatever log.message.format.version says (Kafka 3.x ignores it), the synonyms show it');
 
   await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'bounded', configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }, { name: 'message.timestamp.before.max.ms', value: '7200000' }, { name: 'message.format.version', value: '3.0' }] }] });
 
@@ -165,15 +170,23 @@ t.test('deprecated topic configs Kafka 3.9 accepts: message.format.version and m
   t.equal(await errorType(producer.send({ topic: 'bounded', messages: [{ value: 'x', timestamp: String(Date.now() + 3_600_000) }] })), 'INVALID_TIMESTAMP', 'after.max.ms left at default: the difference');
 });
 
-t.test('the broker-level difference applies to topics without either', async (t) => {
+t.test('the broker-level difference: the before/after bounds of topics without their own, ahead of a topic-level difference (Kafka 3.9 KafkaConfig)', async (t) => {
   const b = await testBroker(t, { 'log.message.timestamp.difference.max.ms': '60000' });
   const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
   const admin = kafka.admin();
   await admin.connect();
   t.teardown(() => admin.disconnect());
-  await admin.createTopics({ topics: [{ topic: 'plain' }] });
+  await admin.createTopics({ topics: [{ topic: 'plain' }, { topic: 'loose', configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '7200000' }] }, { topic: 'own', configEntries: [{ name: 'message.timestamp.before.max.ms', value: '7200000' }] }] });
+  const [res] = (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'plain', configNames: ['message.timestamp.before.max.ms', 'message.timestamp.after.max.ms'] }], includeSynonyms: true })).resources;
+  t.same(res!.configEntries.map((e) => [e.configName, e.configValue, e.configSource, e.configSynonyms.map((s) => [s.configName, s.configValue, s.configSource])]).sort(), [
+    ['message.timestamp.after.max.ms', '60000', DEFAULT, [['log.message.timestamp.after.max.ms', LONG_MAX, DEFAULT]]],
+    ['message.timestamp.before.max.ms', '60000', DEFAULT, [['log.message.timestamp.before.max.ms', LONG_MAX, DEFAULT]]],
+  ], 'the bounds read the broker difference, their synonyms their own defaults');
   const producer = kafka.producer({ retry: { retries: 0 } });
   await producer.connect();
   t.teardown(() => producer.disconnect());
-  t.equal(await errorType(producer.send({ topic: 'plain', messages: [{ value: 'x', timestamp: String(Date.now() - 3_600_000) }] })), 'INVALID_TIMESTAMP');
+  const halfHourAgo = () => String(Date.now() - 1_800_000);
+  t.equal(await errorType(producer.send({ topic: 'plain', messages: [{ value: 'x', timestamp: halfHourAgo() }] })), 'INVALID_TIMESTAMP', 'plain: past the broker difference');
+  t.equal(await errorType(producer.send({ topic: 'loose', messages: [{ value: 'x', timestamp: halfHourAgo() }] })), 'INVALID_TIMESTAMP', 'a topic-level difference does not loosen the broker-derived bound');
+  t.equal(await errorType(producer.send({ topic: 'own', messages: [{ value: 'x', timestamp: halfHourAgo() }] })), 'none', 'a topic-level before.max.ms does');
 });

@@ -63,8 +63,26 @@ export class TopicManager {
     const from = found.findIndex((s) => s.name === def.synonyms[0]);
     const chain = from === -1 ? [] : found.slice(from);
     const synonyms = override !== undefined ? [{ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' } as Synonym, ...chain] : chain;
-    const value = override ?? (found[0] ? synonymToTopicValue(found[0].name, found[0].value) : def.default);
+    const value = override ?? this.brokerValue(def, found[0]);
     return { name: def.name, value, source: synonyms[0]?.source ?? 'DEFAULT_CONFIG', synonyms };
+  }
+
+  /**
+   * A topic config's value without an override, as KafkaConfig 3.9's
+   * extractLogConfigMap gives it: the first broker synonym with a value, in
+   * the topic config's units; message.format.version always its default
+   * (ignored from inter.broker.protocol.version 3.0 on); a
+   * log.message.timestamp.before/after.max.ms left at Long.MAX_VALUE gives
+   * log.message.timestamp.difference.max.ms instead.
+   */
+  private brokerValue(def: TopicConfigDef, first: { name: string; value: string } | undefined): string {
+    if (def.name === 'message.format.version') return def.default;
+    const value = first ? synonymToTopicValue(first.name, first.value) : def.default;
+    if ((def.name === 'message.timestamp.before.max.ms' || def.name === 'message.timestamp.after.max.ms') && asNumber(value) === Infinity) {
+      const difference = topicConfigDef('message.timestamp.difference.max.ms')!;
+      return this.brokerValue(difference, this.config.isSet(difference.synonyms[0]!) ? { name: difference.synonyms[0]!, value: this.config.get(difference.synonyms[0]!) } : undefined);
+    }
+    return value;
   }
 
   /** A topic config's effective value. */
@@ -110,7 +128,10 @@ export class TopicManager {
   /**
    * message.timestamp.before/after.max.ms, or the deprecated
    * message.timestamp.difference.max.ms where the bound is left at its
-   * default (Long.MAX_VALUE), as Kafka 3.6-3.9's LogConfig does.
+   * default (Long.MAX_VALUE), as Kafka 3.6-3.9's LogConfig does. The bound's
+   * broker value already took log.message.timestamp.difference.max.ms
+   * (brokerValue), so a broker-level difference beats a topic-level one, as
+   * in Kafka.
    */
   private timestampBound(t: TopicMetadata, name: string): number {
     const bound = asNumber(this.value(t, name));
