@@ -90,7 +90,7 @@ t.test('offset commits check generation and member; simple consumers commit with
   t.equal(c.commit('g', a.generationId, a.memberId, off(7n)), ErrorCode.NONE);
   t.equal(c.commit('g', a.generationId + 1, a.memberId, off(8n)), ErrorCode.ILLEGAL_GENERATION);
   t.equal(c.commit('g', a.generationId, 'nobody', off(8n)), ErrorCode.UNKNOWN_MEMBER_ID);
-  t.equal(c.commit('g', -1, '', off(8n)), ErrorCode.ILLEGAL_GENERATION, 'a group with members refuses simple commits');
+  t.equal(c.commit('g', -1, '', off(8n)), ErrorCode.UNKNOWN_MEMBER_ID, 'a group with members refuses simple commits (UNKNOWN_MEMBER_ID, as Kafka)');
   t.equal(c.deleteGroup('g'), ErrorCode.NON_EMPTY_GROUP);
   t.equal(c.deleteGroup('nope'), ErrorCode.GROUP_ID_NOT_FOUND);
   t.equal(c.deleteGroup('simple'), ErrorCode.NONE);
@@ -125,4 +125,43 @@ t.test('commits during a rebalance: accepted while members rejoin (the revocatio
   t.equal(c.group('g')!.state, 'CompletingRebalance');
   t.equal(c.commit('g', a2.generationId, a.memberId, offset(6n)), ErrorCode.REBALANCE_IN_PROGRESS, 'CompletingRebalance: REBALANCE_IN_PROGRESS, as Kafka answers');
   t.equal(c.commit('g', a.generationId, a.memberId, offset(6n)), ErrorCode.ILLEGAL_GENERATION, 'the old generation is stale now');
+});
+
+t.test('a null committed metadata is stored as "" (Kafka\'s NO_METADATA), by OffsetCommit and TxnOffsetCommit', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const off = (partition: number) => [{ topic: 't', partition, offset: { offset: 1n, leaderEpoch: -1, metadata: null, commitTimestamp: 0 } }];
+  t.equal(c.commit('g', -1, '', off(0)), ErrorCode.NONE);
+  t.equal(c.txnCommit('g', { producerId: 7, producerEpoch: 0 }, -1, '', null, off(1)), ErrorCode.NONE);
+  c.completeTxn(7, true, () => true);
+  t.same([0, 1].map((p) => c.group('g')!.offsets.get('t')!.get(p)!.metadata), ['', ''], 'both read back as ""');
+});
+
+t.test('OffsetCommit validation follows Kafka in every group state', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const off = [{ topic: 't', partition: 0, offset: { offset: 1n, leaderEpoch: -1, metadata: '', commitTimestamp: 0 } }];
+  const a = await c.join(join());
+  const bJoin = c.join(join({ clientId: 'b' }));
+  t.equal(c.group('g')!.state, 'PreparingRebalance');
+  t.equal(c.commit('g', -1, '', off), ErrorCode.UNKNOWN_MEMBER_ID, 'PreparingRebalance, generation -1, no member: UNKNOWN_MEMBER_ID');
+  const [a2] = await Promise.all([c.join(join({ memberId: a.memberId })), bJoin]);
+  t.equal(c.group('g')!.state, 'CompletingRebalance');
+  t.equal(c.commit('g', -1, '', off), ErrorCode.UNKNOWN_MEMBER_ID, 'CompletingRebalance, generation -1, no member: UNKNOWN_MEMBER_ID');
+  t.equal(c.commit('g', a2.generationId, 'nobody', off), ErrorCode.UNKNOWN_MEMBER_ID, 'CompletingRebalance, unknown member: UNKNOWN_MEMBER_ID before REBALANCE_IN_PROGRESS');
+  t.equal(c.commit('missing', 0, '', off, null, 8), ErrorCode.ILLEGAL_GENERATION, 'missing group, generation 0, v8');
+  t.equal(c.group('missing'), undefined, 'and no group is created');
+});
+
+t.test('a pending member id stops holding a rebalance after its session timeout', async (t) => {
+  const c = new GroupCoordinator(limits);
+  t.teardown(() => c.close());
+  const a = await c.join(join({ rebalanceTimeoutMs: 5000 }));
+  const pending = await c.join(join({ clientId: 'p', requireKnownMemberId: true, sessionTimeoutMs: 100 }));
+  t.equal(pending.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+  const start = Date.now();
+  const again = await c.join(join({ memberId: a.memberId, rebalanceTimeoutMs: 5000 }));
+  t.equal(again.generationId, a.generationId + 1);
+  t.ok(Date.now() - start < 2000, `the rebalance completed when the pending member expired (${Date.now() - start} ms), not at the 5 s rebalance timeout`);
+  t.equal(c.group('g')!.pendingMembers.size, 0);
 });

@@ -3,6 +3,10 @@
  *
  * Behavior: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to
  * rejoin; UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION for stale members.
+ *
+ * Version notes: v3+ carries group_instance_id; a static member replaced by a
+ * later join with the same instance id gets FENCED_INSTANCE_ID (Kafka's
+ * ClassicGroup.validateMember), one unknown to the group UNKNOWN_MEMBER_ID.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../wire/generated/heartbeat.js';
@@ -12,7 +16,7 @@ export const heartbeat = defineHandler<HeartbeatRequest, HeartbeatResponse>({
   apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req) {
-    return { throttleTimeMs: 0, errorCode: ctx.groups.heartbeat(req.groupId, req.generationId, req.memberId) };
+  handle(ctx, req, version) {
+    return { throttleTimeMs: 0, errorCode: ctx.groups.heartbeat(req.groupId, req.generationId, req.memberId, version >= 3 ? req.groupInstanceId ?? null : null) };
   },
 });

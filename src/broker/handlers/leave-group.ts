@@ -3,7 +3,12 @@
  *
  * Behavior: the members leave at once and the group rebalances without
  * waiting for their session timeout. v0-v2 name one member; v3+ a batch
- * (by member id or group.instance.id), each with its own error code.
+ * (by member id or group.instance.id), each with its own error code, as
+ * Kafka's classicGroupLeave: an empty member id with an instance id removes
+ * that static member (admin removal); a member id handed out with
+ * MEMBER_ID_REQUIRED and not yet joined is dropped; a member id with an
+ * instance id whose current member is another gets FENCED_INSTANCE_ID and
+ * removes nobody. An unknown group: UNKNOWN_MEMBER_ID for the request.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../../wire/generated/leave-group.js';
@@ -16,6 +21,6 @@ export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   handle(ctx, req, version) {
     const members = version >= 3 ? (req.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId ?? '', groupInstanceId: null }];
     const r = ctx.groups.leave(req.groupId, members);
-    return { throttleTimeMs: 0, errorCode: version >= 3 ? r.errorCode : r.members[0]!.errorCode, members: r.members };
+    return { throttleTimeMs: 0, errorCode: version >= 3 ? r.errorCode : r.members[0]?.errorCode ?? r.errorCode, members: r.members };
   },
 });

@@ -1,12 +1,16 @@
 /**
  * OffsetCommit (API 8), v1-v9.
  *
- * Behavior: a member commits with its generation (UNKNOWN_MEMBER_ID,
- * ILLEGAL_GENERATION otherwise), also while the group is preparing a
- * rebalance (the commit a consumer makes as it gives partitions up), but not
- * between join and sync (REBALANCE_IN_PROGRESS), as in Kafka; generation -1 with no
- * member id commits for a group without members (consumers that assign
- * partitions themselves). Unknown topic or partition:
+ * Behavior: validated as Kafka's classic group (GroupCoordinator.commit):
+ * a member commits with its generation (UNKNOWN_MEMBER_ID,
+ * ILLEGAL_GENERATION otherwise; v7+ FENCED_INSTANCE_ID for a replaced static
+ * member), also while the group is preparing a rebalance (the commit a
+ * consumer makes as it gives partitions up), but not between join and sync
+ * (REBALANCE_IN_PROGRESS); generation -1 commits for an Empty or missing
+ * group (consumers that assign partitions themselves, admin tools) and is
+ * UNKNOWN_MEMBER_ID without a member id to a group with members; generation
+ * >= 0 to a missing group: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9.
+ * A null committed_metadata is stored as "". Unknown topic or partition:
  * UNKNOWN_TOPIC_OR_PARTITION for that entry. The answer is sent once the
  * offset records are written to __consumer_offsets.
  *
@@ -26,14 +30,14 @@ export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitRespo
   apiKey: ApiKey.OffsetCommit,
   minVersion: 1,
   maxVersion: 9,
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     const now = Date.now();
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
     const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({
       topic: t.name, partition: p.partitionIndex,
       offset: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata, commitTimestamp: now },
     })));
-    let code = ctx.groups.commit(req.groupId, req.generationIdOrMemberEpoch ?? -1, req.memberId ?? '', offsets);
+    let code = ctx.groups.commit(req.groupId, req.generationIdOrMemberEpoch ?? -1, req.memberId ?? '', offsets, version >= 7 ? req.groupInstanceId ?? null : null, version);
     // Answer once the offset records are in __consumer_offsets.
     if (code === ErrorCode.NONE) {
       try { await ctx.groups.written(); } catch (err) { code = errorEntry(ctx, err, 'OffsetCommit').errorCode; }

@@ -3,7 +3,8 @@
  *
  * Behavior: the leader's assignment is stored and relayed; followers wait for
  * it. UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS as Kafka;
- * v5+ checks protocol type and name (INCONSISTENT_GROUP_PROTOCOL).
+ * v5+ checks protocol type and name (INCONSISTENT_GROUP_PROTOCOL). v3+
+ * carries group_instance_id: a replaced static member is FENCED_INSTANCE_ID.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../wire/generated/sync-group.js';
@@ -15,7 +16,8 @@ export const syncGroup = defineHandler<SyncGroupRequest, SyncGroupResponse>({
   maxVersion: 5,
   async handle(ctx, req, version) {
     const r = await ctx.groups.sync(req.groupId, req.generationId, req.memberId,
-      version >= 5 ? req.protocolType ?? null : null, version >= 5 ? req.protocolName ?? null : null, req.assignments);
+      version >= 5 ? req.protocolType ?? null : null, version >= 5 ? req.protocolName ?? null : null, req.assignments,
+      version >= 3 ? req.groupInstanceId ?? null : null);
     return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment };
   },
 });

@@ -5,6 +5,8 @@
  * (waiting for the leader's assignment), Stable, Dead (deleted).
  * The coordinator owns every group and is the only one to change them.
  */
+import { ErrorCode } from '../../wire/errors.js';
+
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
 export interface JoinResult {
@@ -45,8 +47,13 @@ export class ClassicGroup {
   protocolName: string | null = null;
   leaderId: string | null = null;
   readonly members = new Map<string, Member>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED and not yet joined (KIP-394). */
-  readonly pendingMembers = new Set<string>();
+  /**
+   * Member ids handed out with MEMBER_ID_REQUIRED and not yet joined (KIP-394),
+   * each with the timer that drops it after its session timeout: a rebalance
+   * waits for pending members, so one that never comes back must not hold
+   * every later rebalance to the full rebalance timeout.
+   */
+  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** Offsets committed inside open transactions (TxnOffsetCommit), by producer id; a commit marker moves them into `offsets`. */
   readonly pendingTxnOffsets = new Map<number, { topic: string; partition: number; offset: CommittedOffset }[]>();
@@ -55,6 +62,27 @@ export class ClassicGroup {
   stateTimestamp = Date.now();
 
   constructor(readonly groupId: string) {}
+
+  /** The current member id of a static member (group.instance.id). */
+  staticMemberId(groupInstanceId: string): string | undefined {
+    for (const m of this.members.values()) if (m.groupInstanceId === groupInstanceId) return m.memberId;
+    return undefined;
+  }
+
+  /**
+   * Kafka's ClassicGroup.validateMember, for requests that name a member:
+   * with an instance id, an unknown instance is UNKNOWN_MEMBER_ID and a member
+   * id other than the instance's current one is FENCED_INSTANCE_ID (a replaced
+   * static member); without one, only the member id is checked.
+   */
+  validateMember(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const current = this.staticMemberId(groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
 
   /** The protocol every member supports that most members prefer (Kafka's vote). */
   selectProtocol(): string | null {

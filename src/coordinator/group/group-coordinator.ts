@@ -50,6 +50,9 @@ export interface JoinRequest {
   requireKnownMemberId: boolean;
 }
 
+/** Kafka stores a null committed_metadata as "" (OffsetAndMetadata.NO_METADATA), and OffsetFetch reads "" back. */
+const withStoredMetadata = <T extends { offset: CommittedOffset }>(o: T): T => (o.offset.metadata === null ? { ...o, offset: { ...o.offset, metadata: '' } } : o);
+
 const joinError = (errorCode: number, memberId = ''): JoinResult => ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] });
 
 export class GroupCoordinator {
@@ -123,12 +126,13 @@ export class GroupCoordinator {
       // Kafka's member ids: the instance id for static members, else the client id, then a UUID.
       memberId = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`;
       if (req.requireKnownMemberId && !req.groupInstanceId) {
-        g.pendingMembers.add(memberId);
+        this.addPendingMember(g, memberId, req.sessionTimeoutMs);
         return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
       }
     } else if (!g.members.has(memberId) && !g.pendingMembers.has(memberId)) {
       return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
     }
+    clearTimeout(g.pendingMembers.get(memberId));
     g.pendingMembers.delete(memberId);
     const existing = g.members.get(memberId);
     const member: Member = existing ?? {
@@ -191,23 +195,22 @@ export class GroupCoordinator {
     const timeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
     const delay = wasEmpty && this.limits.initialRebalanceDelayMs > 0 ? this.limits.initialRebalanceDelayMs : 0;
     if (delay > 0) {
-      g.rebalanceTimer = setTimeout(() => this.completeJoin(g, false), Math.min(delay, timeout));
+      g.rebalanceTimer = setTimeout(() => this.completeJoin(g), Math.min(delay, timeout));
       return;
     }
-    g.rebalanceTimer = setTimeout(() => this.completeJoin(g, true), timeout);
+    g.rebalanceTimer = setTimeout(() => this.completeJoin(g), timeout);
     this.maybeCompleteJoin(g);
   }
 
   private maybeCompleteJoin(g: ClassicGroup): void {
     if (g.state !== 'PreparingRebalance') return;
-    if ([...g.members.values()].every((m) => m.awaitingJoin) && g.pendingMembers.size === 0) this.completeJoin(g, false);
+    if ([...g.members.values()].every((m) => m.awaitingJoin) && g.pendingMembers.size === 0) this.completeJoin(g);
   }
 
   /** Ends the join phase: members that did not rejoin go; a new generation starts. */
-  private completeJoin(g: ClassicGroup, timedOut: boolean): void {
+  private completeJoin(g: ClassicGroup): void {
     if (g.state !== 'PreparingRebalance') return;
     clearTimeout(g.rebalanceTimer);
-    if (timedOut) g.pendingMembers.clear();
     for (const m of [...g.members.values()]) if (!m.awaitingJoin) this.remove(g, m);
     g.generationId++;
     if (g.members.size === 0) {
@@ -232,11 +235,13 @@ export class GroupCoordinator {
     }
   }
 
-  sync(groupId: string, generationId: number, memberId: string, protocolType: string | null, protocolName: string | null, assignments: { memberId: string; assignment: Buffer }[]): Promise<{ errorCode: number; assignment: Buffer; protocolType: string | null; protocolName: string | null }> {
+  sync(groupId: string, generationId: number, memberId: string, protocolType: string | null, protocolName: string | null, assignments: { memberId: string; assignment: Buffer }[], groupInstanceId: string | null = null): Promise<{ errorCode: number; assignment: Buffer; protocolType: string | null; protocolName: string | null }> {
     const g = this.groups.get(groupId);
-    const m = g?.members.get(memberId);
     const answer = (errorCode: number, assignment: Buffer = Buffer.alloc(0)) => Promise.resolve({ errorCode, assignment, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null });
-    if (!g || !m) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (!g) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
+    const invalid = g.validateMember(memberId, groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return answer(invalid);
+    const m = g.members.get(memberId)!;
     if (generationId !== g.generationId) return answer(ErrorCode.ILLEGAL_GENERATION);
     if ((protocolType !== null && protocolType !== g.protocolType) || (protocolName !== null && protocolName !== g.protocolName)) return answer(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (g.state === 'PreparingRebalance') return answer(ErrorCode.REBALANCE_IN_PROGRESS);
@@ -257,10 +262,29 @@ export class GroupCoordinator {
     return result;
   }
 
-  heartbeat(groupId: string, generationId: number, memberId: string): number {
+  /**
+   * A pending member id (MEMBER_ID_REQUIRED) lives for its session timeout,
+   * as in Kafka, then goes, letting a rebalance waiting for it complete.
+   */
+  private addPendingMember(g: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
+    const timer = setTimeout(() => this.removePendingMember(g, memberId), sessionTimeoutMs);
+    timer.unref();
+    g.pendingMembers.set(memberId, timer);
+  }
+
+  private removePendingMember(g: ClassicGroup, memberId: string): void {
+    clearTimeout(g.pendingMembers.get(memberId));
+    g.pendingMembers.delete(memberId);
+    this.maybeCompleteJoin(g);
+  }
+
+  /** Heartbeat; `groupInstanceId` is sent from v3 (a replaced static member is fenced). */
+  heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null = null): number {
     const g = this.groups.get(groupId);
-    const m = g?.members.get(memberId);
-    if (!g || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const invalid = g.validateMember(memberId, groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    const m = g.members.get(memberId)!;
     if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     this.touch(g, m);
     return g.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
@@ -268,15 +292,34 @@ export class GroupCoordinator {
 
   leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
     const g = this.groups.get(groupId);
-    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: members.map((x) => ({ ...x, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
-    const out = members.map((x) => {
-      const m = g.members.get(x.memberId) ?? [...g.members.values()].find((y) => x.groupInstanceId && y.groupInstanceId === x.groupInstanceId);
-      if (!m) return { ...x, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
-      this.remove(g, m);
-      return { ...x, errorCode: ErrorCode.NONE };
-    });
+    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    const out = members.map((x) => ({ ...x, errorCode: this.leaveOne(g, x.memberId, x.groupInstanceId) }));
     if (out.some((x) => x.errorCode === ErrorCode.NONE)) this.afterMemberLeft(g);
     return { errorCode: ErrorCode.NONE, members: out };
+  }
+
+  /**
+   * One member of a LeaveGroup, as Kafka's classicGroupLeave: no member id
+   * removes a static member by instance id (an admin's removal); a pending
+   * member id just goes; otherwise the member id (and instance id, if given)
+   * must be current, so a replaced static member is FENCED_INSTANCE_ID and
+   * cannot remove its successor.
+   */
+  private leaveOne(g: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
+    if (memberId === '') {
+      const current = groupInstanceId !== null ? g.staticMemberId(groupInstanceId) : undefined;
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      this.remove(g, g.members.get(current)!);
+      return ErrorCode.NONE;
+    }
+    if (g.pendingMembers.has(memberId)) {
+      clearTimeout(g.pendingMembers.get(memberId));
+      g.pendingMembers.delete(memberId);
+      return ErrorCode.NONE;
+    }
+    const invalid = g.validateMember(memberId, groupInstanceId);
+    if (invalid === ErrorCode.NONE) this.remove(g, g.members.get(memberId)!);
+    return invalid;
   }
 
   private remove(g: ClassicGroup, m: Member): void {
@@ -304,19 +347,36 @@ export class GroupCoordinator {
     m.sessionTimer.unref();
   }
 
-  commit(groupId: string, generationId: number, memberId: string, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): number {
-    const g = this.getOrCreate(groupId);
-    if (generationId >= 0 || memberId !== '') {
-      const m = g.members.get(memberId);
-      if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-      // Kafka's rule: while members rejoin, the current generation may still commit (consumers
-      // commit what they consumed as they give partitions up); between join and sync it may not.
+  /**
+   * OffsetCommit, validated as Kafka's OffsetMetadataManager.validateOffsetCommit
+   * and ClassicGroup.validateOffsetCommit: generation < 0 commits to an Empty
+   * group whatever the member id (admin tools, self-assigning consumers) and
+   * creates a missing group; generation >= 0 to a missing group is
+   * ILLEGAL_GENERATION (GROUP_ID_NOT_FOUND from v9). Otherwise a generation,
+   * member id or instance id means a member of the current generation
+   * (validateMember, then ILLEGAL_GENERATION); none of them, to a group that
+   * is not Empty, is UNKNOWN_MEMBER_ID. Between join and sync:
+   * REBALANCE_IN_PROGRESS; while members rejoin, the current generation may
+   * still commit (what consumers consumed as they give partitions up).
+   * `groupInstanceId` is sent from v7.
+   */
+  commit(groupId: string, generationId: number, memberId: string, offsets: { topic: string; partition: number; offset: CommittedOffset }[], groupInstanceId: string | null = null, apiVersion = 9): number {
+    const existing = this.groups.get(groupId);
+    if (!existing && generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+    const g = existing ?? this.getOrCreate(groupId);
+    if (generationId >= 0 || g.state !== 'Empty') {
+      if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+        const invalid = g.validateMember(memberId, groupInstanceId);
+        if (invalid !== ErrorCode.NONE) return invalid;
+        if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+      } else {
+        return ErrorCode.UNKNOWN_MEMBER_ID;
+      }
       if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-      this.touch(g, m);
-    } else if (g.members.size > 0) {
-      return ErrorCode.ILLEGAL_GENERATION;
     }
+    const m = g.members.get(memberId);
+    if (m) this.touch(g, m);
+    offsets = offsets.map(withStoredMetadata);
     for (const o of offsets) {
       let t = g.offsets.get(o.topic);
       if (!t) g.offsets.set(o.topic, (t = new Map()));
@@ -340,6 +400,7 @@ export class GroupCoordinator {
       return stale ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID;
     }
     if (generationId >= 0 && generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    offsets = offsets.map(withStoredMetadata);
     this.addPending(g, txn.producerId, offsets);
     this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), txn);
     return ErrorCode.NONE;
@@ -518,6 +579,7 @@ export class GroupCoordinator {
     for (const g of this.groups.values()) {
       clearTimeout(g.rebalanceTimer);
       for (const m of g.members.values()) clearTimeout(m.sessionTimer);
+      for (const timer of g.pendingMembers.values()) clearTimeout(timer);
     }
   }
 }
