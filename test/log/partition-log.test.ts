@@ -98,6 +98,18 @@ t.test('timestamps: a LogAppendTime batch answers its max timestamp for every re
   t.same(log.offsetForTimestamp(9200), { offset: 4, timestamp: 9500 });
 });
 
+t.test('timestamps: a batch compaction left gaps in answers its records\' own offsets', async (t) => {
+  for (const compression of [Compression.None, Compression.Zstd]) {
+    const log = PartitionLog.open(tempDir(t), `gaps-${compression}`, 0);
+    t.teardown(() => log.close());
+    // As the cleaner rewrites a batch of offsets 0-9 keeping 0, 4 and 7.
+    await log.append(buildBatch([{ key: 'a', value: '0', timestamp: 1000, offsetDelta: 0 }, { key: 'b', value: '4', timestamp: 1400, offsetDelta: 4 }, { key: 'c', value: '7', timestamp: 1700, offsetDelta: 7 }],
+      { compression, lastOffsetDelta: 9 }), 0).done;
+    t.same(log.offsetForTimestamp(1100), { offset: 4, timestamp: 1400 }, `codec ${compression}: the kept record after the time`);
+    t.same(log.offsetForTimestamp(1700), { offset: 7, timestamp: 1700 }, `codec ${compression}: the last kept record`);
+  }
+});
+
 t.test('timestamps: a stored compressed batch that does not decompress is CORRUPT_MESSAGE, not a crash', async (t) => {
   const log = PartitionLog.open(tempDir(t), 'bad', 0);
   t.teardown(() => log.close());

@@ -23,7 +23,7 @@ import { BATCH_HEADER_SIZE, Compression, TimestampType, type BatchHeader } from 
 import { codecFor } from '../compression/index.js';
 
 /** Called once per well-formed record when a topic needs to look inside (compaction keys, timestamps). */
-export type RecordVisitor = (index: number, hasKey: boolean, timestampDelta: number) => void;
+export type RecordVisitor = (index: number, hasKey: boolean, timestampDelta: number, offsetDelta: number) => void;
 
 /** The smallest record: a one-byte length and six one-byte fields. */
 export const MIN_RECORD_SIZE = 7;
@@ -103,9 +103,10 @@ function skipNullableBytes(buf: Buffer, end: number): void {
 /**
  * Checks the `count` records in `buf[start, end)`. Returns undefined when
  * they are well formed, or why not in Kafka's words (an InvalidRecordException
- * in Kafka: INVALID_RECORD).
+ * in Kafka: INVALID_RECORD). `denseOffsets` false accepts any offset deltas,
+ * for stored batches compaction left gaps in.
  */
-export function walkRecords(buf: Buffer, start: number, end: number, count: number, visit?: RecordVisitor): string | undefined {
+export function walkRecords(buf: Buffer, start: number, end: number, count: number, visit?: RecordVisitor, denseOffsets = true): string | undefined {
   if (count < 0) return `Found invalid record count ${count} in magic v2 batch`;
   // Each record takes at least MIN_RECORD_SIZE bytes: a count that cannot fit fails here, not after a long walk.
   if (count > (end - start) / MIN_RECORD_SIZE) return 'Incorrect declared batch size, premature EOF reached';
@@ -122,7 +123,7 @@ export function walkRecords(buf: Buffer, start: number, end: number, count: numb
     if (pos < 0) return at(i, 'Found invalid record structure');
     const offsetDelta = varint(buf, recordEnd);
     if (pos < 0) return at(i, 'Found invalid record structure');
-    if (offsetDelta !== i) return at(i, `Record offset delta ${offsetDelta} does not match its position ${i} in the batch`);
+    if (denseOffsets && offsetDelta !== i) return at(i, `Record offset delta ${offsetDelta} does not match its position ${i} in the batch`);
     const keyLength = varint(buf, recordEnd);
     if (pos < 0 || keyLength < -1 || keyLength > recordEnd - pos) return at(i, 'Found invalid record structure');
     if (keyLength > 0) pos += keyLength;
@@ -142,7 +143,7 @@ export function walkRecords(buf: Buffer, start: number, end: number, count: numb
       if (pos < 0) return at(i, 'Found invalid record structure');
     }
     if (pos !== recordEnd) return at(i, `Invalid record size: expected to read ${size} bytes in record payload, but instead read ${pos - bodyStart}`);
-    if (visit !== undefined) visit(i, keyLength >= 0, timestampDelta);
+    if (visit !== undefined) visit(i, keyLength >= 0, timestampDelta, offsetDelta);
   }
   if (pos !== end) return 'Incorrect declared batch size, records still remaining in file';
   return undefined;
@@ -166,11 +167,12 @@ export function firstRecordAtOrAfter(h: BatchHeader, timestamp: number, minOffse
   const base = h.baseTimestamp;
   let found = -1;
   let foundTimestamp = -1;
-  const why = walkRecords(body, 0, body.length, h.recordCount, (index, _hasKey, delta) => {
+  // Offset deltas as stored: a compacted batch keeps its records' offsets, with gaps.
+  const why = walkRecords(body, 0, body.length, h.recordCount, (_index, _hasKey, delta, offsetDelta) => {
     if (found >= 0) return;
     const ts = fixed ?? base + delta;
-    if (ts >= timestamp && h.baseOffset + index >= minOffset) { found = index; foundTimestamp = ts; }
-  });
+    if (ts >= timestamp && h.baseOffset + offsetDelta >= minOffset) { found = h.baseOffset + offsetDelta; foundTimestamp = ts; }
+  }, false);
   if (why !== undefined) throw new Error(`batch at offset ${h.baseOffset}: ${why}`);
-  return found < 0 ? null : { offset: h.baseOffset + found, timestamp: foundTimestamp };
+  return found < 0 ? null : { offset: found, timestamp: foundTimestamp };
 }
