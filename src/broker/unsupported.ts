@@ -8,7 +8,7 @@ const KIP848 = 'the KIP-848 consumer group protocol is not served yet; clients u
 const AUTHN = 'no authentication yet: PLAINTEXT listeners only';
 const ACLS = 'no authorization (ACLs) yet';
 const QUOTAS = 'no client quotas yet';
-const SINGLE = 'one broker: no reassignment, elections or KRaft quorum';
+const SINGLE = 'one broker: no elections or KRaft quorum';
 const TELEMETRY = 'no client telemetry (KIP-714); clients carry on without it';
 const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
 
@@ -20,7 +20,7 @@ const REASONS: Record<string, string> = {
   DescribeAcls: ACLS, CreateAcls: ACLS, DeleteAcls: ACLS,
   DescribeClientQuotas: QUOTAS, AlterClientQuotas: QUOTAS,
   AlterReplicaLogDirs: 'one log dir per broker',
-  ElectLeaders: SINGLE, AlterPartitionReassignments: SINGLE, ListPartitionReassignments: SINGLE, UnregisterBroker: SINGLE,
+  ElectLeaders: SINGLE, UnregisterBroker: SINGLE,
   DescribeQuorum: SINGLE, AddRaftVoter: SINGLE, RemoveRaftVoter: SINGLE,
   UpdateFeatures: 'no finalized features to update',
   GetTelemetrySubscriptions: TELEMETRY, PushTelemetry: TELEMETRY, ListClientMetricsResources: TELEMETRY,

@@ -39,6 +39,8 @@ import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeProducers } from './describe-producers.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
+import { alterPartitionReassignments } from './alter-partition-reassignments.js';
+import { listPartitionReassignments } from './list-partition-reassignments.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -75,6 +77,8 @@ export const HANDLERS: readonly Handler[] = [
   describeProducers,
   describeTransactions,
   listTransactions,
+  alterPartitionReassignments,
+  listPartitionReassignments,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 /** What ApiVersions advertises: exactly the registered ranges. */
