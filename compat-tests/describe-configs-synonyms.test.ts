@@ -190,3 +190,20 @@ t.test('the broker-level difference: the before/after bounds of topics without t
   t.equal(await errorType(producer.send({ topic: 'loose', messages: [{ value: 'x', timestamp: halfHourAgo() }] })), 'INVALID_TIMESTAMP', 'a topic-level difference does not loosen the broker-derived bound');
   t.equal(await errorType(producer.send({ topic: 'own', messages: [{ value: 'x', timestamp: halfHourAgo() }] })), 'none', 'a topic-level before.max.ms does');
 });
+
+t.test('BROKER resources: a setting\'s synonyms are its chain from itself on (log.retention.ms/.minutes/.hours, log.roll.ms/.hours)', async (t) => {
+  const b = await testBroker(t, { 'log.retention.ms': '7200000', 'num.partitions': '3' });
+  const c = await WireClient.connect(b.host, b.port);
+  t.teardown(() => c.close());
+  const keys = ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours', 'log.roll.ms', 'log.roll.hours', 'num.partitions', 'delete.topic.enable'];
+  const res = await c.request(32, 4, (w) => encodeDescribeConfigsRequest(w, { resources: [{ resourceType: 4, resourceName: '0', configurationKeys: keys }], includeSynonyms: true, includeDocumentation: false }, 4), (r) => decodeDescribeConfigsResponse(r, 4));
+  t.same(Object.fromEntries(res.results[0]!.configs.map((e) => [e.name, [e.value, e.configSource, (e.synonyms ?? []).map((s) => [s.name, s.value, s.source])]])), {
+    'log.retention.ms': ['7200000', STATIC_BROKER, [['log.retention.ms', '7200000', STATIC_BROKER], ['log.retention.hours', '168', DEFAULT]]],
+    'log.retention.minutes': [null, DEFAULT, []],
+    'log.retention.hours': ['168', DEFAULT, [['log.retention.hours', '168', DEFAULT]]],
+    'log.roll.ms': [null, DEFAULT, []],
+    'log.roll.hours': ['168', DEFAULT, [['log.roll.hours', '168', DEFAULT]]],
+    'num.partitions': ['3', STATIC_BROKER, [['num.partitions', '3', STATIC_BROKER], ['num.partitions', '1', DEFAULT]]],
+    'delete.topic.enable': ['true', DEFAULT, [['delete.topic.enable', 'true', DEFAULT]]],
+  });
+});

@@ -9,7 +9,8 @@
  * those before the chain's first synonym; the source is the first listed,
  * else DEFAULT_CONFIG (retention.ms with only log.retention.hours set). BROKER resources
  * named after this node list the broker settings (all read-only: Samsa has
- * no dynamic broker configs); the empty name (cluster-wide dynamic defaults)
+ * no dynamic broker configs), each with its synonyms as Kafka lists them
+ * (the given ones of its chain, then the defaults, from itself on); the empty name (cluster-wide dynamic defaults)
  * lists nothing, as in Kafka with none set. configuration_keys filters by
  * name (unknown names are skipped). Unknown topic: UNKNOWN_TOPIC_OR_PARTITION;
  * illegal topic name: INVALID_TOPIC_EXCEPTION; another broker id or resource
@@ -50,15 +51,37 @@ function topicConfigs(ctx: BrokerContext, name: string, req: DescribeConfigsRequ
   }));
 }
 
+/** Broker settings Kafka treats as one (DynamicBrokerConfig.brokerConfigSynonyms), highest precedence first. */
+const BROKER_CHAINS = [
+  ['log.roll.ms', 'log.roll.hours'], ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+  ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+];
+
+/**
+ * A broker setting's synonyms as Kafka lists them (ConfigHelper.configSynonyms):
+ * those of its chain that were given (STATIC_BROKER_CONFIG), then those with
+ * a default (DEFAULT_CONFIG), from the setting itself on.
+ */
+function brokerSynonyms(ctx: BrokerContext, key: string): { name: string; value: string; source: number }[] {
+  const names = BROKER_CHAINS.find((c) => c.includes(key)) ?? [key];
+  const found = [
+    ...names.filter((n) => ctx.config.isSet(n)).map((n) => ({ name: n, value: ctx.config.get(n), source: SOURCE_IDS.STATIC_BROKER_CONFIG })),
+    ...names.filter((n) => BROKER_SETTINGS[n]?.default).map((n) => ({ name: n, value: BROKER_SETTINGS[n]!.default, source: SOURCE_IDS.DEFAULT_CONFIG })),
+  ];
+  const from = found.findIndex((s) => s.name === key);
+  return from === -1 ? [] : found.slice(from);
+}
+
 function brokerConfigs(ctx: BrokerContext, name: string, req: DescribeConfigsRequest): Entry[] {
   if (name === '') return [];
   if (name !== String(ctx.nodeId)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${ctx.nodeId} or empty string, but received ${name}`);
   return ctx.config.entries().map(([k, v]): Entry => {
-    const source = ctx.config.source(k) === 'default' ? SOURCE_IDS.DEFAULT_CONFIG : SOURCE_IDS.STATIC_BROKER_CONFIG;
+    const synonyms = brokerSynonyms(ctx, k);
+    const source = synonyms[0]?.source ?? SOURCE_IDS.DEFAULT_CONFIG;
     const def = BROKER_SETTINGS[k];
     return {
       name: k, value: v === '' ? null : v, readOnly: true, isDefault: source === SOURCE_IDS.DEFAULT_CONFIG, configSource: source, isSensitive: false,
-      synonyms: req.includeSynonyms ? [{ name: k, value: v === '' ? null : v, source }] : [],
+      synonyms: req.includeSynonyms ? synonyms : [],
       configType: TYPE_IDS[def?.type ?? 'STRING'],
       documentation: req.includeDocumentation ? def?.doc ?? null : null,
     };
