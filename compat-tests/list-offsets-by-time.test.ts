@@ -11,9 +11,16 @@
  * - librdkafka's offsets_for_times answers 30, and a consumer assigned there
  *   reads record 30 first (not record 0 again).
  *
+ * A stored compressed batch that no longer decompresses (bytes damaged on
+ * disk) fails its own partition with CORRUPT_MESSAGE, as Kafka's
+ * CorruptRecordException does; the other partitions of the request are
+ * answered and the connection stays open.
+ *
  * The librdkafka side is compat-tests/helpers/times_librdkafka.py, run as a
  * child process that prints one JSON object.
  */
+import { openSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import kafkajs from 'kafkajs';
@@ -21,6 +28,9 @@ import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { encodeListOffsetsRequest, decodeListOffsetsResponse } from '../src/wire/generated/list-offsets.js';
 import { encodeFetchRequest, decodeFetchResponse } from '../src/wire/generated/fetch.js';
 import { BatchHeader, Compression } from '../src/wire/records/batch-header.js';
+import { buildBatch } from '../src/wire/records/batch-builder.js';
+import { encodeProduceRequest, decodeProduceResponse } from '../src/wire/generated/produce.js';
+import { ErrorCode } from '../src/wire/errors.js';
 import { runJsonChildOk } from './helpers/json-child.js';
 import { WireClient } from './helpers/wire-client.js';
 import { testBroker } from './helpers/broker.js';
@@ -77,4 +87,31 @@ t.test('ListOffsets by time inside one compressed batch answers the record at or
     t.equal(seek.offset, 30, `${name}: librdkafka offsets_for_times answers 30`);
     t.same(seek.records, [[30, T0 + 30_000, 'v30'], [31, T0 + 31_000, 'v31'], [32, T0 + 32_000, 'v32']], `${name}: a librdkafka consumer started there reads record 30 first`);
   }
+});
+
+t.test('ListOffsets by time over a compressed batch damaged on disk: CORRUPT_MESSAGE for that partition, the rest answered', { skip: process.env.BROKER ? 'needs our own broker\'s data dir' : false }, async (t) => {
+  const b = await testBroker(t);
+  const c = await WireClient.connect(b.host, b.port);
+  t.teardown(() => c.close());
+  const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const topic = uniq('lo-time-damaged');
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+  const batch = () => buildBatch(Array.from({ length: 20 }, (_, i) => ({ value: `v${i}`, timestamp: T0 + i * 1000 })), { compression: Compression.Gzip });
+  const produced = await c.request(ApiKey.Produce, 9, (w) => encodeProduceRequest(w, { transactionalId: null, acks: -1, timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records: batch() }, { index: 1, records: batch() }] }] }, 9), (r) => decodeProduceResponse(r, 9));
+  t.same(produced.responses[0]!.partitionResponses.map((p) => p.errorCode), [0, 0], 'both partitions took their batch');
+
+  // The gzip stream after its 10-byte header, in partition 0's segment: garbage.
+  const fd = openSync(join(b.samsa!.dataDir, `${topic}-0`, '00000000000000000000.log'), 'r+');
+  writeSync(fd, Buffer.alloc(16, 0x55), 0, 16, 61 + 10);
+  closeSync(fd);
+
+  const ask = () => c.request(ApiKey.ListOffsets, 7, (w) => encodeListOffsetsRequest(w, { replicaId: -1, isolationLevel: 0,
+    topics: [{ name: topic, partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: BigInt(T0 + 10_000), maxNumOffsets: 1 })) }] }, 7),
+  (r) => decodeListOffsetsResponse(r, 7).topics[0]!.partitions.map((p) => ({ errorCode: p.errorCode, offset: p.offset })));
+  t.same(await ask(), [{ errorCode: ErrorCode.CORRUPT_MESSAGE, offset: -1n }, { errorCode: 0, offset: 10n }], 'partition 0 is CORRUPT_MESSAGE, partition 1 answers record 10');
+  t.same(await ask(), [{ errorCode: ErrorCode.CORRUPT_MESSAGE, offset: -1n }, { errorCode: 0, offset: 10n }], 'the connection is still open and answers the same');
 });

@@ -49,8 +49,8 @@ export const listOffsets = {
               errorCode = found.errorCode;
               r = found;
             } catch (e) {
-              // A stored batch that cannot be read (CORRUPT_MESSAGE) fails this partition only, as in Kafka.
-              if (!(e instanceof KafkaError)) ctx.log?.error(`ListOffsets ${key}: ${(e as Error)?.stack ?? String(e)}`);
+              // A stored batch that cannot be read (CORRUPT_MESSAGE) fails this partition only, as in Kafka; either way it is logged.
+              ctx.log?.error(`ListOffsets ${key}: ${e instanceof KafkaError ? e.message : (e as Error)?.stack ?? String(e)}`);
               errorCode = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
             }
           }
