@@ -207,3 +207,16 @@ t.test('BROKER resources: a setting\'s synonyms are its chain from itself on (lo
     'delete.topic.enable': ['true', DEFAULT, [['delete.topic.enable', 'true', DEFAULT]]],
   });
 });
+
+t.test('override values as Kafka parses and prints them: +0100 is 100, TRUE is true, .50 is 0.5, blanks around list commas go', async (t) => {
+  const b = await testBroker(t);
+  const c = await WireClient.connect(b.host, b.port);
+  t.teardown(() => c.close());
+  const given = { 'retention.ms': '+0100', 'preallocate': 'TRUE', 'min.cleanable.dirty.ratio': '.50', 'cleanup.policy': 'compact , delete', 'segment.jitter.ms': '007' };
+  const created = await c.request(19, 4, (w) => encodeCreateTopicsRequest(w, { topics: [{ name: 'typed', numPartitions: 1, replicationFactor: 1, assignments: [], configs: Object.entries(given).map(([name, value]) => ({ name, value })) }], timeoutMs: 5000, validateOnly: false }, 4), (r) => decodeCreateTopicsResponse(r, 4));
+  t.equal(created.topics[0]!.errorCode, ErrorCode.NONE, 'all accepted');
+  const res = await c.request(32, 4, (w) => encodeDescribeConfigsRequest(w, { resources: [{ resourceType: TOPIC, resourceName: 'typed', configurationKeys: Object.keys(given) }], includeSynonyms: true, includeDocumentation: false }, 4), (r) => decodeDescribeConfigsResponse(r, 4));
+  t.same(Object.fromEntries(res.results[0]!.configs.map((e) => [e.name, [e.value, (e.synonyms ?? [])[0]?.value]])), {
+    'retention.ms': ['100', '100'], 'preallocate': ['true', 'true'], 'min.cleanable.dirty.ratio': ['0.5', '0.5'], 'cleanup.policy': ['compact,delete', 'compact,delete'], 'segment.jitter.ms': ['7', '7'],
+  }, 'value and DYNAMIC_TOPIC_CONFIG synonym');
+});

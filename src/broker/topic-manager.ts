@@ -8,7 +8,7 @@ import { existsSync, rmSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { TOPIC_CONFIGS, topicConfigDef, validateTopicConfig, synonymToTopicValue, type TopicConfigDef } from '../config/topic-config.js';
+import { TOPIC_CONFIGS, topicConfigDef, validateTopicConfig, normalizeTopicConfig, synonymToTopicValue, type TopicConfigDef } from '../config/topic-config.js';
 import { BROKER_SETTINGS } from '../config/broker-config.js';
 import { collisionKey, topicNameError, type MetadataStore, type TopicMetadata } from '../controller/metadata-store.js';
 import type { LogManager } from '../log/log-manager.js';
@@ -54,7 +54,8 @@ export class TopicManager {
 
   private resolve(t: TopicMetadata, def: TopicConfigDef): EffectiveConfig {
     type Synonym = EffectiveConfig['synonyms'][number];
-    const override = t.configs[def.name];
+    const raw = t.configs[def.name];
+    const override = raw === undefined ? undefined : normalizeTopicConfig(def.name, raw);
     const set = def.synonyms.filter((k) => this.config.isSet(k)).map((k): Synonym => ({ name: k, value: this.config.get(k), source: 'STATIC_BROKER_CONFIG' }));
     const last = def.synonyms[def.synonyms.length - 1];
     // Kafka's broker default of the chain's last synonym: Samsa's setting's default, else (a setting Samsa does not have) the topic default.
@@ -251,7 +252,7 @@ export class TopicManager {
     }
     this.validateConfigs(configs);
     checkBrokerPartitions(this.config, hosted, count);
-    const clean = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, v!.trim()]));
+    const clean = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, normalizeTopicConfig(k, v!)]));
     return { name, id: '', partitions: count, configs: clean, internal: INTERNAL_TOPICS.has(name) };
   }
 
@@ -340,6 +341,7 @@ export class TopicManager {
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     this.validateConfigs(configs);
     if (validateOnly) return;
+    configs = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, normalizeTopicConfig(k, v)]));
     this.metadata.setTopicConfigs(name, configs);
     this.warnDeprecated(name, configs);
     for (let p = 0; p < t.partitions; p++) this.logs.get(name, p)?.setConfig(this.logConfig(t));

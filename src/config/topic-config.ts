@@ -33,7 +33,7 @@ const INT_MAX = 2147483647n;
 
 function range(min: bigint, max: bigint) {
   return (v: string) => {
-    if (!/^-?\d+$/.test(v.trim())) return 'must be an integer';
+    if (!/^[+-]?\d+$/.test(v.trim())) return 'must be an integer';
     const n = BigInt(v.trim());
     if (n < min) return `must be at least ${min}`;
     return n > max ? `must be at most ${max}` : undefined;
@@ -63,6 +63,7 @@ function throttledReplicas(v: string) {
   const s = v.trim();
   return s === '' || s === '*' || /^\d+:\d+(\s*,\s*\d+:\d+)*$/.test(s) ? undefined : 'must be *, or a list of partitionId:brokerId';
 }
+/** Java's Boolean parse, as ConfigDef's: true or false in any case (normalized before validation). */
 const bool = oneOf('true', 'false');
 /**
  * Kafka's message format / inter-broker protocol versions as
@@ -142,11 +143,38 @@ export function topicConfigDef(name: string): TopicConfigDef | undefined {
   return BY_NAME.get(name);
 }
 
+/** A double as Java's Double.toString prints it (0.5, 1.0, 1.0E-5). */
+function javaDouble(n: number): string {
+  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e7)) {
+    const [m, e] = n.toExponential().split('e') as [string, string];
+    return `${m.includes('.') ? m : `${m}.0`}E${Number(e)}`;
+  }
+  return Number.isInteger(n) ? n.toFixed(1) : String(n);
+}
+
+/**
+ * A topic config value as Kafka stores and describes it once parsed
+ * (ConfigDef.parseType, then convertToString): trimmed; booleans in lower
+ * case (TRUE is true); integers without sign or leading zeros (+0100 is 100);
+ * doubles as Java prints them (.50 is 0.5); lists without the blanks around
+ * commas. A value that does not parse is returned trimmed, for validation to refuse.
+ */
+export function normalizeTopicConfig(name: string, value: string): string {
+  const v = value.trim();
+  switch (BY_NAME.get(name)?.type) {
+    case 'BOOLEAN': return /^(true|false)$/i.test(v) ? v.toLowerCase() : v;
+    case 'INT': case 'LONG': case 'SHORT': return /^[+-]?\d+$/.test(v) ? BigInt(v).toString() : v;
+    case 'DOUBLE': return v !== '' && Number.isFinite(Number(v)) ? javaDouble(Number(v)) : v;
+    case 'LIST': return v === '' ? '' : v.split(/\s*,\s*/).join(',');
+    default: return v;
+  }
+}
+
 /** Undefined when the setting is valid, else a message for INVALID_CONFIG. */
 export function validateTopicConfig(name: string, value: string | null): string | undefined {
   const def = BY_NAME.get(name);
   if (!def) return `Unknown topic config name: ${name}${didYouMean(name, TOPIC_CONFIG_NAMES)}`;
   if (value === null) return `Null value not supported for topic configs: ${name}`;
-  const err = def.validate?.(value.trim());
+  const err = def.validate?.(normalizeTopicConfig(name, value));
   return err ? `Invalid value ${value} for configuration ${name}: ${err}` : undefined;
 }

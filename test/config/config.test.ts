@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerConfig, ConfigError, parseProperties } from '../../src/config/broker-config.js';
-import { validateTopicConfig, synonymToTopicValue } from '../../src/config/topic-config.js';
+import { validateTopicConfig, synonymToTopicValue, normalizeTopicConfig } from '../../src/config/topic-config.js';
 import { parseStartArgs } from '../../src/cli/start-args.js';
 
 t.test('broker settings: flags beat env beat the properties file beat defaults', async (t) => {
@@ -82,4 +82,16 @@ t.test('deprecated settings Kafka 3.9 still takes: accepted, validated, warned a
   for (const v of ['0.7', '0.10.3', '2.9', '4.0', 'abc', '']) t.ok(validateTopicConfig('message.format.version', v), `message.format.version ${v || '(empty)'} refused`);
   t.equal(validateTopicConfig('message.timestamp.difference.max.ms', '0'), undefined);
   t.match(validateTopicConfig('message.timestamp.difference.max.ms', '-1'), /must be at least 0/);
+});
+
+t.test('topic config values are normalized as Kafka parses and prints them', async (t) => {
+  const cases: [string, string, string][] = [
+    ['retention.ms', ' +0100 ', '100'], ['retention.ms', '-1', '-1'], ['preallocate', 'False', 'false'], ['min.cleanable.dirty.ratio', '1', '1.0'],
+    ['min.cleanable.dirty.ratio', '0.00001', '1.0E-5'], ['min.cleanable.dirty.ratio', '.25', '0.25'], ['cleanup.policy', ' compact ,delete ', 'compact,delete'],
+    ['message.timestamp.type', ' LogAppendTime ', 'LogAppendTime'], ['retention.ms', 'soon', 'soon'],
+  ];
+  for (const [name, given, want] of cases) t.equal(normalizeTopicConfig(name, given), want, `${name}=${given}`);
+  t.equal(validateTopicConfig('preallocate', 'TRUE'), undefined, 'booleans in any case, as Java parses them');
+  t.equal(validateTopicConfig('retention.ms', '+5'), undefined, 'a leading + as Java parses it');
+  t.ok(validateTopicConfig('retention.ms', 'soon'), 'not a number: refused');
 });
