@@ -65,7 +65,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
     type: 'STRING', default: '3.0-IV1', validate: kafkaVersionError, doc: '[DEPRECATED] message.format.version default; ignored',
     deprecated: 'is ignored: Samsa stores record batch format v2, as Kafka 3.x does with inter.broker.protocol.version 3.0 or later. This configuration is deprecated and was removed in Apache Kafka 4.0',
   },
-  'log.message.downconversion.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'message.downconversion.enable default; Samsa never down-converts' },
+  'log.message.downconversion.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'message.downconversion.enable default; accepted, no effect: Samsa always converts for Fetch v0-v3' },
   'message.max.bytes': { type: 'INT', default: '1048588', validate: int(0), doc: 'max.message.bytes default' },
   'compression.type': { type: 'STRING', default: 'producer', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), doc: 'compression.type default' },
   'min.insync.replicas': { type: 'INT', default: '1', validate: int(1), doc: 'min.insync.replicas default' },
