@@ -130,3 +130,40 @@ t.test('a null committed_metadata is read back as "", as Kafka stores it', async
   const p = fetched.topics![0]!.partitions[0]!;
   t.same([p.committedOffset, p.metadata], [3n, ''], 'OffsetFetch v5: offset 3 with metadata ""');
 });
+
+/** Starts kafkajs consumers of one group `staggerMs` apart; counts their GROUP_JOIN events (one per member per generation). */
+async function startTogether(t: { teardown(fn: () => unknown): void }, bootstrap: string, groupId: string, count: number, staggerMs: number) {
+  const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const joins: string[] = [];
+  const consumers = Array.from({ length: count }, () => kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 200, maxWaitTimeInMs: 100 }));
+  t.teardown(async () => { for (const c of consumers) await c.disconnect().catch(() => {}); });
+  await Promise.all(consumers.map(async (c, i) => {
+    await new Promise((r) => setTimeout(r, i * staggerMs));
+    c.on(c.events.GROUP_JOIN, (e) => joins.push(e.payload.memberId));
+    await c.connect();
+    await c.subscribe({ topic: 't' });
+    await c.run({ eachMessage: async () => {} });
+  }));
+  const described = async () => (await admin.describeGroups([groupId])).groups[0]!;
+  await until(() => new Set(joins).size === count, 30_000, `${count} members to join`);
+  for (let i = 0; i < 100; i++) {
+    const d = await described();
+    if (d.state === 'Stable' && d.members.length === count) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Any later generation would show within a few heartbeats.
+  await new Promise((r) => setTimeout(r, 1500));
+  return joins.length;
+}
+
+t.test('group.initial.rebalance.delay.ms extends while members keep arriving: three consumers 600 ms apart share one generation', async (t) => {
+  const b = await testBroker(t, { 'group.initial.rebalance.delay.ms': '1000' });
+  const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 't', numPartitions: 3 }] });
+  t.equal(await startTogether(t, b.bootstrap, 'g-delayed', 3, 600), 3, 'one join each: a single generation, as on Kafka');
+});

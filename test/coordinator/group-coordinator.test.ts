@@ -165,3 +165,18 @@ t.test('a pending member id stops holding a rebalance after its session timeout'
   t.ok(Date.now() - start < 2000, `the rebalance completed when the pending member expired (${Date.now() - start} ms), not at the 5 s rebalance timeout`);
   t.equal(c.group('g')!.pendingMembers.size, 0);
 });
+
+t.test('group.initial.rebalance.delay.ms: the first rebalance waits, and extends while new members keep arriving (Kafka\'s InitialDelayedJoin)', async (t) => {
+  const c = new GroupCoordinator({ ...limits, initialRebalanceDelayMs: 100 });
+  t.teardown(() => c.close());
+  const start = Date.now();
+  const a = c.join(join({ rebalanceTimeoutMs: 5000 }));
+  await new Promise((r) => setTimeout(r, 60));
+  const b = c.join(join({ clientId: 'b', rebalanceTimeoutMs: 5000 }));
+  t.equal(c.group('g')!.state, 'PreparingRebalance', 'a second member does not end the initial delay');
+  await new Promise((r) => setTimeout(r, 90));
+  const d = c.join(join({ clientId: 'd', rebalanceTimeoutMs: 5000 }));
+  const all = await Promise.all([a, b, d]);
+  t.same(all.map((x) => x.generationId), [1, 1, 1], 'three members arriving within successive delays share the first generation');
+  t.ok(Date.now() - start >= 200, `the delay was extended for each new member (${Date.now() - start} ms)`);
+});

@@ -58,6 +58,10 @@ export class ClassicGroup {
   /** Offsets committed inside open transactions (TxnOffsetCommit), by producer id; a commit marker moves them into `offsets`. */
   readonly pendingTxnOffsets = new Map<number, { topic: string; partition: number; offset: CommittedOffset }[]>();
   rebalanceTimer?: NodeJS.Timeout;
+  /** In the delayed first rebalance of an Empty group (Kafka: PreparingRebalance entered from Empty); joins do not complete it early. */
+  initialRebalance = false;
+  /** A member joined during the current initial delay, which therefore extends (Kafka's newMemberAdded). */
+  newMemberAdded = false;
   /** When the group entered its current state (Kafka's currentStateTimestamp; offset expiry counts from Empty). */
   stateTimestamp = Date.now();
 

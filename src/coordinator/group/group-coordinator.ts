@@ -144,6 +144,7 @@ export class GroupCoordinator {
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
     if (!existing && g.members.size === 0) g.protocolType = req.protocolType;
+    if (!existing && g.initialRebalance) g.newMemberAdded = true;
     g.members.set(memberId, member);
     this.touch(g, member);
     const result = new Promise<JoinResult>((resolve) => { member.awaitingJoin = resolve; });
@@ -193,17 +194,35 @@ export class GroupCoordinator {
     g.state = 'PreparingRebalance';
     clearTimeout(g.rebalanceTimer);
     const timeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
-    const delay = wasEmpty && this.limits.initialRebalanceDelayMs > 0 ? this.limits.initialRebalanceDelayMs : 0;
+    const delay = wasEmpty ? this.limits.initialRebalanceDelayMs : 0;
     if (delay > 0) {
-      g.rebalanceTimer = setTimeout(() => this.completeJoin(g), Math.min(delay, timeout));
+      g.initialRebalance = true;
+      this.scheduleInitialJoin(g, delay, Math.max(timeout - delay, 0));
       return;
     }
     g.rebalanceTimer = setTimeout(() => this.completeJoin(g), timeout);
     this.maybeCompleteJoin(g);
   }
 
+  /**
+   * Kafka's initial rebalance (InitialDelayedJoin): the first join to an Empty
+   * group waits group.initial.rebalance.delay.ms, and again for as long as new
+   * members keep arriving within each delay, up to the rebalance timeout, so
+   * members that start together share one generation.
+   */
+  private scheduleInitialJoin(g: ClassicGroup, delay: number, remaining: number): void {
+    g.rebalanceTimer = setTimeout(() => {
+      if (g.newMemberAdded && remaining > 0) {
+        g.newMemberAdded = false;
+        this.scheduleInitialJoin(g, Math.min(this.limits.initialRebalanceDelayMs, remaining), Math.max(remaining - delay, 0));
+      } else {
+        this.completeJoin(g);
+      }
+    }, delay);
+  }
+
   private maybeCompleteJoin(g: ClassicGroup): void {
-    if (g.state !== 'PreparingRebalance') return;
+    if (g.state !== 'PreparingRebalance' || g.initialRebalance) return;
     if ([...g.members.values()].every((m) => m.awaitingJoin) && g.pendingMembers.size === 0) this.completeJoin(g);
   }
 
@@ -211,6 +230,7 @@ export class GroupCoordinator {
   private completeJoin(g: ClassicGroup): void {
     if (g.state !== 'PreparingRebalance') return;
     clearTimeout(g.rebalanceTimer);
+    g.initialRebalance = g.newMemberAdded = false;
     for (const m of [...g.members.values()]) if (!m.awaitingJoin) this.remove(g, m);
     g.generationId++;
     if (g.members.size === 0) {
