@@ -4,7 +4,8 @@
  * Behavior: the classic protocol (src/coordinator/group). The answer waits
  * until the rebalance completes: every known member rejoined, or the
  * rebalance timeout passed. v4+: a join without a member id gets
- * MEMBER_ID_REQUIRED and an id to rejoin with (KIP-394). The leader receives
+ * MEMBER_ID_REQUIRED and an id to rejoin with (KIP-394), which lapses after
+ * the session timeout if unused, as in Kafka. The leader receives
  * the members and their metadata for the chosen protocol.
  *
  * Static members (group.instance.id, v5+): one that comes back under a new

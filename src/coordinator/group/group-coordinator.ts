@@ -2,8 +2,10 @@
  * The group coordinator for the classic rebalance protocol, for every group
  * (one broker: it coordinates them all). Join, sync, heartbeat and leave drive
  * each group's state machine; JoinGroup and SyncGroup answers are held until
- * the rebalance decides them. Timers: each member's session timeout, and the
- * rebalance timeout after which members that did not rejoin are removed.
+ * the rebalance decides them. Timers: each member's session timeout (also of
+ * member ids handed out with MEMBER_ID_REQUIRED), the rebalance timeout after
+ * which members that did not rejoin are removed, and the initial delay of an
+ * empty group's first rebalance (group.initial.rebalance.delay.ms).
  *
  * Durability (when a GroupStore is given; the broker passes the
  * __consumer_offsets topic): each commit writes an offset record, and the
