@@ -22,7 +22,7 @@
 import { crc32 } from '../wire/records/crc.js';
 import { Reader } from '../wire/protocol/reader.js';
 import { BatchHeader, BATCH_HEADER_SIZE, Compression, TimestampType } from '../wire/records/batch-header.js';
-import { readRecords } from '../wire/records/record-reader.js';
+import { readRecords, MAX_DECOMPRESSED as STORED_MAX_DECOMPRESSED } from '../wire/records/record-reader.js';
 import { buildBatch, type RecordInput } from '../wire/records/batch-builder.js';
 import { codecFor } from '../wire/compression/index.js';
 
@@ -132,7 +132,8 @@ export function downConvert(batches: Buffer, magic: 0 | 1): Buffer {
     if (h.isControl) continue;
     const logAppend = h.timestampType === TimestampType.LogAppendTime;
     const attributes = magic === 1 && logAppend ? LOG_APPEND_TIME_BIT : 0;
-    const records = readRecords(h, MAX_DECOMPRESSED);
+    // A stored batch: whatever produce accepted (up to its own 1 GiB ceiling) must convert.
+    const records = readRecords(h, STORED_MAX_DECOMPRESSED);
     if (records.length === 0) continue;
     const timestampOf = (ts: number) => (logAppend ? h.maxTimestamp : ts);
     if (!keepsCodec(h.compression, magic)) {

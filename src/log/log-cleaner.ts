@@ -27,7 +27,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchHeader } from '../wire/records/batch-header.js';
-import { readRecords } from '../wire/records/record-reader.js';
+import { readRecords, MAX_DECOMPRESSED } from '../wire/records/record-reader.js';
 import { buildBatch } from '../wire/records/batch-builder.js';
 import { controlType, ControlType } from '../wire/records/control-records.js';
 import { deleteIndexFiles, segmentFileName, type LogSegment } from './log-segment.js';
@@ -88,7 +88,7 @@ export function cleanSegments(segments: LogSegment[], opts: { now: number; delet
   for (const seg of segments) {
     for (const b of batchesOf(seg)) {
       if (b.isControl || aborted.has(b.baseOffset) || undecided.has(b.baseOffset)) continue;
-      for (const r of readRecords(b)) { const k = keyOf(r.key); if (k !== null) latest.set(k, r.offset); }
+      for (const r of readRecords(b, MAX_DECOMPRESSED)) { const k = keyOf(r.key); if (k !== null) latest.set(k, r.offset); }
     }
   }
   // Each idempotent producer's last batch stays whole, as in Kafka's cleaner, so
@@ -104,7 +104,7 @@ export function cleanSegments(segments: LogSegment[], opts: { now: number; delet
       // The last batch of a segment stays whole so the segment still ends where
       // the next begins: recovery treats a gap between segments as a torn write.
       if (b.isControl || undecided.has(b.baseOffset) || i === batches.length - 1 || lastOfProducer.get(b.producerId) === b.baseOffset) { out.push(b.bytes()); continue; }
-      const records = readRecords(b);
+      const records = readRecords(b, MAX_DECOMPRESSED);
       const kept = aborted.has(b.baseOffset) ? [] : records.filter((r) => {
         const k = keyOf(r.key);
         if (k === null) return true;

@@ -138,3 +138,18 @@ t.test("an aborted transaction's records go and never shadow the committed value
   t.notOk(values.includes('aborted'), "the aborted transaction's record is removed");
   t.ok(values.includes('open'), 'the open transaction is kept whole');
 });
+
+t.test('a stored batch that decompresses past 64 MiB is compacted too (produce accepts up to 1 GiB with a large max.message.bytes)', async (t) => {
+  const log = PartitionLog.open(tempDir(t), 'big-values', 0, { ...compactConfig, segmentBytes: 1 << 20 });
+  t.teardown(() => log.close());
+  const big = 'x'.repeat(70 << 20);
+  await log.append(buildBatch([{ key: 'k', value: big }], { compression: Compression.Gzip }), 0).done;
+  await log.append(buildBatch([{ key: 'k', value: 'newer' }], { compression: Compression.Gzip }), 0).done;
+  // Roll so the big batch's segment is cleanable.
+  await log.append(buildBatch(Array.from({ length: 4 }, (_, i) => ({ key: `fill${i}`, value: 'y'.repeat(300_000) }))), 0).done;
+  await log.append(buildBatch([{ key: 'last', value: 'z' }]), 0).done;
+  t.ok(log.segmentCount() > 1, 'the big batch is in an inactive segment');
+  const r = log.compact();
+  t.ok(r.recordsRemoved >= 1, `the superseded 70 MiB record was removed (${r.recordsRemoved} removed)`);
+  t.same(contents(log).filter(([, k]) => k === 'k').map(([o, , v]) => [o, v]), [[1, 'newer']], 'only the newer value of k is left');
+});
