@@ -147,6 +147,9 @@ export class TopicManager {
     }
   }
 
+  /** A topic's partition count; undefined when it does not exist (the coordinators' InternalTopicHost). */
+  partitionCount(topic: string): number | undefined { return this.metadata.topic(topic)?.partitions; }
+
   /** Bytes of a partition's log on disk; undefined when the partition does not exist. */
   partitionSize(topic: string, partition: number): number | undefined {
     const t = this.metadata.topic(topic);

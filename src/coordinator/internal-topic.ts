@@ -10,7 +10,6 @@
  *
  * `batches` reads every partition from its start (state rebuild at start-up).
  */
-import type { TopicManager } from '../broker/topic-manager.js';
 import { BatchHeader, BATCH_HEADER_SIZE } from '../wire/records/batch-header.js';
 import { buildBatch } from '../wire/records/batch-builder.js';
 
@@ -27,14 +26,34 @@ export function partitionFor(key: string, partitions: number): number {
   return abs % partitions;
 }
 
+/** What an internal topic needs of a partition's log. */
+export interface InternalTopicLog {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  append(records: Buffer, leaderEpoch: number): { done: Promise<unknown> };
+  read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number };
+}
+
+/**
+ * What the coordinators need of the broker's topics (the broker's
+ * TopicManager provides it): the coordinator layer sits below the broker and
+ * does not import it.
+ */
+export interface InternalTopicHost {
+  /** The topic's partition count; undefined when it does not exist. */
+  partitionCount(topic: string): number | undefined;
+  /** Creates the topic (throws when refused); returns it with its partition count. */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): { partitions: number };
+  lookup(topic: string, partition: number): { log: InternalTopicLog; leaderEpoch: number } | undefined;
+}
+
 export class InternalTopic {
-  constructor(private readonly topics: TopicManager, readonly name: string, private readonly numPartitions: number, private readonly segmentBytes: number) {}
+  constructor(private readonly topics: InternalTopicHost, readonly name: string, private readonly numPartitions: number, private readonly segmentBytes: number) {}
 
   /** The partition count, creating the topic when it does not exist yet. */
   partitionCount(): number {
-    const t = this.topics.metadata.topic(this.name)
-      ?? this.topics.createTopic(this.name, this.numPartitions, 1, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) });
-    return t.partitions;
+    return this.topics.partitionCount(this.name)
+      ?? this.topics.createTopic(this.name, this.numPartitions, 1, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) }).partitions;
   }
 
   partitionOf(key: string): number { return partitionFor(key, this.partitionCount()); }
@@ -55,9 +74,8 @@ export class InternalTopic {
 
   /** Every batch of every partition (whole, records included), in log order within each partition. */
   *batches(): Generator<{ partition: number; batch: BatchHeader }> {
-    const t = this.topics.metadata.topic(this.name);
-    if (!t) return;
-    for (let p = 0; p < t.partitions; p++) {
+    const partitions = this.topics.partitionCount(this.name) ?? 0;
+    for (let p = 0; p < partitions; p++) {
       const log = this.topics.lookup(this.name, p)?.log;
       if (!log) continue;
       const end = log.logEndOffset;

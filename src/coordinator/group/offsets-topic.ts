@@ -8,8 +8,7 @@
  * `replay` reads every partition from its start at broker start-up and hands
  * each record to the coordinator, which rebuilds groups and offsets from them.
  */
-import type { TopicManager } from '../../broker/topic-manager.js';
-import { InternalTopic, type StoredRecord, type TxnWrite } from '../internal-topic.js';
+import { InternalTopic, type InternalTopicHost, type StoredRecord, type TxnWrite } from '../internal-topic.js';
 import { readRecords } from '../../wire/records/record-reader.js';
 import { controlType, ControlType } from '../../wire/records/control-records.js';
 import { readKey, type GroupRecordKey } from './group-records.js';
@@ -31,7 +30,7 @@ export interface GroupReplay {
 export class OffsetsTopicStore implements GroupStore {
   readonly topic: InternalTopic;
 
-  constructor(topics: TopicManager, numPartitions: number, segmentBytes: number) {
+  constructor(topics: InternalTopicHost, numPartitions: number, segmentBytes: number) {
     this.topic = new InternalTopic(topics, OFFSETS_TOPIC, numPartitions, segmentBytes);
   }
 

@@ -3,8 +3,7 @@
  * __transaction_state (Kafka's layout, txn-records.ts), one partition per
  * transactional id by hashCode (internal-topic.ts).
  */
-import type { TopicManager } from '../../broker/topic-manager.js';
-import { InternalTopic, type StoredRecord } from '../internal-topic.js';
+import { InternalTopic, type InternalTopicHost, type StoredRecord } from '../internal-topic.js';
 import { readRecords } from '../../wire/records/record-reader.js';
 import { readTxnKey } from './txn-records.js';
 
@@ -13,7 +12,7 @@ export const TXN_STATE_TOPIC = '__transaction_state';
 export class TxnStateTopic {
   private readonly topic: InternalTopic;
 
-  constructor(topics: TopicManager, numPartitions: number, segmentBytes: number) {
+  constructor(topics: InternalTopicHost, numPartitions: number, segmentBytes: number) {
     this.topic = new InternalTopic(topics, TXN_STATE_TOPIC, numPartitions, segmentBytes);
   }
 
