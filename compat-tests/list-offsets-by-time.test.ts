@@ -45,16 +45,22 @@ function librdkafka<T>(bootstrap: string, command: string, args: object): Promis
   return runJsonChildOk<T>(PYTHON, [SCRIPT, bootstrap, command, JSON.stringify(args)], { killAfterMs: 70_000, what: `times_librdkafka.py ${command} ${JSON.stringify(args)}` });
 }
 
-const uniq = (name: string) => `${name}-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
-const CODECS = [['gzip', Compression.Gzip], ['snappy', Compression.Snappy], ['lz4', Compression.Lz4], ['zstd', Compression.Zstd]] as const;
-
-t.test('ListOffsets by time inside one compressed batch answers the record at or after it (librdkafka produce, offsets_for_times, consume)', async (t) => {
+/** A broker with a WireClient and a kafkajs admin on it, all stopped in teardown. */
+async function connectAll(t: Parameters<typeof testBroker>[0]) {
   const b = await testBroker(t);
   const c = await WireClient.connect(b.host, b.port);
   t.teardown(() => c.close());
   const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   t.teardown(() => admin.disconnect());
+  return { b, c, admin };
+}
+
+const uniq = (name: string) => `${name}-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
+const CODECS = [['gzip', Compression.Gzip], ['snappy', Compression.Snappy], ['lz4', Compression.Lz4], ['zstd', Compression.Zstd]] as const;
+
+t.test('ListOffsets by time inside one compressed batch answers the record at or after it (librdkafka produce, offsets_for_times, consume)', async (t) => {
+  const { b, c, admin } = await connectAll(t);
   // An hour ago, whole seconds: inside any message.timestamp bounds a broker may have.
   const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
   const timestamps = Array.from({ length: 50 }, (_, i) => T0 + i * 1000);
@@ -90,12 +96,7 @@ t.test('ListOffsets by time inside one compressed batch answers the record at or
 });
 
 t.test('ListOffsets by time over a compressed batch damaged on disk: CORRUPT_MESSAGE for that partition, the rest answered', { skip: process.env.BROKER ? 'needs our own broker\'s data dir' : false }, async (t) => {
-  const b = await testBroker(t);
-  const c = await WireClient.connect(b.host, b.port);
-  t.teardown(() => c.close());
-  const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
+  const { b, c, admin } = await connectAll(t);
   const topic = uniq('lo-time-damaged');
   await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
   const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;

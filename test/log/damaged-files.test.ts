@@ -167,3 +167,19 @@ t.test('an unclean stop verifies only past the recovery point', async (t) => {
   await m.scrubbed;
   t.same(reports.filter((r) => /corrupt batch/.test(r)).length, 1, 'the scrubber reports the damage, once');
 });
+
+t.test('an unclean stop: whole batches moved aside with a damaged tail keep their offsets out of use', async (t) => {
+  const { dir, partDir, segments } = await writeLog();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  makeUnclean(dir, segments);
+  // Two damaged batches in a row in the verified tail: not one flipped byte inside valid data, so the tail goes aside from there.
+  const seg = join(partDir, newest(segments));
+  const first = flipByteIn(seg, 1);
+  flipByteIn(seg, 2);
+  const m = LogManager.open(dir, { configFor: () => config, report: () => {} });
+  t.teardown(() => m.close());
+  const log = m.get('d', 0)!;
+  t.equal(served(m).filter((b) => b.base < first).length, first, 'everything before the damage is served');
+  t.ok(corruptFiles(partDir).length >= 2, 'the tail and the segment after it are moved aside');
+  t.equal(log.append(buildBatch([{ value: 'next' }]), 0).baseOffset, BATCHES, 'appends continue after the last whole batch moved aside, not at the damage');
+});
