@@ -80,6 +80,12 @@ export abstract class IndexFile {
     return true;
   }
 
+  /** Keeps the first `n` entries (the log was cut back); the file is replaced at the next write. */
+  keep(n: number): void {
+    this.entries = Math.min(this.entries, n);
+    this.discardFile();
+  }
+
   /** Forgets every entry, for a rebuild from the log. */
   reset(): void { this.entries = 0; this.issued = 0; }
 

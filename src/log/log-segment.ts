@@ -224,6 +224,17 @@ export class LogSegment implements WriteTarget {
     if (!this.offsetIndex.load() || !this.timeIndex.load()) return this.resetIndexes();
     if (this.offsetIndex.entries === 0) return fileSize === 0 && this.timeIndex.entries === 0 ? 0 : this.resetIndexes();
     if (!this.offsetIndex.isConsistent(fileSize)) return this.resetIndexes();
+    return this.resumeAtLastEntry(win);
+  }
+
+  /**
+   * Takes the segment's state from the batch of the last offset index entry
+   * (and the time index), so that only the batches after it need a scan;
+   * returns where that scan starts, or -1 after a reset when the entry does
+   * not name a batch there.
+   */
+  private resumeAtLastEntry(win: ReadWindow): number {
+    if (this.offsetIndex.entries === 0) return this.resetIndexes();
     const last = this.offsetIndex.entries - 1;
     const position = this.offsetIndex.position(last);
     const h = this.headerAt(win, position);
@@ -306,6 +317,41 @@ export class LogSegment implements WriteTarget {
     return removed;
   }
 
+  /**
+   * Replication: removes the batches from the one holding `offset` to the
+   * end (the caller has let every write finish), keeping the index entries
+   * of the batches before them, and makes the segment the log's active one
+   * again. Only the batches after the last kept offset index entry are read
+   * again. Returns the bytes removed.
+   */
+  truncateTo(offset: number): number {
+    if (this.writes.busy) throw new Error(`${this.path}: writes still in flight`);
+    let cut = this.size;
+    let newEnd = this.nextOffset;
+    for (const { header, position } of this.headers(this.offsetIndex.lookup(offset - this.baseOffset))) {
+      if (header.lastOffset >= offset) { cut = position; newEnd = header.baseOffset; break; }
+    }
+    const removed = this.size - cut;
+    if (removed > 0) {
+      this.file.use((fd) => {
+        ftruncateSync(fd, cut);
+        this.offsetIndex.keep(this.offsetIndex.entriesBefore(cut));
+        this.timeIndex.keep(this.timeIndex.entriesBefore(newEnd - this.baseOffset));
+        const win = new ReadWindow(fd, cut, HEADER_SCAN_BYTES);
+        const from = this.resumeAtLastEntry(win);
+        this.scan(win, from < 0 ? 0 : from, false);
+      });
+      this.size = cut;
+      this.dropIndexFiles();
+    }
+    this.sealed = false;
+    this.writes = new WriteQueue(this, this.size);
+    return removed;
+  }
+
+  /** Where the batch of the last offset index entry starts: the last batch's header is found by a short scan from there. */
+  lastIndexedPosition(): number { return this.offsetIndex.lookup(this.nextOffset - this.baseOffset); }
+
   /** fsync once the writes started so far are done; false when the segment closed first or a write failed. */
   async flushWritten(): Promise<boolean> {
     await this.writes.idle();
@@ -339,16 +385,18 @@ export class LogSegment implements WriteTarget {
   }
 
   /**
-   * Appends one or more batches (offsets already assigned). The promise is
+   * Appends one or more batches (offsets already assigned; with
+   * `offsetsFromBatches` they may leave gaps). The promise is
    * shared by the appends written in the same round and resolves when the
    * bytes (and the index entries they added) are in the file.
    */
-  append(bytes: Buffer, fsync: boolean): Promise<void> {
+  append(bytes: Buffer, fsync: boolean, offsetsFromBatches = false): Promise<void> {
     const position = this.size;
     this.size += bytes.length;
     for (let at = 0; at + BATCH_HEADER_SIZE <= bytes.length;) {
-      // Appended batches are contiguous: each starts at the segment's next offset.
-      this.track(bytes, at, position + at, this.nextOffset);
+      // A leader's batches are contiguous: each starts at the segment's next offset. A follower's
+      // come with the leader's offsets, which skip what compaction removed there.
+      this.track(bytes, at, position + at, offsetsFromBatches ? readInt64(bytes, at) : this.nextOffset);
       at += bytes.readInt32BE(at + 8) + LOG_OVERHEAD;
     }
     return this.writes.push(bytes, fsync);

@@ -31,6 +31,13 @@ export class OffsetIndex extends IndexFile {
     return found;
   }
 
+  /** How many entries point below file position `position`. */
+  entriesBefore(position: number): number {
+    let n = this.entries;
+    while (n > 0 && this.position(n - 1) >= position) n--;
+    return n;
+  }
+
   /** Offsets and positions strictly increasing, positions inside the log: anything else is rebuilt. */
   isConsistent(logSize: number): boolean {
     for (let i = 0; i < this.entries; i++) {

@@ -1,7 +1,10 @@
 /**
  * A partition's log (Kafka's UnifiedLog): a directory `<topic>-<partition>/`
- * of segments, the log start offset (checkpointed in `log-start-offset`) and
- * the log end offset.
+ * of segments, the log start offset (checkpointed in `log-start-offset`), the
+ * log end offset, and where each leader epoch starts (`leader-epoch-checkpoint`,
+ * leader-epoch-cache.ts). A leader appends with `append` (offsets assigned
+ * here), a follower with `appendAsFollower` (the leader's offsets), and a
+ * follower whose tail diverged cuts it with `truncateTo`.
  *
  * Invariants: offsets are dense and assigned here, synchronously, in append
  * order; a read returns whole batches, never bytes whose write has not
@@ -19,6 +22,8 @@ import { writeInt64 } from './int64.js';
 import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { FileCache } from './file-cache.js';
+import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache, type EpochEntry } from './leader-epoch-cache.js';
+import { readInt64 } from './int64.js';
 
 const START_CHECKPOINT = 'log-start-offset';
 /** How long a log whose recovery from a failed write failed waits before trying again. */
@@ -44,6 +49,16 @@ const OWN_CACHE_FILES = 16;
 export class LogWriteError extends Error {
   override readonly name = 'LogWriteError';
 }
+/**
+ * Thrown by appendAsFollower when the first batch starts below the log end
+ * (Kafka's UnexpectedAppendOffsetException): the follower's log and the
+ * fetch disagree; the offsets of that first batch say what it held.
+ */
+export class UnexpectedAppendOffsetError extends Error {
+  override readonly name = 'UnexpectedAppendOffsetError';
+  constructor(message: string, readonly firstOffset: number, readonly lastOffset: number) { super(message); }
+}
+
 /** Index entries hold offsets relative to the segment's base as int32. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
 
@@ -60,9 +75,13 @@ export class PartitionLog {
   /** Counts truncations: state derived from the log (producer state, high watermark) is stale when it changes. */
   truncations = 0;
   private segmentOpts: SegmentOptions | undefined;
+  /** Where each leader epoch starts (leader-epoch-checkpoint). */
+  private readonly epochs: LeaderEpochCache;
 
   private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig,
-    private readonly report: (message: string) => void, private readonly files: FileCache) {}
+    private readonly report: (message: string) => void, private readonly files: FileCache) {
+    this.epochs = new LeaderEpochCache(dir, files, report);
+  }
 
   /** The failed write the log is recovering from, or null when it takes appends. */
   get offline(): Error | null { return this.writeError; }
@@ -143,6 +162,45 @@ export class PartitionLog {
     // An array of exactly its segments: pushes left room for 16 more, in each of 100,000 logs.
     this.segments = this.segments.slice();
     this.recoveryPoint = Math.min(checkpointed ?? (clean ? this.logEndOffset : 0), this.logEndOffset);
+    this.loadEpochs(names.includes(LEADER_EPOCH_CHECKPOINT));
+  }
+
+  /**
+   * The checkpoint may name epochs past the log end (written before their
+   * data, which a crash or recovery then lost) or before its start. A log
+   * written before the file existed gets it once, from its batches; an
+   * empty log without one stays without one until its first append.
+   */
+  private loadEpochs(hasCheckpoint: boolean): void {
+    if (hasCheckpoint && this.epochs.load()) {
+      this.epochs.truncateFromEnd(this.logEndOffset);
+      this.epochs.truncateFromStart(this._logStartOffset);
+    } else if (this.segments.some((s) => s.size > 0)) {
+      this.epochs.rebuild(this.batchEpochs());
+    }
+  }
+
+  /**
+   * Each batch's epoch from the log start on, in log order. Epochs never go
+   * down along a log, so a segment whose first and last batches share one
+   * holds only that one, and only its first and last headers are read.
+   */
+  private *batchEpochs(): Generator<EpochEntry> {
+    const start = this._logStartOffset;
+    for (const seg of this.segments) {
+      if (seg.size === 0 || seg.nextOffset <= start) continue;
+      const first = seg.headers(0).next().value?.header;
+      if (!first) continue;
+      let last = first;
+      for (const { header } of seg.headers(seg.lastIndexedPosition())) last = header;
+      if (first.partitionLeaderEpoch === last.partitionLeaderEpoch) {
+        yield { epoch: first.partitionLeaderEpoch, startOffset: Math.max(first.baseOffset, start) };
+        continue;
+      }
+      for (const { header } of seg.headers(0)) {
+        if (header.lastOffset >= start) yield { epoch: header.partitionLeaderEpoch, startOffset: Math.max(header.baseOffset, start) };
+      }
+    }
   }
 
   /**
@@ -199,8 +257,7 @@ export class PartitionLog {
         const removed = seg.truncateToWritten();
         this.report(`${this.topic}-${this.partition}: cut ${removed} unwritten bytes; the log ends at offset ${this.logEndOffset} and takes appends again`);
       }
-      this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
-      this.truncations++;
+      this.afterTruncation();
       this.writeError = null;
     } catch (err) {
       this.report(`${this.topic}-${this.partition}: cannot cut the log back after a failed write (${(err as Error).message}); retrying`);
@@ -223,8 +280,7 @@ export class PartitionLog {
    * the write. Returns at once; `done` resolves when the bytes are in the file.
    */
   append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<void> } {
-    if (this.deleted) throw new Error(`log ${this.topic}-${this.partition} is deleted`);
-    if (this.writeError) throw new LogWriteError(`log ${this.topic}-${this.partition} is recovering from a failed write: ${this.writeError.message}`);
+    this.checkWritable();
     let next = this.logEndOffset;
     const baseOffset = next;
     let batches = 0;
@@ -235,14 +291,160 @@ export class PartitionLog {
       next += records.readInt32BE(at + 23) + 1;
       at += records.readInt32BE(at + 8) + LOG_OVERHEAD;
     }
+    if (leaderEpoch !== this.epochs.latest) this.assignEpoch(leaderEpoch, baseOffset);
+    return this.write(records, baseOffset, next, batches, false);
+  }
+
+  /**
+   * A follower's append: `records` are batches fetched from the leader,
+   * stored exactly as they came (offsets and partition leader epochs are
+   * the leader's). The first batch may not start below the log end
+   * (UnexpectedAppendOffsetError: the caller truncates or refetches); it may
+   * start past it, and batches may skip offsets, where compaction removed
+   * whole batches on the leader. Offsets must increase and each batch's CRC
+   * must hold (KafkaError CORRUPT_MESSAGE); nothing is appended when any
+   * check fails. A partial batch at the end (a fetch cut at its size limit)
+   * is left out. Epochs the batches start go into the epoch cache before
+   * their data is written.
+   */
+  appendAsFollower(records: Buffer): { baseOffset: number; lastOffset: number; done: Promise<void> } {
+    this.checkWritable();
+    const end = this.logEndOffset;
+    let next = end;
+    let baseOffset = end;
+    let batches = 0;
+    let at = 0;
+    let epoch = this.epochs.latest;
+    // Pairs of (epoch, start offset), only where the epoch changes: usually none.
+    let newEpochs: number[] | undefined;
+    for (; at + BATCH_HEADER_SIZE <= records.length; batches++) {
+      const size = records.readInt32BE(at + 8) + LOG_OVERHEAD;
+      if (size < BATCH_HEADER_SIZE || at + size > records.length) break;
+      const base = readInt64(records, at);
+      const last = base + records.readInt32BE(at + 23);
+      if (batches === 0) {
+        if (base < end) throw new UnexpectedAppendOffsetError(`${this.topic}-${this.partition}: a follower append starts at offset ${base} (batch ${base}..${last}), below the log end ${end}`, base, last);
+        baseOffset = base;
+      } else if (base < next) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.topic}-${this.partition}: follower batches out of order: offset ${base} after ${next - 1}`);
+      }
+      const batch = new BatchHeader(records, at);
+      if (last < base || batch.magic !== 2 || !batch.isCrcValid()) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.topic}-${this.partition}: fetched batch at offset ${base} is corrupt (magic ${batch.magic}, ${last < base ? 'negative last offset delta' : 'CRC mismatch'})`);
+      }
+      const e = records.readInt32BE(at + 12);
+      if (e !== epoch && e >= 0) { (newEpochs ??= []).push(e, base); epoch = e; }
+      next = last + 1;
+      at += size;
+    }
+    if (batches === 0) return { baseOffset: end, lastOffset: end - 1, done: Promise.resolve() };
+    if (newEpochs) for (let i = 0; i < newEpochs.length; i += 2) this.assignEpoch(newEpochs[i]!, newEpochs[i + 1]!);
+    return this.write(at < records.length ? records.subarray(0, at) : records, baseOffset, next, batches, true);
+  }
+
+  private checkWritable(): void {
+    if (this.deleted) throw new Error(`log ${this.topic}-${this.partition} is deleted`);
+    if (this.writeError) throw new LogWriteError(`log ${this.topic}-${this.partition} is recovering from a failed write: ${this.writeError.message}`);
+  }
+
+  /** A new epoch starts: recorded on disk before its data, or the append fails with nothing written. */
+  private assignEpoch(epoch: number, startOffset: number): void {
+    if (epoch < 0) return;
+    try {
+      this.epochs.assign(epoch, startOffset);
+    } catch (err) {
+      throw new LogWriteError(`log ${this.topic}-${this.partition} cannot record leader epoch ${epoch} from offset ${startOffset}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Both appends' common end: roll, flush.messages / flush.ms, and the write of batches `baseOffset`..`next - 1`. */
+  private write(records: Buffer, baseOffset: number, next: number, batches: number, offsetsFromBatches: boolean): { baseOffset: number; lastOffset: number; done: Promise<void> } {
     const now = Date.now();
     if (this.shouldRoll(records.length, next - 1, batches, now)) this.roll(baseOffset);
     this.unflushed += batches;
     const fsync = this.unflushed >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
     if (fsync) { this.unflushed = 0; this.lastFlushMs = now; }
-    const done = this.active.append(records, fsync);
+    const done = this.active.append(records, fsync, offsetsFromBatches);
     if (fsync) void done.then(() => { this.advanceRecoveryPoint(next); }, () => {});
     return { baseOffset, lastOffset: next - 1, done };
+  }
+
+  /** The latest leader epoch that wrote to the log, -1 when none. */
+  latestEpoch(): number { return this.epochs.latest; }
+
+  /** OffsetForLeaderEpoch: where `epoch` ends in this log (leader-epoch-cache.ts), -1/-1 when unknown. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.epochs.endOffsetFor(epoch, this.logEndOffset);
+  }
+
+  /** The epoch entries, oldest first (tests, debugging). */
+  epochEntries(): EpochEntry[] { return this.epochs.epochEntries(); }
+
+  /**
+   * Replication: removes every batch from the one holding `offset` on
+   * (callers pass a batch boundary, so the log then ends at `offset`), after
+   * the writes in flight finish. Later segments are deleted, the one
+   * holding `offset` is cut, epochs starting at or past the new end are
+   * forgotten, and `truncations` moves (state derived from the log is
+   * stale). Nothing is cut when `offset` is at or past the log end. An
+   * offset below the log start (or the first segment) empties the log, to
+   * start at `offset`. Appends made while it waits are cut too when they lie
+   * past `offset`. Throws LogWriteError while the log recovers from a failed write.
+   */
+  async truncateTo(offset: number): Promise<void> {
+    await this.quiesce();
+    if (offset >= this.logEndOffset) {
+      // An epoch may have been recorded for an append that never made it.
+      this.epochs.truncateFromEnd(this.logEndOffset);
+      return;
+    }
+    if (offset < this._logStartOffset || offset < this.segments[0]!.baseOffset) {
+      this.startAt(offset);
+      return;
+    }
+    const i = this.segmentFor(offset);
+    for (const s of this.segments.splice(i + 1)) s.delete();
+    this.segments[i]!.truncateTo(offset);
+    // Only a cut inside the batch holding the log start (not a batch boundary) ends the log before it.
+    if (this._logStartOffset > this.logEndOffset) this.writeLogStart(this.logEndOffset);
+    this.afterTruncation();
+  }
+
+  /**
+   * Replication: deletes every segment and starts the log, empty, at
+   * `offset` (a follower whose leader's log starts past this log's end),
+   * after the writes in flight finish. The log start becomes `offset`, the
+   * epoch cache is emptied, and `truncations` moves.
+   */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    await this.quiesce();
+    this.startAt(offset);
+  }
+
+  private startAt(offset: number): void {
+    const old = this.segments;
+    for (const s of old) s.delete();
+    this.segments = [LogSegment.create(this.dir, offset, this.segmentOptions())];
+    this.writeLogStart(offset);
+    this.epochs.clear();
+    this.unflushed = 0;
+    this.recoveryPoint = offset;
+    this.afterTruncation();
+  }
+
+  /** Waits until no write is in flight, appends made meanwhile included. */
+  private async quiesce(): Promise<void> {
+    do await this.settled(); while (this.segments.some((s) => s.writing));
+    this.checkWritable();
+  }
+
+  /** The log was cut back: what depended on its tail follows. */
+  private afterTruncation(): void {
+    const end = this.logEndOffset;
+    this.epochs.truncateFromEnd(end);
+    this.recoveryPoint = Math.min(this.recoveryPoint, end);
+    this.cleanedUpTo = Math.min(this.cleanedUpTo, end);
+    this.truncations++;
   }
 
   /** segment.bytes, segment.ms, a full index (segment.index.bytes), or an offset too far from the base for an index entry. */
@@ -352,18 +554,26 @@ export class PartitionLog {
   deleteRecordsBefore(offset: number): number {
     const target = Math.min(offset, this.logEndOffset);
     if (target <= this._logStartOffset) return this._logStartOffset;
-    this._logStartOffset = target;
-    const tmp = join(this.dir, `${START_CHECKPOINT}.tmp`);
-    writeFileSync(tmp, `${target}\n`);
-    renameSync(tmp, join(this.dir, START_CHECKPOINT));
+    this.writeLogStart(target);
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= target) this.dropOldest();
+    this.epochs.truncateFromStart(this._logStartOffset);
     return target;
+  }
+
+  private writeLogStart(offset: number): void {
+    this._logStartOffset = offset;
+    const tmp = join(this.dir, `${START_CHECKPOINT}.tmp`);
+    writeFileSync(tmp, `${offset}\n`);
+    renameSync(tmp, join(this.dir, START_CHECKPOINT));
   }
 
   private dropOldest(): void {
     const seg = this.segments.shift()!;
     seg.delete();
-    if (this._logStartOffset < this.segments[0]!.baseOffset) this._logStartOffset = this.segments[0]!.baseOffset;
+    if (this._logStartOffset < this.segments[0]!.baseOffset) {
+      this._logStartOffset = this.segments[0]!.baseOffset;
+      this.epochs.truncateFromStart(this._logStartOffset);
+    }
   }
 
   /** Deletes inactive segments past retention.ms (by their newest timestamp) or beyond retention.bytes. */

@@ -43,6 +43,13 @@ export class TimeIndex extends IndexFile {
     return found;
   }
 
+  /** How many entries name an offset below `relativeOffset`. */
+  entriesBefore(relativeOffset: number): number {
+    let n = this.entries;
+    while (n > 0 && this.relativeOffset(n - 1) >= relativeOffset) n--;
+    return n;
+  }
+
   /** Timestamps strictly increasing, offsets never decreasing and below `nextRelativeOffset`. */
   isConsistent(nextRelativeOffset: number): boolean {
     for (let i = 0; i < this.entries; i++) {
