@@ -25,6 +25,8 @@ export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> 
   groupOffsetsPartition(groupId: string): number;
   /** The transaction coordinator for every transactional id. */
   txns: TransactionCoordinator;
+  /** The leader of a partition as clients reach it (FindCoordinator); undefined when it has none or is unknown. */
+  partitionLeader(topic: string, partition: number): { nodeId: number; host: string; port: number } | undefined;
   log: Logger;
   nodeId: number;
   /** Where clients are told to connect (advertised.host/port, else the listen address). */

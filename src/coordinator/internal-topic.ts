@@ -2,16 +2,23 @@
  * A compacted internal topic that a coordinator keeps its state in
  * (__consumer_offsets, __transaction_state). A key (group id, transactional
  * id) always maps to the same partition, abs(Java String.hashCode(key)) mod
- * the partition count, as in Kafka, so one key's history stays in order. The
- * topic is created on the first write with cleanup.policy=compact and, as in
- * Kafka, segments of 100 MiB by default (offsets.topic.segment.bytes,
- * transaction.state.log.segment.bytes), so that the cleaner gets inactive
- * segments to compact long before the topic's default 1 GiB.
+ * the partition count, as in Kafka, so one key's history stays in order, and
+ * the leader of that partition is the key's coordinator. The topic is created
+ * when first needed (FindCoordinator, or a write) with cleanup.policy=compact,
+ * the configured replication factor and, as in Kafka, segments of 100 MiB by
+ * default (offsets.topic.segment.bytes, transaction.state.log.segment.bytes),
+ * so that the cleaner gets inactive segments to compact long before the
+ * topic's default 1 GiB.
  *
- * `batches` reads every partition from its start (state rebuild at start-up).
+ * Writes go through the broker (InternalTopicHost.append) as the partition's
+ * leader, so that they are replicated and acknowledged like an acks=all
+ * produce; a refused append becomes the coordinator error Kafka's
+ * coordinators answer (coordinatorError). `batches(p)` reads one partition
+ * from its start, to rebuild the state of a partition this broker starts to lead.
  */
 import { BatchHeader, BATCH_HEADER_SIZE } from '../wire/records/batch-header.js';
 import { buildBatch } from '../wire/records/batch-builder.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 
 export interface StoredRecord { key: Buffer; value: Buffer | null }
 
@@ -26,70 +33,158 @@ export function partitionFor(key: string, partitions: number): number {
   return abs % partitions;
 }
 
-/** What an internal topic needs of a partition's log. */
+/** What an internal topic needs of a partition's log (reads only: writes go through the host). */
 export interface InternalTopicLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  append(records: Buffer, leaderEpoch: number): { done: Promise<unknown> };
   read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number };
 }
 
 /**
- * What the coordinators need of the broker's topics (the broker's
- * TopicManager provides it): the coordinator layer sits below the broker and
- * does not import it.
+ * What the coordinators need of the broker (it provides this): the
+ * coordinator layer sits below the broker and does not import it.
  */
 export interface InternalTopicHost {
-  /** The topic's partition count; undefined when it does not exist. */
+  /** The topic's partition count from the metadata image; undefined when it does not exist. */
   partitionCount(topic: string): number | undefined;
-  /** Creates the topic (throws when refused); returns it with its partition count. */
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): { partitions: number };
-  lookup(topic: string, partition: number): { log: InternalTopicLog; leaderEpoch: number } | undefined;
+  /**
+   * Creates the topic (the broker caps the replication factor at the live
+   * brokers); rejects with a KafkaError when refused. Resolves with its
+   * partition count, also when another request created it first.
+   */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<{ partitions: number }>;
+  /**
+   * Appends a batch as the partition's leader with acks=all; resolves with
+   * NONE once it is committed (the high watermark is past it), else with the
+   * Kafka error code (NOT_LEADER_OR_FOLLOWER when this broker no longer leads
+   * the partition, NOT_ENOUGH_REPLICAS, KAFKA_STORAGE_ERROR, REQUEST_TIMED_OUT, ...).
+   */
+  append(topic: string, partition: number, batch: Buffer): Promise<number>;
+  /** The local log of a partition, to read when loading its state. */
+  lookup(topic: string, partition: number): { log: InternalTopicLog } | undefined;
+}
+
+/**
+ * The host as the single-broker TopicManager provided it before replication:
+ * no `append`, so writes go straight to the local log. Accepted only until the
+ * broker passes an InternalTopicHost: such writes bypass the replica manager.
+ */
+export interface LegacyInternalTopicHost {
+  partitionCount(topic: string): number | undefined;
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): { partitions: number } | Promise<{ partitions: number }>;
+  lookup(topic: string, partition: number): {
+    log: InternalTopicLog & { append(records: Buffer, leaderEpoch: number): { done: Promise<unknown> } };
+    leaderEpoch?: number; state?: { leaderEpoch: number };
+  } | undefined;
+}
+
+function adapt(host: InternalTopicHost | LegacyInternalTopicHost): InternalTopicHost {
+  if ('append' in host) return host;
+  return {
+    partitionCount: (topic) => host.partitionCount(topic),
+    // A single broker: a larger replication factor would be refused.
+    createTopic: async (name, partitions, _rf, configs) => host.createTopic(name, partitions, 1, configs),
+    append: async (topic, partition, batch) => {
+      const h = host.lookup(topic, partition);
+      if (!h) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      await h.log.append(batch, h.leaderEpoch ?? h.state?.leaderEpoch ?? 0).done;
+      return ErrorCode.NONE;
+    },
+    lookup: (topic, partition) => host.lookup(topic, partition),
+  };
+}
+
+/**
+ * The error a coordinator answers for a failed append of its records, as
+ * Kafka's GroupMetadataManager and TransactionStateManager map them: losing
+ * the partition (or its disk) means another broker is or will be the
+ * coordinator; a shortage of replicas or a timeout is worth retrying here.
+ * Records too large are the server's fault, except for an offset commit,
+ * whose metadata the client chose.
+ */
+export function coordinatorError(appendError: number, offsetCommit = false): number {
+  switch (appendError) {
+    case ErrorCode.NONE: return ErrorCode.NONE;
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return offsetCommit ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return appendError;
+  }
 }
 
 export class InternalTopic {
-  constructor(private readonly topics: InternalTopicHost, readonly name: string, private readonly numPartitions: number, private readonly segmentBytes: number) {}
+  private readonly host: InternalTopicHost;
+  private creating?: Promise<number>;
 
-  /** The partition count, creating the topic when it does not exist yet. */
-  partitionCount(): number {
-    return this.topics.partitionCount(this.name)
-      ?? this.topics.createTopic(this.name, this.numPartitions, 1, { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) }).partitions;
+  constructor(host: InternalTopicHost | LegacyInternalTopicHost, readonly name: string, private readonly numPartitions: number,
+    private readonly segmentBytes: number, private readonly replicationFactor = 3) {
+    this.host = adapt(host);
   }
 
-  partitionOf(key: string): number { return partitionFor(key, this.partitionCount()); }
+  /** The partition count; undefined while the topic does not exist. */
+  existingPartitionCount(): number | undefined { return this.host.partitionCount(this.name); }
 
-  /** Appends records to the key's partition; resolves when they are in the log. */
-  write(key: string, records: StoredRecord[], txn?: TxnWrite): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
-    let p: number;
-    // Creating the topic can be refused (max.broker.partitions) or fail (EMFILE): a rejection, as for a failed append.
-    try { p = this.partitionOf(key); } catch (err) { return Promise.reject(err); }
-    const handle = this.topics.lookup(this.name, p);
-    if (!handle) return Promise.reject(new Error(`${this.name}-${p} is missing`));
+  /** The key's partition; while the topic does not exist, by the configured partition count it will be created with (as Kafka). */
+  partitionOf(key: string): number {
+    return partitionFor(key, this.existingPartitionCount() ?? this.numPartitions);
+  }
+
+  /** The partition count, creating the topic when it does not exist yet (concurrent callers share one creation). */
+  ensure(): Promise<number> {
+    const n = this.existingPartitionCount();
+    if (n !== undefined) return Promise.resolve(n);
+    this.creating ??= this.host.createTopic(this.name, this.numPartitions, this.replicationFactor,
+      { 'cleanup.policy': 'compact', 'segment.bytes': String(this.segmentBytes) })
+      .then((t) => t.partitions, (err: unknown) => {
+        // Another request may have created it meanwhile; that is success.
+        const now = this.existingPartitionCount();
+        if (now !== undefined) return now;
+        throw err;
+      })
+      .finally(() => { this.creating = undefined; });
+    return this.creating;
+  }
+
+  /**
+   * Appends records to the key's partition; resolves once they are committed,
+   * rejects with a KafkaError carrying the coordinator's error (see
+   * coordinatorError) when the append is refused, or with the fault.
+   */
+  async write(key: string, records: StoredRecord[], txn?: TxnWrite, offsetCommit = false): Promise<void> {
+    if (records.length === 0) return;
+    const p = partitionFor(key, await this.ensure());
     const now = Date.now();
     const batch = buildBatch(records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
       txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, transactional: true } : {});
-    return handle.log.append(batch, handle.leaderEpoch).done.then(() => undefined);
+    const code = coordinatorError(await this.host.append(this.name, p, batch), offsetCommit);
+    if (code !== ErrorCode.NONE) throw new KafkaError(code, `writing to ${this.name}-${p} failed (error ${code})`);
   }
 
-  /** Every batch of every partition (whole, records included), in log order within each partition. */
-  *batches(): Generator<{ partition: number; batch: BatchHeader }> {
-    const partitions = this.topics.partitionCount(this.name) ?? 0;
-    for (let p = 0; p < partitions; p++) {
-      const log = this.topics.lookup(this.name, p)?.log;
-      if (!log) continue;
-      const end = log.logEndOffset;
-      let next = log.logStartOffset;
-      while (next < end) {
-        const { chunks, bytes } = log.read(next, 1 << 20, end);
-        if (bytes === 0) break;
-        for (const chunk of chunks) {
-          for (let at = 0; at + BATCH_HEADER_SIZE <= chunk.length;) {
-            const batch = new BatchHeader(chunk, at);
-            at += batch.sizeInBytes;
-            next = Math.max(next, batch.lastOffset + 1);
-            yield { partition: p, batch };
-          }
+  /** Every batch of one partition (whole, records included), in log order, up to the log end as it is now. */
+  *batches(partition: number): Generator<BatchHeader> {
+    const log = this.host.lookup(this.name, partition)?.log;
+    if (!log) return;
+    const end = log.logEndOffset;
+    let next = log.logStartOffset;
+    while (next < end) {
+      const { chunks, bytes } = log.read(next, 1 << 20, end);
+      if (bytes === 0) break;
+      for (const chunk of chunks) {
+        for (let at = 0; at + BATCH_HEADER_SIZE <= chunk.length;) {
+          const batch = new BatchHeader(chunk, at);
+          at += batch.sizeInBytes;
+          next = Math.max(next, batch.lastOffset + 1);
+          yield batch;
         }
       }
     }

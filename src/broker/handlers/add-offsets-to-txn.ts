@@ -20,7 +20,9 @@ export const addOffsetsToTxn = defineHandler<AddOffsetsToTxnRequest, AddOffsetsT
   maxVersion: 4,
   async handle(ctx, req, version) {
     if (!req.groupId) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
-    const partition = ctx.groupOffsetsPartition(req.groupId);
+    // The group's partition is only known once __consumer_offsets exists; the client looks for the group's coordinator next.
+    try { await ctx.groups.ensureTopic(); } catch { return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }; }
+    const partition = ctx.groups.partitionOf(req.groupId);
     const [r] = await ctx.txns.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
     return { throttleTimeMs: 0, errorCode: fencedAs(r!.errorCode, version, 2) };
   },

@@ -4,6 +4,8 @@
  * Behavior: state, protocol type and chosen protocol, and each member with
  * its metadata and assignment. An unknown group is described as Dead with no
  * error, as Kafka does (v6's GROUP_ID_NOT_FOUND is not in these specs).
+ * A group whose __consumer_offsets partition this broker does not lead gets
+ * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../wire/generated/describe-groups.js';
@@ -18,6 +20,8 @@ export const describeGroups = defineHandler<DescribeGroupsRequest, DescribeGroup
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((id) => {
+        const status = ctx.groups.coordinatorStatus(id);
+        if (status !== ErrorCode.NONE) return { errorCode: status, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
         const g = ctx.groups.group(id);
         if (!g) return { errorCode: ErrorCode.NONE, groupId: id, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
         return {

@@ -2,7 +2,9 @@
  * DescribeTransactions (API 65), v0.
  *
  * Behavior: state, timeout, start time, producer id/epoch and partitions of
- * each transactional id; an unknown id gets TRANSACTIONAL_ID_NOT_FOUND.
+ * each transactional id; an unknown id gets TRANSACTIONAL_ID_NOT_FOUND, one
+ * whose __transaction_state partition this broker does not lead
+ * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from '../../wire/generated/describe-transactions.js';
@@ -17,6 +19,8 @@ export const describeTransactions = defineHandler<DescribeTransactionsRequest, D
     return {
       throttleTimeMs: 0,
       transactionStates: req.transactionalIds.map((id) => {
+        const status = ctx.txns.coordinatorStatus(id);
+        if (status !== ErrorCode.NONE) return { errorCode: status, transactionalId: id, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
         const m = ctx.txns.get(id);
         if (!m) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
         const topics = new Map<string, number[]>();

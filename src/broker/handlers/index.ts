@@ -39,6 +39,7 @@ import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeProducers } from './describe-producers.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
 import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { listPartitionReassignments } from './list-partition-reassignments.js';
 
@@ -77,6 +78,7 @@ export const HANDLERS: readonly Handler[] = [
   describeProducers,
   describeTransactions,
   listTransactions,
+  writeTxnMarkers,
   alterPartitionReassignments,
   listPartitionReassignments,
 ].sort((a, b) => a.apiKey - b.apiKey);

@@ -1,7 +1,8 @@
 /**
  * ListGroups (API 16), v0-v5.
  *
- * Behavior: every group this coordinator knows, with its protocol type;
+ * Behavior: the groups of the __consumer_offsets partitions this broker
+ * leads (clients ask every broker), with their protocol type;
  * v4+ filters by state, v5+ by type (all groups are "classic").
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
@@ -20,6 +21,7 @@ export const listGroups = defineHandler<ListGroupsRequest, ListGroupsResponse>({
       .filter((g) => states.length === 0 || states.includes(g.state.toLowerCase()))
       .filter(() => types.length === 0 || types.includes('classic'))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+    // As Kafka: the groups already loaded, with COORDINATOR_LOAD_IN_PROGRESS while some partition still loads.
+    return { throttleTimeMs: 0, errorCode: ctx.groups.loading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
   },
 });

@@ -1,7 +1,8 @@
 /**
  * ListTransactions (API 66), v0-v1.
  *
- * Behavior: every transactional id, filtered by state names (names this
+ * Behavior: the transactional ids of the __transaction_state partitions this
+ * broker leads (clients ask every broker), filtered by state names (names this
  * broker does not know come back in unknown_state_filters), producer ids, and
  * (v1) transactions started more than duration_filter ms ago, as Kafka filters.
  */
@@ -23,7 +24,8 @@ export const listTransactions = defineHandler<ListTransactionsRequest, ListTrans
     const now = Date.now();
     return {
       throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
+      // As Kafka: the ids already loaded, with COORDINATOR_LOAD_IN_PROGRESS while some partition still loads.
+      errorCode: ctx.txns.loading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE,
       unknownStateFilters: req.stateFilters.filter((s) => !known.has(s)),
       transactionStates: ctx.txns.all()
         .filter((m) => m.state !== 'Dead' && (req.stateFilters.length === 0 || states.has(m.state)) && (pids.size === 0 || pids.has(m.producerId)))

@@ -12,7 +12,11 @@
  * >= 0 to a missing group: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9.
  * A null committed_metadata is stored as "". Unknown topic or partition:
  * UNKNOWN_TOPIC_OR_PARTITION for that entry. The answer is sent once the
- * offset records are written to __consumer_offsets.
+ * offset records are committed to __consumer_offsets (replicated); a group
+ * whose partition this broker does not lead gets NOT_COORDINATOR, one still
+ * loading COORDINATOR_LOAD_IN_PROGRESS, and a failed write the coordinator
+ * error Kafka maps it to (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
+ * INVALID_COMMIT_OFFSET_SIZE).
  *
  * Version notes: v1 (deprecated, removed in Kafka 4.0) is served as Kafka 3.x
  * does, because older sarama (Debian 12's 1.22.1) commits with it unless
@@ -40,7 +44,7 @@ export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitRespo
     let code = ctx.groups.commit(req.groupId, req.generationIdOrMemberEpoch ?? -1, req.memberId ?? '', offsets, version >= 7 ? req.groupInstanceId ?? null : null, version);
     // Answer once the offset records are in __consumer_offsets.
     if (code === ErrorCode.NONE) {
-      try { await ctx.groups.written(); } catch (err) { code = errorEntry(ctx, err, 'OffsetCommit').errorCode; }
+      try { await ctx.groups.written(req.groupId); } catch (err) { code = errorEntry(ctx, err, 'OffsetCommit').errorCode; }
     }
     return {
       throttleTimeMs: 0,

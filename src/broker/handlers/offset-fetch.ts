@@ -6,6 +6,9 @@
  * has offsets for. v8+ asks for several groups at once. Offsets committed in
  * an open transaction are not shown; with require_stable (v7+) such a
  * partition gets UNSTABLE_OFFSET_COMMIT (retriable) instead, as in Kafka.
+ * A group whose __consumer_offsets partition this broker does not lead gets
+ * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads): per group
+ * from v8, at the top from v2, per partition before.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../wire/generated/offset-fetch.js';
@@ -34,8 +37,21 @@ export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponse
   maxVersion: 9,
   handle(ctx, req, version) {
     if (version >= 8) {
-      return { throttleTimeMs: 0, groups: (req.groups ?? []).map((g) => ({ groupId: g.groupId, topics: topicsOf(ctx, g.groupId, g.topics, req.requireStable ?? false), errorCode: ErrorCode.NONE })) };
+      return {
+        throttleTimeMs: 0,
+        groups: (req.groups ?? []).map((g) => {
+          const status = ctx.groups.coordinatorStatus(g.groupId);
+          return { groupId: g.groupId, topics: status === ErrorCode.NONE ? topicsOf(ctx, g.groupId, g.topics, req.requireStable ?? false) : [], errorCode: status };
+        }),
+      };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: topicsOf(ctx, req.groupId ?? '', req.topics ?? null, req.requireStable ?? false) };
+    const groupId = req.groupId ?? '';
+    const status = ctx.groups.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) {
+      // Before v2 there is no top-level error: each partition carries it.
+      const topics = (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: status })) }));
+      return { throttleTimeMs: 0, errorCode: status, topics: version >= 2 ? [] : topics };
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: topicsOf(ctx, groupId, req.topics ?? null, req.requireStable ?? false) };
   },
 });

@@ -17,6 +17,9 @@
  *
  * Version notes: v4 (KIP-890) gets TRANSACTION_ABORTABLE instead of
  * INVALID_TXN_STATE for a group not added to the transaction.
+ *
+ * A group whose __consumer_offsets partition this broker does not lead gets
+ * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../wire/generated/txn-offset-commit.js';
@@ -33,7 +36,9 @@ export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCo
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
     const producerId = Number(req.producerId);
     let code: number = req.groupId ? ErrorCode.NONE : ErrorCode.INVALID_GROUP_ID;
-    if (code === ErrorCode.NONE) code = ctx.txns.verifyOffsetsPartition(req.transactionalId, producerId, req.producerEpoch, OFFSETS_TOPIC, ctx.groupOffsetsPartition(req.groupId), version, 4);
+    // Kafka's group coordinator answers for its groups before the transaction is verified.
+    if (code === ErrorCode.NONE) code = ctx.groups.coordinatorStatus(req.groupId);
+    if (code === ErrorCode.NONE) code = ctx.txns.verifyOffsetsPartition(req.transactionalId, producerId, req.producerEpoch, OFFSETS_TOPIC, ctx.groups.partitionOf(req.groupId), version, 4);
     if (code === ErrorCode.NONE) {
       const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({
         topic: t.name, partition: p.partitionIndex,
@@ -41,7 +46,7 @@ export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCo
       })));
       code = ctx.groups.txnCommit(req.groupId, { producerId, producerEpoch: req.producerEpoch }, req.generationId ?? -1, req.memberId ?? '', req.groupInstanceId ?? null, offsets);
       if (code === ErrorCode.NONE) {
-        try { await ctx.groups.written(); } catch (err) { code = errorEntry(ctx, err, 'TxnOffsetCommit').errorCode; }
+        try { await ctx.groups.written(req.groupId); } catch (err) { code = errorEntry(ctx, err, 'TxnOffsetCommit').errorCode; }
       }
     }
     return {

@@ -1,6 +1,5 @@
 /**
- * The group coordinator for the classic rebalance protocol, for every group
- * (one broker: it coordinates them all). Join, sync, heartbeat and leave drive
+ * The group coordinator for the classic rebalance protocol. Join, sync, heartbeat and leave drive
  * each group's state machine; JoinGroup and SyncGroup answers are held until
  * the rebalance decides them. Timers: each member's session timeout (also of
  * member ids handed out with MEMBER_ID_REQUIRED), the rebalance timeout after
@@ -21,6 +20,17 @@
  * batch of the producer and kept pending, invisible to OffsetFetch (which
  * answers UNSTABLE_OFFSET_COMMIT to require_stable), until the transaction
  * coordinator's marker commits or drops them (completeTxn).
+ *
+ * Leadership (Kafka's coordinator partitions): with a store that maps groups
+ * to __consumer_offsets partitions, this coordinator serves only the groups
+ * of partitions it has loaded. The broker calls `loadPartition` when it
+ * becomes a partition's leader (the partition's records are replayed; its
+ * groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile) and `unloadPartition`
+ * when it stops leading it (its groups leave memory, waiting joins and syncs
+ * get NOT_COORDINATOR, nothing is written); groups of partitions not loaded
+ * here get NOT_COORDINATOR, which sends clients back to FindCoordinator.
+ * Without such a store (tests), or after `replay` (a single broker leading
+ * every partition), it serves every group.
  *
  * Offset expiry (offsets.retention.minutes): offsets of a group without
  * members expire once it has been Empty for the retention time (groups with a
@@ -57,26 +67,147 @@ const withStoredMetadata = <T extends { offset: CommittedOffset }>(o: T): T => (
 
 const joinError = (errorCode: number, memberId = ''): JoinResult => ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] });
 
+/** A __consumer_offsets partition this coordinator leads; markers that arrive while it loads are applied after. */
+interface OwnedPartition {
+  state: 'loading' | 'loaded';
+  leaderEpoch: number;
+  deferredMarkers: { producerId: number; commit: boolean }[];
+  loaded: Promise<void>;
+}
+
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
   private lastWrite: Promise<void> = Promise.resolve();
+  private readonly lastWriteOf = new Map<string, Promise<void>>();
   private expiryTimer?: NodeJS.Timeout;
+  /** Partitions led here; `ownsAll`: every partition counts as loaded (no partitioned store, or after `replay`). */
+  private readonly owned = new Map<number, OwnedPartition>();
+  private ownsAll: boolean;
 
   constructor(private readonly limits: GroupLimits, private readonly store?: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
+    this.ownsAll = !(store?.partitionOf && store.replayPartition);
     if (limits.offsetsRetentionMs !== undefined) {
       this.expiryTimer = setInterval(() => this.expireOffsets(), limits.offsetsRetentionCheckIntervalMs ?? 600_000);
       this.expiryTimer.unref();
     }
   }
 
-  /** Resolves when the records of the last change are in the log (OffsetCommit answers after it). */
-  written(): Promise<void> { return this.lastWrite; }
+  /**
+   * Resolves when the records of the group's last change are committed to the
+   * log (of the last change of any group without an id); rejects with the
+   * coordinator error when they could not be (OffsetCommit answers after it).
+   */
+  written(groupId?: string): Promise<void> {
+    return groupId === undefined ? this.lastWrite : this.lastWriteOf.get(groupId) ?? Promise.resolve();
+  }
 
-  private write(groupId: string, records: StoredRecord[], txn?: TxnWrite): void {
-    if (!this.store || records.length === 0) return;
-    const p = this.store.write(groupId, records, txn);
-    this.lastWrite = p;
+  private write(groupId: string, records: StoredRecord[], txn?: TxnWrite, offsetCommit = false): Promise<void> {
+    if (!this.store || records.length === 0) return Promise.resolve();
+    const p = this.store.write(groupId, records, txn, offsetCommit);
+    this.track(groupId, p);
     p.catch((e: unknown) => this.onError(e));
+    return p;
+  }
+
+  private track(groupId: string, p: Promise<void>): void {
+    this.lastWrite = p;
+    this.lastWriteOf.set(groupId, p);
+    const forget = () => { if (this.lastWriteOf.get(groupId) === p) this.lastWriteOf.delete(groupId); };
+    p.then(forget, forget);
+  }
+
+  /** The __consumer_offsets partition of a group (partition 0 for a store that does not partition). */
+  partitionOf(groupId: string): number { return this.store?.partitionOf?.(groupId) ?? 0; }
+
+  /** The partition count of __consumer_offsets, creating it when missing (FindCoordinator). */
+  ensureTopic(): Promise<number> { return this.store?.ensure?.() ?? Promise.resolve(1); }
+
+  /** NONE when this coordinator serves the group now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
+  coordinatorStatus(groupId: string): number { return this.partitionStatus(this.partitionOf(groupId)); }
+
+  private partitionStatus(partition: number): number {
+    if (this.ownsAll) return ErrorCode.NONE;
+    const o = this.owned.get(partition);
+    if (!o) return ErrorCode.NOT_COORDINATOR;
+    return o.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** Whether some partition is still loading (ListGroups reports it, as Kafka does). */
+  loading(): boolean { return [...this.owned.values()].some((o) => o.state === 'loading'); }
+
+  /** Partitions loaded or loading here, with their leader epochs. */
+  ownedPartitions(): { partition: number; leaderEpoch: number; loading: boolean }[] {
+    return [...this.owned].map(([partition, o]) => ({ partition, leaderEpoch: o.leaderEpoch, loading: o.state === 'loading' }));
+  }
+
+  /**
+   * This broker became the leader of a __consumer_offsets partition: replay
+   * its records into groups. Resolves once they are served. A call for an
+   * epoch already loaded (or loading) does nothing; a newer epoch reloads
+   * (another leader may have written in between); an older one is stale.
+   */
+  loadPartition(partition: number, leaderEpoch: number): Promise<void> {
+    const cur = this.owned.get(partition);
+    if (cur && cur.leaderEpoch >= leaderEpoch) return cur.loaded;
+    if (cur) this.dropPartition(partition);
+    const store = this.store;
+    if (!store?.replayPartition) return Promise.resolve();
+    const entry: OwnedPartition = { state: 'loading', leaderEpoch, deferredMarkers: [], loaded: Promise.resolve() };
+    this.owned.set(partition, entry);
+    const wanted = () => this.owned.get(partition) === entry;
+    entry.loaded = (async () => {
+      const rebuild = this.rebuilder();
+      try {
+        if (!(await store.replayPartition!(partition, rebuild.to, wanted)) || !wanted()) return;
+      } catch (e) {
+        // Nothing half-loaded is served: the partition is not ours until a new load succeeds.
+        if (wanted()) { this.owned.delete(partition); this.dropGroups(partition); }
+        this.onError(e);
+        return;
+      }
+      rebuild.finish();
+      entry.state = 'loaded';
+      for (const m of entry.deferredMarkers) this.completeTxn(m.producerId, m.commit, (g) => this.partitionOf(g) === partition);
+      entry.deferredMarkers = [];
+    })();
+    return entry.loaded;
+  }
+
+  /**
+   * This broker no longer leads the partition: its groups leave memory
+   * (their state is in the log, for the new leader) and members waiting in a
+   * join or sync get NOT_COORDINATOR, so that they find the new coordinator.
+   */
+  unloadPartition(partition: number): void {
+    if (this.ownsAll) {
+      // Leadership events now decide what is served.
+      this.ownsAll = false;
+      for (const g of [...this.groups.values()]) if (this.partitionOf(g.groupId) !== partition) this.groups.delete(g.groupId);
+      this.dropGroups(partition);
+      return;
+    }
+    this.dropPartition(partition);
+  }
+
+  private dropPartition(partition: number): void {
+    this.owned.delete(partition);
+    this.dropGroups(partition);
+  }
+
+  private dropGroups(partition: number): void {
+    for (const g of [...this.groups.values()]) {
+      if (this.partitionOf(g.groupId) !== partition) continue;
+      this.groups.delete(g.groupId);
+      clearTimeout(g.rebalanceTimer);
+      for (const timer of g.pendingMembers.values()) clearTimeout(timer);
+      g.pendingMembers.clear();
+      for (const m of g.members.values()) {
+        clearTimeout(m.sessionTimer);
+        m.awaitingJoin?.(joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        m.awaitingSync?.({ errorCode: ErrorCode.NOT_COORDINATOR, assignment: Buffer.alloc(0) });
+        m.awaitingJoin = m.awaitingSync = undefined;
+      }
+    }
   }
 
   /** The group's metadata record, as Kafka writes it after a rebalance and when the group empties. */
@@ -104,7 +235,8 @@ export class GroupCoordinator {
   }
 
   group(id: string): ClassicGroup | undefined { return this.groups.get(id); }
-  all(): ClassicGroup[] { return [...this.groups.values()]; }
+  /** The groups of partitions loaded here (ListGroups). */
+  all(): ClassicGroup[] { return [...this.groups.values()].filter((g) => this.coordinatorStatus(g.groupId) === ErrorCode.NONE); }
 
   private getOrCreate(id: string): ClassicGroup {
     let g = this.groups.get(id);
@@ -114,6 +246,8 @@ export class GroupCoordinator {
 
   join(req: JoinRequest): Promise<JoinResult> {
     if (!req.groupId) return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID));
+    const status = this.coordinatorStatus(req.groupId);
+    if (status !== ErrorCode.NONE) return Promise.resolve(joinError(status, req.memberId));
     if (req.sessionTimeoutMs < this.limits.minSessionTimeoutMs || req.sessionTimeoutMs > this.limits.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
@@ -258,6 +392,8 @@ export class GroupCoordinator {
   }
 
   sync(groupId: string, generationId: number, memberId: string, protocolType: string | null, protocolName: string | null, assignments: { memberId: string; assignment: Buffer }[], groupInstanceId: string | null = null): Promise<{ errorCode: number; assignment: Buffer; protocolType: string | null; protocolName: string | null }> {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return Promise.resolve({ errorCode: status, assignment: Buffer.alloc(0), protocolType: null, protocolName: null });
     const g = this.groups.get(groupId);
     const answer = (errorCode: number, assignment: Buffer = Buffer.alloc(0)) => Promise.resolve({ errorCode, assignment, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null });
     if (!g) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -302,6 +438,8 @@ export class GroupCoordinator {
 
   /** Heartbeat; `groupInstanceId` is sent from v3 (a replaced static member is fenced). */
   heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null = null): number {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return status;
     const g = this.groups.get(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     const invalid = g.validateMember(memberId, groupInstanceId);
@@ -313,6 +451,8 @@ export class GroupCoordinator {
   }
 
   leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return { errorCode: status, members: members.map((m) => ({ ...m, errorCode: status })) };
     const g = this.groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
     const out = members.map((x) => ({ ...x, errorCode: this.leaveOne(g, x.memberId, x.groupInstanceId) }));
@@ -383,6 +523,8 @@ export class GroupCoordinator {
    * `groupInstanceId` is sent from v7.
    */
   commit(groupId: string, generationId: number, memberId: string, offsets: { topic: string; partition: number; offset: CommittedOffset }[], groupInstanceId: string | null = null, apiVersion = 9): number {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return status;
     const existing = this.groups.get(groupId);
     if (!existing && generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
     const g = existing ?? this.getOrCreate(groupId);
@@ -399,12 +541,22 @@ export class GroupCoordinator {
     const m = g.members.get(memberId);
     if (m) this.touch(g, m);
     offsets = offsets.map(withStoredMetadata);
+    const previous = offsets.map((o) => g.offsets.get(o.topic)?.get(o.partition));
     for (const o of offsets) {
       let t = g.offsets.get(o.topic);
       if (!t) g.offsets.set(o.topic, (t = new Map()));
       t.set(o.partition, o.offset);
     }
-    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })));
+    // A commit that did not reach the log is taken back, unless a later change replaced it meanwhile.
+    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), undefined, true).catch(() => {
+      offsets.forEach((o, i) => {
+        const t = g.offsets.get(o.topic);
+        if (t?.get(o.partition) !== o.offset) return;
+        const before = previous[i];
+        if (before) t.set(o.partition, before);
+        else { t.delete(o.partition); if (t.size === 0) g.offsets.delete(o.topic); }
+      });
+    });
     return ErrorCode.NONE;
   }
 
@@ -416,6 +568,8 @@ export class GroupCoordinator {
    * group's; v0-v2 send neither.
    */
   txnCommit(groupId: string, txn: TxnWrite, generationId: number, memberId: string, groupInstanceId: string | null, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): number {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return status;
     const g = this.getOrCreate(groupId);
     if (memberId !== '' && !g.members.has(memberId)) {
       const stale = groupInstanceId !== null && [...g.members.values()].some((x) => x.groupInstanceId === groupInstanceId);
@@ -424,7 +578,7 @@ export class GroupCoordinator {
     if (generationId >= 0 && generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     offsets = offsets.map(withStoredMetadata);
     this.addPending(g, txn.producerId, offsets);
-    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), txn);
+    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), txn, true);
     return ErrorCode.NONE;
   }
 
@@ -443,12 +597,25 @@ export class GroupCoordinator {
    * there become committed (commit) or are dropped (abort).
    */
   completeTxn(producerId: number, commit: boolean, inPartition: (groupId: string) => boolean): void {
+    // The groups are those in memory: a partition that is not loaded here has none.
     for (const g of this.groups.values()) {
       const pending = g.pendingTxnOffsets.get(producerId);
       if (!pending || !inPartition(g.groupId)) continue;
       g.pendingTxnOffsets.delete(producerId);
       if (commit) for (const o of pending) this.restore(g.groupId, o.topic, o.partition, o.offset);
     }
+  }
+
+  /**
+   * A marker was written to a __consumer_offsets partition (WriteTxnMarkers,
+   * or this broker's own transaction coordinator). A partition still loading
+   * may have read the log before the marker: the marker is applied once the
+   * load completes.
+   */
+  completeTxnInPartition(producerId: number, commit: boolean, partition: number): void {
+    const o = this.owned.get(partition);
+    if (o?.state === 'loading') { o.deferredMarkers.push({ producerId, commit }); return; }
+    this.completeTxn(producerId, commit, (g) => this.partitionOf(g) === partition);
   }
 
   /** Whether an open transaction has offsets pending for the partition (OffsetFetch require_stable). */
@@ -468,15 +635,30 @@ export class GroupCoordinator {
   }
 
   /**
-   * Rebuilds groups from the stored records (start-up, before any request):
-   * `replay` hands over every record and marker in log order; the last
-   * record per key wins; transactional offsets wait for their marker.
+   * Rebuilds every group from the stored records (a single broker at
+   * start-up, before any request; tests) and serves every group from then on:
+   * `replay` hands over every record and marker in log order. The broker that
+   * follows leadership calls `loadPartition` per partition instead.
    */
   replay(replay: (to: GroupReplay) => void): void {
+    this.ownsAll = true;
+    const rebuild = this.rebuilder();
+    replay(rebuild.to);
+    rebuild.finish();
+  }
+
+  /**
+   * What a replay feeds (records and markers in log order; the last record
+   * per key wins; transactional offsets wait for their marker) and, at the
+   * end, what settles the groups it touched.
+   */
+  private rebuilder(): { to: GroupReplay; finish(): void } {
     const tombstoned = new Set<string>();
+    const touched = new Set<string>();
     // Transactional offsets seen per (partition, producer) until their marker.
     const pending = new Map<string, { key: GroupRecordKey & { kind: 'offset' }; value: Buffer }[]>();
     const record = (key: GroupRecordKey, value: Buffer | null): void => {
+      touched.add(key.groupId);
       if (key.kind === 'offset') {
         if (value) { this.restore(key.groupId, key.topic, key.partition, readOffsetValue(value)); return; }
         const g = this.groups.get(key.groupId);
@@ -504,7 +686,7 @@ export class GroupCoordinator {
       }
       g.state = g.members.size > 0 ? 'Stable' : 'Empty';
     };
-    replay({
+    const to: GroupReplay = {
       record(partition, key, value, _timestamp, txnProducerId) {
         if (txnProducerId >= 0 && key.kind === 'offset' && value) {
           const k = `${partition}:${txnProducerId}`;
@@ -519,17 +701,28 @@ export class GroupCoordinator {
         pending.delete(k);
         if (commit && list) for (const x of list) record(x.key, x.value);
       },
-    });
-    // Transactions still open at the end of the log: their offsets stay pending.
-    for (const [k, list] of pending) {
-      const producerId = Number(k.slice(k.indexOf(':') + 1));
-      for (const x of list) this.addPending(this.getOrCreate(x.key.groupId), producerId, [{ topic: x.key.topic, partition: x.key.partition, offset: readOffsetValue(x.value) }]);
-    }
-    // Nothing left of a deleted group, or of a commit-only group whose offsets all went.
-    for (const g of [...this.groups.values()]) {
-      if (g.members.size === 0 && g.offsets.size === 0 && (g.protocolType === null || tombstoned.has(g.groupId))) this.groups.delete(g.groupId);
-    }
-    for (const g of this.groups.values()) for (const m of g.members.values()) this.touch(g, m);
+    };
+    const finish = (): void => {
+      // Transactions still open at the end of the log: their offsets stay pending.
+      for (const [k, list] of pending) {
+        const producerId = Number(k.slice(k.indexOf(':') + 1));
+        for (const x of list) {
+          touched.add(x.key.groupId);
+          this.addPending(this.getOrCreate(x.key.groupId), producerId, [{ topic: x.key.topic, partition: x.key.partition, offset: readOffsetValue(x.value) }]);
+        }
+      }
+      for (const id of touched) {
+        const g = this.groups.get(id);
+        if (!g) continue;
+        // Nothing left of a deleted group, or of a commit-only group whose offsets all went.
+        if (g.members.size === 0 && g.offsets.size === 0 && g.pendingTxnOffsets.size === 0 && (g.protocolType === null || tombstoned.has(g.groupId))) {
+          this.groups.delete(g.groupId);
+          continue;
+        }
+        for (const m of g.members.values()) this.touch(g, m);
+      }
+    };
+    return { to, finish };
   }
 
   /** Expires offsets per offsets.retention.minutes (see the file comment); runs on a timer. */
@@ -538,6 +731,8 @@ export class GroupCoordinator {
     if (retention === undefined) return;
     for (const g of [...this.groups.values()]) {
       if (g.members.size > 0 || g.state !== 'Empty') continue;
+      // Only the leader of a group's partition writes its tombstones.
+      if (this.coordinatorStatus(g.groupId) !== ErrorCode.NONE) continue;
       const tombstones: StoredRecord[] = [];
       for (const [topic, parts] of g.offsets) {
         for (const [p, o] of parts) {
@@ -563,6 +758,8 @@ export class GroupCoordinator {
    * `subscribed(metadata)` reads a member's subscription for the group's protocol.
    */
   deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[], subscribed: (metadata: Buffer) => string[]): { errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] } {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return { errorCode: status, partitions: [] };
     const tombstones: StoredRecord[] = [];
     const g = this.groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
@@ -584,6 +781,8 @@ export class GroupCoordinator {
   }
 
   deleteGroup(groupId: string): number {
+    const status = this.coordinatorStatus(groupId);
+    if (status !== ErrorCode.NONE) return status;
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;

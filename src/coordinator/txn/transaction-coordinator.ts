@@ -1,6 +1,5 @@
 /**
- * The transaction coordinator (one broker: it coordinates every transactional
- * id). Kafka's state machine per transactional id:
+ * The transaction coordinator. Kafka's state machine per transactional id:
  *
  *   Empty --AddPartitions/AddOffsets--> Ongoing --EndTxn--> PrepareCommit|PrepareAbort
  *     --markers written--> CompleteCommit|CompleteAbort --next AddPartitions--> Ongoing ...
@@ -30,10 +29,20 @@
  * Every state change is a record in __transaction_state (`store`), written
  * before the change is acknowledged; when that write fails (a full disk) the
  * change is undone and the client gets COORDINATOR_NOT_AVAILABLE, which it
- * retries; `replay` rebuilds the ids at start-up
- * and finishes transactions that were between Prepare and Complete.
+ * retries (NOT_COORDINATOR when this broker lost the partition).
+ *
+ * Leadership: with a `log` (the __transaction_state topic) this coordinator
+ * serves only the transactional ids of partitions it has loaded. The broker
+ * calls `loadPartition` when it becomes a partition's leader (its records are
+ * replayed, requests for its ids get COORDINATOR_LOAD_IN_PROGRESS meanwhile,
+ * and transactions caught between Prepare and Complete get their markers
+ * again) and `unloadPartition` when it stops leading it (its ids leave
+ * memory, nothing is written); ids of partitions not loaded here get
+ * NOT_COORDINATOR. Markers carry the partition's leader epoch as the
+ * coordinator epoch. Without a log (tests), or after `replay` (a single
+ * broker leading every partition), it serves every id.
  */
-import { ErrorCode } from '../../wire/errors.js';
+import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { txnKey, txnValue, readTxnValue, type TxnState } from './txn-records.js';
 import type { StoredRecord } from '../internal-topic.js';
 
@@ -55,14 +64,30 @@ export interface TxnMetadata {
   lastUpdateTimestamp: number;
 }
 
+/** The __transaction_state topic as the coordinator uses it (TxnStateTopic). */
+export interface TxnLog {
+  partitionOf(transactionalId: string): number;
+  /** The partition count, creating the topic when it is missing. */
+  ensure(): Promise<number>;
+  /** Resolves once committed; rejects with a KafkaError carrying the coordinator error (NOT_COORDINATOR, ...). */
+  write(transactionalId: string, records: StoredRecord[]): Promise<void>;
+  partitionRecords(partition: number): AsyncIterable<{ transactionalId: string; value: Buffer | null }>;
+}
+
 export interface TxnCoordinatorDeps {
   /** A fresh producer id (never given out before). */
   allocateProducerId(): number;
-  /** Writes a commit/abort marker to a partition; resolves with a Kafka error code. */
-  writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean): Promise<number>;
+  /**
+   * Writes a commit/abort marker to a partition (through WriteTxnMarkers when
+   * another broker leads it); resolves with a Kafka error code.
+   * `coordinatorEpoch`: the leader epoch of the id's __transaction_state partition.
+   */
+  writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number): Promise<number>;
   /** Whether a partition exists (AddPartitionsToTxn answers UNKNOWN_TOPIC_OR_PARTITION otherwise). */
   partitionExists(topic: string, partition: number): boolean;
-  /** Persists a record for the transactional id; resolves once it is in the log. */
+  /** The state topic: writes go there, and the coordinator follows its partitions' leadership. */
+  log?: TxnLog;
+  /** Persists a record for the transactional id without a `log` (tests, a broker that replays everything); resolves once it is in the log. */
   store?(transactionalId: string, records: StoredRecord[]): Promise<void>;
   onError?(e: unknown): void;
 }
@@ -82,22 +107,139 @@ export interface PartitionResult { topic: string; partition: number; errorCode: 
 
 const key = (topic: string, partition: number) => `${topic}\0${partition}`;
 
+/** A __transaction_state partition this coordinator leads. */
+interface OwnedPartition { state: 'loading' | 'loaded'; leaderEpoch: number; loaded: Promise<void> }
+
+/** The error a client gets for a state write that failed: the coordinator's, or a retriable one for a fault. */
+const writeError = (e: unknown): number => (e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+
 export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   private readonly byProducerId = new Map<number, TxnMetadata>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly owned = new Map<number, OwnedPartition>();
+  private ownsAll: boolean;
 
   constructor(private readonly limits: TxnLimits, private readonly deps: TxnCoordinatorDeps, private readonly now: () => number = Date.now) {
+    this.ownsAll = deps.log === undefined;
     this.timers.push(setInterval(() => void this.abortTimedOut(), limits.abortCheckIntervalMs));
     if (limits.idExpirationMs !== undefined) this.timers.push(setInterval(() => void this.expireIds(), limits.idExpirationCheckIntervalMs ?? 3_600_000));
     for (const t of this.timers) t.unref();
   }
 
   get(transactionalId: string): TxnMetadata | undefined { return this.txns.get(transactionalId); }
-  all(): TxnMetadata[] { return [...this.txns.values()]; }
+  /** The ids of partitions loaded here (ListTransactions). */
+  all(): TxnMetadata[] { return [...this.txns.values()].filter((m) => this.coordinatorStatus(m.transactionalId) === ErrorCode.NONE); }
+
+  /** The __transaction_state partition of an id (0 without a log). */
+  partitionOf(transactionalId: string): number { return this.deps.log?.partitionOf(transactionalId) ?? 0; }
+
+  /** The partition count of __transaction_state, creating it when missing (FindCoordinator). */
+  ensureTopic(): Promise<number> { return this.deps.log?.ensure() ?? Promise.resolve(1); }
+
+  /** NONE when this coordinator serves the id now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
+  coordinatorStatus(transactionalId: string): number {
+    if (this.ownsAll) return ErrorCode.NONE;
+    const o = this.owned.get(this.partitionOf(transactionalId));
+    if (!o) return ErrorCode.NOT_COORDINATOR;
+    return o.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** Whether some partition is still loading (ListTransactions reports it, as Kafka does). */
+  loading(): boolean { return [...this.owned.values()].some((o) => o.state === 'loading'); }
+
+  /** The coordinator epoch markers of this id carry: its partition's leader epoch. */
+  private coordinatorEpoch(transactionalId: string): number {
+    return this.owned.get(this.partitionOf(transactionalId))?.leaderEpoch ?? 0;
+  }
+
+  /**
+   * This broker became the leader of a __transaction_state partition: replay
+   * its records, then serve its ids; transactions found in PrepareCommit or
+   * PrepareAbort get their markers again in the background (their ids answer
+   * CONCURRENT_TRANSACTIONS until that is done). An epoch already loaded (or
+   * loading) does nothing; a newer one reloads; an older one is stale.
+   */
+  loadPartition(partition: number, leaderEpoch: number): Promise<void> {
+    const cur = this.owned.get(partition);
+    if (cur && cur.leaderEpoch >= leaderEpoch) return cur.loaded;
+    if (cur) this.dropIds(partition);
+    const log = this.deps.log;
+    if (!log) return Promise.resolve();
+    const entry: OwnedPartition = { state: 'loading', leaderEpoch, loaded: Promise.resolve() };
+    this.owned.set(partition, entry);
+    const wanted = () => this.owned.get(partition) === entry;
+    entry.loaded = (async () => {
+      const loaded: TxnMetadata[] = [];
+      try {
+        const found = new Map<string, TxnMetadata>();
+        for await (const r of log.partitionRecords(partition)) {
+          if (!wanted()) return;
+          const m = this.fromRecord(r.transactionalId, r.value);
+          if (m) found.set(r.transactionalId, m); else found.delete(r.transactionalId);
+        }
+        if (!wanted()) return;
+        for (const m of found.values()) { this.add(m); loaded.push(m); }
+      } catch (e) {
+        if (wanted()) this.owned.delete(partition);
+        this.deps.onError?.(e);
+        return;
+      }
+      entry.state = 'loaded';
+      for (const m of loaded) {
+        if (m.state !== 'PrepareCommit' && m.state !== 'PrepareAbort') continue;
+        this.complete(m, m.state === 'PrepareCommit').catch((e: unknown) => this.deps.onError?.(e));
+      }
+    })();
+    return entry.loaded;
+  }
+
+  /** This broker no longer leads the partition: its ids leave memory (the new leader loads them from the log). */
+  unloadPartition(partition: number): void {
+    if (this.ownsAll) {
+      // Leadership events now decide what is served.
+      this.ownsAll = false;
+      for (const m of [...this.txns.values()]) this.forget(m);
+      return;
+    }
+    this.dropIds(partition);
+  }
+
+  private dropIds(partition: number): void {
+    this.owned.delete(partition);
+    for (const m of [...this.txns.values()]) if (this.partitionOf(m.transactionalId) === partition) this.forget(m);
+  }
+
+  private forget(m: TxnMetadata): void {
+    if (this.txns.get(m.transactionalId) === m) this.txns.delete(m.transactionalId);
+    if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
+  }
+
+  private add(m: TxnMetadata): void {
+    const old = this.txns.get(m.transactionalId);
+    if (old) this.forget(old);
+    this.txns.set(m.transactionalId, m);
+    this.byProducerId.set(m.producerId, m);
+  }
+
+  private fromRecord(transactionalId: string, value: Buffer | null): TxnMetadata | undefined {
+    const v = value ? readTxnValue(value) : undefined;
+    if (!v) return undefined;
+    const m: TxnMetadata = {
+      transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, lastProducerId: -1, lastProducerEpoch: -1,
+      timeoutMs: v.timeoutMs, state: v.state, partitions: new Map(), startTimestamp: v.startTimestamp, lastUpdateTimestamp: v.lastUpdateTimestamp,
+    };
+    for (const t of v.partitions) for (const p of t.partitions) m.partitions.set(key(t.topic, p), { topic: t.topic, partition: p });
+    return m;
+  }
+
+  private writeRecords(transactionalId: string, records: StoredRecord[]): Promise<void> {
+    if (this.deps.log) return this.deps.log.write(transactionalId, records);
+    return this.deps.store ? this.deps.store(transactionalId, records) : Promise.resolve();
+  }
 
   private persist(m: TxnMetadata): Promise<void> {
-    if (!this.deps.store) return Promise.resolve();
+    if (!this.deps.store && !this.deps.log) return Promise.resolve();
     const byTopic = new Map<string, number[]>();
     for (const p of m.partitions.values()) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
     const value = txnValue({
@@ -105,7 +247,7 @@ export class TransactionCoordinator {
       partitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
       lastUpdateTimestamp: m.lastUpdateTimestamp, startTimestamp: m.startTimestamp,
     });
-    return this.deps.store(m.transactionalId, [{ key: txnKey(m.transactionalId), value }]);
+    return this.writeRecords(m.transactionalId, [{ key: txnKey(m.transactionalId), value }]);
   }
 
   private setProducer(m: TxnMetadata, producerId: number, epoch: number): void {
@@ -129,6 +271,8 @@ export class TransactionCoordinator {
    */
   async initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number } | null): Promise<InitResult> {
     const fail = (errorCode: number): InitResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    const status = this.coordinatorStatus(transactionalId);
+    if (status !== ErrorCode.NONE) return fail(status);
     if (timeoutMs <= 0 || timeoutMs > this.limits.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     const now = this.now();
     let m = this.txns.get(transactionalId);
@@ -143,9 +287,8 @@ export class TransactionCoordinator {
         await this.persist(m);
       } catch (e) {
         this.deps.onError?.(e);
-        this.txns.delete(transactionalId);
-        this.byProducerId.delete(m.producerId);
-        return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        this.forget(m);
+        return fail(writeError(e));
       }
       return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
     }
@@ -158,7 +301,10 @@ export class TransactionCoordinator {
     if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     const txn = m;
     // A new incarnation: the old one's transaction is aborted under a bumped epoch, which fences it.
-    if (txn.state === 'Ongoing' && !(await this.complete(txn, false, () => this.bumpEpoch(txn)))) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (txn.state === 'Ongoing') {
+      const aborted = await this.complete(txn, false, () => this.bumpEpoch(txn));
+      if (aborted !== ErrorCode.NONE) return fail(aborted);
+    }
     const saved = await this.apply(txn, () => {
       this.bumpEpoch(txn);
       // Only a KIP-360 resume can be retried; a new producer's call makes the older epoch unusable (Kafka does the same).
@@ -169,7 +315,7 @@ export class TransactionCoordinator {
       txn.startTimestamp = -1;
       txn.lastUpdateTimestamp = now;
     });
-    if (!saved) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (saved !== ErrorCode.NONE) return fail(saved);
     return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
   }
 
@@ -190,6 +336,8 @@ export class TransactionCoordinator {
    */
   async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: { topic: string; partition: number }[]): Promise<PartitionResult[]> {
     const all = (errorCode: number) => partitions.map((p) => ({ ...p, errorCode }));
+    const status = this.coordinatorStatus(transactionalId);
+    if (status !== ErrorCode.NONE) return all(status);
     const unknown = partitions.filter((p) => !this.deps.partitionExists(p.topic, p.partition));
     if (unknown.length > 0) {
       return partitions.map((p) => ({ ...p, errorCode: unknown.includes(p) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED }));
@@ -210,13 +358,14 @@ export class TransactionCoordinator {
       for (const p of partitions) txn.partitions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition });
       txn.lastUpdateTimestamp = now;
     });
-    return all(saved ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return all(saved);
   }
 
   /** AddPartitionsToTxn v4+ verify_only: which partitions are already in the producer's open transaction. */
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: { topic: string; partition: number }[]): PartitionResult[] {
     const m = this.txns.get(transactionalId);
-    const code = this.check(m, producerId, producerEpoch);
+    const status = this.coordinatorStatus(transactionalId);
+    const code = status !== ErrorCode.NONE ? status : this.check(m, producerId, producerEpoch);
     return partitions.map((p) => ({
       ...p,
       errorCode: code !== ErrorCode.NONE ? code : m!.state === 'Ongoing' && m!.partitions.has(key(p.topic, p.partition)) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE,
@@ -251,6 +400,8 @@ export class TransactionCoordinator {
    */
   verifyOffsetsPartition(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number, version: number, abortableSince: number): number {
     if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
+    const status = this.coordinatorStatus(transactionalId);
+    if (status !== ErrorCode.NONE) return status;
     const m = this.txns.get(transactionalId);
     const code = this.check(m, producerId, producerEpoch);
     if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
@@ -261,6 +412,8 @@ export class TransactionCoordinator {
 
   /** EndTxn: commit or abort the open transaction. */
   async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    const status = this.coordinatorStatus(transactionalId);
+    if (status !== ErrorCode.NONE) return status;
     const m = this.txns.get(transactionalId);
     if (m !== undefined && m.producerId === producerId && m.producerEpoch === producerEpoch) {
       // Retries and mismatches, decided by where the transaction already is.
@@ -272,54 +425,56 @@ export class TransactionCoordinator {
     }
     const code = this.check(m, producerId, producerEpoch);
     if (code !== ErrorCode.NONE) return code;
-    return (await this.complete(m!, commit)) ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.complete(m!, commit);
   }
 
   /**
-   * Applies `change` to m and writes m's record. When the write fails (a full
-   * disk) m is put back as it was and false comes back: the client gets the
-   * retriable COORDINATOR_NOT_AVAILABLE and memory never runs ahead of the log.
+   * Applies `change` to m and writes m's record. When the write fails m is
+   * put back as it was and the coordinator error comes back (retriable
+   * COORDINATOR_NOT_AVAILABLE for a full disk or too few replicas,
+   * NOT_COORDINATOR when the partition moved): memory never runs ahead of the log.
    */
-  private async apply(m: TxnMetadata, change: () => void): Promise<boolean> {
+  private async apply(m: TxnMetadata, change: () => void): Promise<number> {
     const before: TxnMetadata = { ...m, partitions: new Map(m.partitions) };
     change();
     try {
       await this.persist(m);
-      return true;
+      return ErrorCode.NONE;
     } catch (e) {
       this.deps.onError?.(e);
+      const current = this.txns.get(m.transactionalId) === m;
       if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
       Object.assign(m, before);
-      if (m.producerId >= 0) this.byProducerId.set(m.producerId, m);
-      return false;
+      if (current && m.producerId >= 0) this.byProducerId.set(m.producerId, m);
+      return writeError(e);
     }
   }
 
   /**
    * The second phase of a commit or an abort: Prepare (after `first`, e.g. a
-   * fencing epoch bump), the markers, Complete. False when the Prepare record
-   * could not be written (nothing changed, no marker written).
+   * fencing epoch bump), the markers, Complete. The error when the Prepare
+   * record could not be written (nothing changed, no marker written).
    */
-  private async complete(m: TxnMetadata, commit: boolean, first: () => void = () => {}): Promise<boolean> {
+  private async complete(m: TxnMetadata, commit: boolean, first: () => void = () => {}): Promise<number> {
     const prepared = await this.apply(m, () => {
       first();
       m.state = commit ? 'PrepareCommit' : 'PrepareAbort';
       m.lastUpdateTimestamp = this.now();
     });
-    if (!prepared) return false;
+    if (prepared !== ErrorCode.NONE) return prepared;
     await this.writeMarkers(m, commit);
     m.state = commit ? 'CompleteCommit' : 'CompleteAbort';
     m.lastUpdateTimestamp = this.now();
     // The markers are written: a lost Complete record only means that a restart replays Prepare and writes them again.
     await this.persist(m).catch((e: unknown) => this.deps.onError?.(e));
-    return true;
+    return ErrorCode.NONE;
   }
 
   private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<void> {
     await Promise.all([...m.partitions.values()].map(async (p) => {
       // A partition deleted since it joined the transaction has nothing left to mark.
       if (!this.deps.partitionExists(p.topic, p.partition)) return;
-      const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit);
+      const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit, this.coordinatorEpoch(m.transactionalId));
       if (code !== ErrorCode.NONE) this.deps.onError?.(new Error(`${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}`));
     }));
   }
@@ -329,6 +484,7 @@ export class TransactionCoordinator {
     const now = this.now();
     for (const m of this.txns.values()) {
       if (m.state !== 'Ongoing' || now - m.startTimestamp <= m.timeoutMs) continue;
+      if (this.coordinatorStatus(m.transactionalId) !== ErrorCode.NONE) continue;
       try {
         await this.complete(m, false, () => this.bumpEpoch(m));
       } catch (e) {
@@ -338,23 +494,18 @@ export class TransactionCoordinator {
   }
 
   /**
-   * Rebuilds the ids from __transaction_state records (start-up, before any
-   * request): the last record per id wins; transactions caught between
-   * Prepare and Complete get their markers (again) and complete.
+   * Rebuilds every id from __transaction_state records (a single broker at
+   * start-up, before any request; tests) and serves every id from then on:
+   * the last record per id wins; transactions caught between Prepare and
+   * Complete get their markers (again) and complete. The broker that follows
+   * leadership calls `loadPartition` per partition instead.
    */
   async replay(records: Iterable<{ transactionalId: string; value: Buffer | null }>): Promise<void> {
+    this.ownsAll = true;
     for (const { transactionalId, value } of records) {
-      const old = this.txns.get(transactionalId);
-      if (old && this.byProducerId.get(old.producerId) === old) this.byProducerId.delete(old.producerId);
-      const v = value ? readTxnValue(value) : undefined;
-      if (!v) { this.txns.delete(transactionalId); continue; }
-      const m: TxnMetadata = {
-        transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, lastProducerId: -1, lastProducerEpoch: -1,
-        timeoutMs: v.timeoutMs, state: v.state, partitions: new Map(), startTimestamp: v.startTimestamp, lastUpdateTimestamp: v.lastUpdateTimestamp,
-      };
-      for (const t of v.partitions) for (const p of t.partitions) m.partitions.set(key(t.topic, p), { topic: t.topic, partition: p });
-      this.txns.set(transactionalId, m);
-      this.byProducerId.set(m.producerId, m);
+      const m = this.fromRecord(transactionalId, value);
+      if (m) this.add(m);
+      else { const old = this.txns.get(transactionalId); if (old) this.forget(old); }
     }
     for (const m of this.txns.values()) {
       if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') await this.complete(m, m.state === 'PrepareCommit');
@@ -369,10 +520,11 @@ export class TransactionCoordinator {
     for (const m of [...this.txns.values()]) {
       const idle = m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort';
       if (!idle || now - m.lastUpdateTimestamp < expiration) continue;
+      if (this.coordinatorStatus(m.transactionalId) !== ErrorCode.NONE) continue;
       this.txns.delete(m.transactionalId);
       if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
       try {
-        await this.deps.store?.(m.transactionalId, [{ key: txnKey(m.transactionalId), value: null }]);
+        await this.writeRecords(m.transactionalId, [{ key: txnKey(m.transactionalId), value: null }]);
       } catch (e) {
         this.deps.onError?.(e);
       }
