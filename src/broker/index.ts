@@ -113,6 +113,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     groups,
     groupOffsetsPartition: (groupId) => offsetsStore.topic.partitionOf(groupId),
     txns,
+    partitionLeader: () => ({ nodeId: shared.nodeId, host: shared.advertised.host, port: shared.advertised.port }),
   };
   // The request path (dispatcher, codec index, every handler: about a fifth of
   // the broker's modules) is imported once the socket listens, not before:
