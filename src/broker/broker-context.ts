@@ -5,7 +5,7 @@
  * `topics` (admin path); they never open files or sockets themselves.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
-import type { MetadataStore } from '../controller/metadata-store.js';
+import type { ControllerApi, MetadataImage } from '../controller/cluster-metadata.js';
 import type { DataPathContext } from './handlers/data-path-context.js';
 import type { Logger } from './logger.js';
 import type { TopicManager } from './topic-manager.js';
@@ -15,8 +15,10 @@ import type { TransactionCoordinator } from '../coordinator/txn/transaction-coor
 export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> {
   /** Broker settings (Kafka key names), read-only after start-up. */
   config: BrokerConfig;
-  /** Cluster metadata: cluster id, topics by name and id. Read it freely; change it through `topics`. */
-  metadata: MetadataStore;
+  /** This broker's image of the cluster metadata: brokers, topics, partition states. Read it freely; change it through `topics` or `controller`. */
+  metadata: MetadataImage;
+  /** The active controller's operations (elections, reassignments; topic changes go through `topics`). */
+  controller: ControllerApi;
   /** Topic lifecycle and configs (create, delete, partitions, effective configs), keeping metadata and logs in step. */
   topics: TopicManager;
   /** The group coordinator (classic protocol) for every group. */

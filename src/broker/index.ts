@@ -6,6 +6,12 @@
 import { createServer, type Server } from 'node:net';
 import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
+import { LocalController } from '../controller/controller.js';
+import type { MetadataChange, MetadataImage } from '../controller/cluster-metadata.js';
+import { ReplicaFetchers } from './replica-fetcher.js';
+import { BrokerMembership } from './broker-membership.js';
+import { MarkerSender } from './marker-sender.js';
+import { applyMetadataChange, applyStartupStates } from './metadata-listener.js';
 import { LogManager } from '../log/log-manager.js';
 import { Connection, type ConnectionOptions, type FrameResult } from './connection.js';
 import { MemoryBudget } from './memory-budget.js';
@@ -15,7 +21,7 @@ import { TopicManager } from './topic-manager.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-topic.js';
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
-import { TxnStateTopic } from '../coordinator/txn/txn-state-topic.js';
+import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
 import { ErrorCode } from '../wire/errors.js';
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
@@ -36,6 +42,8 @@ const MIN_REQUEST_BYTES = 10;
 
 export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
+  /** The cluster metadata and controller shared by the brokers of one process (startCluster); a lone broker makes its own. */
+  cluster?: { store: MetadataStore; controller: LocalController };
 }
 
 export interface RunningBroker {
@@ -45,8 +53,29 @@ export interface RunningBroker {
   context: SharedContext;
   /** Bytes held for all connections (requests read and unanswered, responses unsent): what queued.max.request.bytes limits. */
   queuedBytes(): number;
+  nodeId: number;
   /** Stops accepting, lets in-flight requests finish, flushes logs and writes the clean-shutdown marker. */
   close(): Promise<void>;
+  /**
+   * Stops as a crash would: sockets closed at once, no request answered,
+   * nothing flushed, no clean-shutdown marker, no goodbye to the controller
+   * (it fences this broker when its heartbeats stop).
+   */
+  crash(): Promise<void>;
+  /** Freezes the broker (no reads, no heartbeats, no fetching) as SIGSTOP would; resume() thaws it. */
+  pause(): void;
+  resume(): void;
+}
+
+/** A controller for a lone broker, or the one the brokers of a process share. */
+export function localController(store: MetadataStore, config: BrokerConfig, log: Logger): LocalController {
+  return new LocalController(store, {
+    sessionTimeoutMs: config.int('broker.session.timeout.ms'),
+    uncleanAllowed: (t) => (t.configs['unclean.leader.election.enable'] ?? config.get('unclean.leader.election.enable')) === 'true',
+    autoLeaderRebalance: config.bool('auto.leader.rebalance.enable'),
+    leaderImbalanceCheckMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
+    log,
+  });
 }
 
 export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
@@ -55,20 +84,44 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   if (config.ignored.length) log.warn(`ignoring Kafka settings Samsa does not use: ${config.ignored.join(', ')}`);
   for (const w of config.warnings()) log.warn(w);
   const dataDir = config.dataDir;
-  const metadata = MetadataStore.open(dataDir);
+  const store = opts.cluster?.store ?? MetadataStore.open(dataDir, config.nodeId);
+  const controller = opts.cluster?.controller ?? localController(store, config, log);
+  const metadata: MetadataImage = store;
   const logs = LogManager.open(dataDir, {
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
     checkpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
     maxOpenFiles: config.int('log.max.open.files'),
     report: (m) => log.error(m),
   });
-  const topics = new TopicManager(metadata, logs, config);
+  const topics = new TopicManager(metadata, controller, logs, config);
   // After a clean stop logs open on first use (or in the background): each takes its topic's configs then.
   logs.configure((name) => {
     const t = metadata.topic(name);
     return t ? topics.logConfig(t) : {};
   });
-  const replicaManager = new ReplicaManager(topics.lookup);
+  const membership = new BrokerMembership(controller, config, log);
+  // eslint-disable-next-line prefer-const
+  let fetchers: ReplicaFetchers;
+  const replicaManager = new ReplicaManager(topics.lookup, Date.now, log, {
+    nodeId: config.nodeId,
+    replicaLagTimeMaxMs: config.int('replica.lag.time.max.ms'),
+    clusterState: (t, p) => metadata.partition(t, p),
+    alterIsr: async (topic, partition, based, isr) => {
+      const r = await controller.alterPartition({ brokerId: config.nodeId, brokerEpoch: membership.epoch, topic, partition, leaderEpoch: based.leaderEpoch, partitionEpoch: based.partitionEpoch, isr });
+      if (r.errorCode !== ErrorCode.NONE) log.warn(`${topic}-${partition}: the controller refused the ISR change to [${isr}] (error ${r.errorCode})`);
+    },
+    onLeadership: (topic, partition, leader, epoch) => leadership.onChange(topic, partition, leader, epoch),
+    follow: (topic, partition, leader) => fetchers.follow(topic, partition, leader),
+  });
+  fetchers = new ReplicaFetchers(replicaManager, {
+    nodeId: config.nodeId,
+    endpoint: (id) => metadata.broker(id),
+    waitMaxMs: config.int('replica.fetch.wait.max.ms'),
+    maxBytes: config.int('replica.fetch.response.max.bytes'),
+    partitionMaxBytes: config.int('replica.fetch.max.bytes'),
+    backoffMs: config.int('replica.fetch.backoff.ms'),
+    log,
+  });
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
   topics.warn = (m) => log.warn(m);
   const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'));
@@ -82,6 +135,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   groups.replay((to) => offsetsStore.replay(to));
   groups.expireOffsets();
   const producerIds = new ProducerIdManager(dataDir);
+  const markers = new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`);
   const txnState = new TxnStateTopic(topics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'));
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),
@@ -92,6 +146,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     allocateProducerId: () => producerIds.allocate(),
     partitionExists: (t, p) => topics.lookup(t, p) !== undefined,
     writeMarker: async (topic, partition, producerId, producerEpoch, commit) => {
+      // A partition led by another broker gets its marker there (WriteTxnMarkers), as Kafka's marker channel sends it.
+      const leader = metadata.partition(topic, partition)?.leader ?? config.nodeId;
+      if (leader !== config.nodeId) return markers.send(leader, topic, partition, producerId, producerEpoch, commit, 0);
       const code = await replicaManager.writeTxnMarker(topic, partition, producerId, producerEpoch, commit, 0);
       // The marker in a group's __consumer_offsets partition settles the transaction's offsets.
       if (topic === OFFSETS_TOPIC && code === ErrorCode.NONE) groups.completeTxn(producerId, commit, (g) => offsetsStore.topic.partitionOf(g) === partition);
@@ -101,6 +158,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     onError: (e) => log.error(`transaction coordinator: ${(e as Error)?.stack ?? String(e)}`),
   });
   replicaManager.txnVerifier = (pid, epoch, topic, partition) => txns.verify(pid, epoch, topic, partition);
+  // The coordinators follow leadership of their internal topics' partitions.
+  const leadership = {
+    onChange(topic: string, partition: number, leader: boolean, leaderEpoch: number): void {
+      if (topic === OFFSETS_TOPIC) {
+        if (leader) void groups.loadPartition(partition, leaderEpoch); else groups.unloadPartition(partition);
+      } else if (topic === TXN_STATE_TOPIC) {
+        if (leader) void txns.loadPartition(partition, leaderEpoch); else txns.unloadPartition(partition);
+      }
+    },
+  };
   await txns.replay(txnState.records());
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
@@ -113,7 +180,13 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     groups,
     groupOffsetsPartition: (groupId) => offsetsStore.topic.partitionOf(groupId),
     txns,
-    partitionLeader: () => ({ nodeId: shared.nodeId, host: shared.advertised.host, port: shared.advertised.port }),
+    partitionLeader: (topic, partition) => {
+      const leader = metadata.partition(topic, partition)?.leader ?? -1;
+      const b = metadata.broker(leader);
+      if (leader === config.nodeId || (leader >= 0 && metadata.brokers().length === 0)) return { nodeId: shared.nodeId, host: shared.advertised.host, port: shared.advertised.port };
+      return b && !b.fenced ? { nodeId: b.id, host: b.host, port: b.port } : undefined;
+    },
+    controller,
   };
   // The request path (dispatcher, codec index, every handler: about a fifth of
   // the broker's modules) is imported once the socket listens, not before:
@@ -138,7 +211,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     idleTimeoutMs: config.int('connections.max.idle.ms'),
   };
   let nextId = 1;
+  let paused = false;
   const server: Server = createServer((socket) => {
+    if (paused) socket.pause();
     const conn = new Connection(nextId++, socket, connectionOptions, log, (frame, c) => handleFrame(frame, c));
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
@@ -160,11 +235,59 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   shared.advertised.host = config.get('advertised.host') || (host === '0.0.0.0' ? '127.0.0.1' : host);
   shared.advertised.port = Number(config.get('advertised.port') || port);
 
+  // Join the cluster: register (the controller may elect this broker), then act on the partition states.
+  // Metadata changes that arrive while paused wait, as they would for a stopped process.
+  const held: MetadataChange[] = [];
+  let gone = false;
+  const apply = (c: MetadataChange) => {
+    if (gone) return;
+    if (paused) { held.push(c); return; }
+    applyMetadataChange(c, { nodeId: config.nodeId, topics, replicaManager, fetchers });
+  };
+  const unsubscribe = store.onChange(apply);
+  await membership.register(shared.advertised.host, shared.advertised.port);
+  applyStartupStates(metadata, { nodeId: config.nodeId, topics, replicaManager, fetchers });
+  const shutdownCoordinators = () => {
+    gone = true;
+    unsubscribe();
+    membership.stop();
+    fetchers.close();
+    markers.close();
+    replicaManager.close();
+    groups.close();
+    txns.close();
+  };
+
   let closing: Promise<void> | undefined;
   return {
-    host, port, dataDir, context: shared,
+    host, port, dataDir, context: shared, nodeId: config.nodeId,
     queuedBytes: () => budget.used,
+    pause: () => {
+      if (paused || gone) return;
+      paused = true;
+      for (const c of connections) c.socket.pause();
+      membership.setPaused(true);
+      fetchers.setPaused(true);
+    },
+    resume: () => {
+      if (!paused || gone) return;
+      paused = false;
+      for (const c of held.splice(0)) apply(c);
+      for (const c of connections) c.socket.resume();
+      membership.setPaused(false);
+      fetchers.setPaused(false);
+    },
+    crash: () => (closing ??= (async () => {
+      clearInterval(sweep);
+      shutdownCoordinators();
+      server.close();
+      for (const c of connections) c.socket.destroy();
+      replicaManager.purgatory.completeAll();
+      logs.abandon();
+    })()),
     close: () => (closing ??= (async () => {
+      // A member of a cluster hands its leadership over first (controlled shutdown); a lone broker has no one to hand it to.
+      if (opts.cluster) await membership.unregister().catch((e: unknown) => log.warn(`controlled shutdown: ${(e as Error)?.message ?? e}`));
       // Stop accepting; answer what was already read (waiting fetches finish now), then close.
       clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -173,8 +296,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       const grace = setTimeout(() => { for (const c of connections) c.socket.destroy(); }, SHUTDOWN_GRACE_MS);
       await stopped;
       clearTimeout(grace);
-      groups.close();
-      txns.close();
+      shutdownCoordinators();
+      if (!opts.cluster) controller.close();
       await logs.close();
     })()),
   };

@@ -10,7 +10,9 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { TOPIC_CONFIGS, topicConfigDef, validateTopicConfig, normalizeTopicConfig, synonymToTopicValue, type TopicConfigDef } from '../config/topic-config.js';
 import { BROKER_SETTINGS } from '../config/broker-config.js';
-import { collisionKey, topicNameError, type MetadataStore, type TopicMetadata } from '../controller/metadata-store.js';
+import { collisionKey, topicNameError } from '../controller/metadata-store.js';
+import type { ControllerApi, MetadataImage, TopicMetadata } from '../controller/cluster-metadata.js';
+import { placeReplicas } from '../controller/placement.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { LogConfig } from '../log/log-config.js';
 import type { DataPathTopicConfig, PartitionHandle } from './replica-manager.js';
@@ -24,8 +26,8 @@ const asNumber = (v: string) => (Number(v) >= LONG_MAX ? Infinity : Number(v));
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 
-/** A topic to create: partitions -1 means num.partitions, replication factor -1 the default. */
-export interface NewTopic { name: string; partitions: number; replicationFactor: number; configs: Record<string, string | null> }
+/** A topic to create: partitions -1 means num.partitions, replication factor -1 the default; or explicit replica assignments per partition. */
+export interface NewTopic { name: string; partitions: number; replicationFactor: number; configs: Record<string, string | null>; assignments?: number[][] }
 
 export class TopicManager {
   /** Notified when a topic's partitions go away (the replica manager forgets their state). */
@@ -33,7 +35,34 @@ export class TopicManager {
   /** Warnings for the broker log (deprecated topic configs). */
   warn: (message: string) => void = () => {};
 
-  constructor(readonly metadata: MetadataStore, readonly logs: LogManager, readonly config: BrokerConfig) {}
+  constructor(readonly metadata: MetadataImage, readonly controller: ControllerApi, readonly logs: LogManager, readonly config: BrokerConfig, readonly nodeId = config.nodeId) {}
+
+  /** Unfenced brokers, for placing replicas. */
+  private liveBrokers(): { id: number; rack: string | null }[] {
+    const live = this.metadata.brokers().filter((b) => !b.fenced);
+    return live.length ? live : [{ id: this.nodeId, rack: this.config.get('broker.rack') || null }];
+  }
+
+  /**
+   * Applies a metadata change to this broker's logs: a deleted topic's logs
+   * go, a reconfigured topic's logs take the new configs. (Logs of new
+   * partitions are made on first use, by lookup.)
+   */
+  applyChange(kind: 'deleted' | 'configs', t: TopicMetadata): void {
+    if (kind === 'deleted') {
+      for (let p = 0; p < t.partitions; p++) {
+        this.logs.delete(t.name, p);
+        this.onPartitionRemoved(t.name, p);
+      }
+      return;
+    }
+    for (let p = 0; p < t.partitions; p++) this.logs.get(t.name, p)?.setConfig(this.logConfig(t));
+  }
+
+  /** Whether this broker holds a replica of the partition. */
+  hosts(t: TopicMetadata, partition: number): boolean {
+    return t.states[partition]?.replicas.includes(this.nodeId) ?? false;
+  }
 
   /**
    * Every topic config with its value and where it comes from, as Kafka 3.9
@@ -150,10 +179,10 @@ export class TopicManager {
   /** A topic's partition count; undefined when it does not exist (the coordinators' InternalTopicHost). */
   partitionCount(topic: string): number | undefined { return this.metadata.topic(topic)?.partitions; }
 
-  /** Bytes of a partition's log on disk; undefined when the partition does not exist. */
+  /** Bytes of a partition's log on disk; undefined when the partition does not exist here. */
   partitionSize(topic: string, partition: number): number | undefined {
     const t = this.metadata.topic(topic);
-    if (!t || partition < 0 || partition >= t.partitions) return undefined;
+    if (!t || partition < 0 || partition >= t.partitions || !this.hosts(t, partition)) return undefined;
     return this.logs.get(topic, partition)?.sizeInBytes() ?? 0;
   }
 
@@ -171,9 +200,9 @@ export class TopicManager {
   /** The replica manager's view of a partition; undefined when the topic or partition does not exist. */
   lookup = (topic: string, partition: number): PartitionHandle | undefined => {
     const t = this.metadata.topic(topic);
-    if (!t || partition < 0 || partition >= t.partitions) return undefined;
+    if (!t || partition < 0 || partition >= t.partitions || !this.hosts(t, partition)) return undefined;
     const log = this.logs.get(topic, partition) ?? this.logs.create(topic, partition, this.logConfig(t));
-    return { log, config: this.dataPathConfig(t), leaderEpoch: 0 };
+    return { log, config: this.dataPathConfig(t), state: t.states[partition]! };
   };
 
   validateConfigs(configs: Record<string, string | null>): void {
@@ -184,8 +213,8 @@ export class TopicManager {
   }
 
   /** Validates and (unless validateOnly) creates one topic with its partition logs; throws what createTopics reports. */
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string | null>, validateOnly = false): TopicMetadata {
-    const result = this.createTopics([{ name, partitions, replicationFactor, configs }], validateOnly)[0]!;
+  async createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string | null>, validateOnly = false): Promise<TopicMetadata> {
+    const result = (await this.createTopics([{ name, partitions, replicationFactor, configs }], validateOnly))[0]!;
     if (result instanceof Error) throw result;
     return result;
   }
@@ -201,7 +230,7 @@ export class TopicManager {
    * write (and fsync) per topic made a request of 2,000 topics hold the event
    * loop for 20 s.
    */
-  createTopics(topics: readonly NewTopic[], validateOnly = false): (TopicMetadata | Error)[] {
+  async createTopics(topics: readonly NewTopic[], validateOnly = false): Promise<(TopicMetadata | Error)[]> {
     let hosted = this.metadata.partitionTotal();
     const planned = new Map<string, TopicMetadata>();
     const results = topics.map((nt): TopicMetadata | Error => {
@@ -225,7 +254,7 @@ export class TopicManager {
     if (ready.length === 0) return results;
     let created: TopicMetadata[];
     try {
-      created = this.metadata.createTopics(ready);
+      created = await this.controller.createTopics(ready.map((t) => ({ name: t.name, configs: t.configs, internal: t.internal, assignments: t.states.map((s) => s.replicas) })));
     } catch (err) {
       for (const [name, partitions] of made) this.removeLogs(name, partitions);
       return results.map((r) => (r instanceof Error ? r : err as Error));
@@ -250,39 +279,35 @@ export class TopicManager {
     if (replicationFactor === 0 || replicationFactor < -1) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
     }
-    if (replicationFactor !== -1 && replicationFactor !== 1) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
-    }
+    const assignments = nt.assignments ?? placeReplicas(this.liveBrokers(), count, replicationFactor === -1 ? this.config.int('default.replication.factor') : replicationFactor);
     this.validateConfigs(configs);
     checkBrokerPartitions(this.config, hosted, count);
     const clean = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, normalizeTopicConfig(k, v!)]));
-    return { name, id: '', partitions: count, configs: clean, internal: INTERNAL_TOPICS.has(name) };
+    const states = assignments.map((replicas) => ({ replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] }));
+    return { name, id: '', partitions: count, configs: clean, internal: INTERNAL_TOPICS.has(name), states };
   }
 
   /** Auto-creation (Metadata, Produce) with num.partitions; undefined when not allowed or the name is bad. */
-  autoCreate(name: string): TopicMetadata | undefined {
+  async autoCreate(name: string): Promise<TopicMetadata | undefined> {
     if (!this.config.bool('auto.create.topics.enable') || topicNameError(name) || INTERNAL_TOPICS.has(name)) return undefined;
     try {
-      return this.createTopic(name, this.config.int('num.partitions'), 1, {});
+      return await this.createTopic(name, this.config.int('num.partitions'), -1, {});
     } catch {
       return this.metadata.topic(name);
     }
   }
 
-  deleteTopic(name: string): TopicMetadata {
+  /** Deletes a topic; every broker deletes its logs of it when the change reaches it (applyChange). */
+  async deleteTopic(name: string): Promise<TopicMetadata> {
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     const t = this.metadata.topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    this.metadata.deleteTopic(name);
-    for (let p = 0; p < t.partitions; p++) {
-      this.logs.delete(name, p);
-      this.onPartitionRemoved(name, p);
-    }
+    await this.controller.deleteTopic(name);
     return t;
   }
 
   /** Grows a topic to `count` partitions, all or nothing, after the partition limits allow it. */
-  createPartitions(name: string, count: number, validateOnly: boolean): void {
+  async createPartitions(name: string, count: number, validateOnly: boolean, assignments?: number[][]): Promise<void> {
     const t = this.metadata.topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (count < t.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`);
@@ -290,10 +315,12 @@ export class TopicManager {
     const before = t.partitions;
     checkPartitionsPerRequest(this.config, count - before);
     checkBrokerPartitions(this.config, this.metadata.partitionTotal(), count - before);
+    const placed = assignments ?? placeReplicas(this.liveBrokers(), count - before, t.states[0]?.replicas.length ?? 1, before);
     if (validateOnly) return;
-    const made = this.createLogs(t, before, count);
+    const planned: TopicMetadata = { ...t, partitions: count, states: [...t.states, ...placed.map((replicas) => ({ replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] }))] };
+    const made = this.createLogs(planned, before, count);
     try {
-      this.metadata.setPartitionCount(name, count);
+      await this.controller.createPartitions(name, placed);
     } catch (err) {
       this.removeLogs(name, made);
       throw err;
@@ -313,6 +340,7 @@ export class TopicManager {
     const config = this.logConfig(t);
     const made: number[] = [];
     for (let p = from; p < to; p++) {
+      if (!this.hosts(t, p)) continue;
       const dir = join(this.logs.dataDir, `${t.name}-${p}`);
       // What was there before (a file in the way, a log left by a crash) is not ours to remove.
       const existed = this.logs.get(t.name, p) !== undefined || existsSync(dir);
@@ -339,14 +367,13 @@ export class TopicManager {
   }
 
   /** Replaces the topic's overrides (AlterConfigs) after validating every one. */
-  setConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
+  async setConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): Promise<void> {
     const t = this.metadata.topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     this.validateConfigs(configs);
     if (validateOnly) return;
     configs = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, normalizeTopicConfig(k, v)]));
-    this.metadata.setTopicConfigs(name, configs);
+    await this.controller.setTopicConfigs(name, configs);
     this.warnDeprecated(name, configs);
-    for (let p = 0; p < t.partitions; p++) this.logs.get(name, p)?.setConfig(this.logConfig(t));
   }
 }

@@ -1,84 +1,113 @@
 /**
- * Cluster metadata of a single-node cluster: the cluster id and the topics
- * (name, topic id, partition count, config overrides). One owner; mutations
- * are synchronous and persisted by writing `<dataDir>/__samsa_metadata.json`
- * to a temporary file and renaming it over the old one, so a crash leaves
- * either the old or the new state, never half of one. A write that fails
- * (disk full) undoes the change in memory and throws, so memory is never
- * ahead of the file.
+ * The cluster metadata of one process (one broker, or the brokers of a
+ * laptop cluster sharing it): the cluster id, the topics with their
+ * partition states, and the registered brokers. It is the image every broker
+ * of the process reads and what the controller writes (controller.ts); an
+ * etcd store takes its place for brokers in separate processes.
+ *
+ * Topics and partition states persist in `<dir>/__samsa_metadata.json`,
+ * written to a temporary file and renamed over the old one, so a crash leaves
+ * either the old or the new state. A write that fails (disk full) undoes the
+ * change in memory and throws KAFKA_STORAGE_ERROR, so memory is never ahead
+ * of the file. Broker registrations live in memory: liveness is not state to
+ * recover (a broker registers again when it starts). Broker epochs come from
+ * the clock, so a restarted process never reuses one.
+ *
+ * Partition states change only by compare-and-set on their partition epoch
+ * (`updatePartitions`), as an etcd transaction would check a mod revision.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
+import type { BrokerRegistration, MetadataChange, MetadataImage, PartitionState, TopicMetadata, TopicSpec } from './cluster-metadata.js';
 
-export interface TopicMetadata {
-  name: string;
-  id: Uuid;
-  partitions: number;
-  /** Config overrides set on the topic (DYNAMIC_TOPIC_CONFIG). */
-  configs: Record<string, string>;
-  internal: boolean;
-}
+export type { TopicMetadata, PartitionState, BrokerRegistration } from './cluster-metadata.js';
 
 interface Persisted { clusterId: string; topics: TopicMetadata[] }
 
 const FILE = '__samsa_metadata.json';
 
-export class MetadataStore {
+/** A partition state change that applies only if the partition epoch is still `expected`. */
+export interface PartitionUpdate { topic: string; partition: number; expected: number; state: Omit<PartitionState, 'partitionEpoch'> }
+
+export class MetadataStore implements MetadataImage {
   readonly clusterId: string;
   private readonly byName = new Map<string, TopicMetadata>();
   private readonly byId = new Map<Uuid, TopicMetadata>();
   /** Topics by collisionKey(name): '.' and '_' collide in metric names, as Kafka refuses. */
   private readonly byCollisionKey = new Map<string, TopicMetadata>();
-  private readonly listeners: ((change: { kind: 'created' | 'deleted' | 'partitions' | 'configs'; topic: TopicMetadata }) => void)[] = [];
+  private readonly registered = new Map<number, BrokerRegistration>();
+  private brokerEpoch = 0;
+  private controller = -1;
+  private readonly listeners = new Set<(change: MetadataChange) => void>();
 
   private constructor(private readonly dir: string, state: Persisted) {
     this.clusterId = state.clusterId;
     for (const t of state.topics) this.index(t);
   }
 
-  static open(dataDir: string): MetadataStore {
+  /** Opens (or creates) the metadata in `dataDir`; partitions stored before replication get `defaultReplica` as their only replica. */
+  static open(dataDir: string, defaultReplica = 0): MetadataStore {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, FILE);
-    const state: Persisted = existsSync(path) ? load(path) : { clusterId: randomUuid(), topics: [] };
+    const state: Persisted = existsSync(path) ? load(path, defaultReplica) : { clusterId: randomUuid(), topics: [] };
     const store = new MetadataStore(dataDir, state);
     if (!existsSync(path)) store.persist();
     return store;
   }
 
-  onChange(fn: (change: { kind: 'created' | 'deleted' | 'partitions' | 'configs'; topic: TopicMetadata }) => void): void {
-    this.listeners.push(fn);
+  onChange(fn: (change: MetadataChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
   }
 
   topic(name: string): TopicMetadata | undefined { return this.byName.get(name); }
   topicById(id: Uuid): TopicMetadata | undefined { return this.byId.get(id); }
   topics(): TopicMetadata[] { return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name)); }
-  /** The existing topic whose name differs from `name` only in '.' versus '_' (or is the same). */
   collidingTopic(name: string): TopicMetadata | undefined { return this.byCollisionKey.get(collisionKey(name)); }
-  /** Partitions of all topics, without sorting or copying (checked on every topic creation). */
+  /** Checked on every topic creation: no sorting or copying. */
   partitionTotal(): number {
     let n = 0;
     for (const t of this.byName.values()) n += t.partitions;
     return n;
   }
+  partition(topic: string, partition: number): PartitionState | undefined { return this.byName.get(topic)?.states[partition]; }
+  brokers(): BrokerRegistration[] { return [...this.registered.values()].sort((a, b) => a.id - b.id); }
+  broker(id: number): BrokerRegistration | undefined { return this.registered.get(id); }
+  controllerId(): number { return this.controller; }
 
-  createTopic(name: string, partitions: number, configs: Record<string, string>, internal = false): TopicMetadata {
-    return this.createTopics([{ name, partitions, configs, internal }])[0]!;
+  // ---- changes: made by the controller only ----
+
+  /** A topic with `partitions` partitions on replica `replica` (tests, single broker). */
+  createTopic(name: string, partitions: number, configs: Record<string, string>, internal = false, replica = 0): TopicMetadata {
+    return this.createTopics([{ name, configs, internal, assignments: Array.from({ length: partitions }, () => [replica]) }])[0]!;
   }
 
-  /** Creates several topics with one write of the file (a CreateTopics request of thousands of topics is one write, not thousands). */
-  createTopics(topics: readonly { name: string; partitions: number; configs: Record<string, string>; internal?: boolean }[]): TopicMetadata[] {
+  /**
+   * Creates several topics with one write of the file (a CreateTopics request
+   * of thousands of topics is one write, not thousands). Each partition starts
+   * led by its first unfenced replica with every unfenced replica in the ISR
+   * (all of them when none is registered yet: a broker opening its own store).
+   */
+  createTopics(specs: readonly TopicSpec[]): TopicMetadata[] {
     const names = new Set<string>();
-    for (const { name } of topics) {
+    for (const { name } of specs) {
       if (this.byName.has(name) || names.has(name)) throw new Error(`topic ${name} exists`);
       names.add(name);
     }
-    const created = topics.map(({ name, partitions, configs, internal }): TopicMetadata => ({ name, id: randomUuid(), partitions, configs: { ...configs }, internal: internal ?? false }));
+    const created = specs.map(({ name, configs, internal, assignments }): TopicMetadata => ({
+      name, id: randomUuid(), partitions: assignments.length, configs: { ...configs }, internal, states: assignments.map((r) => this.initialState(r)),
+    }));
     for (const t of created) this.index(t);
     this.commit(() => { for (const t of created) this.unindex(t); });
-    for (const t of created) this.emit('created', t);
+    for (const t of created) this.emit({ kind: 'created', topic: t });
     return created;
+  }
+
+  initialState(replicas: number[]): PartitionState {
+    const live = this.registered.size === 0 ? replicas : replicas.filter((r) => this.registered.get(r)?.fenced === false);
+    return { replicas: [...replicas], isr: live, leader: live[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] };
   }
 
   deleteTopic(name: string): TopicMetadata | undefined {
@@ -86,17 +115,26 @@ export class MetadataStore {
     if (!t) return undefined;
     this.unindex(t);
     this.commit(() => this.index(t));
-    this.emit('deleted', t);
+    this.emit({ kind: 'deleted', topic: t });
     return t;
   }
 
-  setPartitionCount(name: string, partitions: number): void {
+  /** Adds partitions with these replicas. */
+  addPartitions(name: string, assignments: number[][]): void {
     const t = this.byName.get(name);
     if (!t) throw new Error(`no topic ${name}`);
-    const before = t.partitions;
-    t.partitions = partitions;
-    this.commit(() => { t.partitions = before; });
-    this.emit('partitions', t);
+    const before = t.states;
+    t.states = [...before, ...assignments.map((r) => this.initialState(r))];
+    t.partitions = t.states.length;
+    this.commit(() => { t.states = before; t.partitions = before.length; });
+    this.emit({ kind: 'partitions', topic: t });
+  }
+
+  /** Shrinks or grows the partition count on replica `replica` (tests of the single-node layout). */
+  setPartitionCount(name: string, partitions: number, replica = 0): void {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    this.addPartitions(name, Array.from({ length: partitions - t.partitions }, () => [replica]));
   }
 
   setTopicConfigs(name: string, configs: Record<string, string>): void {
@@ -105,7 +143,52 @@ export class MetadataStore {
     const before = t.configs;
     t.configs = { ...configs };
     this.commit(() => { t.configs = before; });
-    this.emit('configs', t);
+    this.emit({ kind: 'configs', topic: t });
+  }
+
+  /**
+   * Applies the updates whose partition epoch is still the expected one, in
+   * one write, and returns the new states (undefined for an update that lost
+   * the race or whose partition is gone).
+   */
+  updatePartitions(updates: readonly PartitionUpdate[]): (PartitionState | undefined)[] {
+    const applied: { t: TopicMetadata; p: number; before: PartitionState }[] = [];
+    const results = updates.map((u) => {
+      const t = this.byName.get(u.topic);
+      const before = t?.states[u.partition];
+      if (!t || !before || before.partitionEpoch !== u.expected) return undefined;
+      const next: PartitionState = { ...u.state, partitionEpoch: before.partitionEpoch + 1 };
+      t.states[u.partition] = next;
+      applied.push({ t, p: u.partition, before });
+      return next;
+    });
+    if (applied.length === 0) return results;
+    this.commit(() => { for (const a of applied.reverse()) a.t.states[a.p] = a.before; });
+    for (const a of applied) this.emit({ kind: 'partition', topic: a.t, partition: a.p, state: a.t.states[a.p]! });
+    return results;
+  }
+
+  /** Registers (or re-registers) a broker with a new epoch, unfenced. */
+  registerBroker(b: { id: number; host: string; port: number; rack: string | null }): BrokerRegistration {
+    // Later than any epoch of an earlier process too, without a write: the clock moves on across restarts.
+    this.brokerEpoch = Math.max(this.brokerEpoch + 1, Date.now());
+    const reg: BrokerRegistration = { ...b, epoch: this.brokerEpoch, fenced: false };
+    this.registered.set(b.id, reg);
+    this.emit({ kind: 'brokers' });
+    return reg;
+  }
+
+  setFenced(id: number, fenced: boolean): void {
+    const b = this.registered.get(id);
+    if (!b || b.fenced === fenced) return;
+    this.registered.set(id, { ...b, fenced });
+    this.emit({ kind: 'brokers' });
+  }
+
+  setController(id: number): void {
+    if (id === this.controller) return;
+    this.controller = id;
+    this.emit({ kind: 'controller', controllerId: id });
   }
 
   private index(t: TopicMetadata): void {
@@ -134,15 +217,15 @@ export class MetadataStore {
     }
   }
 
-  private emit(kind: 'created' | 'deleted' | 'partitions' | 'configs', topic: TopicMetadata): void {
-    for (const l of this.listeners) l({ kind, topic });
+  private emit(change: MetadataChange): void {
+    for (const l of this.listeners) l(change);
   }
 
   private persist(): void {
     const path = join(this.dir, FILE);
     const tmp = `${path}.tmp`;
     const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()] };
-    writeFileSync(tmp, JSON.stringify(state, null, 1));
+    writeFileSync(tmp, JSON.stringify(state));
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);
     closeSync(fd);
@@ -150,7 +233,7 @@ export class MetadataStore {
   }
 }
 
-function load(path: string): Persisted {
+function load(path: string, defaultReplica: number): Persisted {
   let state: Persisted;
   try {
     state = JSON.parse(readFileSync(path, 'utf8'));
@@ -158,7 +241,11 @@ function load(path: string): Persisted {
     throw new Error(`cannot read cluster metadata ${path}: ${(err as Error).message}`);
   }
   if (typeof state?.clusterId !== 'string' || !Array.isArray(state.topics)) throw new Error(`cluster metadata ${path} is not a Samsa metadata file`);
-  for (const t of state.topics) t.internal ??= false;
+  for (const t of state.topics) {
+    t.internal ??= false;
+    // Written before replication: one replica, this node, leading at epoch 0.
+    t.states ??= Array.from({ length: t.partitions }, () => ({ replicas: [defaultReplica], isr: [defaultReplica], leader: defaultReplica, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] }));
+  }
   return state;
 }
 

@@ -211,6 +211,25 @@ export class LogManager {
     }
   }
 
+  /**
+   * Lets go of every log as a crash would (an in-process broker stopped for
+   * fault injection): timers stop and files close, but nothing is flushed,
+   * no recovery point is written and there is no clean-shutdown marker, so
+   * the next open recovers. Writes already handed to the OS still land.
+   */
+  abandon(): void {
+    this.closing = true;
+    clearImmediate(this.opener);
+    clearInterval(this.timer);
+    clearInterval(this.cleaner);
+    clearInterval(this.flusher);
+    clearInterval(this.checkpointer);
+    for (const l of this.logs.values()) {
+      void l.settled().then(() => l.close(), () => l.close());
+    }
+    this.logs.clear();
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     clearImmediate(this.opener);

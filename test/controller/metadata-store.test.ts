@@ -81,9 +81,9 @@ t.test('createTopics makes several topics with one write, or none', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'samsa-md-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const a = MetadataStore.open(dir);
-  t.throws(() => a.createTopics([{ name: 'x', partitions: 1, configs: {} }, { name: 'x', partitions: 2, configs: {} }]), /topic x exists/, 'a name twice');
+  t.throws(() => a.createTopics([{ name: 'x', assignments: [[0]], configs: {}, internal: false }, { name: 'x', assignments: [[0], [0]], configs: {}, internal: false }]), /topic x exists/, 'a name twice');
   t.same(a.topics(), [], 'nothing made');
-  const made = a.createTopics([{ name: 'x', partitions: 1, configs: {} }, { name: '__consumer_offsets', partitions: 3, configs: { 'cleanup.policy': 'compact' }, internal: true }]);
+  const made = a.createTopics([{ name: 'x', assignments: [[0]], configs: {}, internal: false }, { name: '__consumer_offsets', assignments: [[0], [0], [0]], configs: { 'cleanup.policy': 'compact' }, internal: true }]);
   t.same(made.map((x) => [x.name, x.partitions, x.internal]), [['x', 1, false], ['__consumer_offsets', 3, true]]);
   t.equal(a.partitionTotal(), 4);
   t.same(MetadataStore.open(dir).topics().map((x) => [x.name, x.id]), [['__consumer_offsets', made[1]!.id], ['x', made[0]!.id]], 'both on disk');

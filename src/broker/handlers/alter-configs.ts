@@ -23,9 +23,9 @@ interface Resource { resourceType: number; resourceName: string }
  * The response entries of an alter request: runs `apply` for each topic
  * resource and turns its KafkaError (or a fault) into the entry's error.
  */
-export function alterResults<R extends Resource>(ctx: BrokerContext, resources: readonly R[], apply: (r: R) => void) {
+export function alterResults<R extends Resource>(ctx: BrokerContext, resources: readonly R[], apply: (r: R) => Promise<void>) {
   const keys = resources.map((r) => `${r.resourceType}:${r.resourceName}`);
-  return resources.map((r, i) => {
+  return Promise.all(resources.map(async (r, i) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {
       if (keys.indexOf(keys[i]!) !== keys.lastIndexOf(keys[i]!)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate resource ${r.resourceName}`);
@@ -33,26 +33,26 @@ export function alterResults<R extends Resource>(ctx: BrokerContext, resources: 
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Samsa reads broker settings at start-up only; change them with flags, SAMSA_* variables or the properties file and restart.');
       }
       if (r.resourceType !== RESOURCE_TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
-      apply(r);
+      await apply(r);
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (err) {
       return { ...base, ...errorEntry(ctx, err, `config change of ${r.resourceName}`) };
     }
-  });
+  }));
 }
 
 export const alterConfigs = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   apiKey: ApiKey.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, req) {
-    const responses = alterResults(ctx, req.resources, (r) => {
+  async handle(ctx, req) {
+    const responses = await alterResults(ctx, req.resources, async (r) => {
       const configs: Record<string, string> = {};
       for (const c of r.configs) {
         if (c.value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for topic configs: ${c.name}`);
         configs[c.name] = c.value;
       }
-      ctx.topics.setConfigs(r.resourceName, configs, req.validateOnly);
+      await ctx.topics.setConfigs(r.resourceName, configs, req.validateOnly);
     });
     return { throttleTimeMs: 0, responses };
   },

@@ -4,7 +4,9 @@
  * Behavior: partitions only grow (INVALID_PARTITIONS otherwise, with Kafka's
  * messages); the new partitions get empty logs and the topic's configs.
  * Assignments, if given, must list one replica set per new partition, each
- * being this broker alone (INVALID_REPLICA_ASSIGNMENT). validate_only checks
+ * of registered brokers without repeats (INVALID_REPLICA_ASSIGNMENT); without
+ * them the new partitions are placed as CreateTopics places them, with the
+ * topic's replication factor. validate_only checks
  * without changing anything; a topic named twice is INVALID_REQUEST; an
  * unknown topic UNKNOWN_TOPIC_OR_PARTITION.
  *
@@ -27,6 +29,7 @@ import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, errorEntry } from '../handler.js';
 import { partitionsPerRequestError } from '../partition-limits.js';
+import { checkReplicas } from './create-topics.js';
 
 function checkAssignments(ctx: BrokerContext, t: CreatePartitionsRequestCreatePartitionsTopic): void {
   if (!t.assignments) return;
@@ -34,10 +37,10 @@ function checkAssignments(ctx: BrokerContext, t: CreatePartitionsRequestCreatePa
   if (current !== undefined && t.count > current && t.assignments.length !== t.count - current) {
     throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${t.count - current} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`);
   }
-  if (t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.nodeId)) {
-    throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `New partitions must be assigned to broker ${ctx.nodeId} only (a single-broker cluster).`);
-  }
+  for (const a of t.assignments) checkReplicas(ctx, a.brokerIds);
 }
+
+const assignmentsOf = (t: CreatePartitionsRequestCreatePartitionsTopic) => t.assignments?.map((a) => a.brokerIds);
 
 /** The partitions the request adds, counting each topic named once that exists and grows. */
 function partitionsAdded(ctx: BrokerContext, topics: readonly CreatePartitionsRequestCreatePartitionsTopic[], named: Map<string, number>): number {
@@ -58,24 +61,28 @@ export const createPartitions = defineHandler<CreatePartitionsRequest, CreatePar
   apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const named = new Map<string, number>();
     for (const t of req.topics) named.set(t.name, (named.get(t.name) ?? 0) + 1);
     const tooMany = partitionsPerRequestError(ctx.config, partitionsAdded(ctx, req.topics, named));
     if (tooMany) return failed(req, tooMany.code, tooMany.message);
-    const results = req.topics.map((t) => {
+    const results = [];
+    // One at a time, in request order: each counts against the partition limits with those before it.
+    for (const t of req.topics) {
+      results.push(await (async () => {
       try {
         if (named.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
         if (!ctx.metadata.topic(t.name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
         checkAssignments(ctx, t);
-        ctx.topics.createPartitions(t.name, t.count, req.validateOnly);
+        await ctx.topics.createPartitions(t.name, t.count, req.validateOnly, assignmentsOf(t));
         return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (err) {
         const entry = errorEntry(ctx, err, `CreatePartitions ${t.name}`);
         if (entry.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) ctx.log.warn(`CreatePartitions ${t.name}: ${entry.errorMessage}`);
         return { name: t.name, ...entry };
       }
-    });
+      })());
+    }
     return { throttleTimeMs: 0, results };
   },
   errorResponse: (req, _version, errorCode, errorMessage) => failed(req, errorCode, errorMessage),

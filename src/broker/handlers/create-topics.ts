@@ -1,10 +1,12 @@
 /**
  * CreateTopics (API 19), v0-v7.
  *
- * Behavior: one broker, so the replication factor must be 1 or -1 (default);
- * anything else is INVALID_REPLICATION_FACTOR. Explicit assignments must name
- * only this broker, one replica per partition, partitions 0..n-1
- * (INVALID_REPLICA_ASSIGNMENT). Configs are validated (INVALID_CONFIG, with a
+ * Behavior: replicas are placed over the live brokers as Kafka places them
+ * (src/controller/placement.ts, rack-aware with broker.rack); a replication
+ * factor above the live broker count is INVALID_REPLICATION_FACTOR, -1 means
+ * default.replication.factor. Explicit assignments must name registered
+ * brokers, none twice, the same count for every partition, partitions
+ * 0..n-1 (INVALID_REPLICA_ASSIGNMENT). Configs are validated (INVALID_CONFIG, with a
  * "did you mean" for unknown names). validate_only checks without creating.
  * Existing topic: TOPIC_ALREADY_EXISTS. A name given twice in one request:
  * INVALID_REQUEST for each. Errors carry messages from v1 (kafkajs reads only
@@ -40,15 +42,22 @@ function checkAssignments(ctx: BrokerContext, t: CreateTopicsRequestCreatableTop
   }
   const seen = new Set<number>();
   for (const a of t.assignments) {
-    if (a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.nodeId) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Partition ${a.partitionIndex} must be assigned to broker ${ctx.nodeId} only (a single-broker cluster).`);
-    }
+    checkReplicas(ctx, a.brokerIds);
+    if (a.brokerIds.length !== t.assignments[0]!.brokerIds.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'All partitions should have the same number of replicas');
     seen.add(a.partitionIndex);
   }
   for (let p = 0; p < t.assignments.length; p++) {
     if (!seen.has(p)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
   }
   return t.assignments.length;
+}
+
+/** A partition's replicas: registered brokers, none twice (Kafka's INVALID_REPLICA_ASSIGNMENT checks). */
+export function checkReplicas(ctx: BrokerContext, brokerIds: readonly number[]): void {
+  if (brokerIds.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes a partition with no replicas.');
+  if (new Set(brokerIds).size !== brokerIds.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker more than once: ${brokerIds.join(', ')}.`);
+  const unknown = brokerIds.filter((id) => !ctx.metadata.broker(id));
+  if (unknown.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker(s) ${unknown.join(', ')}, but no such broker is registered.`);
 }
 
 /** Every topic of the request refused with one error. */
@@ -60,7 +69,7 @@ export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsRespo
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     const tooMany = partitionsPerRequestError(ctx.config, createTopicsPartitions(req.topics, ctx.config.int('num.partitions')));
     if (tooMany) return failed(req, tooMany.code, tooMany.message);
     const named = new Map<string, number>();
@@ -71,12 +80,13 @@ export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsRespo
         if (named.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
         const partitions = checkAssignments(ctx, t);
         const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value]));
-        return { name: t.name, partitions, replicationFactor: t.assignments.length ? 1 : t.replicationFactor, configs };
+        const assignments = t.assignments.length ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
+        return { name: t.name, partitions, replicationFactor: assignments ? assignments[0]!.length : t.replicationFactor, configs, assignments };
       } catch (err) {
         return err as Error;
       }
     });
-    const created = ctx.topics.createTopics(checked.filter((c): c is NewTopic => !(c instanceof Error)), req.validateOnly ?? false);
+    const created = await ctx.topics.createTopics(checked.filter((c): c is NewTopic => !(c instanceof Error)), req.validateOnly ?? false);
     let next = 0;
     const topics = req.topics.map((t, i): CreateTopicsResponseCreatableTopicResult => {
       const c = checked[i]!;
@@ -88,7 +98,7 @@ export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsRespo
       }
       return {
         name: t.name, topicId: result.id || undefined, errorCode: ErrorCode.NONE, errorMessage: null,
-        numPartitions: result.partitions, replicationFactor: 1,
+        numPartitions: result.partitions, replicationFactor: result.states[0]?.replicas.length ?? 1,
         configs: version >= 5 ? ctx.topics.effectiveConfigs(result).map((x) => ({ name: x.name, value: x.value, readOnly: false, configSource: configSourceId(x.source), isSensitive: false })) : undefined,
       };
     });

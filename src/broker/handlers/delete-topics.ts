@@ -31,7 +31,7 @@ function wantedTopics(req: DeleteTopicsRequest, version: number): Wanted[] {
     : (req.topicNames ?? []).map((name) => ({ name, id: ZERO_UUID }));
 }
 
-function deleteOne(ctx: BrokerContext, w: Wanted, duplicate: boolean): DeleteTopicsResponseDeletableTopicResult {
+async function deleteOne(ctx: BrokerContext, w: Wanted, duplicate: boolean): Promise<DeleteTopicsResponseDeletableTopicResult> {
   try {
     if (w.name !== null && w.id !== ZERO_UUID) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');
     if (duplicate) throw new KafkaError(ErrorCode.INVALID_REQUEST, w.name !== null ? 'Duplicate topic name.' : 'Duplicate topic id.');
@@ -42,7 +42,7 @@ function deleteOne(ctx: BrokerContext, w: Wanted, duplicate: boolean): DeleteTop
       name = t.name;
     }
     if (INTERNAL_TOPICS.has(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Internal topic ${name} cannot be deleted.`);
-    const t = ctx.topics.deleteTopic(name);
+    const t = await ctx.topics.deleteTopic(name);
     ctx.log.info(`deleted topic ${name}`);
     return { name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (err) {
@@ -54,10 +54,10 @@ export const deleteTopics = defineHandler<DeleteTopicsRequest, DeleteTopicsRespo
   apiKey: ApiKey.DeleteTopics,
   minVersion: 0,
   maxVersion: 6,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     const wanted = wantedTopics(req, version);
     const keys = wanted.map((w) => w.name ?? `id:${w.id}`);
-    const responses = wanted.map((w, i) => deleteOne(ctx, w, keys.indexOf(keys[i]!) !== keys.lastIndexOf(keys[i]!)));
+    const responses = await Promise.all(wanted.map((w, i) => deleteOne(ctx, w, keys.indexOf(keys[i]!) !== keys.lastIndexOf(keys[i]!))));
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(req, version, errorCode, errorMessage) {

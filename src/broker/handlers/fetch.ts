@@ -27,8 +27,8 @@
  * Version notes: v0-v9 on a topic with compression.type=zstd get
  * UNSUPPORTED_COMPRESSION_TYPE, as in Kafka (zstd needs v10). v0-v3 clients read message format v0/v1, so their records
  * are down-converted (uncompressed, headers dropped), as Kafka 3.x does
- * (Kafka 4.0 dropped v0-v3). v0-v2 have no request max_bytes. Followers (replica_id >= 0)
- * are served as consumers until replication exists. preferred_read_replica
+ * (Kafka 4.0 dropped v0-v3). v0-v2 have no request max_bytes. Followers (replica_id >= 0,
+ * replica_state from v15) are served by replica-fetch.ts. preferred_read_replica
  * (v11+) is always -1.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
@@ -39,6 +39,7 @@ import { type ReadResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 import { downConvert } from '../message-format.js';
+import { followerId, replicaFetch } from './replica-fetch.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -47,6 +48,8 @@ export const fetch = {
   minVersion: 0,
   maxVersion: 17,
   async handle(ctx: DataPathContext, req: FetchRequest, version: number): Promise<FetchResponse> {
+    const replicaId = followerId(req, version);
+    if (replicaId >= 0) return replicaFetch(ctx, req, version, replicaId);
     const byId = version >= 13;
     const name = (t: { topic?: string; topicId?: string }) => (byId ? ctx.topicName(t.topicId ?? ZERO_UUID) ?? '' : t.topic ?? '');
     const fetchData: FetchPartitionParams[] = [];

@@ -26,8 +26,8 @@ export const incrementalAlterConfigs = defineHandler<IncrementalAlterConfigsRequ
   apiKey: ApiKey.IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, req) {
-    const responses = alterResults(ctx, req.resources, (r) => {
+  async handle(ctx, req) {
+    const responses = await alterResults(ctx, req.resources, async (r) => {
       const t = ctx.metadata.topic(r.resourceName);
       if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
       const names = r.configs.map((c) => c.name);
@@ -53,7 +53,7 @@ export const incrementalAlterConfigs = defineHandler<IncrementalAlterConfigsRequ
           default: throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown alter config operation type ${c.configOperation}`);
         }
       }
-      ctx.topics.setConfigs(r.resourceName, next, req.validateOnly);
+      await ctx.topics.setConfigs(r.resourceName, next, req.validateOnly);
     });
     return { throttleTimeMs: 0, responses };
   },

@@ -1,8 +1,11 @@
 /**
  * Metadata (API 3), v0-v12.
  *
- * Behavior: this broker is the only broker, the controller, and the leader of
- * every partition (leader epoch 0, replicas = ISR = [this node]). Topics are
+ * Behavior: the brokers are the unfenced registered brokers (all of them when
+ * none is registered yet), the controller the active one; each partition
+ * shows its leader (-1 with LEADER_NOT_AVAILABLE when it has none), leader
+ * epoch, replicas, ISR and the replicas on fenced brokers as offline
+ * (v5+), from the cluster metadata this broker holds. Topics are
  * listed by name; a null list (v1+), or an empty one in v0, means all topics.
  * An unknown topic is auto-created with num.partitions when
  * auto.create.topics.enable is on and the request allows it (v4+ flag; always
@@ -27,21 +30,29 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../../wire/generated/metadata.js';
 import { ZERO_UUID } from '../../wire/protocol/uuid.js';
 import { ErrorCode } from '../../wire/errors.js';
-import { topicNameError, type TopicMetadata } from '../../controller/metadata-store.js';
+import { topicNameError } from '../../controller/metadata-store.js';
+import type { TopicMetadata } from '../../controller/cluster-metadata.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 
 function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadataResponseTopic {
-  const node = ctx.nodeId;
+  const live = (id: number) => ctx.metadata.broker(id)?.fenced !== true;
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
-    partitions: Array.from({ length: t.partitions }, (_, p) => ({
-      errorCode: ErrorCode.NONE, partitionIndex: p, leaderId: node, leaderEpoch: 0, replicaNodes: [node], isrNodes: [node], offlineReplicas: [],
+    partitions: t.states.map((s, p) => ({
+      errorCode: s.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p, leaderId: s.leader, leaderEpoch: s.leaderEpoch,
+      replicaNodes: s.replicas, isrNodes: s.isr, offlineReplicas: s.replicas.filter((r) => !live(r)),
     })),
   };
+}
+
+/** The brokers clients may talk to: the registered ones that are not fenced (this one alone before it registers). */
+export function liveBrokers(ctx: BrokerContext): { nodeId: number; host: string; port: number; rack: string | null }[] {
+  const live = ctx.metadata.brokers().filter((b) => !b.fenced).map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }));
+  return live.length ? live : [{ nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }];
 }
 
 const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseMetadataResponseTopic =>
@@ -58,7 +69,7 @@ export const metadata = defineHandler<MetadataRequest, MetadataResponse>({
   apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
     if (!all && version < 12 && req.topics!.some((t) => t.name === null || (t.topicId !== undefined && t.topicId !== ZERO_UUID))) {
       return failAll(req, ErrorCode.INVALID_REQUEST);
@@ -66,20 +77,20 @@ export const metadata = defineHandler<MetadataRequest, MetadataResponse>({
     const mayCreate = version < 4 || req.allowAutoTopicCreation !== false;
     const topics = all
       ? ctx.metadata.topics().map((t) => describe(ctx, t))
-      : req.topics!.map((wanted) => {
+      : await Promise.all(req.topics!.map(async (wanted) => {
         if (wanted.name === null || (wanted.topicId !== undefined && wanted.topicId !== ZERO_UUID)) {
           const t = wanted.topicId && wanted.topicId !== ZERO_UUID ? ctx.metadata.topicById(wanted.topicId) : undefined;
           return t ? describe(ctx, t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId);
         }
-        const t = ctx.metadata.topic(wanted.name) ?? (mayCreate ? ctx.topics.autoCreate(wanted.name) : undefined);
+        const t = ctx.metadata.topic(wanted.name) ?? (mayCreate ? await ctx.topics.autoCreate(wanted.name) : undefined);
         if (t) return describe(ctx, t);
         return missing(topicNameError(wanted.name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name);
-      });
+      }));
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }],
+      brokers: liveBrokers(ctx),
       clusterId: ctx.metadata.clusterId,
-      controllerId: ctx.nodeId,
+      controllerId: ctx.metadata.controllerId() >= 0 ? ctx.metadata.controllerId() : ctx.nodeId,
       topics,
     };
   },

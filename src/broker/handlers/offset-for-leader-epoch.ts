@@ -1,17 +1,18 @@
 /**
  * OffsetForLeaderEpoch (API 23), v0-v4.
  *
- * Behavior: one broker that has led every partition since offset 0 with
- * leader epoch 0 (the epoch Metadata reports), so the leader epoch cache is
- * {0 -> 0}: asking for the current epoch answers (epoch, log end offset);
- * an epoch above it or UNDEFINED (-1) answers (-1, -1) as Kafka's
- * LeaderEpochFileCache does; an epoch below it answers (that epoch, 0).
+ * Behavior: answered by the partition's leader from its leader epoch cache
+ * (leader-epoch-checkpoint): the current epoch ends at the log end offset; an
+ * earlier epoch answers the largest epoch <= it and the start offset of the
+ * next; an epoch above the current one, UNDEFINED (-1), or one before the
+ * log's first answers (-1, -1), as Kafka's LeaderEpochFileCache does.
  * current_leader_epoch (v2+) is checked: FENCED_LEADER_EPOCH when older,
- * UNKNOWN_LEADER_EPOCH when newer. Unknown partitions get
+ * UNKNOWN_LEADER_EPOCH when newer. A broker that does not lead the partition
+ * answers NOT_LEADER_OR_FOLLOWER; unknown partitions get
  * UNKNOWN_TOPIC_OR_PARTITION with (-1, -1).
  *
  * Version notes: leader_epoch in the response from v1; replica_id (v3+) is
- * not used (no followers yet).
+ * accepted from consumers and followers alike.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../wire/generated/offset-for-leader-epoch.js';
@@ -30,11 +31,9 @@ export const offsetForLeaderEpoch = {
         topic: t.topic,
         partitions: t.partitions.map((p) => {
           const errorCode = rm.checkLeaderEpoch(t.topic, p.partition, p.currentLeaderEpoch ?? -1);
-          const h = rm.handle(t.topic, p.partition);
-          if (errorCode !== ErrorCode.NONE || h === undefined) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
-          if (p.leaderEpoch === h.leaderEpoch) return { errorCode, partition: p.partition, leaderEpoch: h.leaderEpoch, endOffset: BigInt(h.log.logEndOffset) };
-          if (p.leaderEpoch < 0 || p.leaderEpoch > h.leaderEpoch) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
-          return { errorCode, partition: p.partition, leaderEpoch: p.leaderEpoch, endOffset: 0n };
+          if (errorCode !== ErrorCode.NONE) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          const e = rm.endOffsetForEpoch(t.topic, p.partition, p.leaderEpoch);
+          return { errorCode, partition: p.partition, leaderEpoch: e.epoch, endOffset: BigInt(e.endOffset) };
         }),
       })),
     };

@@ -1,0 +1,123 @@
+/**
+ * The cluster metadata every broker reads, and the controller operations that
+ * change it. Two implementations are meant to sit behind these interfaces: a
+ * store shared by the brokers of one process (local-quorum.ts), and an etcd
+ * store for brokers in separate processes. So reads come from the broker's own
+ * copy of the metadata (an image kept current by the store: synchronous), and
+ * every change is asynchronous and may fail: callers never assume the
+ * metadata lives in their process.
+ */
+import type { Uuid } from '../wire/protocol/uuid.js';
+
+export interface BrokerRegistration {
+  id: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  /** Changes at every registration: requests from an older incarnation are refused. */
+  epoch: number;
+  /** A fenced broker leads nothing and is in no ISR (stopped, or its heartbeats lapsed). */
+  fenced: boolean;
+}
+
+/** The state the controller keeps per partition (Kafka's PartitionRegistration). */
+export interface PartitionState {
+  /** Assigned replicas, preferred leader first. */
+  replicas: number[];
+  isr: number[];
+  /** -1: no leader (every ISR member is fenced). */
+  leader: number;
+  /** Bumped at every leader change; stamped into the batches the leader appends. */
+  leaderEpoch: number;
+  /** Bumped at every change of this state: the compare-and-set version. */
+  partitionEpoch: number;
+  /** A reassignment in progress: replicas being added (catching up) and to drop once they have. */
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
+export interface TopicMetadata {
+  name: string;
+  id: Uuid;
+  /** Partition count (states.length). */
+  partitions: number;
+  /** Config overrides set on the topic (DYNAMIC_TOPIC_CONFIG). */
+  configs: Record<string, string>;
+  internal: boolean;
+  /** Per partition, by index. */
+  states: PartitionState[];
+}
+
+export type MetadataChange =
+  | { kind: 'created' | 'deleted' | 'partitions' | 'configs'; topic: TopicMetadata }
+  | { kind: 'partition'; topic: TopicMetadata; partition: number; state: PartitionState }
+  | { kind: 'brokers' }
+  | { kind: 'controller'; controllerId: number };
+
+/** A broker's read-only view of the cluster (its metadata image). */
+export interface MetadataImage {
+  readonly clusterId: string;
+  topic(name: string): TopicMetadata | undefined;
+  topicById(id: Uuid): TopicMetadata | undefined;
+  /** Sorted by name. */
+  topics(): TopicMetadata[];
+  /** The existing topic whose name differs from `name` only in '.' versus '_' (or is the same). */
+  collidingTopic(name: string): TopicMetadata | undefined;
+  /** Partitions of all topics. */
+  partitionTotal(): number;
+  partition(topic: string, partition: number): PartitionState | undefined;
+  /** Registered brokers, fenced or not, by id. */
+  brokers(): BrokerRegistration[];
+  broker(id: number): BrokerRegistration | undefined;
+  /** The active controller's broker id; -1 when there is none. */
+  controllerId(): number;
+  /** Called after each change is applied to the image, in the order they happened. Returns an unsubscribe. */
+  onChange(fn: (change: MetadataChange) => void): () => void;
+}
+
+/** A topic as the controller is asked to create it: replicas already placed. */
+export interface TopicSpec {
+  name: string;
+  configs: Record<string, string>;
+  internal: boolean;
+  /** Replicas of each partition, preferred leader first. */
+  assignments: number[][];
+}
+
+/** The request of a partition leader to change its ISR (Kafka's AlterPartition). */
+export interface AlterPartitionRequest {
+  brokerId: number;
+  brokerEpoch: number;
+  topic: string;
+  partition: number;
+  /** The leader epoch and partition epoch the leader's change is based on. */
+  leaderEpoch: number;
+  partitionEpoch: number;
+  isr: number[];
+}
+
+export type ElectionType = 'preferred' | 'unclean';
+
+/**
+ * The operations of the active controller. Each resolves once the change is
+ * in the metadata (and so in every broker's image, in order) or rejects with
+ * a KafkaError (NOT_CONTROLLER, INVALID_REPLICATION_FACTOR, KAFKA_STORAGE_ERROR, ...).
+ */
+export interface ControllerApi {
+  registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration>;
+  /** Keeps a registration alive; false when the broker was fenced (it must register again). */
+  heartbeat(brokerId: number, brokerEpoch: number): Promise<boolean>;
+  /** Controlled shutdown: leadership moves away, then the broker is fenced. */
+  unregisterBroker(brokerId: number, brokerEpoch: number): Promise<void>;
+  createTopics(specs: TopicSpec[]): Promise<TopicMetadata[]>;
+  deleteTopic(name: string): Promise<TopicMetadata | undefined>;
+  /** New partitions with their replicas (placed by the caller). */
+  createPartitions(name: string, assignments: number[][]): Promise<void>;
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /** An ISR change; resolves with the new state or a Kafka error code (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, ...). */
+  alterPartition(req: AlterPartitionRequest): Promise<{ errorCode: number; state?: PartitionState }>;
+  /** Elects leaders; per partition NONE, ELECTION_NOT_NEEDED, ELIGIBLE_LEADERS_NOT_AVAILABLE, PREFERRED_LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION. */
+  electLeaders(type: ElectionType, partitions: { topic: string; partition: number }[]): Promise<{ topic: string; partition: number; errorCode: number; message: string | null }[]>;
+  /** Starts moving a partition to `replicas` (null cancels a move in progress). */
+  reassignPartition(topic: string, partition: number, replicas: number[] | null): Promise<number>;
+}
