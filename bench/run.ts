@@ -4,6 +4,7 @@
  * Starts Samsa with an ephemeral data dir (or uses BROKER=host:port), runs the
  * client workloads (kcat/librdkafka and kafkajs; produce latency with
  * librdkafka from bench/latency.py), measures start-up and RSS,
+ * adds a replicated row (a 3-broker cluster, replication factor 3, acks=all),
  * measures the ceiling (a bare TCP server that only frames and CRCs), then
  * prints a table, writes bench/results/<date>.json, and ends with one JSON line.
  * PROFILE=1 runs the broker under --cpu-prof (profiles in bench/results/).
@@ -11,7 +12,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { startSamsa, externalBroker, type BenchBroker } from './lib/broker-process.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { startSamsa, startSamsaCluster, externalBroker, type BenchBroker } from './lib/broker-process.js';
 import { rssMb, sampleRss } from './lib/rss.js';
 import { measureCeiling } from './lib/ceiling.js';
 import { writeMessageFile, kcatProduce, kcatConsume } from './lib/kcat.js';
@@ -59,6 +61,41 @@ async function startupMedian(n: number): Promise<{ accept: number; firstResponse
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(n / 2)]!;
   return { accept: median(accept), firstResponse: median(first) };
+}
+
+/**
+ * The replicated row: a 3-broker cluster in one process (samsa start
+ * --brokers 3), a topic with replication factor 3 and min.insync.replicas 2,
+ * kcat producing 1 KiB records with acks=all (every batch waits for both
+ * followers' fetches), and produce latency at 10,000 msg/s on it, beside the
+ * single broker's rows above.
+ */
+async function replicated(): Promise<void> {
+  console.error('replicated: 3 brokers, RF 3...');
+  const cluster = await attempt('replicated cluster', 30_000, () => startSamsaCluster(3));
+  if (!cluster) return;
+  try {
+    const addr = cluster.ports.map((p) => `127.0.0.1:${p}`).join(',');
+    const kafka = new Kafka({ clientId: 'samsa-bench', brokers: addr.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const stamp = Date.now().toString(36);
+    const topic = `replicated-${stamp}`;
+    await createTopic(admin, topic, 1, 3, { 'min.insync.replicas': '2' });
+    const count = 100_000, size = 1024;
+    const file = join(work, `msgs-${size}.txt`);
+    await writeMessageFile(file, count, size);
+    const rss = sampleRss(cluster.pid);
+    const seconds = await attempt('replicated kcat produce', 300_000, () => kcatProduce(addr, topic, file));
+    if (seconds !== undefined) row(`kcat produce ${size} B, 3 brokers RF 3 (one process)`, count, count * size, seconds, rss.stop());
+    else rss.stop();
+    const latTopic = `replicated-latency-${stamp}`;
+    await createTopic(admin, latTopic, 1, 3, { 'min.insync.replicas': '2' });
+    results.replicatedLatencyMs = await attempt('replicated latency', 120_000, () => librdkafkaLatency(addr, latTopic, 10_000, 5, 100));
+    await admin.disconnect();
+  } finally {
+    await cluster.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -128,6 +165,8 @@ async function main(): Promise<void> {
     await broker.stop();
   }
 
+  if (!external) await replicated();
+
   console.error('ceiling (bare TCP server, 4-byte frames + CRC32C)...');
   const ceilingMbPerSec = await measureCeiling();
   results.ceilingMbPerSec = ceilingMbPerSec;
@@ -146,6 +185,8 @@ async function main(): Promise<void> {
   for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`\nceiling ${ceilingMbPerSec.toFixed(0)} MB/s; kcat 1 KiB produce ${(100 * Number(results.kcatProduce1KiBRatio)).toFixed(0)}% and consume ${(100 * Number(results.kcatConsume1KiBRatio)).toFixed(0)}% of it`);
   console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms (${lat.client})`);
+  const rlat = results.replicatedLatencyMs as { p50: number; p99: number; p999: number } | undefined;
+  if (rlat) console.log(`replicated (3 brokers, RF 3, min.insync.replicas 2, acks=all) latency at 10k msg/s: p50 ${rlat.p50.toFixed(2)} ms, p99 ${rlat.p99.toFixed(2)} ms, p999 ${rlat.p999.toFixed(2)} ms`);
   if (results.startupMedianMs !== undefined) console.log(`start-up median ${Number(results.startupMedianMs).toFixed(0)} ms (first ApiVersions response ${Number(results.firstResponseMedianMs).toFixed(0)} ms); idle RSS ${Number(results.idleRssMb).toFixed(0)} MB; RSS after 10x data ${Number(results.rssAfter10xMb).toFixed(0)} MB`);
   const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');

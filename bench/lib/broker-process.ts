@@ -93,6 +93,48 @@ export async function startSamsa(opts: { profileDir?: string } = {}): Promise<Be
   };
 }
 
+/** `samsa start --ephemeral --brokers n` on n consecutive free loopback ports; resolves once every broker accepts connections. */
+export async function startSamsaCluster(brokers: number): Promise<BenchBroker & { ports: number[] }> {
+  let base = 0;
+  // Consecutive free ports: try a few random bases until n in a row are free.
+  for (let tries = 0; tries < 50 && base === 0; tries++) {
+    const candidate = 20000 + Math.floor(Math.random() * 30000);
+    const free = await Promise.all(Array.from({ length: brokers }, (_, i) => portIsFree(candidate + i)));
+    if (free.every(Boolean)) base = candidate;
+  }
+  if (base === 0) throw new Error(`no ${brokers} consecutive free ports`);
+  const ports = Array.from({ length: brokers }, (_, i) => base + i);
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--ephemeral', '--brokers', String(brokers), '--listen', `127.0.0.1:${base}`, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  for (const port of ports) {
+    let sock: Socket | undefined;
+    while (!(sock = await tryConnect(port))) {
+      if (exited) throw new Error('samsa exited before accepting connections');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    sock.destroy();
+  }
+  return {
+    host: '127.0.0.1', port: base, ports, pid: child.pid,
+    stop: () => new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
 export function externalBroker(spec: string): BenchBroker {
   const [host, port] = spec.split(':');
   if (!host || !port) throw new Error(`BROKER must be host:port, got ${spec}`);

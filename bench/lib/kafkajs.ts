@@ -4,8 +4,9 @@ export function client(broker: string): Kafka {
   return new Kafka({ clientId: 'samsa-bench', brokers: [broker], logLevel: logLevel.NOTHING });
 }
 
-export async function createTopic(admin: Admin, topic: string, partitions = 1): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+export async function createTopic(admin: Admin, topic: string, partitions = 1, replicationFactor = 1, configs: Record<string, string> = {}): Promise<void> {
+  const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }], waitForLeaders: true });
 }
 
 /** Sum of high watermarks: how many messages the broker acknowledges holding. */

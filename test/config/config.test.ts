@@ -39,7 +39,8 @@ t.test("Kafka's spellings: aliases, PLAINTEXT:// listeners, ignored settings", a
   t.equal(c.get('advertised.host'), 'kafka', 'advertised.listeners sets the advertised host');
   t.equal(c.get('advertised.port'), '19092', 'and port');
   t.equal(BrokerConfig.load({ flags: { listeners: ':0' } }).listenHost, '0.0.0.0', 'an empty host listens everywhere');
-  t.throws(() => BrokerConfig.load({ flags: { 'default.replication.factor': '3' } }), /must be 1/);
+  t.throws(() => BrokerConfig.load({ flags: { 'default.replication.factor': '0' } }), /must be an integer >= 1/);
+  t.equal(BrokerConfig.load({ flags: { 'default.replication.factor': '3' } }).int('default.replication.factor'), 3, 'a replication factor above one is a cluster setting now');
   t.throws(() => BrokerConfig.load({ flags: { 'log.dirs': '/a,/b' } }), /one data directory/);
   t.doesNotThrow(() => BrokerConfig.load({ env: { SAMSA_LOG_LEVEL: 'debug', SAMSA_BOOTSTRAP: 'x:1' } }), 'CLI-only SAMSA_* variables are not broker settings');
 });

@@ -1,0 +1,30 @@
+import t from 'tap';
+import { Kafka, logLevel } from 'kafkajs';
+import { testCluster } from './helpers/cluster.js';
+import { until } from './helpers/until.js';
+
+t.test('a 3-broker cluster replicates a topic with replication factor 3', async (t) => {
+  const c = await testCluster(t);
+  const kafka = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'r3', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  const md = await admin.fetchTopicMetadata({ topics: ['r3'] });
+  t.equal(md.topics[0]!.partitions.length, 3);
+  for (const p of md.topics[0]!.partitions) t.same([...p.replicas].sort(), [0, 1, 2], `partition ${p.partitionId} on all brokers`);
+  const producer = kafka.producer();
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  for (let i = 0; i < 30; i++) await producer.send({ topic: 'r3', acks: -1, messages: [{ key: `k${i}`, value: `v${i}` }] });
+  const status = c.status();
+  t.same(status.topics.find((x) => x.name === 'r3')!.partitions.map((p) => p.isr.length), [3, 3, 3], 'full ISR');
+  const consumer = kafka.consumer({ groupId: 'g1' });
+  await consumer.connect();
+  t.teardown(() => consumer.disconnect());
+  await consumer.subscribe({ topic: 'r3', fromBeginning: true });
+  const seen: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+  await until(() => seen.length >= 30, 20_000, '30 messages');
+  t.equal(new Set(seen).size, 30);
+});
