@@ -22,6 +22,7 @@ import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-topic.js';
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
+import type { InternalTopicHost } from '../coordinator/internal-topic.js';
 import { ErrorCode } from '../wire/errors.js';
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
@@ -124,7 +125,18 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   });
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
   topics.warn = (m) => log.warn(m);
-  const offsetsStore = new OffsetsTopicStore(topics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'));
+  // The coordinators write through the replica manager (acks=all, replicated) and get the configured
+  // replication factor: handed the TopicManager itself they appended to the local log only, with RF 1.
+  const internalTopics: InternalTopicHost = {
+    partitionCount: (topic) => topics.partitionCount(topic),
+    createTopic: async (name, partitions, replicationFactor, configs) => {
+      const live = metadata.brokers().filter((b) => !b.fenced).length;
+      return topics.createTopic(name, partitions, Math.max(1, Math.min(replicationFactor, live)), configs);
+    },
+    append: (topic, partition, batch) => replicaManager.appendInternal(topic, partition, batch),
+    lookup: (topic, partition) => topics.lookup(topic, partition),
+  };
+  const offsetsStore = new OffsetsTopicStore(internalTopics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'), config.int('offsets.topic.replication.factor'));
   const groups = new GroupCoordinator({
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
     maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
@@ -136,7 +148,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   groups.expireOffsets();
   const producerIds = new ProducerIdManager(dataDir);
   const markers = new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`);
-  const txnState = new TxnStateTopic(topics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'));
+  const txnState = new TxnStateTopic(internalTopics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'), config.int('transaction.state.log.replication.factor'));
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),
     abortCheckIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),

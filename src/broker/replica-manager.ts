@@ -632,6 +632,35 @@ export class ReplicaManager {
   }
 
   /**
+   * A coordinator's write to its internal topic partition (InternalTopicHost.append):
+   * appended as the leader and acknowledged as acks=all, so that group and
+   * transaction state is replicated and survives the loss of its leader.
+   * The coordinator built the batch: no client validation, and a
+   * transactional offset commit carries no sequence (Kafka's coordinator
+   * origin skips the sequence checks too).
+   */
+  appendInternal(topic: string, partition: number, batch: Buffer): Promise<number> {
+    const l = this.leading(topic, partition);
+    if ('errorCode' in l) return Promise.resolve(l.errorCode);
+    const { h, s } = l;
+    if (h.log.offline || s.writeFailed) return Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
+    if (s.cluster.replicas.length > 1 && s.cluster.isr.length < h.config.minInsyncReplicas) return Promise.resolve(ErrorCode.NOT_ENOUGH_REPLICAS);
+    let appended: ReturnType<PartitionLogView['append']>;
+    try {
+      appended = h.log.append(batch, s.cluster.leaderEpoch);
+    } catch (e) {
+      this.log.error(`append to ${topic}-${partition} failed: ${(e as Error)?.message ?? e}`);
+      return Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
+    }
+    const header = new BatchHeader(batch);
+    if (s.producers !== null && header.producerId >= 0) {
+      s.producers.update({ producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, lastOffsetDelta: header.lastOffsetDelta, isTransactional: header.isTransactional },
+        appended.baseOffset, appended.lastOffset, header.maxTimestamp);
+    }
+    return this.track(s, appended.lastOffset, appended.done, -1);
+  }
+
+  /**
    * Acknowledges an append once the high watermark passes it: its own write
    * and every earlier one are in the file. After a failed write nothing
    * later is acknowledged (KAFKA_STORAGE_ERROR), even when its own bytes were
