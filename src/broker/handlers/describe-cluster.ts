@@ -1,25 +1,37 @@
 /**
  * DescribeCluster (API 60), v0-v1.
  *
- * Behavior: the cluster id, this broker (its advertised address) as the only
- * broker and the controller. Authorized operations are not computed (no ACLs).
- * v1 asks for an endpoint type: brokers (1) are answered; controllers (2) get
- * UNSUPPORTED_ENDPOINT_TYPE as from a broker listener in Kafka.
+ * Behavior: the cluster id, the brokers clients may reach (the registered
+ * brokers that are not fenced, each with its advertised address and
+ * broker.rack; this broker alone before it has registered) and the active
+ * controller's broker id (-1 while there is none). Kafka in KRaft mode names
+ * a random live broker as the controller, because clients cannot reach its
+ * quorum; Samsa's controller is one of its brokers, so naming it tells an
+ * operator something true and still gives clients a broker they can reach.
+ * Authorized operations are not computed (no ACLs): the "not asked" value.
+ *
+ * Version notes: v1 adds endpoint_type; brokers (1) are answered, controllers
+ * (2) get UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker listener answers them.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../wire/generated/describe-cluster.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
+import { liveBrokers } from './metadata.js';
+
+const NOT_ASKED = -2147483648;
 
 export const describeCluster = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   apiKey: ApiKey.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
-    const base = { throttleTimeMs: 0, endpointType: req.endpointType ?? 1, clusterId: ctx.metadata.clusterId, controllerId: ctx.nodeId, clusterAuthorizedOperations: -2147483648 };
-    if ((req.endpointType ?? 1) !== 1) {
+    const endpointType = req.endpointType ?? 1;
+    const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.metadata.clusterId, controllerId: ctx.metadata.controllerId(), clusterAuthorizedOperations: NOT_ASKED };
+    if (endpointType !== 1) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER', brokers: [] };
     }
-    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers: [{ brokerId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }] };
+    const brokers = liveBrokers(ctx).sort((a, b) => a.nodeId - b.nodeId).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers };
   },
 });

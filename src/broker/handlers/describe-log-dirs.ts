@@ -1,17 +1,24 @@
 /**
  * DescribeLogDirs (API 35), v0-v4.
  *
- * Behavior: one log dir (the data directory, as an absolute path) holding
- * every partition; a partition's size is its log's bytes on disk; offset lag
- * is 0 and is_future_key false (no replica movement between dirs). A null
- * topic list means every partition; unknown topics and partitions are left
- * out, as Kafka does.
+ * Behavior: each broker describes only itself, as in Kafka (an admin client
+ * sends the request to every broker it wants to hear about): one log dir,
+ * this broker's data directory as an absolute path, holding the replicas this
+ * broker is assigned (leader or follower, including replicas being added by
+ * a reassignment). A partition's size is its log's bytes on disk (0 before
+ * the log exists). offset_lag is 0: Kafka reports max(high watermark - log
+ * end offset, 0) for a current replica, which is never positive, and
+ * is_future_key is false (replicas never move between log dirs here). A null
+ * topic list means every replica here; otherwise only the partitions asked
+ * for. Unknown topics and partitions, and those this broker has no replica
+ * of, are left out, and a topic with none left is not listed at all, as
+ * Kafka groups the logs it has by topic.
  *
  * Version notes: v3+ has a top-level error code; v4 adds the file system's
  * total and usable bytes (-1 when they cannot be read).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
-import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../wire/generated/describe-log-dirs.js';
+import type { DescribeLogDirsRequest, DescribeLogDirsResponse, DescribeLogDirsResponseDescribeLogDirsTopic } from '../../wire/generated/describe-log-dirs.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
 
@@ -21,15 +28,21 @@ export const describeLogDirs = defineHandler<DescribeLogDirsRequest, DescribeLog
   maxVersion: 4,
   handle(ctx, req) {
     const wanted = req.topics ?? ctx.metadata.topics().map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitions }, (_, p) => p) }));
-    const topics = wanted
-      .filter((w) => ctx.metadata.topic(w.topic))
-      .map((w) => ({
-        name: w.topic,
-        partitions: w.partitions.flatMap((p) => {
-          const size = ctx.topics.partitionSize(w.topic, p);
-          return size === undefined ? [] : [{ partitionIndex: p, partitionSize: BigInt(size), offsetLag: 0n, isFutureKey: false }];
-        }),
-      }));
+    // One entry per topic even when a request names a topic twice, as Kafka's grouping of its logs gives.
+    const byTopic = new Map<string, Set<number>>();
+    for (const w of wanted) {
+      const set = byTopic.get(w.topic) ?? new Set<number>();
+      for (const p of w.partitions) set.add(p);
+      byTopic.set(w.topic, set);
+    }
+    const topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
+    for (const [name, partitions] of byTopic) {
+      const hosted = [...partitions].sort((a, b) => a - b).flatMap((p) => {
+        const size = ctx.topics.partitionSize(name, p);
+        return size === undefined ? [] : [{ partitionIndex: p, partitionSize: BigInt(size), offsetLag: 0n, isFutureKey: false }];
+      });
+      if (hosted.length) topics.push({ name, partitions: hosted });
+    }
     const dir = ctx.topics.logDir();
     return {
       throttleTimeMs: 0, errorCode: ErrorCode.NONE,

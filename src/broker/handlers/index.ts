@@ -42,6 +42,8 @@ import { listTransactions } from './list-transactions.js';
 import { writeTxnMarkers } from './write-txn-markers.js';
 import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { listPartitionReassignments } from './list-partition-reassignments.js';
+import { electLeaders } from './elect-leaders.js';
+import { describeTopicPartitions } from './describe-topic-partitions.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -81,6 +83,8 @@ export const HANDLERS: readonly Handler[] = [
   writeTxnMarkers,
   alterPartitionReassignments,
   listPartitionReassignments,
+  electLeaders,
+  describeTopicPartitions,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 /** What ApiVersions advertises: exactly the registered ranges. */

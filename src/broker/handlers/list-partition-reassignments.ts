@@ -1,26 +1,42 @@
 /**
  * ListPartitionReassignments (API 46), v0.
  *
- * Behavior: the reassignments in progress, all of them (null topics) or those
- * of the partitions asked for; unknown topics and partitions are left out
- * without an error, as Kafka's controller (ReplicationControlManager.
- * listPartitionReassignments) does. With one broker a reassignment completes
- * the moment it is accepted (see AlterPartitionReassignments), so the answer
- * is always an empty list with NONE.
+ * Behavior: the partitions with a reassignment in progress (replicas being
+ * added or removed in their state), as Kafka's controller lists them
+ * (ReplicationControlManager.listPartitionReassignments): each with its full
+ * current replica list (target and replicas still to drop), the adding and
+ * the removing replicas. A null topic list means every partition of every
+ * topic; otherwise the partitions asked for, in request order, where unknown
+ * topics and partitions and those not moving are left out without an error,
+ * and a topic with nothing listed is not in the answer.
  *
- * Version notes: the specs' only version, v0 (flexible).
+ * Version notes: the specs' only version, v0 (flexible). timeout_ms is not
+ * used: the answer is read from this broker's metadata image.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
-import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../wire/generated/list-partition-reassignments.js';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, ListPartitionReassignmentsResponseOngoingTopicReassignment } from '../../wire/generated/list-partition-reassignments.js';
+import type { BrokerContext } from '../broker-context.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
+
+function ongoing(ctx: BrokerContext, topic: string, partitions: Iterable<number>): ListPartitionReassignmentsResponseOngoingTopicReassignment | undefined {
+  const listed = [];
+  for (const p of partitions) {
+    const s = ctx.metadata.partition(topic, p);
+    if (!s || (s.addingReplicas.length === 0 && s.removingReplicas.length === 0)) continue;
+    listed.push({ partitionIndex: p, replicas: [...s.replicas], addingReplicas: [...s.addingReplicas], removingReplicas: [...s.removingReplicas] });
+  }
+  return listed.length ? { name: topic, partitions: listed } : undefined;
+}
 
 export const listPartitionReassignments = defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
   apiKey: ApiKey.ListPartitionReassignments,
   minVersion: 0,
   maxVersion: 0,
-  handle() {
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] };
+  handle(ctx, req) {
+    const asked = req.topics ?? ctx.metadata.topics().map((t) => ({ name: t.name, partitionIndexes: t.states.map((_, p) => p) }));
+    const topics = asked.flatMap((t) => ongoing(ctx, t.name, t.partitionIndexes) ?? []);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics };
   },
   errorResponse(_req, _version, errorCode, message) {
     return { throttleTimeMs: 0, errorCode, errorMessage: message, topics: [] };
