@@ -121,3 +121,25 @@ t.test('acks=all with two brokers down is NOT_ENOUGH_REPLICAS; nothing acknowled
   checkReadBack(t, read, acked, sent, 2);
   t.equal(read.length, 40, 'the 40 acknowledged records and nothing else');
 });
+
+t.test('acks=all whose followers stop fetching answers REQUEST_TIMED_OUT after the request timeout', async (t) => {
+  // Slow failure detection: the paused followers stay in the ISR, so the leader takes the write and waits for them.
+  const c = await testCluster(t, 3, { 'replica.lag.time.max.ms': '30000', 'broker.session.timeout.ms': '30000' });
+  const kafka = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'to', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  await waitForFullIsr(c, 'to', [0]);
+  const producer = kafka.producer({ retry: { retries: 0 } });
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  await producer.send({ topic: 'to', acks: -1, messages: [{ partition: 0, value: 'before' }] });
+  const leader = partitionStatus(c, 'to', 0).leader;
+  for (const f of [0, 1, 2].filter((b) => b !== leader)) c.pauseBroker(f);
+  const err = await producer.send({ topic: 'to', acks: -1, timeout: 1000, messages: [{ partition: 0, value: 'stuck' }] }).then(() => undefined, (e: Error) => e);
+  type Chained = Error & { type?: string; originalError?: Chained; cause?: Chained };
+  const chain: string[] = [];
+  for (let e = err as Chained | undefined; e; e = e.originalError ?? e.cause) chain.push(e.type ?? e.name);
+  t.ok(chain.includes('REQUEST_TIMED_OUT'), `REQUEST_TIMED_OUT (error chain: ${chain.join(' <- ')})`);
+});

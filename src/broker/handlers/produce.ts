@@ -10,6 +10,8 @@
  * - acks=1 and acks=-1 answer once the batch is in the log file (the high
  *   watermark has passed it); acks=-1 with min.insync.replicas > 1 gets
  *   NOT_ENOUGH_REPLICAS (one broker, one replica).
+ * - acks=-1 waits at most the request's timeout_ms for the ISR; past it the
+ *   partition answers REQUEST_TIMED_OUT (the records may still commit later).
  * - acks=0 sends no response; if a partition failed, the connection is closed
  *   instead so the client notices and refreshes metadata, as Kafka does.
  * - Transactional batches are refused with INVALID_TXN_STATE until the
@@ -63,10 +65,15 @@ export const produce = {
       return null;
     }
     // Wait for every write; a failed write turns that partition's answer into its error.
+    // acks=-1 waits for the ISR, which may never catch up (a follower gone): the request's
+    // timeout_ms bounds it with REQUEST_TIMED_OUT, as Kafka's DelayedProduce does.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = req.acks === -1 && req.timeoutMs > 0 ? new Promise<number>((resolve) => { timer = setTimeout(() => resolve(ErrorCode.REQUEST_TIMED_OUT), req.timeoutMs); }) : undefined;
     await Promise.all(results.flatMap((t) => t.partitions.map(async (p) => {
-      const code = await p.r.done;
+      const code = timedOut ? await Promise.race([p.r.done, timedOut]) : await p.r.done;
       if (code !== ErrorCode.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
     })));
+    clearTimeout(timer);
     return {
       throttleTimeMs: 0,
       responses: results.map((t) => ({
