@@ -69,8 +69,7 @@ t.test('a reassignment moves a partition to other brokers with its records', asy
   const values = Array.from({ length: 50 }, (_, i) => `r${i}`);
   for (let i = 0; i < values.length; i += 10) await producer.send({ topic: 'ra', acks: -1, messages: values.slice(i, i + 10).map((value) => ({ partition: 0, value })) });
 
-  // The AlterPartitionReassignments handler still validates against a lone broker; the controller runs the reassignment.
-  t.equal(await c.broker(0)!.context.controller.reassignPartition('ra', 0, [1, 2]), 0, 'reassignment to [1, 2] accepted');
+  await admin.alterPartitionReassignments({ topics: [{ topic: 'ra', partitionAssignment: [{ partition: 0, replicas: [1, 2] }] }] });
   await until(() => { const s = partitionStatus(c, 'ra', 0); return [...s.replicas].sort().join() === '1,2' && s.isr.length === 2 && s.leader !== 0; }, 30_000, 'ra-0 on brokers 1 and 2');
   await until(() => replicaEnds(c, 'ra', 0).get(0) === undefined, 10_000, 'broker 0 dropped its replica');
   // Broker 0 goes: the records must come from the new replicas.
