@@ -396,7 +396,7 @@ export class ReplicaManager {
     }
     if (fetchOffset < h.log.logStartOffset || fetchOffset > h.log.logEndOffset) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, records: EMPTY };
     s.followers.onFetch(replicaId, fetchOffset, s.written, this.now());
-    if (!s.cluster.isr.includes(replicaId) && !s.isrChangePending && fetchOffset >= s.highWatermark && fetchOffset >= s.written) {
+    if (!s.cluster.isr.includes(replicaId) && !s.isrChangePending && fetchOffset >= s.highWatermark) {
       this.log.info?.(`${s.name}: replica ${replicaId} caught up at ${fetchOffset}; adding it to the ISR`);
       this.requestIsr(s, [...s.cluster.isr, replicaId]);
     }
