@@ -248,3 +248,30 @@ t.test('transactions: failed state writes answer the coordinator error and chang
   t.same((await c.addPartitions('tx', ok.producerId, ok.producerEpoch, [{ topic: 'd', partition: 0 }])).map((r) => r.errorCode), [ErrorCode.NOT_COORDINATOR]);
   t.equal(c.get('tx')?.state, 'Empty', 'the transaction did not start');
 });
+
+t.test("after replay, loads adopt what is in memory and the first unload ends the serve-everything mode", async (t) => {
+  const h = host(t);
+  const store = new OffsetsTopicStore(h, PARTITIONS, 1 << 20);
+  const first = new GroupCoordinator(limits, store);
+  t.teardown(() => first.close());
+  first.replay(() => {});
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  for (const id of ids) t.equal(first.commit(id, -1, '', [{ topic: 't', partition: 0, offset: off(1n) }]), ErrorCode.NONE, 'replay serves every group');
+  await Promise.all(ids.map((id) => first.written(id)));
+
+  const c = new GroupCoordinator(limits, store);
+  t.teardown(() => c.close());
+  c.replay((to) => store.replay(to));
+  t.same(c.all().map((g) => g.groupId).sort(), ids, 'replay rebuilds every partition');
+  const p = c.partitionOf('a');
+  const j = await c.join(join({ groupId: 'a' }));
+  await c.loadPartition(p, 0);
+  t.equal(c.heartbeat('a', j.generationId, j.memberId), ErrorCode.NONE, 'a load adopts the group in memory, written or not');
+  t.same(c.all().map((g) => g.groupId).sort(), ids, 'the others are still served');
+  const q = (p + 1) % PARTITIONS;
+  c.unloadPartition(q);
+  const mine = ids.filter((id) => partitionFor(id, PARTITIONS) === p);
+  t.same(c.all().map((g) => g.groupId).sort(), mine, "after an unload only the loaded partition's groups are served");
+  for (const id of ids) t.equal(c.coordinatorStatus(id), mine.includes(id) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR, id);
+  t.equal(c.group(ids.find((id) => !mine.includes(id))!), undefined, 'the others left memory');
+});

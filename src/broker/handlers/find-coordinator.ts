@@ -38,6 +38,8 @@ async function answer(ctx: BrokerContext, key: string, keyType: number): Promise
     ctx.log.warn(`creating ${topic} failed: ${(err as Error)?.message ?? String(err)}`);
     return failure(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, `The coordinator is not available: ${topic} could not be created.`);
   }
+  // A coordinator without its topic (the state kept elsewhere, as before replication) is this broker.
+  if (ctx.metadata.topic(topic) === undefined) return { key, nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
   const leader = ctx.partitionLeader(topic, partitionFor(key, partitions));
   if (!leader) return failure(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   return { key, nodeId: leader.nodeId, host: leader.host, port: leader.port, errorCode: ErrorCode.NONE, errorMessage: null };

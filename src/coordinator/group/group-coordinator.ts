@@ -147,11 +147,18 @@ export class GroupCoordinator {
    * (another leader may have written in between); an older one is stale.
    */
   loadPartition(partition: number, leaderEpoch: number): Promise<void> {
+    const store = this.store;
+    // A store that does not partition has nothing to load: every group is served.
+    if (!store?.replayPartition || !store.partitionOf) return Promise.resolve();
     const cur = this.owned.get(partition);
     if (cur && cur.leaderEpoch >= leaderEpoch) return cur.loaded;
-    if (cur) this.dropPartition(partition);
-    const store = this.store;
-    if (!store?.replayPartition) return Promise.resolve();
+    if (this.ownsAll) {
+      // After `replay` this broker has been the partition's only writer: what is in memory is the log's state, and may be ahead of it.
+      this.owned.set(partition, { state: 'loaded', leaderEpoch, deferredMarkers: [], loaded: Promise.resolve() });
+      return Promise.resolve();
+    }
+    // Whatever is in memory for the partition (an older epoch's state) is replaced by what the log says now.
+    this.dropPartition(partition);
     const entry: OwnedPartition = { state: 'loading', leaderEpoch, deferredMarkers: [], loaded: Promise.resolve() };
     this.owned.set(partition, entry);
     const wanted = () => this.owned.get(partition) === entry;
@@ -179,14 +186,25 @@ export class GroupCoordinator {
    * join or sync get NOT_COORDINATOR, so that they find the new coordinator.
    */
   unloadPartition(partition: number): void {
-    if (this.ownsAll) {
-      // Leadership events now decide what is served.
-      this.ownsAll = false;
-      for (const g of [...this.groups.values()]) if (this.partitionOf(g.groupId) !== partition) this.groups.delete(g.groupId);
-      this.dropGroups(partition);
-      return;
-    }
+    if (!this.store?.replayPartition || !this.store.partitionOf) return;
+    this.followLeadership();
     this.dropPartition(partition);
+  }
+
+  /**
+   * The first loss of leadership ends `replay`'s serve-everything mode: from
+   * then on only partitions loaded (or adopted) are served, and groups of
+   * partitions this broker does not lead leave memory.
+   */
+  private followLeadership(): void {
+    if (!this.ownsAll) return;
+    this.ownsAll = false;
+    const partitions = new Set<number>();
+    for (const g of this.groups.values()) {
+      const p = this.partitionOf(g.groupId);
+      if (!this.owned.has(p)) partitions.add(p);
+    }
+    for (const p of partitions) this.dropGroups(p);
   }
 
   private dropPartition(partition: number): void {

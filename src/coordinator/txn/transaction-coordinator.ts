@@ -161,11 +161,18 @@ export class TransactionCoordinator {
    * loading) does nothing; a newer one reloads; an older one is stale.
    */
   loadPartition(partition: number, leaderEpoch: number): Promise<void> {
+    const log = this.deps.log;
+    // Without the state topic there is nothing to load: every id is served.
+    if (!log) return Promise.resolve();
     const cur = this.owned.get(partition);
     if (cur && cur.leaderEpoch >= leaderEpoch) return cur.loaded;
-    if (cur) this.dropIds(partition);
-    const log = this.deps.log;
-    if (!log) return Promise.resolve();
+    if (this.ownsAll) {
+      // After `replay` this broker has been the partition's only writer: what is in memory is the log's state.
+      this.owned.set(partition, { state: 'loaded', leaderEpoch, loaded: Promise.resolve() });
+      return Promise.resolve();
+    }
+    // Whatever is in memory for the partition (an older epoch's state) is replaced by what the log says now.
+    this.dropIds(partition);
     const entry: OwnedPartition = { state: 'loading', leaderEpoch, loaded: Promise.resolve() };
     this.owned.set(partition, entry);
     const wanted = () => this.owned.get(partition) === entry;
@@ -196,13 +203,20 @@ export class TransactionCoordinator {
 
   /** This broker no longer leads the partition: its ids leave memory (the new leader loads them from the log). */
   unloadPartition(partition: number): void {
-    if (this.ownsAll) {
-      // Leadership events now decide what is served.
-      this.ownsAll = false;
-      for (const m of [...this.txns.values()]) this.forget(m);
-      return;
-    }
+    if (!this.deps.log) return;
+    this.followLeadership();
     this.dropIds(partition);
+  }
+
+  /**
+   * The first loss of leadership ends `replay`'s serve-everything mode: from
+   * then on only partitions loaded (or adopted) are served, and ids of
+   * partitions this broker does not lead leave memory.
+   */
+  private followLeadership(): void {
+    if (!this.ownsAll) return;
+    this.ownsAll = false;
+    for (const m of [...this.txns.values()]) if (!this.owned.has(this.partitionOf(m.transactionalId))) this.forget(m);
   }
 
   private dropIds(partition: number): void {
