@@ -189,6 +189,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     producerIds,
     topicId: (name) => metadata.topic(name)?.id,
     topicName: (id) => metadata.topicById(id)?.name,
+    brokerEndpoint: (id) => metadata.broker(id),
     groups,
     groupOffsetsPartition: (groupId) => offsetsStore.topic.partitionOf(groupId),
     txns,

@@ -16,6 +16,8 @@ export interface DataPathContext {
   config?: { int(key: string): number };
   /** The broker's logger (faults that become UNKNOWN_SERVER_ERROR are logged with their stack). */
   log?: { error(msg: string): void };
+  /** A broker's endpoint, for the new-leader hints of NOT_LEADER_OR_FOLLOWER answers (KIP-951); absent in unit tests. */
+  brokerEndpoint?(id: number): { host: string; port: number; rack: string | null } | undefined;
   /** Closes the client's connection after the responses before this request (acks=0 failures). */
   closeConnection?(reason: string): void;
 }

@@ -14,8 +14,9 @@
  *   partition answers REQUEST_TIMED_OUT (the records may still commit later).
  * - acks=0 sends no response; if a partition failed, the connection is closed
  *   instead so the client notices and refreshes metadata, as Kafka does.
- * - Transactional batches are refused with INVALID_TXN_STATE until the
- *   transaction coordinator exists.
+ * - A partition this broker does not lead (a follower, or no replica
+ *   here) is NOT_LEADER_OR_FOLLOWER; acks=-1 answers once the ISR has the
+ *   batch, or REQUEST_TIMED_OUT after timeout_ms.
  *
  * Version notes: v0-v2 carry message format v0/v1 (magic 0/1): it is
  * up-converted to a v2 batch, as Kafka 3.x does (Kafka 4.0 dropped v0-v2;
@@ -23,10 +24,13 @@
  * the broker takes gzip and snappy).
  * log_append_time_ms (v2+) is the broker time for LogAppendTime topics, else
  * -1; log_start_offset from v5; record_errors (records refused one by
- * one, e.g. without a key on a compacted topic) and error_message from v8.
+ * one, e.g. without a key on a compacted topic) and error_message from v8;
+ * from v10 a NOT_LEADER_OR_FOLLOWER partition carries the leader this broker
+ * knows (current_leader) and the response its endpoint (node_endpoints,
+ * KIP-951), so the client can go there before refreshing metadata.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
-import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
+import type { ProduceRequest, ProduceResponse, ProduceResponseNodeEndpoint, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
 import { type AppendResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
@@ -74,9 +78,21 @@ export const produce = {
       if (code !== ErrorCode.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
     })));
     clearTimeout(timer);
-    return {
-      throttleTimeMs: 0,
-      responses: results.map((t) => ({
+    // KIP-951: from v10 a partition this broker does not lead names the leader it knows, with its endpoint, so the client need not refresh its metadata first.
+    const leaders = new Map<number, ProduceResponseNodeEndpoint>();
+    const hint = (topic: string, partition: number, errorCode: number) => {
+      if (version < 10 || errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return undefined;
+      const l = ctx.replicaManager.notLeader(topic, partition);
+      const at = l && l.leaderId >= 0 ? ctx.brokerEndpoint?.(l.leaderId) : undefined;
+      if (!l || !at) return undefined;
+      leaders.set(l.leaderId, { nodeId: l.leaderId, host: at.host, port: at.port, rack: at.rack });
+      return { leaderId: l.leaderId, leaderEpoch: l.leaderEpoch };
+    };
+    const leaderHint = (topic: string, partition: number, errorCode: number) => {
+      const currentLeader = hint(topic, partition, errorCode);
+      return currentLeader ? { currentLeader } : {};
+    };
+    const responses = results.map((t) => ({
         name: t.name,
         partitionResponses: t.partitions.map(({ index, r }): ProduceResponsePartitionProduceResponse => ({
           index,
@@ -86,8 +102,9 @@ export const produce = {
           logStartOffset: BigInt(r.logStartOffset),
           recordErrors: (r.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
           errorMessage: r.errorCode === ErrorCode.NONE ? null : r.errorMessage,
+          ...leaderHint(t.name, index, r.errorCode),
         })),
-      })),
-    };
+      }));
+    return { throttleTimeMs: 0, responses, ...(leaders.size ? { nodeEndpoints: [...leaders.values()] } : {}) };
   },
 };

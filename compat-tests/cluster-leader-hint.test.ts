@@ -1,0 +1,34 @@
+import t from 'tap';
+import { Kafka, logLevel } from 'kafkajs';
+import { testCluster } from './helpers/cluster.js';
+import { WireClient } from './helpers/wire-client.js';
+import { oneRecordBatch } from './helpers/data-path.js';
+import { ApiKey } from '../src/wire/generated/api-keys.js';
+import { encodeProduceRequest, decodeProduceResponse } from '../src/wire/generated/produce.js';
+import { ErrorCode } from '../src/wire/errors.js';
+
+t.test('Produce to a follower: NOT_LEADER_OR_FOLLOWER, with the leader and its endpoint from v10 (KIP-951)', async (t) => {
+  const c = await testCluster(t, 3, { 'auto.leader.rebalance.enable': 'false' });
+  const admin = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'hint', numPartitions: 1, replicationFactor: 3 }] });
+  const state = c.status().topics.find((x) => x.name === 'hint')!.partitions[0]!;
+  const follower = state.replicas.find((r) => r !== state.leader)!;
+  const b = c.broker(follower)!;
+  const wire = await WireClient.connect('127.0.0.1', b.port);
+  t.teardown(() => wire.close());
+  const produce = (version: number) => wire.request(ApiKey.Produce, version, (w) => encodeProduceRequest(w, {
+    transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'hint', partitionData: [{ index: 0, records: oneRecordBatch('x') }] }],
+  }, version), (r) => decodeProduceResponse(r, version));
+
+  const v11 = await produce(11);
+  const p = v11.responses[0]!.partitionResponses[0]!;
+  t.equal(p.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'a follower refuses the write');
+  t.same({ leaderId: p.currentLeader?.leaderId, leaderEpoch: p.currentLeader?.leaderEpoch }, { leaderId: state.leader, leaderEpoch: state.leaderEpoch }, 'and names the leader and its epoch');
+  const leader = c.broker(state.leader)!;
+  t.same(v11.nodeEndpoints?.map((e) => [e.nodeId, e.host, e.port]), [[state.leader, '127.0.0.1', leader.port]], "with the leader's endpoint");
+
+  const v9 = await produce(9);
+  t.equal(v9.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'v9 gets the error without the hint (no such fields)');
+});
