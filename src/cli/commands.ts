@@ -3,18 +3,27 @@
  *   samsa start [--listen host:port] [--data-dir dir] [--ephemeral] [--config file]
  *               [--advertised-host h] [--advertised-port p] [--log-level level]
  *               [--set key=value ...]
+ *               [--brokers N [--port-step S] [--http host:port]]
+ *       --brokers runs a cluster of N brokers in this process (cluster-start.ts);
+ *       without it, one broker exactly as before.
+ *   samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N
+ *                 |move-leader TOPIC PARTITION BROKER [--http host:port] [--json]
  *   samsa topics list|describe|create|delete ... [--bootstrap host:port]
  *   samsa api-table   (the README's table of supported APIs)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from '../broker/index.js';
 import { ConfigError } from '../config/broker-config.js';
 import { parseStartArgs } from './start-args.js';
 
 async function start(args: string[]): Promise<void> {
-  const { flags, file, ephemeral, logLevel } = parseStartArgs(args);
+  const parsed = parseStartArgs(args);
+  // Loaded on demand so a lone broker starts as fast and as small as before.
+  if (parsed.brokers !== undefined) return (await import('./cluster-start.js')).startClusterCommand(parsed);
+  const { flags, file, ephemeral, logLevel } = parsed;
+  // Imported here so `samsa cluster` and `samsa topics` do not load a broker.
+  const { startBroker } = await import('../broker/index.js');
   let tempDir: string | undefined;
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
   const broker = await startBroker({ flags, file, env: process.env, logLevel });
@@ -39,9 +48,10 @@ async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the admin client (kafkajs) and the API table (the whole
     // handler registry) are not needed to run a broker and slow start-up.
     case 'topics': return (await import('./topics.js')).topicsCommand(rest);
+    case 'cluster': return (await import('./cluster.js')).clusterCommand(rest);
     case 'api-table': console.log((await import('../broker/api-table.js')).apiTableMarkdown()); return;
     default:
-      console.error('usage: samsa start [options] | samsa topics list|describe|create|delete [...]');
+      console.error('usage: samsa start [options] [--brokers N ...] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...]');
       process.exitCode = cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
   }
 }

@@ -10,11 +10,46 @@ const FLAG_TO_KEY: Record<string, string> = {
   '--node-id': 'node.id',
 };
 
-export function parseStartArgs(args: string[]): { flags: Record<string, string>; file?: string; ephemeral: boolean; logLevel: LogLevel } {
+const OTHER_FLAGS = ['--config', '--ephemeral', '--log-level', '--set', '--brokers', '--port-step', '--http'];
+
+/** Settings that would give every broker of a cluster the same identity or the same advertised port. */
+const PER_BROKER_KEYS = ['node.id', 'broker.id', 'advertised.port', 'advertised.listeners'];
+
+export interface HttpAddress { host: string; port: number }
+
+export interface StartArgs {
+  flags: Record<string, string>;
+  file?: string;
+  ephemeral: boolean;
+  logLevel: LogLevel;
+  /** Set by --brokers: run a cluster of this many brokers in this process. */
+  brokers?: number;
+  portStep?: number;
+  http?: HttpAddress;
+}
+
+/** `host:port` or `[v6]:port`; port 0 picks a free one. */
+export function parseHttpAddress(s: string): HttpAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`--http expects host:port (e.g. 127.0.0.1:9644), got ${s}`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function wholeNumber(name: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min) throw new ConfigError(`${name} must be a whole number >= ${min}, got ${v}`);
+  return n;
+}
+
+export function parseStartArgs(args: string[]): StartArgs {
   const flags: Record<string, string> = {};
   let file: string | undefined;
   let ephemeral = false;
   let logLevel: LogLevel = (process.env.SAMSA_LOG_LEVEL as LogLevel) ?? 'info';
+  let brokers: number | undefined;
+  let portStep: number | undefined;
+  let http: HttpAddress | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [name, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -28,13 +63,24 @@ export function parseStartArgs(args: string[]): { flags: Record<string, string>;
     else if (name === '--config') file = value();
     else if (name === '--ephemeral') ephemeral = true;
     else if (name === '--log-level') logLevel = value() as LogLevel;
+    else if (name === '--brokers') brokers = wholeNumber(name, value(), 1);
+    else if (name === '--port-step') portStep = wholeNumber(name, value(), 1);
+    else if (name === '--http') http = parseHttpAddress(value());
     else if (name === '--set') {
       const kv = value();
       const eq = kv.indexOf('=');
       if (eq < 1) throw new ConfigError(`--set expects key=value, got ${kv}`);
       flags[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else throw new ConfigError(`unknown option ${a} (options: ${[...Object.keys(FLAG_TO_KEY), '--config', '--ephemeral', '--log-level', '--set'].join(', ')})`);
+    } else throw new ConfigError(`unknown option ${a} (options: ${[...Object.keys(FLAG_TO_KEY), ...OTHER_FLAGS].join(', ')})`);
   }
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new ConfigError(`--log-level must be debug, info, warn, error or silent`);
-  return { flags, file, ephemeral, logLevel };
+  if (portStep !== undefined && brokers === undefined) throw new ConfigError('--port-step needs --brokers N (it spaces the ports of a cluster\'s brokers)');
+  // The control API drives a cluster's brokers; a lone broker keeps today's
+  // start-up path untouched, so it has none (`--brokers 1` is a cluster of one).
+  if (http && brokers === undefined) throw new ConfigError('--http needs --brokers N (the control API drives a cluster; use --brokers 1 for a cluster of one broker)');
+  if (brokers !== undefined) {
+    const clash = PER_BROKER_KEYS.find((k) => flags[k] !== undefined);
+    if (clash) throw new ConfigError(`${clash} cannot be set with --brokers: brokers get node ids 0..N-1 and advertise their own ports`);
+  }
+  return { flags, file, ephemeral, logLevel, brokers, portStep, http };
 }

@@ -1,0 +1,53 @@
+/**
+ * `samsa start --brokers N`: a cluster of N brokers in this process, with the
+ * control API on --http when given. One ready line per broker, then one for
+ * the API; SIGINT/SIGTERM close everything cleanly.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster, type RunningCluster } from '../broker/cluster.js';
+import type { StartArgs } from './start-args.js';
+
+export async function startClusterCommand(args: StartArgs): Promise<void> {
+  const { flags, file, ephemeral, logLevel, brokers, portStep, http } = args;
+  let tempDir: string | undefined;
+  if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
+  const removeTemp = () => { if (tempDir) rmSync(tempDir, { recursive: true, force: true }); };
+  let cluster: RunningCluster;
+  try {
+    cluster = await startCluster({ brokers: brokers!, portStep, flags, file, env: process.env, logLevel });
+  } catch (err) {
+    removeTemp();
+    throw err;
+  }
+  let server: { url: string; close(): Promise<void> } | undefined;
+  if (http) {
+    const { startHttp, isLoopback } = await import('../http/server.js');
+    if (!isLoopback(http.host)) process.stderr.write(`samsa: warning: --http ${http.host} is reachable from other machines; the control API has no authentication and anyone who reaches it can stop your brokers\n`);
+    try {
+      server = await startHttp(cluster, http.host, http.port);
+    } catch (err) {
+      await cluster.close();
+      removeTemp();
+      throw err;
+    }
+  }
+  const base = cluster.dataDir.replace(/\/+$/, '');
+  for (const b of cluster.status().brokers) {
+    console.log(`samsa broker ${b.id} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port} (data: ${base}/broker-${b.id}${tempDir ? ', removed at exit' : ''})`);
+  }
+  if (server) console.log(`samsa control API on ${server.url}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`samsa: ${signal}, shutting down\n`);
+    await server?.close();
+    await cluster.close();
+    removeTemp();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
