@@ -144,7 +144,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
   }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
-  groups.replay((to) => offsetsStore.replay(to));
+  // A lone broker is the only writer of every coordinator partition: it loads them all before it listens.
+  // A member of a cluster loads a partition when it becomes its leader (leadership.onChange below), from
+  // the log as the leaders before it left it: what it may hold from an earlier start is not current.
+  if (!opts.cluster) groups.replay((to) => offsetsStore.replay(to));
   groups.expireOffsets();
   const producerIds = new ProducerIdManager(dataDir);
   const markers = new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`);
@@ -180,7 +183,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       }
     },
   };
-  await txns.replay(txnState.records());
+  if (!opts.cluster) await txns.replay(txnState.records());
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
     advertised: { host: '', port: 0 },
