@@ -28,7 +28,9 @@
  * UNSUPPORTED_COMPRESSION_TYPE, as in Kafka (zstd needs v10). v0-v3 clients read message format v0/v1, so their records
  * are down-converted (uncompressed, headers dropped), as Kafka 3.x does
  * (Kafka 4.0 dropped v0-v3). v0-v2 have no request max_bytes. Followers (replica_id >= 0,
- * replica_state from v15) are served by replica-fetch.ts. preferred_read_replica
+ * replica_state from v15) are served by replica-fetch.ts. NOT_LEADER_OR_FOLLOWER
+ * and FENCED_LEADER_EPOCH carry the leader this broker knows (current_leader,
+ * v12+) and its endpoint (node_endpoints, v16+; KIP-951). preferred_read_replica
  * (v11+) is always -1.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
@@ -40,6 +42,7 @@ import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 import { downConvert } from '../message-format.js';
 import { followerId, replicaFetch } from './replica-fetch.js';
+import { LeaderHints } from './leader-hints.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -130,6 +133,7 @@ export const fetch = {
       errorCode: r.errorCode, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, recordsSize: r.records.length,
     })), Date.now());
     const responses: FetchResponseFetchableTopicResponse[] = [];
+    const hints = new LeaderHints(ctx);
     let current: FetchResponseFetchableTopicResponse | undefined;
     let currentKey = '';
     for (const i of include) {
@@ -146,9 +150,10 @@ export const fetch = {
         lastStableOffset: BigInt(r.lastStableOffset), logStartOffset: BigInt(r.logStartOffset),
         abortedTransactions: (r.abortedTransactions ?? []).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
         preferredReadReplica: -1, records: r.records,
+        ...(version >= 12 ? hints.for(p.topic, p.partition, r.errorCode) : {}),
       };
       current.partitions.push(data);
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: responseSessionId, responses };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: responseSessionId, responses, ...(version >= 16 ? hints.nodeEndpoints() : {}) };
   },
 };

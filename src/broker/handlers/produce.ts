@@ -30,7 +30,8 @@
  * KIP-951), so the client can go there before refreshing metadata.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
-import type { ProduceRequest, ProduceResponse, ProduceResponseNodeEndpoint, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
+import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
+import { LeaderHints } from './leader-hints.js';
 import { type AppendResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
@@ -78,20 +79,9 @@ export const produce = {
       if (code !== ErrorCode.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
     })));
     clearTimeout(timer);
-    // KIP-951: from v10 a partition this broker does not lead names the leader it knows, with its endpoint, so the client need not refresh its metadata first.
-    const leaders = new Map<number, ProduceResponseNodeEndpoint>();
-    const hint = (topic: string, partition: number, errorCode: number) => {
-      if (version < 10 || errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return undefined;
-      const l = ctx.replicaManager.notLeader(topic, partition);
-      const at = l && l.leaderId >= 0 ? ctx.brokerEndpoint?.(l.leaderId) : undefined;
-      if (!l || !at) return undefined;
-      leaders.set(l.leaderId, { nodeId: l.leaderId, host: at.host, port: at.port, rack: at.rack });
-      return { leaderId: l.leaderId, leaderEpoch: l.leaderEpoch };
-    };
-    const leaderHint = (topic: string, partition: number, errorCode: number) => {
-      const currentLeader = hint(topic, partition, errorCode);
-      return currentLeader ? { currentLeader } : {};
-    };
+    // KIP-951: from v10 a partition this broker does not lead names the leader, with its endpoint.
+    const hints = new LeaderHints(ctx);
+    const leaderHint = (topic: string, partition: number, errorCode: number) => (version >= 10 ? hints.for(topic, partition, errorCode) : {});
     const responses = results.map((t) => ({
         name: t.name,
         partitionResponses: t.partitions.map(({ index, r }): ProduceResponsePartitionProduceResponse => ({
@@ -105,6 +95,6 @@ export const produce = {
           ...leaderHint(t.name, index, r.errorCode),
         })),
       }));
-    return { throttleTimeMs: 0, responses, ...(leaders.size ? { nodeEndpoints: [...leaders.values()] } : {}) };
+    return { throttleTimeMs: 0, responses, ...(version >= 10 ? hints.nodeEndpoints() : {}) };
   },
 };
