@@ -34,8 +34,13 @@ t.test('WriteTxnMarkers over the wire', async (t) => {
     (r) => decodeCreateTopicsResponse(r, 4).topics[0]!.errorCode);
   t.equal(created, NONE);
 
-  const init = async (id: string) => c.request(ApiKey.InitProducerId, 4,
-    (w) => encodeInitProducerIdRequest(w, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, 4), (r) => decodeInitProducerIdResponse(r, 4));
+  const findCoordinator = (key: string, keyType: number) => c.request(ApiKey.FindCoordinator, 3, (w) => encodeFindCoordinatorRequest(w, { key, keyType }, 3), (r) => decodeFindCoordinatorResponse(r, 3));
+  const init = async (id: string) => {
+    const found = await findCoordinator(id, 1);
+    t.same([found.errorCode, found.port], [NONE, b.port], 'the transaction coordinator is this broker');
+    return c.request(ApiKey.InitProducerId, 4,
+      (w) => encodeInitProducerIdRequest(w, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, 4), (r) => decodeInitProducerIdResponse(r, 4));
+  };
   const addPartitions = (id: string, pid: bigint, epoch: number, partitions: number[]) => c.request(ApiKey.AddPartitionsToTxn, 3,
     (w) => encodeAddPartitionsToTxnRequest(w, { v3AndBelowTransactionalId: id, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: epoch, v3AndBelowTopics: [{ name: 'wtm', partitions }] }, 3),
     (r) => decodeAddPartitionsToTxnResponse(r, 3).resultsByTopicV3AndBelow!.flatMap((x) => x.resultsByPartition.map((p) => p.partitionErrorCode)));
@@ -76,7 +81,7 @@ t.test('WriteTxnMarkers over the wire', async (t) => {
     const id = 'tx-wtm-offsets';
     const group = 'g-wtm';
     const { producerId: pid, producerEpoch: epoch } = await init(id);
-    const found = await c.request(ApiKey.FindCoordinator, 3, (w) => encodeFindCoordinatorRequest(w, { key: group, keyType: 0 }, 3), (r) => decodeFindCoordinatorResponse(r, 3));
+    const found = await findCoordinator(group, 0);
     t.same([found.errorCode, found.port], [NONE, b.port], 'the group coordinator is this broker');
     const added = await c.request(ApiKey.AddOffsetsToTxn, 3, (w) => encodeAddOffsetsToTxnRequest(w, { transactionalId: id, producerId: pid, producerEpoch: epoch, groupId: group }, 3), (r) => decodeAddOffsetsToTxnResponse(r, 3).errorCode);
     t.equal(added, NONE);

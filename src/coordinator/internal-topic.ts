@@ -122,6 +122,36 @@ export function coordinatorError(appendError: number, offsetCommit = false): num
   }
 }
 
+/**
+ * Waits for partitions to finish loading (a coordinator's `prepare`): the
+ * first request for a key before its internal topic exists creates the topic
+ * and waits for this broker to load the key's partition, if it leads it.
+ */
+export class LoadWaiters {
+  private readonly waiting = new Map<number, (() => void)[]>();
+
+  /** Resolves when `loaded(partition)` is called, or after `timeoutMs`. */
+  wait(partition: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      const list = this.waiting.get(partition) ?? [];
+      list.push(done);
+      this.waiting.set(partition, list);
+      function done(): void { clearTimeout(timer); resolve(); }
+    });
+  }
+
+  loaded(partition: number): void {
+    const list = this.waiting.get(partition);
+    this.waiting.delete(partition);
+    for (const done of list ?? []) done();
+  }
+}
+
+/** How long the first request before the internal topic exists waits for its partition to load here. */
+export const FIRST_LOAD_WAIT_MS = 5000;
+
 export class InternalTopic {
   private readonly host: InternalTopicHost;
   private creating?: Promise<number>;

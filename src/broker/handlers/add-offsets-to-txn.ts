@@ -20,6 +20,7 @@ export const addOffsetsToTxn = defineHandler<AddOffsetsToTxnRequest, AddOffsetsT
   maxVersion: 4,
   async handle(ctx, req, version) {
     if (!req.groupId) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
+    await ctx.txns.prepare(req.transactionalId);
     // The group's partition is only known once __consumer_offsets exists; the client looks for the group's coordinator next.
     try { await ctx.groups.ensureTopic(); } catch { return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }; }
     const partition = ctx.groups.partitionOf(req.groupId);

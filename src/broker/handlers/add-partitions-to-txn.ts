@@ -35,6 +35,7 @@ export const addPartitionsToTxn = defineHandler<AddPartitionsToTxnRequest, AddPa
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req, version) {
+    await Promise.all((version <= 3 ? [req.v3AndBelowTransactionalId ?? ''] : (req.transactions ?? []).map((x) => x.transactionalId)).map((id) => ctx.txns.prepare(id)));
     if (version <= 3) {
       const results = await ctx.txns.addPartitions(req.v3AndBelowTransactionalId ?? '', Number(req.v3AndBelowProducerId ?? -1n), req.v3AndBelowProducerEpoch ?? -1, flatten(req.v3AndBelowTopics ?? []));
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: byTopic(results, version) };

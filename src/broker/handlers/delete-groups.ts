@@ -12,7 +12,8 @@ export const deleteGroups = defineHandler<DeleteGroupsRequest, DeleteGroupsRespo
   apiKey: ApiKey.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, req) {
+  async handle(ctx, req) {
+    await Promise.all(req.groupsNames.map((id) => ctx.groups.prepare(id)));
     return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ctx.groups.deleteGroup(groupId) })) };
   },
 });

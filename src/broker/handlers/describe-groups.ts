@@ -16,7 +16,8 @@ export const describeGroups = defineHandler<DescribeGroupsRequest, DescribeGroup
   apiKey: ApiKey.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, req) {
+  async handle(ctx, req) {
+    await Promise.all(req.groups.map((id) => ctx.groups.prepare(id)));
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((id) => {

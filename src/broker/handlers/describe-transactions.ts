@@ -15,7 +15,8 @@ export const describeTransactions = defineHandler<DescribeTransactionsRequest, D
   apiKey: ApiKey.DescribeTransactions,
   minVersion: 0,
   maxVersion: 0,
-  handle(ctx, req) {
+  async handle(ctx, req) {
+    await Promise.all(req.transactionalIds.map((id) => ctx.txns.prepare(id)));
     return {
       throttleTimeMs: 0,
       transactionStates: req.transactionalIds.map((id) => {

@@ -20,6 +20,7 @@ export const endTxn = defineHandler<EndTxnRequest, EndTxnResponse>({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req, version) {
+    await ctx.txns.prepare(req.transactionalId);
     const code = await ctx.txns.endTxn(req.transactionalId, Number(req.producerId), req.producerEpoch, req.committed);
     return { throttleTimeMs: 0, errorCode: fencedAs(code, version, 2) };
   },

@@ -16,7 +16,8 @@ export const heartbeat = defineHandler<HeartbeatRequest, HeartbeatResponse>({
   apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
+    await ctx.groups.prepare(req.groupId);
     return { throttleTimeMs: 0, errorCode: ctx.groups.heartbeat(req.groupId, req.generationId, req.memberId, version >= 3 ? req.groupInstanceId ?? null : null) };
   },
 });

@@ -36,6 +36,7 @@ export const initProducerId = {
     if ((pid === -1n) !== (epoch === -1)) return fail(INVALID_REQUEST);
     if (req.transactionalId === '') return fail(INVALID_REQUEST);
     if (req.transactionalId !== null) {
+      await ctx.txns.prepare(req.transactionalId);
       const r = await ctx.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, pid === -1n ? null : { producerId: Number(pid), producerEpoch: epoch });
       return { throttleTimeMs: 0, errorCode: fencedAs(r.errorCode, version, 4), producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
     }

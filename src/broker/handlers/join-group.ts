@@ -25,6 +25,7 @@ export const joinGroup = defineHandler<JoinGroupRequest, JoinGroupResponse>({
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req, version) {
+    await ctx.groups.prepare(req.groupId);
     const r = await ctx.groups.join({
       groupId: req.groupId, memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null,
       clientId: ctx.clientId ?? '', clientHost: ctx.clientHost,

@@ -18,7 +18,8 @@ export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   apiKey: ApiKey.LeaveGroup,
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
+    await ctx.groups.prepare(req.groupId);
     const members = version >= 3 ? (req.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId ?? '', groupInstanceId: null }];
     const r = ctx.groups.leave(req.groupId, members);
     return { throttleTimeMs: 0, errorCode: version >= 3 ? r.errorCode : r.members[0]?.errorCode ?? r.errorCode, members: r.members };

@@ -35,6 +35,7 @@ export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitRespo
   minVersion: 1,
   maxVersion: 9,
   async handle(ctx, req, version) {
+    await ctx.groups.prepare(req.groupId);
     const now = Date.now();
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
     const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({

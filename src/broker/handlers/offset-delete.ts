@@ -25,7 +25,8 @@ export const offsetDelete = defineHandler<OffsetDeleteRequest, OffsetDeleteRespo
   apiKey: ApiKey.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
-  handle(ctx, req) {
+  async handle(ctx, req) {
+    await ctx.groups.prepare(req.groupId);
     const r = ctx.groups.deleteOffsets(req.groupId, req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })), subscribedTopics);
     return {
       errorCode: r.errorCode,

@@ -35,7 +35,8 @@ export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponse
   apiKey: ApiKey.OffsetFetch,
   minVersion: 1,
   maxVersion: 9,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
+    await Promise.all((version >= 8 ? (req.groups ?? []).map((g) => g.groupId) : [req.groupId ?? '']).map((id) => ctx.groups.prepare(id)));
     if (version >= 8) {
       return {
         throttleTimeMs: 0,

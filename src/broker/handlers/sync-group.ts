@@ -15,6 +15,7 @@ export const syncGroup = defineHandler<SyncGroupRequest, SyncGroupResponse>({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req, version) {
+    await ctx.groups.prepare(req.groupId);
     const r = await ctx.groups.sync(req.groupId, req.generationId, req.memberId,
       version >= 5 ? req.protocolType ?? null : null, version >= 5 ? req.protocolName ?? null : null, req.assignments,
       version >= 3 ? req.groupInstanceId ?? null : null);

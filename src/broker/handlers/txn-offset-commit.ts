@@ -32,6 +32,7 @@ export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCo
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req, version) {
+    if (req.groupId) await ctx.groups.prepare(req.groupId);
     const now = Date.now();
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
     const producerId = Number(req.producerId);

@@ -42,7 +42,7 @@ import { ErrorCode } from '../../wire/errors.js';
 import { ClassicGroup, type CommittedOffset, type JoinResult, type Member } from './classic-group.js';
 import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readOffsetValue, type GroupRecordKey } from './group-records.js';
 import type { GroupReplay, GroupStore, StoredRecord } from './offsets-topic.js';
-import type { TxnWrite } from '../internal-topic.js';
+import { FIRST_LOAD_WAIT_MS, LoadWaiters, type TxnWrite } from '../internal-topic.js';
 
 export interface GroupLimits {
   minSessionTimeoutMs: number;
@@ -83,6 +83,7 @@ export class GroupCoordinator {
   /** Partitions led here; `ownsAll`: every partition counts as loaded (no partitioned store, or after `replay`). */
   private readonly owned = new Map<number, OwnedPartition>();
   private ownsAll: boolean;
+  private readonly loadWaiters = new LoadWaiters();
 
   constructor(private readonly limits: GroupLimits, private readonly store?: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
     this.ownsAll = !(store?.partitionOf && store.replayPartition);
@@ -122,6 +123,23 @@ export class GroupCoordinator {
   /** The partition count of __consumer_offsets, creating it when missing (FindCoordinator). */
   ensureTopic(): Promise<number> { return this.store?.ensure?.() ?? Promise.resolve(1); }
 
+  /**
+   * Before a group request: when __consumer_offsets does not exist yet (a
+   * client that did not ask FindCoordinator first, on a fresh cluster), it is
+   * created and the request waits, up to `waitMs`, for the group's partition
+   * to be loaded here, so that a lone broker serves it. Kafka would answer
+   * NOT_COORDINATOR and let the client find its coordinator; that is still
+   * the answer when another broker leads the partition.
+   */
+  async prepare(groupId: string, waitMs = FIRST_LOAD_WAIT_MS): Promise<void> {
+    const store = this.store;
+    if (this.ownsAll || !store?.exists || !store.ensure || store.exists()) return;
+    try { await store.ensure(); } catch (e) { this.onError(e); return; }
+    const p = this.partitionOf(groupId);
+    if (!this.owned.has(p)) await this.loadWaiters.wait(p, waitMs);
+    await this.owned.get(p)?.loaded;
+  }
+
   /** NONE when this coordinator serves the group now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
   coordinatorStatus(groupId: string): number { return this.partitionStatus(this.partitionOf(groupId)); }
 
@@ -155,6 +173,7 @@ export class GroupCoordinator {
     if (this.ownsAll) {
       // After `replay` this broker has been the partition's only writer: what is in memory is the log's state, and may be ahead of it.
       this.owned.set(partition, { state: 'loaded', leaderEpoch, deferredMarkers: [], loaded: Promise.resolve() });
+      this.loadWaiters.loaded(partition);
       return Promise.resolve();
     }
     // Whatever is in memory for the partition (an older epoch's state) is replaced by what the log says now.
@@ -177,6 +196,7 @@ export class GroupCoordinator {
       for (const m of entry.deferredMarkers) this.completeTxn(m.producerId, m.commit, (g) => this.partitionOf(g) === partition);
       entry.deferredMarkers = [];
     })();
+    this.loadWaiters.loaded(partition);
     return entry.loaded;
   }
 

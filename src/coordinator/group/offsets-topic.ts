@@ -33,6 +33,8 @@ export interface GroupStore {
   partitionOf?(groupId: string): number;
   /** The partition count, creating the topic when it is missing. */
   ensure?(): Promise<number>;
+  /** Whether the topic exists. */
+  exists?(): boolean;
   /** Replays one partition; resolves false when `wanted()` turned false and the replay stopped early. */
   replayPartition?(partition: number, to: GroupReplay, wanted: () => boolean): Promise<boolean>;
 }
@@ -60,6 +62,7 @@ export class OffsetsTopicStore implements GroupStore {
 
   partitionOf(groupId: string): number { return this.topic.partitionOf(groupId); }
   ensure(): Promise<number> { return this.topic.ensure(); }
+  exists(): boolean { return this.topic.existingPartitionCount() !== undefined; }
 
   async replayPartition(partition: number, to: GroupReplay, wanted: () => boolean): Promise<boolean> {
     let n = 0;

@@ -44,7 +44,7 @@
  */
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { txnKey, txnValue, readTxnValue, type TxnState } from './txn-records.js';
-import type { StoredRecord } from '../internal-topic.js';
+import { FIRST_LOAD_WAIT_MS, LoadWaiters, type StoredRecord } from '../internal-topic.js';
 
 /** Kafka's limit: an epoch at Short.MAX_VALUE - 1 cannot be bumped; a new producer id starts at 0. */
 const MAX_EPOCH = 32766;
@@ -69,6 +69,7 @@ export interface TxnLog {
   partitionOf(transactionalId: string): number;
   /** The partition count, creating the topic when it is missing. */
   ensure(): Promise<number>;
+  exists(): boolean;
   /** Resolves once committed; rejects with a KafkaError carrying the coordinator error (NOT_COORDINATOR, ...). */
   write(transactionalId: string, records: StoredRecord[]): Promise<void>;
   partitionRecords(partition: number): AsyncIterable<{ transactionalId: string; value: Buffer | null }>;
@@ -119,6 +120,7 @@ export class TransactionCoordinator {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly owned = new Map<number, OwnedPartition>();
   private ownsAll: boolean;
+  private readonly loadWaiters = new LoadWaiters();
 
   constructor(private readonly limits: TxnLimits, private readonly deps: TxnCoordinatorDeps, private readonly now: () => number = Date.now) {
     this.ownsAll = deps.log === undefined;
@@ -136,6 +138,22 @@ export class TransactionCoordinator {
 
   /** The partition count of __transaction_state, creating it when missing (FindCoordinator). */
   ensureTopic(): Promise<number> { return this.deps.log?.ensure() ?? Promise.resolve(1); }
+
+  /**
+   * Before a request for an id: when __transaction_state does not exist yet
+   * (a client that did not ask FindCoordinator first, on a fresh cluster), it
+   * is created and the request waits, up to `waitMs`, for the id's partition
+   * to be loaded here, so that a lone broker serves it. Kafka would answer
+   * NOT_COORDINATOR; that is still the answer when another broker leads it.
+   */
+  async prepare(transactionalId: string, waitMs = FIRST_LOAD_WAIT_MS): Promise<void> {
+    const log = this.deps.log;
+    if (this.ownsAll || !log || log.exists()) return;
+    try { await log.ensure(); } catch (e) { this.deps.onError?.(e); return; }
+    const p = this.partitionOf(transactionalId);
+    if (!this.owned.has(p)) await this.loadWaiters.wait(p, waitMs);
+    await this.owned.get(p)?.loaded;
+  }
 
   /** NONE when this coordinator serves the id now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
   coordinatorStatus(transactionalId: string): number {
@@ -169,6 +187,7 @@ export class TransactionCoordinator {
     if (this.ownsAll) {
       // After `replay` this broker has been the partition's only writer: what is in memory is the log's state.
       this.owned.set(partition, { state: 'loaded', leaderEpoch, loaded: Promise.resolve() });
+      this.loadWaiters.loaded(partition);
       return Promise.resolve();
     }
     // Whatever is in memory for the partition (an older epoch's state) is replaced by what the log says now.
@@ -198,6 +217,7 @@ export class TransactionCoordinator {
         this.complete(m, m.state === 'PrepareCommit').catch((e: unknown) => this.deps.onError?.(e));
       }
     })();
+    this.loadWaiters.loaded(partition);
     return entry.loaded;
   }
 

@@ -27,6 +27,7 @@ export class TxnStateTopic implements TxnLog {
 
   partitionOf(transactionalId: string): number { return this.topic.partitionOf(transactionalId); }
   ensure(): Promise<number> { return this.topic.ensure(); }
+  exists(): boolean { return this.topic.existingPartitionCount() !== undefined; }
 
   /** One partition's records in log order, yielding to the event loop now and then. */
   async *partitionRecords(partition: number): AsyncGenerator<{ transactionalId: string; value: Buffer | null }> {
