@@ -134,7 +134,6 @@ export class LoadWaiters {
   wait(partition: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs);
-      timer.unref();
       const list = this.waiting.get(partition) ?? [];
       list.push(done);
       this.waiting.set(partition, list);

@@ -23,6 +23,8 @@ class FakeHost implements InternalTopicHost {
   readonly logs = new Map<string, PartitionLog>();
   readonly counts = new Map<string, number>();
   readonly created: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }[] = [];
+  /** Called once a topic is created (a broker then starts leading its partitions). */
+  onCreate: (name: string, partitions: number) => void = () => {};
   /** The error every append answers (NONE: appended). */
   appendError: number = ErrorCode.NONE;
   constructor(private readonly dir: string) {}
@@ -32,6 +34,7 @@ class FakeHost implements InternalTopicHost {
     this.created.push({ name, partitions, replicationFactor, configs });
     for (let p = 0; p < partitions; p++) this.logs.set(`${name}-${p}`, PartitionLog.open(this.dir, name, p, {}, false));
     this.counts.set(name, partitions);
+    this.onCreate(name, partitions);
     return { partitions };
   }
   async append(topic: string, partition: number, batch: Buffer): Promise<number> {
@@ -274,4 +277,35 @@ t.test("after replay, loads adopt what is in memory and the first unload ends th
   t.same(c.all().map((g) => g.groupId).sort(), mine, "after an unload only the loaded partition's groups are served");
   for (const id of ids) t.equal(c.coordinatorStatus(id), mine.includes(id) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR, id);
   t.equal(c.group(ids.find((id) => !mine.includes(id))!), undefined, 'the others left memory');
+});
+
+t.test('the first request before the internal topic exists creates it and waits for its partition to load here', async (t) => {
+  const h = host(t);
+  const store = new OffsetsTopicStore(h, PARTITIONS, 1 << 20);
+  const c = new GroupCoordinator(limits, store);
+  t.teardown(() => c.close());
+  const mine = partitionFor('g', PARTITIONS);
+  // This broker leads only the group's partition; the leadership event comes a little after the creation.
+  h.onCreate = () => { setTimeout(() => void c.loadPartition(mine, 0), 20); };
+  t.equal(c.coordinatorStatus('g'), ErrorCode.NOT_COORDINATOR);
+  await c.prepare('g', 2000);
+  t.equal(c.coordinatorStatus('g'), ErrorCode.NONE, 'served once its partition is loaded');
+  t.equal(c.commit('g', -1, '', [{ topic: 't', partition: 0, offset: off(1n) }]), ErrorCode.NONE);
+  const other = ['a', 'b', 'c', 'd', 'e', 'f'].find((x) => partitionFor(x, PARTITIONS) !== mine)!;
+  const started = Date.now();
+  await c.prepare(other, 2000);
+  t.ok(Date.now() - started < 1000, 'once the topic exists nothing waits');
+  t.equal(c.coordinatorStatus(other), ErrorCode.NOT_COORDINATOR, 'a partition led elsewhere is still NOT_COORDINATOR');
+
+  const h2 = host(t);
+  const txns = new TransactionCoordinator({ maxTimeoutMs: 900_000, abortCheckIntervalMs: 3_600_000 }, {
+    allocateProducerId: () => 1, partitionExists: () => true, writeMarker: async () => ErrorCode.NONE, log: new TxnStateTopic(h2, PARTITIONS, 1 << 20),
+  });
+  t.teardown(() => txns.close());
+  const led = txns.partitionOf('tx');
+  h2.onCreate = () => { setTimeout(() => void txns.loadPartition(led === 0 ? 1 : 0, 0), 20); };
+  const before = Date.now();
+  await txns.prepare('tx', 200);
+  t.ok(Date.now() - before >= 150, 'the wait for a partition not led here is bounded');
+  t.equal((await txns.initProducerId('tx', 60_000, null)).errorCode, ErrorCode.NOT_COORDINATOR, 'and then NOT_COORDINATOR');
 });
