@@ -23,8 +23,6 @@ export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> 
   topics: TopicManager;
   /** The group coordinator (classic protocol) for every group. */
   groups: GroupCoordinator;
-  /** The __consumer_offsets partition that holds a group (AddOffsetsToTxn, TxnOffsetCommit). */
-  groupOffsetsPartition(groupId: string): number;
   /** The transaction coordinator for every transactional id. */
   txns: TransactionCoordinator;
   /** The leader of a partition as clients reach it (FindCoordinator); undefined when it has none or is unknown. */

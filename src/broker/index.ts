@@ -144,11 +144,6 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
   }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
-  // A lone broker is the only writer of every coordinator partition: it loads them all before it listens.
-  // A member of a cluster loads a partition when it becomes its leader (leadership.onChange below), from
-  // the log as the leaders before it left it: what it may hold from an earlier start is not current.
-  if (!opts.cluster) groups.replay((to) => offsetsStore.replay(to));
-  groups.expireOffsets();
   const producerIds = new ProducerIdManager(dataDir);
   const markers = new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`);
   const txnState = new TxnStateTopic(internalTopics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'), config.int('transaction.state.log.replication.factor'));
@@ -159,31 +154,38 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     idExpirationCheckIntervalMs: config.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
   }, {
     allocateProducerId: () => producerIds.allocate(),
-    partitionExists: (t, p) => topics.lookup(t, p) !== undefined,
-    writeMarker: async (topic, partition, producerId, producerEpoch, commit) => {
+    // Any partition of the cluster, not only those with a replica here.
+    partitionExists: (t, p) => metadata.partition(t, p) !== undefined,
+    writeMarker: async (topic, partition, producerId, producerEpoch, commit, coordinatorEpoch) => {
       // A partition led by another broker gets its marker there (WriteTxnMarkers), as Kafka's marker channel sends it.
       const leader = metadata.partition(topic, partition)?.leader ?? config.nodeId;
-      if (leader !== config.nodeId) return markers.send(leader, topic, partition, producerId, producerEpoch, commit, 0);
-      const code = await replicaManager.writeTxnMarker(topic, partition, producerId, producerEpoch, commit, 0);
+      if (leader !== config.nodeId) return markers.send(leader, topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
+      const code = await replicaManager.writeTxnMarker(topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
       // The marker in a group's __consumer_offsets partition settles the transaction's offsets.
-      if (topic === OFFSETS_TOPIC && code === ErrorCode.NONE) groups.completeTxn(producerId, commit, (g) => offsetsStore.topic.partitionOf(g) === partition);
+      if (topic === OFFSETS_TOPIC && code === ErrorCode.NONE) groups.completeTxnInPartition(producerId, commit, partition);
       return code;
     },
-    store: (id, records) => txnState.write(id, records),
+    log: txnState,
     onError: (e) => log.error(`transaction coordinator: ${(e as Error)?.stack ?? String(e)}`),
   });
-  replicaManager.txnVerifier = (pid, epoch, topic, partition) => txns.verify(pid, epoch, topic, partition);
+  // A transactional batch is checked against its transaction when this broker coordinates it. In a cluster
+  // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
+  // the batch in, as Kafka before 3.6 did.
+  replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!opts.cluster || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
   // The coordinators follow leadership of their internal topics' partitions.
   const leadership = {
+    /** While starting: the loads begun, so that start-up can wait for the partitions led from the start. */
+    startupLoads: undefined as Promise<void>[] | undefined,
     onChange(topic: string, partition: number, leader: boolean, leaderEpoch: number): void {
+      let load: Promise<void> | undefined;
       if (topic === OFFSETS_TOPIC) {
-        if (leader) void groups.loadPartition(partition, leaderEpoch); else groups.unloadPartition(partition);
+        if (leader) load = groups.loadPartition(partition, leaderEpoch); else groups.unloadPartition(partition);
       } else if (topic === TXN_STATE_TOPIC) {
-        if (leader) void txns.loadPartition(partition, leaderEpoch); else txns.unloadPartition(partition);
+        if (leader) load = txns.loadPartition(partition, leaderEpoch); else txns.unloadPartition(partition);
       }
+      if (load) this.startupLoads?.push(load);
     },
   };
-  if (!opts.cluster) await txns.replay(txnState.records());
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
     advertised: { host: '', port: 0 },
@@ -194,7 +196,6 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     topicName: (id) => metadata.topicById(id)?.name,
     brokerEndpoint: (id) => metadata.broker(id),
     groups,
-    groupOffsetsPartition: (groupId) => offsetsStore.topic.partitionOf(groupId),
     txns,
     partitionLeader: (topic, partition) => {
       const leader = metadata.partition(topic, partition)?.leader ?? -1;
@@ -262,7 +263,12 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   };
   const unsubscribe = store.onChange(apply);
   await membership.register(shared.advertised.host, shared.advertised.port);
+  // The coordinators' partitions this broker leads are loaded before it reports ready.
+  leadership.startupLoads = [];
   applyStartupStates(metadata, { nodeId: config.nodeId, topics, replicaManager, fetchers });
+  const loads = leadership.startupLoads;
+  leadership.startupLoads = undefined;
+  await Promise.all(loads);
   const shutdownCoordinators = () => {
     gone = true;
     unsubscribe();

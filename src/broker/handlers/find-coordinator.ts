@@ -36,7 +36,7 @@ async function answer(ctx: BrokerContext, key: string, keyType: number): Promise
     partitions = await (keyType === GROUP ? ctx.groups.ensureTopic() : ctx.txns.ensureTopic());
   } catch (err) {
     ctx.log.warn(`creating ${topic} failed: ${(err as Error)?.message ?? String(err)}`);
-    return failure(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, `The coordinator is not available: ${topic} could not be created.`);
+    return failure(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, `The coordinator is not available: ${topic} could not be created: ${(err as Error)?.message ?? String(err)}`);
   }
   // A coordinator without its topic (the state kept elsewhere, as before replication) is this broker.
   if (ctx.metadata.topic(topic) === undefined) return { key, nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };

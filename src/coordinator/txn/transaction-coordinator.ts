@@ -411,6 +411,9 @@ export class TransactionCoordinator {
    * 3.6's produce-path verification.) INVALID_PRODUCER_EPOCH for a fenced
    * epoch, INVALID_TXN_STATE when the partition is not in an open transaction.
    */
+  /** Whether this coordinator holds the transactional id of `producerId` (in a cluster another broker may). */
+  knowsProducer(producerId: number): boolean { return this.byProducerId.has(producerId); }
+
   verify(producerId: number, producerEpoch: number, topic: string, partition: number): number {
     const m = this.byProducerId.get(producerId);
     if (m === undefined) return ErrorCode.INVALID_TXN_STATE;
