@@ -10,7 +10,7 @@ import { LocalController } from '../controller/controller.js';
 import type { MetadataChange, MetadataImage } from '../controller/cluster-metadata.js';
 import { ReplicaFetchers } from './replica-fetcher.js';
 import { BrokerMembership } from './broker-membership.js';
-import { MarkerSender } from './marker-sender.js';
+import type { MarkerSender } from './marker-sender.js';
 import { applyMetadataChange, applyStartupStates } from './metadata-listener.js';
 import { LogManager } from '../log/log-manager.js';
 import { Connection, type ConnectionOptions, type FrameResult } from './connection.js';
@@ -145,7 +145,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
   }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
   const producerIds = new ProducerIdManager(dataDir);
-  const markers = new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`);
+  // Loaded with the first marker for another broker's partition: a lone broker never sends one.
+  let markers: Promise<MarkerSender> | undefined;
+  const markerSender = () => (markers ??= import('./marker-sender.js').then(({ MarkerSender }) => new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`)));
   const txnState = new TxnStateTopic(internalTopics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'), config.int('transaction.state.log.replication.factor'));
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),
@@ -159,7 +161,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     writeMarker: async (topic, partition, producerId, producerEpoch, commit, coordinatorEpoch) => {
       // A partition led by another broker gets its marker there (WriteTxnMarkers), as Kafka's marker channel sends it.
       const leader = metadata.partition(topic, partition)?.leader ?? config.nodeId;
-      if (leader !== config.nodeId) return markers.send(leader, topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
+      if (leader !== config.nodeId) return (await markerSender()).send(leader, topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
       const code = await replicaManager.writeTxnMarker(topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
       // The marker in a group's __consumer_offsets partition settles the transaction's offsets.
       if (topic === OFFSETS_TOPIC && code === ErrorCode.NONE) groups.completeTxnInPartition(producerId, commit, partition);
@@ -274,7 +276,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     unsubscribe();
     membership.stop();
     fetchers.close();
-    markers.close();
+    void markers?.then((m) => m.close());
     replicaManager.close();
     groups.close();
     txns.close();
