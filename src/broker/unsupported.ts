@@ -14,7 +14,6 @@ const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
 
 const REASONS: Record<string, string> = {
   ConsumerGroupHeartbeat: KIP848, ConsumerGroupDescribe: KIP848,
-  WriteTxnMarkers: 'broker to broker: one broker writes its transaction markers itself',
   SaslHandshake: AUTHN, SaslAuthenticate: AUTHN, CreateDelegationToken: AUTHN, RenewDelegationToken: AUTHN,
   ExpireDelegationToken: AUTHN, DescribeDelegationToken: AUTHN, DescribeUserScramCredentials: AUTHN, AlterUserScramCredentials: AUTHN,
   DescribeAcls: ACLS, CreateAcls: ACLS, DeleteAcls: ACLS,

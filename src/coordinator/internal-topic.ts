@@ -65,36 +65,6 @@ export interface InternalTopicHost {
 }
 
 /**
- * The host as the single-broker TopicManager provided it before replication:
- * no `append`, so writes go straight to the local log. Accepted only until the
- * broker passes an InternalTopicHost: such writes bypass the replica manager.
- */
-export interface LegacyInternalTopicHost {
-  partitionCount(topic: string): number | undefined;
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): { partitions: number } | Promise<{ partitions: number }>;
-  lookup(topic: string, partition: number): {
-    log: InternalTopicLog & { append(records: Buffer, leaderEpoch: number): { done: Promise<unknown> } };
-    leaderEpoch?: number; state?: { leaderEpoch: number };
-  } | undefined;
-}
-
-function adapt(host: InternalTopicHost | LegacyInternalTopicHost): InternalTopicHost {
-  if ('append' in host) return host;
-  return {
-    partitionCount: (topic) => host.partitionCount(topic),
-    // A single broker: a larger replication factor would be refused.
-    createTopic: async (name, partitions, _rf, configs) => host.createTopic(name, partitions, 1, configs),
-    append: async (topic, partition, batch) => {
-      const h = host.lookup(topic, partition);
-      if (!h) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      await h.log.append(batch, h.leaderEpoch ?? h.state?.leaderEpoch ?? 0).done;
-      return ErrorCode.NONE;
-    },
-    lookup: (topic, partition) => host.lookup(topic, partition),
-  };
-}
-
-/**
  * The error a coordinator answers for a failed append of its records, as
  * Kafka's GroupMetadataManager and TransactionStateManager map them: losing
  * the partition (or its disk) means another broker is or will be the
@@ -152,13 +122,10 @@ export class LoadWaiters {
 export const FIRST_LOAD_WAIT_MS = 5000;
 
 export class InternalTopic {
-  private readonly host: InternalTopicHost;
   private creating?: Promise<number>;
 
-  constructor(host: InternalTopicHost | LegacyInternalTopicHost, readonly name: string, private readonly numPartitions: number,
-    private readonly segmentBytes: number, private readonly replicationFactor = 3) {
-    this.host = adapt(host);
-  }
+  constructor(private readonly host: InternalTopicHost, readonly name: string, private readonly numPartitions: number,
+    private readonly segmentBytes: number, private readonly replicationFactor = 3) {}
 
   /** The partition count; undefined while the topic does not exist. */
   existingPartitionCount(): number | undefined { return this.host.partitionCount(this.name); }

@@ -7,56 +7,13 @@
  * host is a fake broker over real partition logs.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as pathJoin } from 'node:path';
-import { PartitionLog } from '../../src/log/partition-log.js';
-import { coordinatorError, partitionFor, type InternalTopicHost } from '../../src/coordinator/internal-topic.js';
+import { coordinatorError, partitionFor } from '../../src/coordinator/internal-topic.js';
 import { GroupCoordinator, type JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
 import { OffsetsTopicStore, OFFSETS_TOPIC } from '../../src/coordinator/group/offsets-topic.js';
 import { TransactionCoordinator } from '../../src/coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic } from '../../src/coordinator/txn/txn-state-topic.js';
 import { ErrorCode, KafkaError } from '../../src/wire/errors.js';
-
-/** A broker as the coordinators see it: partition logs it leads, appends that can be refused. */
-class FakeHost implements InternalTopicHost {
-  readonly logs = new Map<string, PartitionLog>();
-  readonly counts = new Map<string, number>();
-  readonly created: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }[] = [];
-  /** Called once a topic is created (a broker then starts leading its partitions). */
-  onCreate: (name: string, partitions: number) => void = () => {};
-  /** The error every append answers (NONE: appended). */
-  appendError: number = ErrorCode.NONE;
-  constructor(private readonly dir: string) {}
-
-  partitionCount(topic: string): number | undefined { return this.counts.get(topic); }
-  async createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<{ partitions: number }> {
-    this.created.push({ name, partitions, replicationFactor, configs });
-    for (let p = 0; p < partitions; p++) this.logs.set(`${name}-${p}`, PartitionLog.open(this.dir, name, p, {}, false));
-    this.counts.set(name, partitions);
-    this.onCreate(name, partitions);
-    return { partitions };
-  }
-  async append(topic: string, partition: number, batch: Buffer): Promise<number> {
-    if (this.appendError !== ErrorCode.NONE) return this.appendError;
-    const log = this.logs.get(`${topic}-${partition}`);
-    if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    await log.append(batch, 0).done;
-    return ErrorCode.NONE;
-  }
-  lookup(topic: string, partition: number) {
-    const log = this.logs.get(`${topic}-${partition}`);
-    return log ? { log } : undefined;
-  }
-  close(): void { for (const l of this.logs.values()) l.close(); }
-}
-
-function host(t: { teardown(fn: () => unknown): void }): FakeHost {
-  const dir = mkdtempSync(pathJoin(tmpdir(), 'samsa-coord-'));
-  const h = new FakeHost(dir);
-  t.teardown(() => { h.close(); rmSync(dir, { recursive: true, force: true }); });
-  return h;
-}
+import { host } from './helpers/fake-host.js';
 
 const limits = { minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 10 };
 const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
@@ -252,31 +209,27 @@ t.test('transactions: failed state writes answer the coordinator error and chang
   t.equal(c.get('tx')?.state, 'Empty', 'the transaction did not start');
 });
 
-t.test("after replay, loads adopt what is in memory and the first unload ends the serve-everything mode", async (t) => {
+t.test('a coordinator that loads every partition (a lone broker) serves every group, rebuilt from each partition', async (t) => {
   const h = host(t);
   const store = new OffsetsTopicStore(h, PARTITIONS, 1 << 20);
   const first = new GroupCoordinator(limits, store);
   t.teardown(() => first.close());
-  first.replay(() => {});
+  await first.ensureTopic();
+  for (let p = 0; p < PARTITIONS; p++) await first.loadPartition(p, 0);
   const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-  for (const id of ids) t.equal(first.commit(id, -1, '', [{ topic: 't', partition: 0, offset: off(1n) }]), ErrorCode.NONE, 'replay serves every group');
+  t.same(new Set(ids.map((id) => partitionFor(id, PARTITIONS))).size, PARTITIONS, 'the groups span every partition');
+  for (const id of ids) t.equal(first.commit(id, -1, '', [{ topic: 't', partition: 0, offset: off(1n) }]), ErrorCode.NONE, id);
   await Promise.all(ids.map((id) => first.written(id)));
 
   const c = new GroupCoordinator(limits, store);
   t.teardown(() => c.close());
-  c.replay((to) => store.replay(to));
-  t.same(c.all().map((g) => g.groupId).sort(), ids, 'replay rebuilds every partition');
+  for (let p = 0; p < PARTITIONS; p++) await c.loadPartition(p, 0);
+  t.same(c.all().map((g) => g.groupId).sort(), ids, 'every partition is rebuilt');
   const p = c.partitionOf('a');
-  const j = await c.join(join({ groupId: 'a' }));
-  await c.loadPartition(p, 0);
-  t.equal(c.heartbeat('a', j.generationId, j.memberId), ErrorCode.NONE, 'a load adopts the group in memory, written or not');
-  t.same(c.all().map((g) => g.groupId).sort(), ids, 'the others are still served');
-  const q = (p + 1) % PARTITIONS;
-  c.unloadPartition(q);
-  const mine = ids.filter((id) => partitionFor(id, PARTITIONS) === p);
-  t.same(c.all().map((g) => g.groupId).sort(), mine, "after an unload only the loaded partition's groups are served");
-  for (const id of ids) t.equal(c.coordinatorStatus(id), mine.includes(id) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR, id);
-  t.equal(c.group(ids.find((id) => !mine.includes(id))!), undefined, 'the others left memory');
+  c.unloadPartition(p);
+  const rest = ids.filter((id) => partitionFor(id, PARTITIONS) !== p);
+  t.same(c.all().map((g) => g.groupId).sort(), rest, "after an unload only the other partitions' groups are served");
+  for (const id of ids) t.equal(c.coordinatorStatus(id), rest.includes(id) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR, id);
 });
 
 t.test('the first request before the internal topic exists creates it and waits for its partition to load here', async (t) => {

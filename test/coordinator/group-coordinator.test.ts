@@ -1,6 +1,7 @@
 import t from 'tap';
-import { GroupCoordinator, type JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
+import type { JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
 import { ErrorCode } from '../../src/wire/errors.js';
+import { leadingGroups } from './helpers/fake-host.js';
 
 const limits = { minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 3 };
 const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
@@ -11,8 +12,7 @@ const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
 });
 
 t.test('join, sync, heartbeat for one member; MEMBER_ID_REQUIRED for v4+', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const first = await c.join(join({ requireKnownMemberId: true }));
   t.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED, 'v4+ first join gets MEMBER_ID_REQUIRED');
   t.match(first.memberId, /^c-/, 'with a member id to use');
@@ -32,8 +32,7 @@ t.test('join, sync, heartbeat for one member; MEMBER_ID_REQUIRED for v4+', async
 });
 
 t.test('bad joins are refused with the right codes', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   t.equal((await c.join(join({ groupId: '' }))).errorCode, ErrorCode.INVALID_GROUP_ID);
   t.equal((await c.join(join({ sessionTimeoutMs: 5 }))).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
   const a = await c.join(join());
@@ -43,8 +42,7 @@ t.test('bad joins are refused with the right codes', async (t) => {
 });
 
 t.test('a second member triggers a rebalance; both get the new generation; the leader assigns both', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const a = await c.join(join());
   await c.sync('g', a.generationId, a.memberId, null, null, [{ memberId: a.memberId, assignment: Buffer.from('all') }]);
   const bJoin = c.join(join({ clientId: 'b' }));
@@ -65,8 +63,7 @@ t.test('a second member triggers a rebalance; both get the new generation; the l
 });
 
 t.test('members that do not rejoin within the rebalance timeout are removed; leave rebalances at once', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const a = await c.join(join());
   await c.sync('g', 1, a.memberId, null, null, []);
   const b = c.join(join({ clientId: 'b' }));
@@ -80,8 +77,7 @@ t.test('members that do not rejoin within the rebalance timeout are removed; lea
 });
 
 t.test('offset commits check generation and member; simple consumers commit with -1; delete needs an empty group', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const off = (o: bigint) => [{ topic: 't', partition: 0, offset: { offset: o, leaderEpoch: -1, metadata: '', commitTimestamp: 0 } }];
   t.equal(c.commit('simple', -1, '', off(5n)), ErrorCode.NONE, 'generation -1 on a group without members');
   t.equal(c.group('simple')!.offsets.get('t')!.get(0)!.offset, 5n);
@@ -97,8 +93,7 @@ t.test('offset commits check generation and member; simple consumers commit with
 });
 
 t.test('group.max.size and static members', async (t) => {
-  const c = new GroupCoordinator({ ...limits, maxSize: 1 });
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, { ...limits, maxSize: 1 });
   const s = await c.join(join({ groupInstanceId: 'inst' }));
   t.match(s.memberId, /^inst-/, "a static member's id starts with its instance id");
   await c.sync('g', s.generationId, s.memberId, null, null, [{ memberId: s.memberId, assignment: Buffer.from('mine') }]);
@@ -112,8 +107,7 @@ t.test('group.max.size and static members', async (t) => {
 });
 
 t.test('commits during a rebalance: accepted while members rejoin (the revocation commit), refused until the new assignment is synced', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const offset = (o: bigint) => [{ topic: 't', partition: 0, offset: { offset: o, leaderEpoch: -1, metadata: '', commitTimestamp: 1 } }];
   const a = await c.join(join());
   await c.sync('g', a.generationId, a.memberId, null, null, [{ memberId: a.memberId, assignment: Buffer.from('all') }]);
@@ -128,8 +122,7 @@ t.test('commits during a rebalance: accepted while members rejoin (the revocatio
 });
 
 t.test('a null committed metadata is stored as "" (Kafka\'s NO_METADATA), by OffsetCommit and TxnOffsetCommit', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const off = (partition: number) => [{ topic: 't', partition, offset: { offset: 1n, leaderEpoch: -1, metadata: null, commitTimestamp: 0 } }];
   t.equal(c.commit('g', -1, '', off(0)), ErrorCode.NONE);
   t.equal(c.txnCommit('g', { producerId: 7, producerEpoch: 0 }, -1, '', null, off(1)), ErrorCode.NONE);
@@ -138,8 +131,7 @@ t.test('a null committed metadata is stored as "" (Kafka\'s NO_METADATA), by Off
 });
 
 t.test('OffsetCommit validation follows Kafka in every group state', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const off = [{ topic: 't', partition: 0, offset: { offset: 1n, leaderEpoch: -1, metadata: '', commitTimestamp: 0 } }];
   const a = await c.join(join());
   const bJoin = c.join(join({ clientId: 'b' }));
@@ -154,8 +146,7 @@ t.test('OffsetCommit validation follows Kafka in every group state', async (t) =
 });
 
 t.test('a pending member id stops holding a rebalance after its session timeout', async (t) => {
-  const c = new GroupCoordinator(limits);
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, limits);
   const a = await c.join(join({ rebalanceTimeoutMs: 5000 }));
   const pending = await c.join(join({ clientId: 'p', requireKnownMemberId: true, sessionTimeoutMs: 100 }));
   t.equal(pending.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
@@ -167,8 +158,7 @@ t.test('a pending member id stops holding a rebalance after its session timeout'
 });
 
 t.test('group.initial.rebalance.delay.ms: the first rebalance waits, and extends while new members keep arriving (Kafka\'s InitialDelayedJoin)', async (t) => {
-  const c = new GroupCoordinator({ ...limits, initialRebalanceDelayMs: 100 });
-  t.teardown(() => c.close());
+  const c = await leadingGroups(t, { ...limits, initialRebalanceDelayMs: 100 });
   const start = Date.now();
   const a = c.join(join({ rebalanceTimeoutMs: 5000 }));
   await new Promise((r) => setTimeout(r, 60));

@@ -1,21 +1,21 @@
 /**
  * Group state in __consumer_offsets: the record layouts, the coordinator
- * partition, replay into a fresh coordinator (offsets, Stable groups with their
- * members, tombstones), offset expiry, and the same through a real broker
- * restart.
+ * partition, a fresh coordinator loading the partitions (offsets, Stable
+ * groups with their members, tombstones), offset expiry, and the same through
+ * a real broker restart.
  */
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
-import { GroupCoordinator, type JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
-import type { GroupReplay, GroupStore, StoredRecord } from '../../src/coordinator/group/offsets-topic.js';
+import type { JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
 import { OFFSETS_TOPIC } from '../../src/coordinator/group/offsets-topic.js';
 import {
   groupKey, groupValue, offsetKey, offsetValue, partitionFor, readGroupValue, readKey, readOffsetValue, type GroupRecordKey,
 } from '../../src/coordinator/group/group-records.js';
 import { startBroker } from '../../src/broker/index.js';
 import { ErrorCode } from '../../src/wire/errors.js';
+import { host, leadingGroups } from './helpers/fake-host.js';
 
 const limits = { minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 10 };
 const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
@@ -24,15 +24,6 @@ const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
   protocols: [{ name: 'range', metadata: Buffer.from('sub') }], requireKnownMemberId: false, ...over,
 });
 const off = (o: bigint, commitTimestamp = Date.now()) => ({ offset: o, leaderEpoch: 3, metadata: 'm', commitTimestamp });
-
-/** A store in memory: every record in write order. */
-class MemoryStore implements GroupStore {
-  readonly records: StoredRecord[] = [];
-  write(_groupId: string, records: StoredRecord[]): Promise<void> { this.records.push(...records); return Promise.resolve(); }
-  replay(to: GroupReplay): void {
-    for (const r of this.records) to.record(0, readKey(r.key)!, r.value, 0, -1);
-  }
-}
 
 t.test("records use Kafka's layouts and round-trip", async (t) => {
   const k = offsetKey('grp', 'topic', 7);
@@ -55,10 +46,9 @@ t.test("records use Kafka's layouts and round-trip", async (t) => {
   t.ok(partitionFor(neg, 50) >= 0 && partitionFor(neg, 50) < 50, 'negative hashes map into range');
 });
 
-t.test('replay rebuilds offsets and Stable groups; tombstones delete', async (t) => {
-  const store = new MemoryStore();
-  const c = new GroupCoordinator(limits, store);
-  t.teardown(() => c.close());
+t.test('loading a partition rebuilds offsets and Stable groups; tombstones delete', async (t) => {
+  const h = host(t);
+  const c = await leadingGroups(t, limits, h);
   const a = await c.join(join());
   await c.sync('g', a.generationId, a.memberId, null, null, [{ memberId: a.memberId, assignment: Buffer.from('A') }]);
   t.equal(c.commit('g', a.generationId, a.memberId, [{ topic: 't', partition: 0, offset: off(10n) }]), ErrorCode.NONE);
@@ -67,10 +57,9 @@ t.test('replay rebuilds offsets and Stable groups; tombstones delete', async (t)
   t.equal(c.commit('gone', -1, '', [{ topic: 't', partition: 0, offset: off(1n) }]), ErrorCode.NONE);
   t.equal(c.deleteGroup('gone'), ErrorCode.NONE);
   c.deleteOffsets('simple', [{ name: 't', partitions: [2] }], () => []);
+  await c.written();
 
-  const d = new GroupCoordinator(limits);
-  t.teardown(() => d.close());
-  d.replay((to) => store.replay(to));
+  const d = await leadingGroups(t, limits, h);
   const g = d.group('g')!;
   t.equal(g.state, 'Stable', 'a group written Stable comes back Stable');
   t.equal(g.generationId, a.generationId);
@@ -84,18 +73,16 @@ t.test('replay rebuilds offsets and Stable groups; tombstones delete', async (t)
   // Leave: the group empties, and that too survives a replay.
   c.leave('g', [{ memberId: a.memberId, groupInstanceId: null }]);
   t.equal(c.group('g')!.state, 'Empty');
-  const e = new GroupCoordinator(limits);
-  t.teardown(() => e.close());
-  e.replay((to) => store.replay(to));
+  await c.written();
+  const e = await leadingGroups(t, limits, h);
   t.equal(e.group('g')!.state, 'Empty');
   t.equal(e.group('g')!.members.size, 0);
   t.equal(e.group('g')!.protocolType, 'consumer');
 });
 
 t.test('offsets.retention.minutes: offsets of empty groups expire, with tombstones', async (t) => {
-  const store = new MemoryStore();
-  const c = new GroupCoordinator({ ...limits, offsetsRetentionMs: 1000 }, store);
-  t.teardown(() => c.close());
+  const h = host(t);
+  const c = await leadingGroups(t, { ...limits, offsetsRetentionMs: 1000 }, h);
   const now = Date.now();
   c.commit('old', -1, '', [{ topic: 't', partition: 0, offset: off(1n, now - 5000) }, { topic: 't', partition: 1, offset: off(2n, now) }]);
   const a = await c.join(join({ groupId: 'busy' }));
@@ -111,9 +98,8 @@ t.test('offsets.retention.minutes: offsets of empty groups expire, with tombston
   t.ok(c.group('busy'), 'an empty group keeps offsets within the retention');
   c.expireOffsets(Date.now() + 1500);
   t.equal(c.group('busy'), undefined, 'then they expire, counted from when it became empty');
-  const d = new GroupCoordinator(limits);
-  t.teardown(() => d.close());
-  d.replay((to) => store.replay(to));
+  await c.written();
+  const d = await leadingGroups(t, limits, h);
   t.equal(d.group('old'), undefined, 'expiry wrote tombstones');
   t.equal(d.group('busy'), undefined);
 });

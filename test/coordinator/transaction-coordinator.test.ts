@@ -6,35 +6,52 @@
 import t from 'tap';
 import { TransactionCoordinator, fencedAs, type TxnCoordinatorDeps } from '../../src/coordinator/txn/transaction-coordinator.js';
 import { readTxnKey, readTxnValue, txnKey, txnValue } from '../../src/coordinator/txn/txn-records.js';
-import type { StoredRecord } from '../../src/coordinator/internal-topic.js';
+import { TxnStateTopic } from '../../src/coordinator/txn/txn-state-topic.js';
 import { ErrorCode } from '../../src/wire/errors.js';
+import { host, type FakeHost } from './helpers/fake-host.js';
+
+type TxnRecord = { transactionalId: string; value: Buffer | null };
 
 interface Harness {
   c: TransactionCoordinator;
+  host: FakeHost;
   markers: { topic: string; partition: number; producerId: number; producerEpoch: number; commit: boolean }[];
-  records: { transactionalId: string; value: Buffer | null }[];
+  /** The records in __transaction_state, in log order. */
+  records(): Promise<TxnRecord[]>;
   clock: { now: number };
 }
 
-function harness(t: { teardown(fn: () => unknown): void }, over: Partial<TxnCoordinatorDeps> = {}, records: Harness['records'] = []): Harness {
+/**
+ * A coordinator over a one-partition __transaction_state on `h` (a fresh one
+ * by default) that holds `seed` first, once it has loaded that partition, as
+ * a lone broker's coordinator does.
+ */
+async function harness(t: { teardown(fn: () => unknown): void }, over: Partial<Omit<TxnCoordinatorDeps, 'log'>> = {}, seed: TxnRecord[] = [], h: FakeHost = host(t)): Promise<Harness> {
   let nextId = 1000;
-  const h = { markers: [], records, clock: { now: 1_000_000 } } as unknown as Harness;
+  const log = new TxnStateTopic(h, 1, 1 << 20, 1);
+  await log.ensure();
+  for (const r of seed) await log.write(r.transactionalId, [{ key: txnKey(r.transactionalId), value: r.value }]);
+  const harness = {
+    host: h, markers: [], clock: { now: 1_000_000 },
+    records: async () => { const out: TxnRecord[] = []; for await (const r of log.partitionRecords(0)) out.push(r); return out; },
+  } as unknown as Harness;
   const deps: TxnCoordinatorDeps = {
     allocateProducerId: () => nextId++,
     partitionExists: (topic, p) => topic !== 'missing' && p < 4,
-    writeMarker: async (topic, partition, producerId, producerEpoch, commit) => { h.markers.push({ topic, partition, producerId, producerEpoch, commit }); return ErrorCode.NONE; },
-    store: async (_id: string, rs: StoredRecord[]) => { for (const r of rs) h.records.push({ transactionalId: readTxnKey(r.key)!, value: r.value }); },
+    writeMarker: async (topic, partition, producerId, producerEpoch, commit) => { harness.markers.push({ topic, partition, producerId, producerEpoch, commit }); return ErrorCode.NONE; },
     ...over,
+    log,
   };
-  h.c = new TransactionCoordinator({ maxTimeoutMs: 900_000, abortCheckIntervalMs: 3_600_000, idExpirationMs: 7 * 86_400_000 }, deps, () => h.clock.now);
-  t.teardown(() => h.c.close());
-  return h;
+  harness.c = new TransactionCoordinator({ maxTimeoutMs: 900_000, abortCheckIntervalMs: 3_600_000, idExpirationMs: 7 * 86_400_000 }, deps, () => harness.clock.now);
+  t.teardown(() => harness.c.close());
+  await harness.c.loadPartition(0, 0);
+  return harness;
 }
 
 const tp = (topic: string, partition: number) => ({ topic, partition });
 
 t.test('InitProducerId: an id keeps its producer id and every call bumps the epoch', async (t) => {
-  const { c } = harness(t);
+  const { c } = await harness(t);
   const a = await c.initProducerId('tx', 60_000, null);
   t.same(a, { errorCode: 0, producerId: 1000, producerEpoch: 0 });
   const b = await c.initProducerId('tx', 60_000, null);
@@ -51,13 +68,12 @@ t.test('InitProducerId: an id keeps its producer id and every call bumps the epo
 
 t.test('an exhausted epoch moves to a new producer id at epoch 0', async (t) => {
   const value = txnValue({ producerId: 7, producerEpoch: 32766, timeoutMs: 1000, state: 'CompleteCommit', partitions: [], lastUpdateTimestamp: 1, startTimestamp: -1 });
-  const { c } = harness(t, {}, []);
-  await c.replay([{ transactionalId: 'old', value }]);
+  const { c } = await harness(t, {}, [{ transactionalId: 'old', value }]);
   t.same(await c.initProducerId('old', 1000, null), { errorCode: 0, producerId: 1000, producerEpoch: 0 });
 });
 
 t.test('a transaction: add partitions, commit writes a marker to each, retries and wrong outcomes', async (t) => {
-  const { c, markers } = harness(t);
+  const { c, markers } = await harness(t);
   const { producerId: pid, producerEpoch: epoch } = await c.initProducerId('tx', 60_000, null);
   t.equal(await c.endTxn('tx', pid, epoch, true), ErrorCode.INVALID_TXN_STATE, 'EndTxn with no transaction');
   t.equal(c.verify(pid, epoch, 'a', 0), ErrorCode.INVALID_TXN_STATE, 'a produce before AddPartitionsToTxn is refused');
@@ -91,7 +107,7 @@ t.test('a transaction: add partitions, commit writes a marker to each, retries a
 t.test('while markers are written, requests for the id get CONCURRENT_TRANSACTIONS', async (t) => {
   let release!: () => void;
   const gate = new Promise<void>((r) => { release = r; });
-  const { c } = harness(t, { writeMarker: async () => { await gate; return ErrorCode.NONE; } });
+  const { c } = await harness(t, { writeMarker: async () => { await gate; return ErrorCode.NONE; } });
   const { producerId: pid, producerEpoch: epoch } = await c.initProducerId('tx', 60_000, null);
   await c.addPartitions('tx', pid, epoch, [tp('a', 0)]);
   const ending = c.endTxn('tx', pid, epoch, true);
@@ -106,7 +122,7 @@ t.test('while markers are written, requests for the id get CONCURRENT_TRANSACTIO
 });
 
 t.test('a new incarnation aborts the open transaction under a bumped epoch and fences the old one', async (t) => {
-  const { c, markers } = harness(t);
+  const { c, markers } = await harness(t);
   const old = await c.initProducerId('tx', 60_000, null);
   await c.addPartitions('tx', old.producerId, old.producerEpoch, [tp('a', 0)]);
   const next = await c.initProducerId('tx', 60_000, null);
@@ -118,7 +134,7 @@ t.test('a new incarnation aborts the open transaction under a bumped epoch and f
 });
 
 t.test('a transaction open past its timeout is aborted with a bumped epoch', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   const { producerId: pid, producerEpoch: epoch } = await h.c.initProducerId('tx', 1000, null);
   await h.c.addPartitions('tx', pid, epoch, [tp('a', 0)]);
   h.clock.now += 1000;
@@ -131,18 +147,19 @@ t.test('a transaction open past its timeout is aborted with a bumped epoch', asy
   t.equal(await h.c.endTxn('tx', pid, epoch, true), ErrorCode.PRODUCER_FENCED, 'the producer that left it open is fenced');
 });
 
-t.test('replay rebuilds ids from the records and finishes transactions caught in Prepare', async (t) => {
-  const first = harness(t);
+t.test('loading rebuilds ids from the records and finishes transactions caught in Prepare', async (t) => {
+  const first = await harness(t);
   const a = await first.c.initProducerId('committed', 60_000, null);
   await first.c.addPartitions('committed', a.producerId, a.producerEpoch, [tp('a', 0)]);
   await first.c.endTxn('committed', a.producerId, a.producerEpoch, true);
   const b = await first.c.initProducerId('open', 60_000, null);
   await first.c.addPartitions('open', b.producerId, b.producerEpoch, [tp('a', 1), tp('b', 0)]);
   const prepared = txnValue({ producerId: 5, producerEpoch: 3, timeoutMs: 60_000, state: 'PrepareAbort', partitions: [{ topic: 'c', partitions: [2] }], lastUpdateTimestamp: 1, startTimestamp: 1 });
-  const records = [...first.records, { transactionalId: 'prepared', value: prepared }, { transactionalId: 'gone', value: txnValue(readTxnValue(prepared)!) }, { transactionalId: 'gone', value: null }];
+  const more = [{ transactionalId: 'prepared', value: prepared }, { transactionalId: 'gone', value: txnValue(readTxnValue(prepared)!) }, { transactionalId: 'gone', value: null }];
 
-  const second = harness(t, {}, []);
-  await second.c.replay(records);
+  // A new coordinator of the same log (after a restart, or on another broker) loads it.
+  const second = await harness(t, {}, more, first.host);
+  for (let i = 0; i < 100 && second.c.get('prepared')?.state !== 'CompleteAbort'; i++) await new Promise((r) => setTimeout(r, 10));
   t.equal(second.c.get('committed')!.state, 'CompleteCommit');
   t.same([second.c.get('open')!.state, [...second.c.get('open')!.partitions.values()]], ['Ongoing', [tp('a', 1), tp('b', 0)]], 'an open transaction stays open');
   t.equal(second.c.verify(b.producerId, b.producerEpoch, 'a', 1), ErrorCode.NONE, 'and its producer may go on writing');
@@ -153,7 +170,7 @@ t.test('replay rebuilds ids from the records and finishes transactions caught in
 });
 
 t.test('transactional.id.expiration.ms forgets idle ids, never one with a transaction open', async (t) => {
-  const h = harness(t);
+  const h = await harness(t);
   await h.c.initProducerId('idle', 60_000, null);
   const open = await h.c.initProducerId('open', 60_000, null);
   await h.c.addPartitions('open', open.producerId, open.producerEpoch, [tp('a', 0)]);
@@ -161,35 +178,33 @@ t.test('transactional.id.expiration.ms forgets idle ids, never one with a transa
   await h.c.expireIds();
   t.equal(h.c.get('idle'), undefined, 'the idle id is gone');
   t.ok(h.c.get('open'), 'the id with an open transaction stays (its timeout aborts it first)');
-  t.same(h.records.filter((r) => r.value === null).map((r) => r.transactionalId), ['idle'], 'a tombstone for the expired id');
+  t.same((await h.records()).filter((r) => r.value === null).map((r) => r.transactionalId), ['idle'], 'a tombstone for the expired id');
   t.equal((await h.c.initProducerId('idle', 60_000, null)).producerEpoch, 0, 'the id starts afresh');
 });
 
 t.test('a failed __transaction_state write (a full disk) changes nothing and answers COORDINATOR_NOT_AVAILABLE', async (t) => {
-  let failing = false;
   const errors: unknown[] = [];
-  const h = harness(t, {
-    store: async () => { if (failing) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); },
-    onError: (e) => errors.push(e),
-  });
-  failing = true;
+  const h = await harness(t, { onError: (e) => errors.push(e) });
+  const enospc = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  const setFailing = (on: boolean) => { h.host.appendFault = on ? enospc : undefined; };
+  setFailing(true);
   t.equal((await h.c.initProducerId('new', 60_000, null)).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'a new id');
   t.equal(h.c.get('new'), undefined, 'is not kept');
-  failing = false;
+  setFailing(false);
   const { producerId: pid, producerEpoch: epoch } = await h.c.initProducerId('tx', 60_000, null);
-  failing = true;
+  setFailing(true);
   t.same((await h.c.addPartitions('tx', pid, epoch, [tp('a', 0)])).map((r) => r.errorCode), [ErrorCode.COORDINATOR_NOT_AVAILABLE], 'AddPartitionsToTxn');
   t.same([h.c.get('tx')!.state, h.c.get('tx')!.partitions.size], ['Empty', 0], 'leaves the transaction as it was');
   t.equal(h.c.verify(pid, epoch, 'a', 0), ErrorCode.INVALID_TXN_STATE, 'so a produce to the partition is still refused');
-  failing = false;
+  setFailing(false);
   await h.c.addPartitions('tx', pid, epoch, [tp('a', 0)]);
-  failing = true;
+  setFailing(true);
   t.equal(await h.c.endTxn('tx', pid, epoch, true), ErrorCode.COORDINATOR_NOT_AVAILABLE, 'EndTxn');
   t.same([h.c.get('tx')!.state, h.markers.length], ['Ongoing', 0], 'no marker written, the transaction still open');
   t.equal((await h.c.initProducerId('tx', 60_000, null)).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'a fencing InitProducerId');
   t.same([h.c.get('tx')!.producerEpoch, h.c.get('tx')!.state], [epoch, 'Ongoing'], 'keeps the epoch and the open transaction');
   t.equal(h.c.verify(pid, epoch, 'a', 0), ErrorCode.NONE, 'whose producer is not fenced');
-  failing = false;
+  setFailing(false);
   t.equal(await h.c.endTxn('tx', pid, epoch, true), ErrorCode.NONE, 'the retry once the disk has room commits');
   t.same(h.markers.map((m) => m.commit), [true]);
   t.ok(errors.length >= 4, 'every failed write was reported');

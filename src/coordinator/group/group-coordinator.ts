@@ -6,31 +6,28 @@
  * which members that did not rejoin are removed, and the initial delay of an
  * empty group's first rebalance (group.initial.rebalance.delay.ms).
  *
- * Durability (when a GroupStore is given; the broker passes the
- * __consumer_offsets topic): each commit writes an offset record, and the
- * OffsetCommit answer waits for it (`written()`); a group's metadata (protocol,
- * generation, leader, members with their subscriptions and assignments) is
- * written when a rebalance completes and when the group becomes empty;
- * deletions write tombstones. `replay` rebuilds groups at start-up: members of
- * a Stable group are restored with fresh session timers, so consumers that
- * keep heartbeating carry on, and the others expire (as after a coordinator
- * move in Kafka).
+ * Durability (the store is the __consumer_offsets topic): each commit
+ * writes an offset record, and the OffsetCommit answer waits for it
+ * (`written()`); a group's metadata (protocol, generation, leader, members
+ * with their subscriptions and assignments) is written when a rebalance
+ * completes and when the group becomes empty; deletions write tombstones.
  *
  * Transactional commits (TxnOffsetCommit) are written as a transactional
  * batch of the producer and kept pending, invisible to OffsetFetch (which
  * answers UNSTABLE_OFFSET_COMMIT to require_stable), until the transaction
  * coordinator's marker commits or drops them (completeTxn).
  *
- * Leadership (Kafka's coordinator partitions): with a store that maps groups
- * to __consumer_offsets partitions, this coordinator serves only the groups
- * of partitions it has loaded. The broker calls `loadPartition` when it
+ * Leadership (Kafka's coordinator partitions): this coordinator serves only
+ * the groups of __consumer_offsets partitions it has loaded; a lone broker
+ * leads, and loads, them all. The broker calls `loadPartition` when it
  * becomes a partition's leader (the partition's records are replayed; its
- * groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile) and `unloadPartition`
- * when it stops leading it (its groups leave memory, waiting joins and syncs
- * get NOT_COORDINATOR, nothing is written); groups of partitions not loaded
- * here get NOT_COORDINATOR, which sends clients back to FindCoordinator.
- * Without such a store (tests), or after `replay` (a single broker leading
- * every partition), it serves every group.
+ * groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile; members of a Stable
+ * group are restored with fresh session timers, so consumers that keep
+ * heartbeating carry on, and the others expire, as after a coordinator move
+ * in Kafka) and `unloadPartition` when it stops leading it (its groups leave
+ * memory, waiting joins and syncs get NOT_COORDINATOR, nothing is written);
+ * groups of partitions not loaded here get NOT_COORDINATOR, which sends
+ * clients back to FindCoordinator.
  *
  * Offset expiry (offsets.retention.minutes): offsets of a group without
  * members expire once it has been Empty for the retention time (groups with a
@@ -80,13 +77,11 @@ export class GroupCoordinator {
   private lastWrite: Promise<void> = Promise.resolve();
   private readonly lastWriteOf = new Map<string, Promise<void>>();
   private expiryTimer?: NodeJS.Timeout;
-  /** Partitions led here; `ownsAll`: every partition counts as loaded (no partitioned store, or after `replay`). */
+  /** Partitions led here. */
   private readonly owned = new Map<number, OwnedPartition>();
-  private ownsAll: boolean;
   private readonly loadWaiters = new LoadWaiters();
 
-  constructor(private readonly limits: GroupLimits, private readonly store?: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
-    this.ownsAll = !(store?.partitionOf && store.replayPartition);
+  constructor(private readonly limits: GroupLimits, private readonly store: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
     if (limits.offsetsRetentionMs !== undefined) {
       this.expiryTimer = setInterval(() => this.expireOffsets(), limits.offsetsRetentionCheckIntervalMs ?? 600_000);
       this.expiryTimer.unref();
@@ -103,7 +98,7 @@ export class GroupCoordinator {
   }
 
   private write(groupId: string, records: StoredRecord[], txn?: TxnWrite, offsetCommit = false): Promise<void> {
-    if (!this.store || records.length === 0) return Promise.resolve();
+    if (records.length === 0) return Promise.resolve();
     const p = this.store.write(groupId, records, txn, offsetCommit);
     this.track(groupId, p);
     p.catch((e: unknown) => this.onError(e));
@@ -117,11 +112,11 @@ export class GroupCoordinator {
     p.then(forget, forget);
   }
 
-  /** The __consumer_offsets partition of a group (partition 0 for a store that does not partition). */
-  partitionOf(groupId: string): number { return this.store?.partitionOf?.(groupId) ?? 0; }
+  /** The __consumer_offsets partition of a group. */
+  partitionOf(groupId: string): number { return this.store.partitionOf(groupId); }
 
   /** The partition count of __consumer_offsets, creating it when missing (FindCoordinator). */
-  ensureTopic(): Promise<number> { return this.store?.ensure?.() ?? Promise.resolve(1); }
+  ensureTopic(): Promise<number> { return this.store.ensure(); }
 
   /**
    * Before a group request: when __consumer_offsets does not exist yet (a
@@ -132,9 +127,8 @@ export class GroupCoordinator {
    * the answer when another broker leads the partition.
    */
   async prepare(groupId: string, waitMs = FIRST_LOAD_WAIT_MS): Promise<void> {
-    const store = this.store;
-    if (this.ownsAll || !store?.exists || !store.ensure || store.exists()) return;
-    try { await store.ensure(); } catch (e) { this.onError(e); return; }
+    if (this.store.exists()) return;
+    try { await this.store.ensure(); } catch (e) { this.onError(e); return; }
     const p = this.partitionOf(groupId);
     if (!this.owned.has(p)) await this.loadWaiters.wait(p, waitMs);
     await this.owned.get(p)?.loaded;
@@ -144,7 +138,6 @@ export class GroupCoordinator {
   coordinatorStatus(groupId: string): number { return this.partitionStatus(this.partitionOf(groupId)); }
 
   private partitionStatus(partition: number): number {
-    if (this.ownsAll) return ErrorCode.NONE;
     const o = this.owned.get(partition);
     if (!o) return ErrorCode.NOT_COORDINATOR;
     return o.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
@@ -165,26 +158,17 @@ export class GroupCoordinator {
    * (another leader may have written in between); an older one is stale.
    */
   loadPartition(partition: number, leaderEpoch: number): Promise<void> {
-    const store = this.store;
-    // A store that does not partition has nothing to load: every group is served.
-    if (!store?.replayPartition || !store.partitionOf) return Promise.resolve();
     const cur = this.owned.get(partition);
     if (cur && cur.leaderEpoch >= leaderEpoch) return cur.loaded;
-    if (this.ownsAll) {
-      // After `replay` this broker has been the partition's only writer: what is in memory is the log's state, and may be ahead of it.
-      this.owned.set(partition, { state: 'loaded', leaderEpoch, deferredMarkers: [], loaded: Promise.resolve() });
-      this.loadWaiters.loaded(partition);
-      return Promise.resolve();
-    }
     // Whatever is in memory for the partition (an older epoch's state) is replaced by what the log says now.
-    this.dropPartition(partition);
+    this.unloadPartition(partition);
     const entry: OwnedPartition = { state: 'loading', leaderEpoch, deferredMarkers: [], loaded: Promise.resolve() };
     this.owned.set(partition, entry);
     const wanted = () => this.owned.get(partition) === entry;
     entry.loaded = (async () => {
       const rebuild = this.rebuilder();
       try {
-        if (!(await store.replayPartition!(partition, rebuild.to, wanted)) || !wanted()) return;
+        if (!(await this.store.replayPartition(partition, rebuild.to, wanted)) || !wanted()) return;
       } catch (e) {
         // Nothing half-loaded is served: the partition is not ours until a new load succeeds.
         if (wanted()) { this.owned.delete(partition); this.dropGroups(partition); }
@@ -206,28 +190,6 @@ export class GroupCoordinator {
    * join or sync get NOT_COORDINATOR, so that they find the new coordinator.
    */
   unloadPartition(partition: number): void {
-    if (!this.store?.replayPartition || !this.store.partitionOf) return;
-    this.followLeadership();
-    this.dropPartition(partition);
-  }
-
-  /**
-   * The first loss of leadership ends `replay`'s serve-everything mode: from
-   * then on only partitions loaded (or adopted) are served, and groups of
-   * partitions this broker does not lead leave memory.
-   */
-  private followLeadership(): void {
-    if (!this.ownsAll) return;
-    this.ownsAll = false;
-    const partitions = new Set<number>();
-    for (const g of this.groups.values()) {
-      const p = this.partitionOf(g.groupId);
-      if (!this.owned.has(p)) partitions.add(p);
-    }
-    for (const p of partitions) this.dropGroups(p);
-  }
-
-  private dropPartition(partition: number): void {
     this.owned.delete(partition);
     this.dropGroups(partition);
   }
@@ -664,25 +626,12 @@ export class GroupCoordinator {
     return false;
   }
 
-  /** Sets a committed offset without writing it (replay, tests). */
-  restore(groupId: string, topic: string, partition: number, offset: CommittedOffset): void {
+  /** Sets a committed offset without writing it (replay, a committed transaction's offsets). */
+  private restore(groupId: string, topic: string, partition: number, offset: CommittedOffset): void {
     const g = this.getOrCreate(groupId);
     let t = g.offsets.get(topic);
     if (!t) g.offsets.set(topic, (t = new Map()));
     t.set(partition, offset);
-  }
-
-  /**
-   * Rebuilds every group from the stored records (a single broker at
-   * start-up, before any request; tests) and serves every group from then on:
-   * `replay` hands over every record and marker in log order. The broker that
-   * follows leadership calls `loadPartition` per partition instead.
-   */
-  replay(replay: (to: GroupReplay) => void): void {
-    this.ownsAll = true;
-    const rebuild = this.rebuilder();
-    replay(rebuild.to);
-    rebuild.finish();
   }
 
   /**

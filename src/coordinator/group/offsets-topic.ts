@@ -9,10 +9,9 @@
  * becomes its leader and hands each record to the coordinator, which rebuilds
  * that partition's groups and offsets; it yields to the event loop between
  * reads, so that a long log neither stalls the broker nor hides the loading
- * state from requests. `replay` does the same for every partition at once,
- * synchronously (a single broker that leads them all, before it serves).
+ * state from requests.
  */
-import { InternalTopic, type InternalTopicHost, type LegacyInternalTopicHost, type StoredRecord, type TxnWrite } from '../internal-topic.js';
+import { InternalTopic, type InternalTopicHost, type StoredRecord, type TxnWrite } from '../internal-topic.js';
 import { readRecords } from '../../wire/records/record-reader.js';
 import { controlType, ControlType } from '../../wire/records/control-records.js';
 import type { BatchHeader } from '../../wire/records/batch-header.js';
@@ -22,21 +21,20 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export type { StoredRecord } from '../internal-topic.js';
 
 /**
- * Where the coordinator writes its records; `write` resolves when they are
- * committed. A store that also maps groups to partitions and reads them back
- * (the __consumer_offsets topic) makes the coordinator follow partition
- * leadership: it serves only groups of partitions it has loaded.
+ * The __consumer_offsets topic as the coordinator uses it (OffsetsTopicStore):
+ * `write` resolves when the records are committed; the coordinator serves
+ * only groups of partitions it has loaded (`replayPartition`).
  */
 export interface GroupStore {
   /** `offsetCommit`: the records are a commit's offsets (too large is INVALID_COMMIT_OFFSET_SIZE). */
   write(groupId: string, records: StoredRecord[], txn?: TxnWrite, offsetCommit?: boolean): Promise<void>;
-  partitionOf?(groupId: string): number;
+  partitionOf(groupId: string): number;
   /** The partition count, creating the topic when it is missing. */
-  ensure?(): Promise<number>;
+  ensure(): Promise<number>;
   /** Whether the topic exists. */
-  exists?(): boolean;
+  exists(): boolean;
   /** Replays one partition; resolves false when `wanted()` turned false and the replay stopped early. */
-  replayPartition?(partition: number, to: GroupReplay, wanted: () => boolean): Promise<boolean>;
+  replayPartition(partition: number, to: GroupReplay, wanted: () => boolean): Promise<boolean>;
 }
 
 /** What replay hands over: a record (with the producer id when it is part of a transaction), or a marker. */
@@ -52,7 +50,7 @@ export class OffsetsTopicStore implements GroupStore {
   readonly topic: InternalTopic;
 
   /** `replicationFactor`: offsets.topic.replication.factor (the broker caps it at the live brokers). */
-  constructor(topics: InternalTopicHost | LegacyInternalTopicHost, numPartitions: number, segmentBytes: number, replicationFactor = 3) {
+  constructor(topics: InternalTopicHost, numPartitions: number, segmentBytes: number, replicationFactor = 3) {
     this.topic = new InternalTopic(topics, OFFSETS_TOPIC, numPartitions, segmentBytes, replicationFactor);
   }
 
@@ -75,30 +73,19 @@ export class OffsetsTopicStore implements GroupStore {
     }
     return true;
   }
-
-  /** Every record and marker of every partition, in log order within each partition; returns the record count. */
-  replay(to: GroupReplay): number {
-    let count = 0;
-    const partitions = this.topic.existingPartitionCount() ?? 0;
-    for (let p = 0; p < partitions; p++) for (const batch of this.topic.batches(p)) count += replayBatch(p, batch, to);
-    return count;
-  }
 }
 
-function replayBatch(partition: number, batch: BatchHeader, to: GroupReplay): number {
+function replayBatch(partition: number, batch: BatchHeader, to: GroupReplay): void {
   if (batch.isControl) {
     const type = controlType(batch);
     if (type !== undefined) to.marker(partition, batch.producerId, type === ControlType.Commit);
-    return 0;
+    return;
   }
-  let count = 0;
   const txnProducerId = batch.isTransactional ? batch.producerId : -1;
   for (const r of readRecords(batch)) {
     if (!r.key) continue;
     const key = readKey(r.key);
     if (!key) continue;
     to.record(partition, key, r.value, r.timestamp, txnProducerId);
-    count++;
   }
-  return count;
 }

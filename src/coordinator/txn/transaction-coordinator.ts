@@ -26,21 +26,20 @@
  * activity for that long is forgotten (a tombstone in the log), checked every
  * transaction.remove.expired.transaction.cleanup.interval.ms.
  *
- * Every state change is a record in __transaction_state (`store`), written
+ * Every state change is a record in __transaction_state (`log`), written
  * before the change is acknowledged; when that write fails (a full disk) the
  * change is undone and the client gets COORDINATOR_NOT_AVAILABLE, which it
  * retries (NOT_COORDINATOR when this broker lost the partition).
  *
- * Leadership: with a `log` (the __transaction_state topic) this coordinator
- * serves only the transactional ids of partitions it has loaded. The broker
- * calls `loadPartition` when it becomes a partition's leader (its records are
- * replayed, requests for its ids get COORDINATOR_LOAD_IN_PROGRESS meanwhile,
- * and transactions caught between Prepare and Complete get their markers
- * again) and `unloadPartition` when it stops leading it (its ids leave
- * memory, nothing is written); ids of partitions not loaded here get
- * NOT_COORDINATOR. Markers carry the partition's leader epoch as the
- * coordinator epoch. Without a log (tests), or after `replay` (a single
- * broker leading every partition), it serves every id.
+ * Leadership: this coordinator serves only the transactional ids of
+ * __transaction_state partitions it has loaded (a lone broker leads, and
+ * loads, them all). The broker calls `loadPartition` when it becomes a
+ * partition's leader (its records are replayed, requests for its ids get
+ * COORDINATOR_LOAD_IN_PROGRESS meanwhile, and transactions caught between
+ * Prepare and Complete get their markers again) and `unloadPartition` when
+ * it stops leading it (its ids leave memory, nothing is written); ids of
+ * partitions not loaded here get NOT_COORDINATOR. Markers carry the partition's leader epoch as the
+ * coordinator epoch.
  */
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { txnKey, txnValue, readTxnValue, type TxnState } from './txn-records.js';
@@ -87,9 +86,7 @@ export interface TxnCoordinatorDeps {
   /** Whether a partition exists (AddPartitionsToTxn answers UNKNOWN_TOPIC_OR_PARTITION otherwise). */
   partitionExists(topic: string, partition: number): boolean;
   /** The state topic: writes go there, and the coordinator follows its partitions' leadership. */
-  log?: TxnLog;
-  /** Persists a record for the transactional id without a `log` (tests, a broker that replays everything); resolves once it is in the log. */
-  store?(transactionalId: string, records: StoredRecord[]): Promise<void>;
+  log: TxnLog;
   onError?(e: unknown): void;
 }
 
@@ -119,11 +116,9 @@ export class TransactionCoordinator {
   private readonly byProducerId = new Map<number, TxnMetadata>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly owned = new Map<number, OwnedPartition>();
-  private ownsAll: boolean;
   private readonly loadWaiters = new LoadWaiters();
 
   constructor(private readonly limits: TxnLimits, private readonly deps: TxnCoordinatorDeps, private readonly now: () => number = Date.now) {
-    this.ownsAll = deps.log === undefined;
     this.timers.push(setInterval(() => void this.abortTimedOut(), limits.abortCheckIntervalMs));
     if (limits.idExpirationMs !== undefined) this.timers.push(setInterval(() => void this.expireIds(), limits.idExpirationCheckIntervalMs ?? 3_600_000));
     for (const t of this.timers) t.unref();
@@ -133,11 +128,11 @@ export class TransactionCoordinator {
   /** The ids of partitions loaded here (ListTransactions). */
   all(): TxnMetadata[] { return [...this.txns.values()].filter((m) => this.coordinatorStatus(m.transactionalId) === ErrorCode.NONE); }
 
-  /** The __transaction_state partition of an id (0 without a log). */
-  partitionOf(transactionalId: string): number { return this.deps.log?.partitionOf(transactionalId) ?? 0; }
+  /** The __transaction_state partition of an id. */
+  partitionOf(transactionalId: string): number { return this.deps.log.partitionOf(transactionalId); }
 
   /** The partition count of __transaction_state, creating it when missing (FindCoordinator). */
-  ensureTopic(): Promise<number> { return this.deps.log?.ensure() ?? Promise.resolve(1); }
+  ensureTopic(): Promise<number> { return this.deps.log.ensure(); }
 
   /**
    * Before a request for an id: when __transaction_state does not exist yet
@@ -148,7 +143,7 @@ export class TransactionCoordinator {
    */
   async prepare(transactionalId: string, waitMs = FIRST_LOAD_WAIT_MS): Promise<void> {
     const log = this.deps.log;
-    if (this.ownsAll || !log || log.exists()) return;
+    if (log.exists()) return;
     try { await log.ensure(); } catch (e) { this.deps.onError?.(e); return; }
     const p = this.partitionOf(transactionalId);
     if (!this.owned.has(p)) await this.loadWaiters.wait(p, waitMs);
@@ -157,7 +152,6 @@ export class TransactionCoordinator {
 
   /** NONE when this coordinator serves the id now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
   coordinatorStatus(transactionalId: string): number {
-    if (this.ownsAll) return ErrorCode.NONE;
     const o = this.owned.get(this.partitionOf(transactionalId));
     if (!o) return ErrorCode.NOT_COORDINATOR;
     return o.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
@@ -180,18 +174,10 @@ export class TransactionCoordinator {
    */
   loadPartition(partition: number, leaderEpoch: number): Promise<void> {
     const log = this.deps.log;
-    // Without the state topic there is nothing to load: every id is served.
-    if (!log) return Promise.resolve();
     const cur = this.owned.get(partition);
     if (cur && cur.leaderEpoch >= leaderEpoch) return cur.loaded;
-    if (this.ownsAll) {
-      // After `replay` this broker has been the partition's only writer: what is in memory is the log's state.
-      this.owned.set(partition, { state: 'loaded', leaderEpoch, loaded: Promise.resolve() });
-      this.loadWaiters.loaded(partition);
-      return Promise.resolve();
-    }
     // Whatever is in memory for the partition (an older epoch's state) is replaced by what the log says now.
-    this.dropIds(partition);
+    this.unloadPartition(partition);
     const entry: OwnedPartition = { state: 'loading', leaderEpoch, loaded: Promise.resolve() };
     this.owned.set(partition, entry);
     const wanted = () => this.owned.get(partition) === entry;
@@ -223,23 +209,6 @@ export class TransactionCoordinator {
 
   /** This broker no longer leads the partition: its ids leave memory (the new leader loads them from the log). */
   unloadPartition(partition: number): void {
-    if (!this.deps.log) return;
-    this.followLeadership();
-    this.dropIds(partition);
-  }
-
-  /**
-   * The first loss of leadership ends `replay`'s serve-everything mode: from
-   * then on only partitions loaded (or adopted) are served, and ids of
-   * partitions this broker does not lead leave memory.
-   */
-  private followLeadership(): void {
-    if (!this.ownsAll) return;
-    this.ownsAll = false;
-    for (const m of [...this.txns.values()]) if (!this.owned.has(this.partitionOf(m.transactionalId))) this.forget(m);
-  }
-
-  private dropIds(partition: number): void {
     this.owned.delete(partition);
     for (const m of [...this.txns.values()]) if (this.partitionOf(m.transactionalId) === partition) this.forget(m);
   }
@@ -267,13 +236,7 @@ export class TransactionCoordinator {
     return m;
   }
 
-  private writeRecords(transactionalId: string, records: StoredRecord[]): Promise<void> {
-    if (this.deps.log) return this.deps.log.write(transactionalId, records);
-    return this.deps.store ? this.deps.store(transactionalId, records) : Promise.resolve();
-  }
-
   private persist(m: TxnMetadata): Promise<void> {
-    if (!this.deps.store && !this.deps.log) return Promise.resolve();
     const byTopic = new Map<string, number[]>();
     for (const p of m.partitions.values()) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
     const value = txnValue({
@@ -281,7 +244,7 @@ export class TransactionCoordinator {
       partitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
       lastUpdateTimestamp: m.lastUpdateTimestamp, startTimestamp: m.startTimestamp,
     });
-    return this.writeRecords(m.transactionalId, [{ key: txnKey(m.transactionalId), value }]);
+    return this.deps.log.write(m.transactionalId, [{ key: txnKey(m.transactionalId), value }]);
   }
 
   private setProducer(m: TxnMetadata, producerId: number, epoch: number): void {
@@ -530,25 +493,6 @@ export class TransactionCoordinator {
     }
   }
 
-  /**
-   * Rebuilds every id from __transaction_state records (a single broker at
-   * start-up, before any request; tests) and serves every id from then on:
-   * the last record per id wins; transactions caught between Prepare and
-   * Complete get their markers (again) and complete. The broker that follows
-   * leadership calls `loadPartition` per partition instead.
-   */
-  async replay(records: Iterable<{ transactionalId: string; value: Buffer | null }>): Promise<void> {
-    this.ownsAll = true;
-    for (const { transactionalId, value } of records) {
-      const m = this.fromRecord(transactionalId, value);
-      if (m) this.add(m);
-      else { const old = this.txns.get(transactionalId); if (old) this.forget(old); }
-    }
-    for (const m of this.txns.values()) {
-      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') await this.complete(m, m.state === 'PrepareCommit');
-    }
-  }
-
   /** Forgets ids idle past transactional.id.expiration.ms with no transaction open; writes their tombstones. */
   async expireIds(): Promise<void> {
     const expiration = this.limits.idExpirationMs;
@@ -561,7 +505,7 @@ export class TransactionCoordinator {
       this.txns.delete(m.transactionalId);
       if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
       try {
-        await this.writeRecords(m.transactionalId, [{ key: txnKey(m.transactionalId), value: null }]);
+        await this.deps.log.write(m.transactionalId, [{ key: txnKey(m.transactionalId), value: null }]);
       } catch (e) {
         this.deps.onError?.(e);
       }

@@ -3,7 +3,7 @@
  * __transaction_state (Kafka's layout, txn-records.ts), one partition per
  * transactional id by hashCode (internal-topic.ts).
  */
-import { InternalTopic, type InternalTopicHost, type LegacyInternalTopicHost, type StoredRecord } from '../internal-topic.js';
+import { InternalTopic, type InternalTopicHost, type StoredRecord } from '../internal-topic.js';
 import { readRecords } from '../../wire/records/record-reader.js';
 import { readTxnKey } from './txn-records.js';
 import type { TxnLog } from './transaction-coordinator.js';
@@ -17,7 +17,7 @@ export class TxnStateTopic implements TxnLog {
   readonly topic: InternalTopic;
 
   /** `replicationFactor`: transaction.state.log.replication.factor (the broker caps it at the live brokers). */
-  constructor(topics: InternalTopicHost | LegacyInternalTopicHost, numPartitions: number, segmentBytes: number, replicationFactor = 3) {
+  constructor(topics: InternalTopicHost, numPartitions: number, segmentBytes: number, replicationFactor = 3) {
     this.topic = new InternalTopic(topics, TXN_STATE_TOPIC, numPartitions, segmentBytes, replicationFactor);
   }
 
@@ -38,20 +38,6 @@ export class TxnStateTopic implements TxnLog {
       for (const r of readRecords(batch)) {
         const id = r.key ? readTxnKey(r.key) : undefined;
         if (id !== undefined) yield { transactionalId: id, value: r.value };
-      }
-    }
-  }
-
-  /** Every record of every partition, in log order within each partition (a transactional id lives in one partition). */
-  *records(): Generator<{ transactionalId: string; value: Buffer | null }> {
-    const partitions = this.topic.existingPartitionCount() ?? 0;
-    for (let p = 0; p < partitions; p++) {
-      for (const batch of this.topic.batches(p)) {
-        if (batch.isControl) continue;
-        for (const r of readRecords(batch)) {
-          const id = r.key ? readTxnKey(r.key) : undefined;
-          if (id !== undefined) yield { transactionalId: id, value: r.value };
-        }
       }
     }
   }
