@@ -30,8 +30,12 @@ export class DelayedFetchPurgatory {
   get size(): number { return this.pending; }
 
   /**
-   * Waits until a checkAndComplete() on one of `keys` finds tryComplete()
-   * true (resolves true) or `maxWaitMs` passes (resolves false).
+   * Waits until tryComplete() is true, checked once now and then at every
+   * checkAndComplete() on one of `keys` (resolves true), or `maxWaitMs`
+   * passes (resolves false). The check now matters: a caller reads, finds
+   * too little and waits, and an append that came while it read (an
+   * asynchronous read) woke nobody; without it that fetch would sit out its
+   * whole max wait with data there (Kafka's tryCompleteElseWatch checks too).
    */
   wait(keys: Iterable<string>, maxWaitMs: number, tryComplete: () => boolean): Promise<boolean> {
     return new Promise((resolve) => {
@@ -43,6 +47,9 @@ export class DelayedFetchPurgatory {
         if (set === undefined) this.watchers.set(k, (set = new Set()));
         set.add(w);
       }
+      let ready: boolean;
+      try { ready = tryComplete(); } catch { ready = true; }
+      if (ready) this.complete(w, true);
     });
   }
 

@@ -38,3 +38,11 @@ t.test('a throwing tryComplete completes; completeAll finishes everything', asyn
   t.same(await Promise.all([b, c]), [false, false]);
   t.equal(p.size, 0);
 });
+
+t.test('what is already there when the wait begins completes it at once (an append during the caller\'s read woke nobody)', async (t) => {
+  const p = new DelayedFetchPurgatory();
+  const started = Date.now();
+  t.equal(await p.wait(['a:0'], 5000, () => true), true, 'completed early, without a checkAndComplete');
+  t.ok(Date.now() - started < 1000, 'not after the max wait');
+  t.equal(p.size, 0, 'nothing left watching');
+});
