@@ -12,7 +12,8 @@
  * file never lacks an entry the log needs; entries past the log end are cut
  * when the log opens.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeCheckpointFile } from './checkpoint-file.js';
 import { join } from 'node:path';
 import type { FileCache } from './file-cache.js';
 
@@ -189,16 +190,6 @@ export class LeaderEpochCache {
   }
 
   private write(entries: EpochEntry[]): void {
-    const body = `0\n${entries.length}\n${entries.map((e) => `${e.epoch} ${e.startOffset}\n`).join('')}`;
-    const path = this.path;
-    const tmp = `${path}.tmp`;
-    const fd = this.files.withRoom(() => openSync(tmp, 'w'));
-    try {
-      writeSync(fd, body);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeCheckpointFile(this.path, entries.map((e) => `${e.epoch} ${e.startOffset}`), (open) => this.files.withRoom(open));
   }
 }

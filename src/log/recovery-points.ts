@@ -6,7 +6,8 @@
  * to a temporary file, fsynced and renamed, so a crash leaves the old or the
  * new file, never a torn one.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeCheckpointFile } from './checkpoint-file.js';
 import { join } from 'node:path';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
@@ -36,15 +37,5 @@ export function readRecoveryPoints(dataDir: string, report: (message: string) =>
 }
 
 export function writeRecoveryPoints(dataDir: string, points: RecoveryPoint[]): void {
-  const body = `0\n${points.length}\n${points.map((p) => `${p.topic} ${p.partition} ${p.offset}\n`).join('')}`;
-  const path = join(dataDir, RECOVERY_POINT_CHECKPOINT);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, body);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeCheckpointFile(join(dataDir, RECOVERY_POINT_CHECKPOINT), points.map((p) => `${p.topic} ${p.partition} ${p.offset}`));
 }
