@@ -8,7 +8,8 @@ import { encodeProduceRequest, decodeProduceResponse } from '../src/wire/generat
 import { encodeFetchRequest, decodeFetchResponse } from '../src/wire/generated/fetch.js';
 import { ErrorCode } from '../src/wire/errors.js';
 
-t.test('Produce to a follower: NOT_LEADER_OR_FOLLOWER, with the leader and its endpoint from v10 (KIP-951)', async (t) => {
+/** A 3-broker cluster with topic `hint` (one partition, three replicas) and a wire connection to one of its followers. */
+async function connectedToFollower(t: Parameters<typeof testCluster>[0]) {
   const c = await testCluster(t, 3, { 'auto.leader.rebalance.enable': 'false' });
   const admin = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -16,9 +17,13 @@ t.test('Produce to a follower: NOT_LEADER_OR_FOLLOWER, with the leader and its e
   await admin.createTopics({ topics: [{ topic: 'hint', numPartitions: 1, replicationFactor: 3 }] });
   const state = c.status().topics.find((x) => x.name === 'hint')!.partitions[0]!;
   const follower = state.replicas.find((r) => r !== state.leader)!;
-  const b = c.broker(follower)!;
-  const wire = await WireClient.connect('127.0.0.1', b.port);
+  const wire = await WireClient.connect('127.0.0.1', c.broker(follower)!.port);
   t.teardown(() => wire.close());
+  return { c, state, follower, wire };
+}
+
+t.test('Produce to a follower: NOT_LEADER_OR_FOLLOWER, with the leader and its endpoint from v10 (KIP-951)', async (t) => {
+  const { c, state, wire } = await connectedToFollower(t);
   const produce = (version: number) => wire.request(ApiKey.Produce, version, (w) => encodeProduceRequest(w, {
     transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'hint', partitionData: [{ index: 0, records: oneRecordBatch('x') }] }],
   }, version), (r) => decodeProduceResponse(r, version));
@@ -35,15 +40,7 @@ t.test('Produce to a follower: NOT_LEADER_OR_FOLLOWER, with the leader and its e
 });
 
 t.test('Fetch from a follower: NOT_LEADER_OR_FOLLOWER with current_leader (v12+) and node_endpoints (v16+)', async (t) => {
-  const c = await testCluster(t, 3, { 'auto.leader.rebalance.enable': 'false' });
-  const admin = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
-  await admin.createTopics({ topics: [{ topic: 'hint', numPartitions: 1, replicationFactor: 3 }] });
-  const state = c.status().topics.find((x) => x.name === 'hint')!.partitions[0]!;
-  const follower = state.replicas.find((r) => r !== state.leader)!;
-  const wire = await WireClient.connect('127.0.0.1', c.broker(follower)!.port);
-  t.teardown(() => wire.close());
+  const { c, state, follower, wire } = await connectedToFollower(t);
   const topicId = c.broker(follower)!.context.topicId('hint')!;
   const fetch = (version: number) => wire.request(ApiKey.Fetch, version, (w) => encodeFetchRequest(w, {
     replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopicsData: [],
