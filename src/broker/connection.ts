@@ -93,6 +93,7 @@ export class Connection {
   private held = 0;
   private oneAtATimeInFlight = false;
   private paused = false;
+  private frozen = false;
   private pumping = false;
   private waitingForBudget = false;
   private closed = false;
@@ -243,7 +244,26 @@ export class Connection {
   }
 
   private resume(): void {
-    if (this.paused) { this.paused = false; this.socket.resume(); }
+    if (this.paused) { this.paused = false; if (!this.frozen) this.socket.resume(); }
+  }
+
+  /**
+   * Fault injection (a paused broker, as SIGSTOP would leave it): nothing is
+   * read and nothing written (responses wait in the socket's buffer) until
+   * thaw(). The connection's own flow control goes on underneath.
+   */
+  freeze(): void {
+    if (this.frozen) return;
+    this.frozen = true;
+    this.socket.pause();
+    this.socket.cork();
+  }
+
+  thaw(): void {
+    if (!this.frozen) return;
+    this.frozen = false;
+    this.socket.uncork();
+    if (!this.paused) this.socket.resume();
   }
 
   private peekInt32(at: number): number { return this.peek(at, 4).readInt32BE(0); }

@@ -232,8 +232,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   let nextId = 1;
   let paused = false;
   const server: Server = createServer((socket) => {
-    if (paused) socket.pause();
     const conn = new Connection(nextId++, socket, connectionOptions, log, (frame, c) => handleFrame(frame, c));
+    if (paused) conn.freeze();
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
   });
@@ -289,7 +289,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     pause: () => {
       if (paused || gone) return;
       paused = true;
-      for (const c of connections) c.socket.pause();
+      for (const c of connections) c.freeze();
       membership.setPaused(true);
       fetchers.setPaused(true);
     },
@@ -297,7 +297,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       if (!paused || gone) return;
       paused = false;
       for (const c of held.splice(0)) apply(c);
-      for (const c of connections) c.socket.resume();
+      for (const c of connections) c.thaw();
       membership.setPaused(false);
       fetchers.setPaused(false);
     },
