@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: deps system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz run bench bench-wire bench-log clean
+.PHONY: deps system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz chaos run bench bench-wire bench-log clean
 
 # Debian packages the tests drive: kcat (librdkafka's CLI client),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
@@ -77,6 +77,15 @@ test: deps system-deps build
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) node_modules/.bin/tap --timeout=$$(( $(FUZZ_SECONDS) + 300 )) compat-tests/fuzz/protocol-fuzz.test.ts
+
+# The chaos test (compat-tests/chaos/): broker crashes and pauses under
+# producers, a consumer group and transactions on a 3-broker cluster, for
+# CHAOS_SECONDS (default 2 minutes) with CHAOS_SEED (default: a fresh seed,
+# printed; give it to replay). `make test` runs a short seeded run of it.
+CHAOS_SECONDS ?= 120
+chaos: deps
+	@command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat; }
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) node_modules/.bin/tap --timeout=$$(( $(CHAOS_SECONDS) + 300 )) compat-tests/chaos/chaos.test.ts
 
 run: build
 	node dist/src/cli/main.js start --data-dir ./data
