@@ -42,7 +42,7 @@ const seconds = Number(env.CHAOS_SECONDS ?? 0) > 0 ? Number(env.CHAOS_SECONDS) :
 const seed = env.CHAOS_SEED !== undefined && env.CHAOS_SEED !== '' ? Number(env.CHAOS_SEED) >>> 0 : Number(env.CHAOS_SECONDS ?? 0) > 0 ? Math.floor(Math.random() * 2 ** 32) : SHORT_RUN_SEED;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-t.test(`chaos: crashes and pauses under produce, consume and transactions (seed ${seed}, ${seconds} s)`, { timeout: (seconds + 240) * 1000 }, async (t) => {
+t.test(`chaos: crashes and pauses under produce, consume and transactions (seed ${seed}, ${seconds} s)`, { timeout: (seconds + 140) * 1000 }, async (t) => {
   t.comment(`chaos seed ${seed} (replay: CHAOS_SEED=${seed} CHAOS_SECONDS=${seconds})`);
   const rng = new Rng(seed);
   const h = new History();
@@ -75,7 +75,7 @@ t.test(`chaos: crashes and pauses under produce, consume and transactions (seed 
   // Quiesce: writers stop, every ISR fills again, readers catch up with the high watermarks, then everything stops.
   await Promise.all([idem.stop(), plain.stop(), txn.stop()]);
   const anomaliesBefore: string[] = [];
-  const allIsrsFull = async () => { for (const tp of c.status().topics) await waitForFullIsr(c, tp.name, tp.partitions.map((p) => p.partition), 60_000); };
+  const allIsrsFull = async () => { for (const tp of c.status().topics) await waitForFullIsr(c, tp.name, tp.partitions.map((p) => p.partition), 30_000); };
   await allIsrsFull().catch((e: Error) => anomaliesBefore.push(`ISRs not full after healing: ${e.message}`));
   const highWatermarks = new Map<string, number[]>();
   for (const topic of [DATA, TXN]) {
@@ -87,7 +87,7 @@ t.test(`chaos: crashes and pauses under produce, consume and transactions (seed 
     for (const [, p, o] of rec.committed) last.set(p, o);
     return last;
   };
-  await until(() => highWatermarks.get(DATA)!.every((hw, p) => (committedNow().get(p) ?? -1) >= hw), 60_000, 'the group committing up to the high watermarks')
+  await until(() => highWatermarks.get(DATA)!.every((hw, p) => (committedNow().get(p) ?? -1) >= hw), 30_000, 'the group committing up to the high watermarks')
     .catch((e: Error) => anomaliesBefore.push(`consumer group: ${e.message} (committed ${JSON.stringify([...committedNow()])}, high watermarks ${highWatermarks.get(DATA)})`));
   await sleep(500);
   await Promise.all([consumer.stop(), txnReader.stop(), poller.stop()]);
@@ -101,7 +101,7 @@ t.test(`chaos: crashes and pauses under produce, consume and transactions (seed 
     }
     return [...by].filter(([, s]) => s.size > 1).map(([k, s]) => `${k}: ${[...s].join(' vs ')}`);
   };
-  await until(() => leos().length === 0, 30_000, 'every replica at its leader\'s log end offset')
+  await until(() => leos().length === 0, 20_000, 'every replica at its leader\'s log end offset')
     .catch(() => anomaliesBefore.push(`replicas with different log end offsets: ${leos().join('; ')}`));
   const replicaBatches: Final['replicaBatches'] = new Map();
   for (const [topic, n] of [[DATA, DATA_PARTITIONS], [TXN, TXN_PARTITIONS]] as const) {

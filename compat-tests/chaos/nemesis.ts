@@ -39,6 +39,14 @@ export class Nemesis {
     await this.healActive();
   }
 
+  /** The controller and each non-internal partition's leader, epoch and ISR, for the history. */
+  private snapshot(): Record<string, unknown> {
+    const st = this.c.status();
+    const partitions: Record<string, string> = {};
+    for (const t of st.topics) if (!t.internal) for (const p of t.partitions) partitions[`${t.name}-${p.partition}`] = `leader ${p.leader} epoch ${p.leaderEpoch} isr ${p.isr.join(',')}`;
+    return { controller: st.controllerId, partitions };
+  }
+
   private leaderOfMost(): number {
     const counts = new Map<number, number>();
     for (const t of this.c.status().topics) for (const p of t.partitions) if (p.leader >= 0) counts.set(p.leader, (counts.get(p.leader) ?? 0) + 1);
@@ -69,13 +77,13 @@ export class Nemesis {
       const lasts = this.rng.int(...this.opts.faultMs);
       const kind = this.rng.pick(['crash', 'pause'] as const);
       this.faults++;
-      this.h.add('fault', { kind, broker: id, why, ms: lasts });
+      this.h.add('fault', { kind, broker: id, why, ms: lasts, ...this.snapshot() });
       if (kind === 'crash') {
         await this.c.stopBroker(id);
-        this.active = { id, heal: async () => { await this.c.startBroker(id); this.h.add('heal', { kind, broker: id }); } };
+        this.active = { id, heal: async () => { await this.c.startBroker(id); this.h.add('heal', { kind, broker: id, ...this.snapshot() }); } };
       } else {
         this.c.pauseBroker(id);
-        this.active = { id, heal: async () => { this.c.resumeBroker(id); this.h.add('heal', { kind, broker: id }); } };
+        this.active = { id, heal: async () => { this.c.resumeBroker(id); this.h.add('heal', { kind, broker: id, ...this.snapshot() }); } };
       }
       const end = Date.now() + lasts;
       while (!this.stopped && Date.now() < end) await sleep(Math.min(100, end - Date.now()));
