@@ -209,3 +209,42 @@ t.test('a failed __transaction_state write (a full disk) changes nothing and ans
   t.same(h.markers.map((m) => m.commit), [true]);
   t.ok(errors.length >= 4, 'every failed write was reported');
 });
+
+t.test('a marker refused for a passing reason (leader moved) is written again until it lands; the transaction completes only then', async (t) => {
+  let refusals = 2;
+  const attempts: number[] = [];
+  const { c, markers } = await harness(t, {
+    writeMarker: async (topic, partition, producerId, producerEpoch, commit) => {
+      attempts.push(partition);
+      if (partition === 1 && refusals-- > 0) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      markers.push({ topic, partition, producerId, producerEpoch, commit });
+      return ErrorCode.NONE;
+    },
+  });
+  const { producerId: pid, producerEpoch: epoch } = await c.initProducerId('tx', 60_000, null);
+  await c.addPartitions('tx', pid, epoch, [tp('a', 0), tp('a', 1)]);
+  t.equal(await c.endTxn('tx', pid, epoch, true), ErrorCode.NONE);
+  t.same(attempts.filter((p) => p === 1).length, 3, 'partition 1 tried three times');
+  t.same(markers.map((m) => [m.partition, m.commit]).sort(), [[0, true], [1, true]], 'both markers written');
+  t.equal(c.get('tx')?.state, 'CompleteCommit', 'complete once every marker is in');
+});
+
+t.test('a marker refused for good is not retried; one still refused when the coordinator moves is left to the new one', async (t) => {
+  const h = host(t);
+  let tries = 0;
+  const { c } = await harness(t, {
+    writeMarker: async (_topic, partition) => {
+      tries++;
+      if (partition === 0) return ErrorCode.CORRUPT_MESSAGE;
+      if (tries > 3) c.unloadPartition(0);
+      return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    },
+  }, [], h);
+  const { producerId: pid, producerEpoch: epoch } = await c.initProducerId('tx', 60_000, null);
+  await c.addPartitions('tx', pid, epoch, [tp('a', 0), tp('a', 1)]);
+  t.equal(await c.endTxn('tx', pid, epoch, false), ErrorCode.NONE, 'the abort is decided (PrepareAbort is in the log)');
+  const log = new TxnStateTopic(h, 1, 1 << 20, 1);
+  const states: string[] = [];
+  for await (const r of log.partitionRecords(0)) if (r.value) states.push(readTxnValue(r.value)!.state);
+  t.equal(states[states.length - 1], 'PrepareAbort', 'no CompleteAbort written by the coordinator that lost the partition: the next one finishes it');
+});

@@ -47,6 +47,14 @@ import { FIRST_LOAD_WAIT_MS, LoadWaiters, type StoredRecord } from '../internal-
 
 /** Kafka's limit: an epoch at Short.MAX_VALUE - 1 cannot be bumped; a new producer id starts at 0. */
 const MAX_EPOCH = 32766;
+/** Marker errors that pass with time (Kafka's TransactionMarkerRequestCompletionHandler retries these). */
+const MARKER_RETRIABLE = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.LEADER_NOT_AVAILABLE,
+]);
+const MARKER_RETRY_MIN_MS = 50;
+const MARKER_RETRY_MAX_MS = 1000;
 
 export interface TxnMetadata {
   transactionalId: string;
@@ -115,6 +123,7 @@ export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   private readonly byProducerId = new Map<number, TxnMetadata>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly loadWaiters = new LoadWaiters();
 
@@ -462,7 +471,9 @@ export class TransactionCoordinator {
       m.lastUpdateTimestamp = this.now();
     });
     if (prepared !== ErrorCode.NONE) return prepared;
-    await this.writeMarkers(m, commit);
+    // Not all written because this broker stopped coordinating the id: the transaction is decided
+    // (Prepare is in the log) and the new coordinator writes the markers when it loads it.
+    if (!(await this.writeMarkers(m, commit))) return ErrorCode.NONE;
     m.state = commit ? 'CompleteCommit' : 'CompleteAbort';
     m.lastUpdateTimestamp = this.now();
     // The markers are written: a lost Complete record only means that a restart replays Prepare and writes them again.
@@ -470,13 +481,35 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<void> {
-    await Promise.all([...m.partitions.values()].map(async (p) => {
-      // A partition deleted since it joined the transaction has nothing left to mark.
-      if (!this.deps.partitionExists(p.topic, p.partition)) return;
-      const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit, this.coordinatorEpoch(m.transactionalId));
-      if (code !== ErrorCode.NONE) this.deps.onError?.(new Error(`${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}`));
+  /**
+   * Writes the transaction's marker to each of its partitions. A marker that
+   * fails for a reason that passes (the partition's leader moved or is away,
+   * too few replicas, a timeout) is tried again, with backoff, each time at
+   * the partition's leader of the moment, as Kafka's marker channel does:
+   * a marker given up would leave the transaction open in that partition, and
+   * the producer's next transaction would run into it (a later abort marker
+   * would hide records this commit acknowledged). False when this broker
+   * stopped coordinating the id (or closed) before all were written.
+   */
+  private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<boolean> {
+    const written = await Promise.all([...m.partitions.values()].map(async (p) => {
+      for (let attempt = 0, backoffMs = MARKER_RETRY_MIN_MS; ; attempt++) {
+        if (this.closed || this.coordinatorStatus(m.transactionalId) !== ErrorCode.NONE) return false;
+        // A partition deleted since it joined the transaction has nothing left to mark.
+        if (!this.deps.partitionExists(p.topic, p.partition)) return true;
+        const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit, this.coordinatorEpoch(m.transactionalId));
+        if (code === ErrorCode.NONE) return true;
+        const retry = MARKER_RETRIABLE.has(code);
+        if (!retry || attempt % 20 === 0) {
+          this.deps.onError?.(new Error(`${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}${retry ? '; retrying' : ''}`));
+        }
+        // Anything else will not pass by retrying (Kafka stops there too).
+        if (!retry) return true;
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS);
+      }
     }));
+    return written.every(Boolean);
   }
 
   /** Aborts transactions open longer than their timeout, fencing the producer with a bumped epoch. */
@@ -512,7 +545,10 @@ export class TransactionCoordinator {
     }
   }
 
-  close(): void { for (const t of this.timers) clearInterval(t); }
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+  }
 }
 
 /**
