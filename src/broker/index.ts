@@ -261,7 +261,12 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const apply = (c: MetadataChange) => {
     if (gone) return;
     if (paused) { held.push(c); return; }
-    applyMetadataChange(c, { nodeId: config.nodeId, topics, replicaManager, fetchers });
+    // A failure here (a log that cannot be opened) is this broker's: the other brokers of the process get the change all the same.
+    try {
+      applyMetadataChange(c, { nodeId: config.nodeId, topics, replicaManager, fetchers });
+    } catch (e) {
+      log.error(`broker ${config.nodeId}: applying a metadata change (${c.kind}) failed: ${(e as Error)?.stack ?? e}`);
+    }
   };
   const unsubscribe = store.onChange(apply);
   await membership.register(shared.advertised.host, shared.advertised.port);

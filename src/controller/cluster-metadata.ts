@@ -84,6 +84,28 @@ export interface TopicSpec {
   assignments: number[][];
 }
 
+/** A partition state change that applies only if the partition epoch is still `expected` (compare-and-set). */
+export interface PartitionUpdate { topic: string; partition: number; expected: number; state: Omit<PartitionState, 'partitionEpoch'> }
+
+/**
+ * Where the controller keeps the metadata. A change may complete at once (the
+ * process-local store) or later (etcd), and may lose a compare-and-set to a
+ * concurrent writer: the controller awaits every one and works from what the
+ * image says afterwards, never from what it meant to write.
+ */
+export interface ClusterStore extends MetadataImage {
+  createTopics(specs: readonly TopicSpec[]): TopicMetadata[] | Promise<TopicMetadata[]>;
+  deleteTopic(name: string): TopicMetadata | undefined | Promise<TopicMetadata | undefined>;
+  addPartitions(name: string, assignments: number[][]): void | Promise<void>;
+  setTopicConfigs(name: string, configs: Record<string, string>): void | Promise<void>;
+  /** The new state of each update, undefined for one whose partition epoch moved (or whose partition is gone). */
+  updatePartitions(updates: readonly PartitionUpdate[]): (PartitionState | undefined)[] | Promise<(PartitionState | undefined)[]>;
+  /** Registers (or re-registers) a broker with a new, larger epoch, unfenced. */
+  registerBroker(b: { id: number; host: string; port: number; rack: string | null }): BrokerRegistration | Promise<BrokerRegistration>;
+  setFenced(id: number, fenced: boolean): void | Promise<void>;
+  setController(id: number): void | Promise<void>;
+}
+
 /** The request of a partition leader to change its ISR (Kafka's AlterPartition). */
 export interface AlterPartitionRequest {
   brokerId: number;

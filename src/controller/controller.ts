@@ -1,21 +1,20 @@
 /**
- * The active controller of a process-local cluster: the only writer of
- * partition state. It fences brokers whose heartbeats lapse
+ * The active controller: the only writer of partition state. It fences brokers whose heartbeats lapse
  * (broker.session.timeout.ms) and elects new leaders from the ISR, grows and
  * shrinks ISRs at the leaders' request (AlterPartition semantics: checked
  * against the leader epoch and the partition epoch), moves leadership back to
  * preferred replicas (auto.leader.rebalance.enable), runs reassignments, and
  * applies topic changes. Every partition change is a compare-and-set on the
- * partition epoch in the store.
+ * partition epoch in the store, awaited (the store may be remote: etcd) and
+ * retried from the image when it loses to a concurrent writer.
  *
  * Which broker is the active controller: the live broker with the lowest id.
  * When it stops another takes over; in one process that is a change of who
  * the image names, since the state is shared. The election logic (election.ts)
- * is written against PartitionState only, so an etcd store reuses it.
+ * is written against PartitionState only.
  */
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import type { AlterPartitionRequest, BrokerRegistration, ControllerApi, ElectionType, PartitionState, TopicMetadata, TopicSpec } from './cluster-metadata.js';
-import type { MetadataStore, PartitionUpdate } from './metadata-store.js';
+import type { AlterPartitionRequest, BrokerRegistration, ClusterStore, ControllerApi, ElectionType, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec } from './cluster-metadata.js';
 import { electLeader, withoutReplica } from './election.js';
 
 export interface ControllerOptions {
@@ -24,19 +23,25 @@ export interface ControllerOptions {
   uncleanAllowed(topic: TopicMetadata): boolean;
   autoLeaderRebalance: boolean;
   leaderImbalanceCheckMs: number;
-  log?: { info(m: string): void; warn(m: string): void };
+  log?: { info(m: string): void; warn(m: string): void; error?(m: string): void };
 }
+
+/** Rounds of recomputing partition changes that lost a compare-and-set before giving up until the next event. */
+const CAS_ROUNDS = 5;
 
 export class LocalController implements ControllerApi {
   private readonly lastHeartbeat = new Map<number, number>();
+  private readonly fencing = new Set<number>();
   private readonly timers: NodeJS.Timeout[] = [];
 
-  constructor(readonly store: MetadataStore, private readonly opts: ControllerOptions, private readonly now: () => number = Date.now) {
+  constructor(readonly store: ClusterStore, private readonly opts: ControllerOptions, private readonly now: () => number = Date.now) {
     const sweep = setInterval(() => this.fenceExpired(), Math.max(10, Math.min(1000, opts.sessionTimeoutMs / 4)));
     sweep.unref();
     this.timers.push(sweep);
     if (opts.autoLeaderRebalance) {
-      const rebalance = setInterval(() => { void this.electLeaders('preferred', this.allPartitions(), true); }, opts.leaderImbalanceCheckMs);
+      const rebalance = setInterval(() => {
+        this.electLeaders('preferred', this.allPartitions(), true).catch((e: unknown) => opts.log?.warn(`controller: preferred leader election failed: ${(e as Error)?.message ?? e}`));
+      }, opts.leaderImbalanceCheckMs);
       rebalance.unref();
       this.timers.push(rebalance);
     }
@@ -48,12 +53,12 @@ export class LocalController implements ControllerApi {
 
   async registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration> {
     // A new incarnation: what the old one led moves first (its in-flight work belongs to an older epoch).
-    if (this.store.broker(b.id)?.fenced === false) this.fence(b.id, 'registered again');
-    const reg = this.store.registerBroker(b);
+    if (this.store.broker(b.id)?.fenced === false) await this.fence(b.id, 'registered again');
+    const reg = await this.store.registerBroker(b);
     this.lastHeartbeat.set(b.id, this.now());
-    this.pickController();
+    await this.pickController();
     // A broker that comes back may be the only ISR member of partitions left without a leader.
-    this.reelect((s) => s.leader === -1 && s.replicas.includes(b.id));
+    await this.reelect((s) => s.leader === -1 && s.replicas.includes(b.id));
     return reg;
   }
 
@@ -67,7 +72,7 @@ export class LocalController implements ControllerApi {
   async unregisterBroker(brokerId: number, brokerEpoch: number): Promise<void> {
     const b = this.store.broker(brokerId);
     if (!b || b.epoch !== brokerEpoch) return;
-    this.fence(brokerId, 'controlled shutdown');
+    await this.fence(brokerId, 'controlled shutdown');
   }
 
   /** Brokers not heard from within the session timeout are fenced. */
@@ -75,44 +80,62 @@ export class LocalController implements ControllerApi {
     const now = this.now();
     for (const b of this.store.brokers()) {
       if (b.fenced) continue;
-      if (now - (this.lastHeartbeat.get(b.id) ?? 0) > this.opts.sessionTimeoutMs) this.fence(b.id, `no heartbeat for ${this.opts.sessionTimeoutMs} ms`);
+      if (this.fencing.has(b.id) || now - (this.lastHeartbeat.get(b.id) ?? 0) <= this.opts.sessionTimeoutMs) continue;
+      // Once at a time per broker; a fence the store refused is tried again at the next sweep.
+      this.fencing.add(b.id);
+      this.fence(b.id, `no heartbeat for ${this.opts.sessionTimeoutMs} ms`)
+        .catch((e: unknown) => this.opts.log?.warn(`controller: fencing broker ${b.id} failed: ${(e as Error)?.message ?? e}`))
+        .finally(() => this.fencing.delete(b.id));
     }
   }
 
   /** Takes a broker out of every ISR and elects new leaders where it led. */
-  private fence(brokerId: number, why: string): void {
+  private async fence(brokerId: number, why: string): Promise<void> {
     this.opts.log?.warn(`controller: fencing broker ${brokerId} (${why})`);
-    this.store.setFenced(brokerId, true);
-    this.pickController();
-    this.updateAll((topic, s) => {
+    await this.store.setFenced(brokerId, true);
+    await this.pickController();
+    await this.updateAll((topic, s) => {
       if (!s.isr.includes(brokerId) && s.leader !== brokerId) return undefined;
       return electLeader(withoutReplica(s, brokerId), this.liveSet(), this.opts.uncleanAllowed(topic));
     });
   }
 
-  private pickController(): void {
+  private async pickController(): Promise<void> {
     const live = this.store.brokers().filter((b) => !b.fenced);
-    this.store.setController(live[0]?.id ?? -1);
+    await this.store.setController(live[0]?.id ?? -1);
   }
 
   private liveSet(): Set<number> {
     return new Set(this.store.brokers().filter((b) => !b.fenced).map((b) => b.id));
   }
 
-  private reelect(which: (s: PartitionState) => boolean): void {
-    this.updateAll((topic, s) => (which(s) ? electLeader(s, this.liveSet(), this.opts.uncleanAllowed(topic)) : undefined));
+  private reelect(which: (s: PartitionState) => boolean): Promise<void> {
+    return this.updateAll((topic, s) => (which(s) ? electLeader(s, this.liveSet(), this.opts.uncleanAllowed(topic)) : undefined));
   }
 
-  /** Computes a new state per partition (undefined: unchanged) and writes the changes in one go. */
-  private updateAll(next: (topic: TopicMetadata, s: PartitionState) => Omit<PartitionState, 'partitionEpoch'> | undefined): void {
-    const updates: PartitionUpdate[] = [];
-    for (const t of this.store.topics()) {
-      t.states.forEach((s, p) => {
-        const n = next(t, s);
-        if (n && !sameState(n, s)) updates.push({ topic: t.name, partition: p, expected: s.partitionEpoch, state: n });
-      });
+  /**
+   * Computes a new state per partition (undefined: unchanged) and writes the
+   * changes in one go; those that lost a compare-and-set are computed again
+   * from the partitions' states as they are now.
+   */
+  private async updateAll(next: (topic: TopicMetadata, s: PartitionState) => Omit<PartitionState, 'partitionEpoch'> | undefined): Promise<void> {
+    let only: Set<string> | undefined;
+    for (let round = 0; round < CAS_ROUNDS; round++) {
+      const updates: PartitionUpdate[] = [];
+      for (const t of this.store.topics()) {
+        t.states.forEach((s, p) => {
+          if (only && !only.has(`${t.name}:${p}`)) return;
+          const n = next(t, s);
+          if (n && !sameState(n, s)) updates.push({ topic: t.name, partition: p, expected: s.partitionEpoch, state: n });
+        });
+      }
+      if (updates.length === 0) return;
+      const results = await this.store.updatePartitions(updates);
+      const lost = updates.filter((_, i) => results[i] === undefined);
+      if (lost.length === 0) return;
+      only = new Set(lost.map((u) => `${u.topic}:${u.partition}`));
     }
-    if (updates.length) this.store.updatePartitions(updates);
+    this.opts.log?.warn(`controller: ${only?.size} partition change(s) kept losing to concurrent writers; left for the next event`);
   }
 
   async createTopics(specs: TopicSpec[]): Promise<TopicMetadata[]> {
@@ -124,11 +147,11 @@ export class LocalController implements ControllerApi {
   }
 
   async createPartitions(name: string, assignments: number[][]): Promise<void> {
-    this.store.addPartitions(name, assignments);
+    await this.store.addPartitions(name, assignments);
   }
 
   async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
-    this.store.setTopicConfigs(name, configs);
+    await this.store.setTopicConfigs(name, configs);
   }
 
   /** Kafka's AlterPartition checks, in its order, then the compare-and-set. */
@@ -144,7 +167,7 @@ export class LocalController implements ControllerApi {
     if (!req.isr.includes(s.leader) || req.isr.some((r) => !s.replicas.includes(r) || !live.has(r))) return { errorCode: ErrorCode.INELIGIBLE_REPLICA };
     let next: Omit<PartitionState, 'partitionEpoch'> = { ...s, isr: [...req.isr] };
     next = this.completeReassignment(req.topic, next);
-    const [state] = this.store.updatePartitions([{ topic: req.topic, partition: req.partition, expected: s.partitionEpoch, state: next }]);
+    const [state] = await this.store.updatePartitions([{ topic: req.topic, partition: req.partition, expected: s.partitionEpoch, state: next }]);
     return state ? { errorCode: ErrorCode.NONE, state } : { errorCode: ErrorCode.INVALID_UPDATE_VERSION };
   }
 
@@ -182,7 +205,7 @@ export class LocalController implements ControllerApi {
       return { topic, partition, errorCode: ErrorCode.NONE, message: null };
     });
     if (updates.length) {
-      const applied = this.store.updatePartitions(updates);
+      const applied = await this.store.updatePartitions(updates);
       if (!quiet) this.opts.log?.info(`controller: ${type} election moved ${applied.filter(Boolean).length} leader(s)`);
     }
     return results;
@@ -206,7 +229,7 @@ export class LocalController implements ControllerApi {
       next = { ...s, replicas: [...replicas, ...removing], addingReplicas: adding, removingReplicas: removing };
       next = this.completeReassignment(topic, next);
     }
-    const [state] = this.store.updatePartitions([{ topic, partition, expected: s.partitionEpoch, state: next }]);
+    const [state] = await this.store.updatePartitions([{ topic, partition, expected: s.partitionEpoch, state: next }]);
     return state ? ErrorCode.NONE : ErrorCode.INVALID_UPDATE_VERSION;
   }
 

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSyn
 import { join } from 'node:path';
 import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import type { BrokerRegistration, MetadataChange, MetadataImage, PartitionState, TopicMetadata, TopicSpec } from './cluster-metadata.js';
+import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec } from './cluster-metadata.js';
 
 export type { TopicMetadata, PartitionState, BrokerRegistration } from './cluster-metadata.js';
 
@@ -28,10 +28,9 @@ interface Persisted { clusterId: string; topics: TopicMetadata[] }
 
 const FILE = '__samsa_metadata.json';
 
-/** A partition state change that applies only if the partition epoch is still `expected`. */
-export interface PartitionUpdate { topic: string; partition: number; expected: number; state: Omit<PartitionState, 'partitionEpoch'> }
+export type { PartitionUpdate } from './cluster-metadata.js';
 
-export class MetadataStore implements MetadataImage {
+export class MetadataStore implements ClusterStore {
   readonly clusterId: string;
   private readonly byName = new Map<string, TopicMetadata>();
   private readonly byId = new Map<Uuid, TopicMetadata>();
