@@ -8,7 +8,7 @@ const KIP848 = 'the KIP-848 consumer group protocol is not served yet; clients u
 const AUTHN = 'no authentication yet: PLAINTEXT listeners only';
 const ACLS = 'no authorization (ACLs) yet';
 const QUOTAS = 'no client quotas yet';
-const SINGLE = 'one broker: no elections or KRaft quorum';
+const NO_RAFT = 'no KRaft quorum: the controller keeps its metadata in a store (one process now, etcd next), not a Raft log';
 const TELEMETRY = 'no client telemetry (KIP-714); clients carry on without it';
 const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
 
@@ -19,11 +19,10 @@ const REASONS: Record<string, string> = {
   DescribeAcls: ACLS, CreateAcls: ACLS, DeleteAcls: ACLS,
   DescribeClientQuotas: QUOTAS, AlterClientQuotas: QUOTAS,
   AlterReplicaLogDirs: 'one log dir per broker',
-  ElectLeaders: SINGLE, UnregisterBroker: SINGLE,
-  DescribeQuorum: SINGLE, AddRaftVoter: SINGLE, RemoveRaftVoter: SINGLE,
+  UnregisterBroker: 'brokers unregister themselves on a clean stop; not through the Kafka API yet',
+  DescribeQuorum: NO_RAFT, AddRaftVoter: NO_RAFT, RemoveRaftVoter: NO_RAFT,
   UpdateFeatures: 'no finalized features to update',
   GetTelemetrySubscriptions: TELEMETRY, PushTelemetry: TELEMETRY, ListClientMetricsResources: TELEMETRY,
-  DescribeTopicPartitions: 'not yet; clients fall back to Metadata',
 };
 
 /** Why `apiName` is not served (when no handler serves it). */
