@@ -84,6 +84,8 @@ export async function startEtcd(t: Teardown, opts: EtcdOptions = {}): Promise<Te
     if (lines.length > MAX_LOG_LINES) lines = lines.slice(-MAX_LOG_LINES);
   };
   const clientUrl = () => `http://127.0.0.1:${clientPort}`;
+  // etcd is killed even when the test process exits without its teardown (best effort).
+  const killOnExit = () => { try { proc?.kill('SIGKILL'); } catch { /* gone */ } };
 
   /** One attempt on the current ports: resolves once healthy, rejects if etcd exits first or does not answer in time. */
   const launch = async (): Promise<void> => {
@@ -104,6 +106,8 @@ export async function startEtcd(t: Teardown, opts: EtcdOptions = {}): Promise<Te
       ...(opts.args ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc = p;
+    process.off('exit', killOnExit);
+    process.once('exit', killOnExit);
     p.stdout!.on('data', keep);
     p.stderr!.on('data', keep);
     let gone = false;
@@ -163,6 +167,7 @@ export async function startEtcd(t: Teardown, opts: EtcdOptions = {}): Promise<Te
     close: async () => {
       if (closed) return;
       closed = true;
+      process.off('exit', killOnExit);
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,217 @@
+/**
+ * The fault scheduler of the multi-process chaos test: every 1-3 s (seeded)
+ * one fault, healed after a random while, never two at once (so 2 of 3
+ * replicas with min.insync.replicas=2 can progress); after each heal it waits
+ * (bounded) for the ISRs to fill before the next gap. Faults:
+ *  - kill: SIGKILL of a broker process, restarted when the fault heals;
+ *  - pause: SIGSTOP for longer than the lease TTL (broker.session.timeout.ms),
+ *    then SIGCONT; right after the wake-up a probe sends an acks=all write
+ *    straight to the woken broker for each data partition it led before the
+ *    pause: a zombie leader must refuse it (NOT_LEADER_OR_FOLLOWER or a
+ *    timeout), and whatever it does acknowledge is held to the checkers like
+ *    every other acknowledged write;
+ *  - isolate-brokers: the broker's traffic to and from the other brokers is
+ *    blackholed (clients and etcd still reach it);
+ *  - isolate-etcd: the broker's connection to etcd is blackholed;
+ *  - etcd-restart: etcd killed and started again on the same data.
+ * The target is the broker that leads the most partitions, the active
+ * controller (from Metadata) or a random broker.
+ */
+import type { ProcessCluster, ProcessClusterStatus } from '../helpers/process-cluster.js';
+import { waitForFullIsrP } from '../helpers/process-cluster.js';
+import { WireClient } from '../helpers/wire-client.js';
+import { ApiKey } from '../../src/wire/generated/api-keys.js';
+import { encodeProduceRequest, decodeProduceResponse } from '../../src/wire/generated/produce.js';
+import { buildBatch } from '../../src/wire/records/batch-builder.js';
+import type { History } from './history.js';
+import type { Rng } from './rng.js';
+import type { Records } from './workloads.js';
+
+export type ProcessFault = 'kill' | 'pause' | 'isolate-brokers' | 'isolate-etcd' | 'etcd-restart';
+
+export interface ProcessNemesisOptions {
+  /** Gap between the heal of one fault (and the ISRs filling) and the start of the next, ms. */
+  gapMs: [number, number];
+  /** How long a kill, an isolation or an etcd outage lasts, ms. */
+  faultMs: [number, number];
+  /** How long a pause lasts, ms: longer than the lease TTL so the paused broker's lease lapses. */
+  pauseMs: [number, number];
+  /** Faults with their weights. */
+  faults: [ProcessFault, number][];
+  /** How long to wait after a heal for full ISRs before the next gap, ms. */
+  recoverMs: number;
+}
+
+export const DEFAULT_PROCESS_NEMESIS: ProcessNemesisOptions = {
+  gapMs: [1000, 3000],
+  faultMs: [1000, 4000],
+  pauseMs: [3000, 5000],
+  faults: [['kill', 3], ['pause', 2], ['isolate-brokers', 2], ['isolate-etcd', 2], ['etcd-restart', 1]],
+  recoverMs: 10_000,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const errText = (e: unknown) => { const x = e as Error; return `${x?.name}: ${x?.message}`; };
+
+export interface ProbeTarget { topic: string; records: Records }
+
+export class ProcessNemesis {
+  faults = 0;
+  readonly byKind = new Map<ProcessFault, number>();
+  /** Zombie probes: writes sent to a woken broker, and how many it acknowledged. */
+  probes = { sent: 0, acked: 0, refused: 0 };
+  private stopped = false;
+  private loop?: Promise<void>;
+  private active?: { heal: () => Promise<void> };
+  private probeSeq = 0;
+
+  constructor(private readonly c: ProcessCluster, private readonly rng: Rng, private readonly h: History, private readonly probe: ProbeTarget | undefined, private readonly opts = DEFAULT_PROCESS_NEMESIS) {}
+
+  start(): void { this.loop = this.run().catch((e) => { this.h.add('nemesis-error', { error: errText(e) }); }); }
+
+  /** Stops scheduling, heals the fault in progress and waits for the loop to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    await this.healActive();
+  }
+
+  private async status(): Promise<ProcessClusterStatus | undefined> {
+    try { return await this.c.status(); } catch { return undefined; }
+  }
+
+  /** The controller and each non-internal partition's leader, epoch and ISR, for the history. */
+  private static snapshot(st: ProcessClusterStatus | undefined): Record<string, unknown> {
+    if (!st) return { status: 'unavailable' };
+    const partitions: Record<string, string> = {};
+    for (const t of st.topics) if (!t.internal) for (const p of t.partitions) partitions[`${t.name}-${p.partition}`] = `leader ${p.leader} epoch ${p.leaderEpoch} isr ${p.isr.join(',')}`;
+    return { controller: st.controllerId, from: st.from, fenced: st.brokers.filter((b) => b.fenced).map((b) => b.id), partitions };
+  }
+
+  private static leaderOfMost(st: ProcessClusterStatus | undefined): number {
+    const counts = new Map<number, number>();
+    for (const t of st?.topics ?? []) for (const p of t.partitions) if (p.leader >= 0) counts.set(p.leader, (counts.get(p.leader) ?? 0) + 1);
+    let best = -1;
+    for (const [id, n] of counts) if (best < 0 || n > counts.get(best)!) best = id;
+    return best;
+  }
+
+  private target(st: ProcessClusterStatus | undefined): { id: number; why: string } {
+    const kind = this.rng.pick(['leader', 'leader', 'controller', 'random'] as const);
+    if (kind === 'leader') { const id = ProcessNemesis.leaderOfMost(st); if (id >= 0) return { id, why: 'leads most partitions' }; }
+    if (kind === 'controller' && st && st.controllerId >= 0) return { id: st.controllerId, why: 'active controller' };
+    return { id: this.rng.int(0, this.c.size - 1), why: 'random' };
+  }
+
+  private pickFault(): ProcessFault {
+    const total = this.opts.faults.reduce((n, [, w]) => n + w, 0);
+    let x = this.rng.next() * total;
+    for (const [f, w] of this.opts.faults) { if (x < w) return f; x -= w; }
+    return this.opts.faults[0]![0];
+  }
+
+  private async healActive(): Promise<void> {
+    const a = this.active;
+    if (!a) return;
+    this.active = undefined;
+    await a.heal();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      await sleep(this.rng.int(...this.opts.gapMs));
+      if (this.stopped) break;
+      const st = await this.status();
+      const { id, why } = this.target(st);
+      const kind = this.pickFault();
+      const lasts = kind === 'pause' ? this.rng.int(...this.opts.pauseMs) : this.rng.int(...this.opts.faultMs);
+      this.faults++;
+      this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+      const subject = kind === 'etcd-restart' ? {} : { broker: id, why };
+      this.h.add('fault', { kind, ...subject, ms: lasts, ...ProcessNemesis.snapshot(st) });
+      const healed = async (extra: Record<string, unknown> = {}) => this.h.add('heal', { kind, ...subject, ...extra, ...ProcessNemesis.snapshot(await this.status()) });
+      switch (kind) {
+        case 'kill':
+          await this.c.stopBroker(id, 'SIGKILL');
+          this.active = { heal: async () => {
+            try { await this.c.startBroker(id); await healed(); } catch (e) { this.h.add('heal-error', { kind, broker: id, error: errText(e) }); throw e; }
+          } };
+          break;
+        case 'pause': {
+          const led = (st?.topics ?? []).filter((t) => this.probe && t.name === this.probe.topic).flatMap((t) => t.partitions.filter((p) => p.leader === id).map((p) => p.partition));
+          this.c.pauseBroker(id);
+          this.active = { heal: async () => {
+            this.c.resumeBroker(id);
+            const probes = await this.zombieProbe(id, led);
+            await healed({ probes });
+          } };
+          break;
+        }
+        case 'isolate-brokers':
+        case 'isolate-etcd':
+          this.c.isolate(id, kind === 'isolate-brokers' ? 'brokers' : 'etcd');
+          this.active = { heal: async () => { this.c.heal(id); await healed(); } };
+          break;
+        case 'etcd-restart':
+          await this.c.etcd.stop('SIGKILL');
+          this.active = { heal: async () => {
+            try { await this.c.etcd.start(); await healed(); } catch (e) { this.h.add('heal-error', { kind, error: errText(e) }); throw e; }
+          } };
+          break;
+      }
+      const end = Date.now() + lasts;
+      while (!this.stopped && Date.now() < end) await sleep(Math.min(100, end - Date.now()));
+      await this.healActive();
+      if (this.stopped) break;
+      await waitForFullIsrP(this.c, undefined, this.opts.recoverMs).catch((e: Error) => this.h.add('not-recovered', { after: kind, error: e.message }));
+    }
+  }
+
+  /**
+   * Right after a paused broker wakes: one acks=all write (a fresh value) to
+   * each data partition it led before the pause, sent straight to it. Its
+   * answers go to the history; the ones it acknowledges become acks the
+   * checkers hold it to.
+   */
+  private async zombieProbe(id: number, partitions: number[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    if (!this.probe || partitions.length === 0) return out;
+    const { topic, records: rec } = this.probe;
+    const [host, port] = this.c.address(id).split(':');
+    let client: WireClient | undefined;
+    try {
+      client = await WireClient.connect(host!, Number(port));
+      const values = partitions.map((p) => ({ p, value: `probe-${this.probeSeq++}` }));
+      for (const { value } of values) rec.sent.set(value, 'probe');
+      this.probes.sent += values.length;
+      rec.ops += values.length;
+      this.h.add('probe-send', { broker: id, values });
+      const req = {
+        transactionalId: null, acks: -1, timeoutMs: 3000,
+        topicData: [{ name: topic, partitionData: values.map(({ p, value }) => ({ index: p, records: buildBatch([{ value }]) })) }],
+      };
+      const res = await Promise.race([
+        client.request(ApiKey.Produce, 9, (w) => encodeProduceRequest(w, req, 9), (r) => decodeProduceResponse(r, 9)),
+        sleep(8000).then(() => undefined),
+      ]);
+      if (!res) { for (const { p } of values) out[p] = 'no answer'; this.probes.refused += values.length; return out; }
+      for (const tr of res.responses) for (const pr of tr.partitionResponses) {
+        const v = values.find((x) => x.p === pr.index)!;
+        if (pr.errorCode === 0) {
+          this.probes.acked++;
+          rec.acks.push({ producer: 'probe', partition: pr.index, offset: Number(pr.baseOffset), value: v.value });
+          out[pr.index] = `acked at ${pr.baseOffset}`;
+          this.h.add('ack', { producer: 'probe', partition: pr.index, offset: Number(pr.baseOffset), values: [v.value], broker: id });
+        } else {
+          this.probes.refused++;
+          out[pr.index] = `error ${pr.errorCode}${pr.errorMessage ? ` ${pr.errorMessage}` : ''}`;
+        }
+      }
+    } catch (e) {
+      out.error = errText(e);
+    } finally {
+      client?.close();
+    }
+    return out;
+  }
+}
