@@ -25,7 +25,8 @@ export class BrokerClient {
   private readonly waiting = new Map<number, Waiting>();
   private closed = false;
 
-  constructor(private readonly endpoint: () => { host: string; port: number } | undefined, private readonly clientId: string, private readonly timeoutMs: number) {}
+  /** localAddress: the address connections come from (a broker's own listen address, so the other end can tell brokers apart). */
+  constructor(private readonly endpoint: () => { host: string; port: number } | undefined, private readonly clientId: string, private readonly timeoutMs: number, private readonly localAddress?: string) {}
 
   async request<T>(apiKey: number, version: number, encode: (w: Writer) => void, decode: (r: Reader) => T, timeoutMs = this.timeoutMs): Promise<T> {
     const socket = await this.connect();
@@ -61,7 +62,7 @@ export class BrokerClient {
     const at = this.endpoint();
     if (!at) return Promise.reject(new Error('no endpoint known'));
     this.connecting = new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: at.host, port: at.port });
+      const s = connect({ host: at.host, port: at.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
       s.setNoDelay(true);
       const fail = (e: Error) => { this.connecting = undefined; reject(e); };
       s.once('error', fail);

@@ -3,11 +3,12 @@
  * the dispatcher to a TCP listener. `startBroker` is also how tests start one
  * (port 0 for a free port).
  */
-import { createServer, type Server } from 'node:net';
-import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
+import { createServer, isIP, type Server } from 'node:net';
+import { BrokerConfig, parseMetadataUrl, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
 import { LocalController } from '../controller/controller.js';
-import type { MetadataChange, MetadataImage } from '../controller/cluster-metadata.js';
+import type { ClusterStore, MetadataChange, MetadataImage } from '../controller/cluster-metadata.js';
+import type { EtcdStore } from '../controller/etcd-store.js';
 import { ReplicaFetchers } from './replica-fetcher.js';
 import { BrokerMembership } from './broker-membership.js';
 import type { MarkerSender } from './marker-sender.js';
@@ -69,7 +70,7 @@ export interface RunningBroker {
 }
 
 /** A controller for a lone broker, or the one the brokers of a process share. */
-export function localController(store: MetadataStore, config: BrokerConfig, log: Logger): LocalController {
+export function localController(store: ClusterStore, config: BrokerConfig, log: Logger): LocalController {
   return new LocalController(store, {
     sessionTimeoutMs: config.int('broker.session.timeout.ms'),
     uncleanAllowed: (t) => (t.configs['unclean.leader.election.enable'] ?? config.get('unclean.leader.election.enable')) === 'true',
@@ -85,8 +86,19 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   if (config.ignored.length) log.warn(`ignoring Kafka settings Samsa does not use: ${config.ignored.join(', ')}`);
   for (const w of config.warnings()) log.warn(w);
   const dataDir = config.dataDir;
-  const store = opts.cluster?.store ?? MetadataStore.open(dataDir, config.nodeId);
+  // With etcd (brokers in separate processes) the store is loaded only then: a lone broker never loads the client.
+  const etcdAt = opts.cluster ? undefined : parseMetadataUrl(config.get('metadata.url'));
+  let etcd: EtcdStore | undefined;
+  if (etcdAt) {
+    const { EtcdStore } = await import('../controller/etcd-store.js');
+    etcd = await EtcdStore.open({ ...etcdAt, nodeId: config.nodeId, leaseTtlMs: config.int('broker.session.timeout.ms'), log });
+  }
+  const store: ClusterStore = opts.cluster?.store ?? etcd ?? MetadataStore.open(dataDir, config.nodeId);
+  const clustered = opts.cluster !== undefined || etcd !== undefined;
   const controller = opts.cluster?.controller ?? localController(store, config, log);
+  // Connections to other brokers come from this broker's own address when it listens on one, so that the
+  // other end (or a fault-injecting proxy in the chaos tests) can tell the brokers of one host apart.
+  const localAddress = clustered && isIP(config.listenHost) && !['0.0.0.0', '::'].includes(config.listenHost) ? config.listenHost : undefined;
   const metadata: MetadataImage = store;
   const logs = LogManager.open(dataDir, {
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
@@ -113,9 +125,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     },
     onLeadership: (topic, partition, leader, epoch) => leadership.onChange(topic, partition, leader, epoch),
     follow: (topic, partition, leader) => fetchers.follow(topic, partition, leader),
+    canLead: etcd ? () => etcd.leaseHolds() : undefined,
   });
   fetchers = new ReplicaFetchers(replicaManager, {
     nodeId: config.nodeId,
+    localAddress,
     endpoint: (id) => metadata.broker(id),
     waitMaxMs: config.int('replica.fetch.wait.max.ms'),
     maxBytes: config.int('replica.fetch.response.max.bytes'),
@@ -144,10 +158,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
   }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
-  const producerIds = new ProducerIdManager(dataDir);
+  // The brokers of a cluster reserve producer ids in the shared metadata, so no two hand out the same one.
+  const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.
   let markers: Promise<MarkerSender> | undefined;
-  const markerSender = () => (markers ??= import('./marker-sender.js').then(({ MarkerSender }) => new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`)));
+  const markerSender = () => (markers ??= import('./marker-sender.js').then(({ MarkerSender }) => new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`, localAddress)));
   const txnState = new TxnStateTopic(internalTopics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'), config.int('transaction.state.log.replication.factor'));
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),
@@ -173,7 +188,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   // A transactional batch is checked against its transaction when this broker coordinates it. In a cluster
   // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
   // the batch in, as Kafka before 3.6 did.
-  replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!opts.cluster || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
+  replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!clustered || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
   // The coordinators follow leadership of their internal topics' partitions.
   const leadership = {
     /** While starting: the loads begun, so that start-up can wait for the partitions led from the start. */
@@ -313,10 +328,12 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       for (const c of connections) c.socket.destroy();
       replicaManager.purgatory.completeAll();
       logs.abandon();
+      if (!opts.cluster) controller.close();
+      etcd?.abandon();
     })()),
     close: () => (closing ??= (async () => {
       // A member of a cluster hands its leadership over first (controlled shutdown); a lone broker has no one to hand it to.
-      if (opts.cluster) await membership.unregister().catch((e: unknown) => log.warn(`controlled shutdown: ${(e as Error)?.message ?? e}`));
+      if (clustered) await membership.unregister().catch((e: unknown) => log.warn(`controlled shutdown: ${(e as Error)?.message ?? e}`));
       // Stop accepting; answer what was already read (waiting fetches finish now), then close.
       clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -328,6 +345,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       shutdownCoordinators();
       if (!opts.cluster) controller.close();
       await logs.close();
+      await etcd?.close();
     })()),
   };
 }

@@ -1,3 +1,4 @@
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,14 +13,32 @@ import { join } from 'node:path';
  *
  * Synchronous file I/O happens once per block (rare) and keeps allocate()
  * free of awaits.
+ *
+ * The brokers of a cluster reserve their blocks in the cluster metadata
+ * instead (`shared`), so no two brokers hand out the same id, as Kafka's
+ * brokers get theirs from the controller (AllocateProducerIds). The next
+ * block is fetched while a tenth of the current one is left; a broker that
+ * runs out before it arrives answers COORDINATOR_LOAD_IN_PROGRESS
+ * (retriable), as Kafka does.
  */
 export class ProducerIdManager {
   private next: number;
   private blockEnd: number;
   private readonly file: string;
+  private shared?: { reserve: (count: number) => number | Promise<number>; ahead?: number; fetching?: Promise<void> };
 
-  constructor(dataDir: string, readonly blockSize = 1000) {
-    this.file = join(dataDir, 'producer-id-block');
+  /** Producer ids for the brokers of a cluster, in blocks reserved by `reserve`; resolves once the first block is in. */
+  static async shared(reserve: (count: number) => number | Promise<number>, blockSize = 1000): Promise<ProducerIdManager> {
+    const m = new ProducerIdManager(null, blockSize);
+    m.shared = { reserve };
+    await m.fetchAhead();
+    m.take();
+    return m;
+  }
+
+  constructor(dataDir: string | null, readonly blockSize = 1000) {
+    this.file = dataDir === null ? '' : join(dataDir, 'producer-id-block');
+    if (dataDir === null) { this.next = this.blockEnd = 0; return; }
     let reserved = 0;
     try {
       const text = readFileSync(this.file, 'utf8').trim();
@@ -34,8 +53,34 @@ export class ProducerIdManager {
   }
 
   allocate(): number {
+    if (this.shared) {
+      if (this.next >= this.blockEnd) this.take();
+      if (this.blockEnd - this.next <= this.blockSize / 10) void this.fetchAhead();
+      return this.next++;
+    }
     if (this.next >= this.blockEnd) this.reserve(this.next + this.blockSize);
     return this.next++;
+  }
+
+  /** Moves to the block fetched ahead, or says (retriably) that it has not come yet. */
+  private take(): void {
+    const s = this.shared!;
+    if (s.ahead === undefined) {
+      void this.fetchAhead();
+      throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'producer ids are being reserved in the cluster metadata; retry');
+    }
+    this.next = s.ahead;
+    this.blockEnd = s.ahead + this.blockSize;
+    s.ahead = undefined;
+  }
+
+  private fetchAhead(): Promise<void> {
+    const s = this.shared!;
+    if (s.ahead !== undefined) return Promise.resolve();
+    return (s.fetching ??= Promise.resolve()
+      .then(() => s.reserve(this.blockSize))
+      .then((start) => { s.ahead = start; })
+      .finally(() => { s.fetching = undefined; }));
   }
 
   private reserve(end: number): void {

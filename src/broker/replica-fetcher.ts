@@ -14,6 +14,8 @@ import type { LeaderFetcher } from './leader-fetcher.js';
 
 export interface FetcherOptions {
   nodeId: number;
+  /** The address fetch connections come from (this broker's listen address when it has one of its own). */
+  localAddress?: string;
   endpoint(brokerId: number): { host: string; port: number } | undefined;
   waitMaxMs: number;
   maxBytes: number;

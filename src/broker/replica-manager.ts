@@ -183,6 +183,13 @@ export interface ReplicationHooks {
   onLeadership(topic: string, partition: number, leader: boolean, leaderEpoch: number): void;
   /** Starts following `leader` for the partition (the fetchers), or stops with null. */
   follow(topic: string, partition: number, leader: number | null): void;
+  /**
+   * Whether this broker may act as a leader now (with etcd: while its
+   * registration lease is known to hold). A leader whose lease lapsed (a
+   * pause, a partition from etcd) answers NOT_LEADER_OR_FOLLOWER rather than
+   * take writes a new leader would not have.
+   */
+  canLead?(): boolean;
 }
 
 const SINGLE_NODE: ReplicationHooks = {
@@ -347,7 +354,7 @@ export class ReplicaManager {
     const h = this.lookup(topic, partition);
     if (h === undefined) return { errorCode: this.hooks.clusterState(topic, partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
     const s = this.state(topic, partition, h);
-    if (this.hooks !== SINGLE_NODE && s.cluster.leader !== this.self) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (this.hooks !== SINGLE_NODE && (s.cluster.leader !== this.self || this.hooks.canLead?.() === false)) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     return { h, s };
   }
 

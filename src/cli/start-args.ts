@@ -8,6 +8,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   '--advertised-host': 'advertised.host',
   '--advertised-port': 'advertised.port',
   '--node-id': 'node.id',
+  '--metadata': 'metadata.url',
 };
 
 const OTHER_FLAGS = ['--config', '--ephemeral', '--log-level', '--set', '--brokers', '--port-step', '--http'];
@@ -78,6 +79,7 @@ export function parseStartArgs(args: string[]): StartArgs {
   // The control API drives a cluster's brokers; a lone broker keeps today's
   // start-up path untouched, so it has none (`--brokers 1` is a cluster of one).
   if (http && brokers === undefined) throw new ConfigError('--http needs --brokers N (the control API drives a cluster; use --brokers 1 for a cluster of one broker)');
+  if (brokers !== undefined && flags['metadata.url']) throw new ConfigError('--metadata cannot be used with --brokers: a cluster in one process keeps its metadata itself; with etcd start one broker per process (--node-id N --metadata etcd://...)');
   if (brokers !== undefined) {
     const clash = PER_BROKER_KEYS.find((k) => flags[k] !== undefined);
     if (clash) throw new ConfigError(`${clash} cannot be set with --brokers: brokers get node ids 0..N-1 and advertise their own ports`);

@@ -40,6 +40,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'max.partitions.per.request': { type: 'INT', default: '10000', validate: int(1), doc: 'partitions one CreateTopics or CreatePartitions request may add (Samsa setting; Kafka\'s fixed limit is 10000)' },
   'max.broker.partitions': { type: 'INT', default: '4000', validate: int(1), doc: 'partitions this broker may host, internal topics included (Samsa setting, the name KIP-578 proposed)' },
   'default.replication.factor': { type: 'INT', default: '1', validate: int(1), doc: 'replication factor of topics created without one (auto-created, CreateTopics with -1)' },
+  'metadata.url': { type: 'STRING', default: '', validate: metadataUrl, doc: 'where the cluster metadata lives: empty for this process (a lone broker, or --brokers N), or etcd://host:port[,host:port...][/prefix] for brokers in separate processes (prefix default /samsa)' },
   'broker.rack': { type: 'STRING', default: '', doc: 'rack of this broker: replicas of a partition are spread over racks' },
   'offsets.topic.replication.factor': { type: 'INT', default: '3', validate: int(1), doc: 'replication factor of __consumer_offsets (capped at the live brokers when it is created, as a dev cluster wants; Kafka refuses instead)' },
   'transaction.state.log.replication.factor': { type: 'INT', default: '3', validate: int(1), doc: 'replication factor of __transaction_state (capped at the live brokers, as above)' },
@@ -213,4 +214,19 @@ export class BrokerConfig {
   get listenPort(): number { return Number(LISTENER.exec(this.get('listeners'))![2]); }
   get nodeId(): number { return this.int('node.id'); }
   get dataDir(): string { return this.get('log.dirs'); }
+}
+
+/** etcd://host:port[,host:port...][/prefix]: the endpoints and key prefix of an etcd metadata store. */
+export function parseMetadataUrl(v: string): { endpoints: string[]; prefix: string } | undefined {
+  const m = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(v);
+  if (!m) return undefined;
+  const endpoints = m[1]!.split(',');
+  if (endpoints.some((e) => !/^[^:,]+:\d{1,5}$/.test(e))) return undefined;
+  const prefix = (m[2] ?? '/samsa').replace(/\/+$/, '');
+  return { endpoints, prefix: prefix === '' ? '/samsa' : prefix };
+}
+
+function metadataUrl(v: string): string | undefined {
+  if (v === '' || parseMetadataUrl(v)) return undefined;
+  return `expected etcd://host:port[,host:port...][/prefix] (e.g. etcd://127.0.0.1:2379/samsa/dev), got ${v}`;
 }

@@ -84,6 +84,15 @@ export interface TopicSpec {
   assignments: number[][];
 }
 
+/**
+ * Who makes a partition state change: the active controller (its elections,
+ * fencing, rebalancing), or this broker acting on a request it received (an
+ * ISR change of a partition it leads, an admin request). A store that can
+ * check it (etcd) refuses the change once the writer no longer holds that
+ * role: a deposed controller, a broker whose registration lapsed.
+ */
+export type Writer = 'controller' | 'broker';
+
 /** A partition state change that applies only if the partition epoch is still `expected` (compare-and-set). */
 export interface PartitionUpdate { topic: string; partition: number; expected: number; state: Omit<PartitionState, 'partitionEpoch'> }
 
@@ -99,11 +108,22 @@ export interface ClusterStore extends MetadataImage {
   addPartitions(name: string, assignments: number[][]): void | Promise<void>;
   setTopicConfigs(name: string, configs: Record<string, string>): void | Promise<void>;
   /** The new state of each update, undefined for one whose partition epoch moved (or whose partition is gone). */
-  updatePartitions(updates: readonly PartitionUpdate[]): (PartitionState | undefined)[] | Promise<(PartitionState | undefined)[]>;
+  updatePartitions(updates: readonly PartitionUpdate[], writer?: Writer): (PartitionState | undefined)[] | Promise<(PartitionState | undefined)[]>;
   /** Registers (or re-registers) a broker with a new, larger epoch, unfenced. */
   registerBroker(b: { id: number; host: string; port: number; rack: string | null }): BrokerRegistration | Promise<BrokerRegistration>;
   setFenced(id: number, fenced: boolean): void | Promise<void>;
   setController(id: number): void | Promise<void>;
+  /** Reserves `count` producer ids no other broker of the cluster gets, and returns the first. */
+  reserveProducerIds(count: number): number | Promise<number>;
+  /**
+   * Liveness kept by the store itself (etcd: registrations under leases,
+   * the controller elected by etcd): the controller then neither counts
+   * heartbeats nor picks the controller, and acts only while it is the
+   * elected one. The process-local store leaves both to the controller.
+   */
+  readonly ownsLiveness: boolean;
+  /** Whether this process's controller is the active one (always, for a store of one process). */
+  isController(): boolean;
 }
 
 /** The request of a partition leader to change its ISR (Kafka's AlterPartition). */

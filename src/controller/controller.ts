@@ -8,13 +8,18 @@
  * partition epoch in the store, awaited (the store may be remote: etcd) and
  * retried from the image when it loses to a concurrent writer.
  *
- * Which broker is the active controller: the live broker with the lowest id.
- * When it stops another takes over; in one process that is a change of who
- * the image names, since the state is shared. The election logic (election.ts)
- * is written against PartitionState only.
+ * Which broker is the active controller: in one process, the live broker
+ * with the lowest id (when it stops another takes over: a change of who the
+ * image names, since the state is shared). With etcd every broker process
+ * has a controller; the store runs the election and keeps liveness (leases),
+ * and only the elected controller acts on it (fencing, elections,
+ * rebalancing), its writes refused by etcd once it is deposed. Requests a
+ * broker receives (ISR changes, admin) it writes itself, guarded by its own
+ * registration, as Kafka's brokers wrote ISR changes to ZooKeeper. The
+ * election logic (election.ts) is written against PartitionState only.
  */
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import type { AlterPartitionRequest, BrokerRegistration, ClusterStore, ControllerApi, ElectionType, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec } from './cluster-metadata.js';
+import type { AlterPartitionRequest, BrokerRegistration, ClusterStore, ControllerApi, ElectionType, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
 import { electLeader, withoutReplica } from './election.js';
 
 export interface ControllerOptions {
@@ -33,14 +38,27 @@ export class LocalController implements ControllerApi {
   private readonly lastHeartbeat = new Map<number, number>();
   private readonly fencing = new Set<number>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe?: () => void;
+  /** A reconcile in progress, and whether another is wanted after it. */
+  private reconciling?: Promise<void>;
+  private reconcileAgain = false;
 
   constructor(readonly store: ClusterStore, private readonly opts: ControllerOptions, private readonly now: () => number = Date.now) {
-    const sweep = setInterval(() => this.fenceExpired(), Math.max(10, Math.min(1000, opts.sessionTimeoutMs / 4)));
-    sweep.unref();
-    this.timers.push(sweep);
+    if (store.ownsLiveness) {
+      // Liveness and the election are the store's (etcd leases): this controller acts on what they say, while it is the elected one.
+      this.unsubscribe = store.onChange((c) => { if (c.kind === 'brokers' || c.kind === 'controller') this.scheduleReconcile(); });
+      const safety = setInterval(() => this.scheduleReconcile(), Math.max(500, opts.sessionTimeoutMs));
+      safety.unref();
+      this.timers.push(safety);
+    } else {
+      const sweep = setInterval(() => this.fenceExpired(), Math.max(10, Math.min(1000, opts.sessionTimeoutMs / 4)));
+      sweep.unref();
+      this.timers.push(sweep);
+    }
     if (opts.autoLeaderRebalance) {
       const rebalance = setInterval(() => {
-        this.electLeaders('preferred', this.allPartitions(), true).catch((e: unknown) => opts.log?.warn(`controller: preferred leader election failed: ${(e as Error)?.message ?? e}`));
+        if (!store.isController()) return;
+        this.electLeaders('preferred', this.allPartitions(), true, 'controller').catch((e: unknown) => opts.log?.warn(`controller: preferred leader election failed: ${(e as Error)?.message ?? e}`));
       }, opts.leaderImbalanceCheckMs);
       rebalance.unref();
       this.timers.push(rebalance);
@@ -49,22 +67,26 @@ export class LocalController implements ControllerApi {
 
   close(): void {
     for (const t of this.timers) clearInterval(t);
+    this.unsubscribe?.();
   }
 
   async registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration> {
+    // The elected controller notices the registration and elects where the broker is needed.
+    if (this.store.ownsLiveness) return this.store.registerBroker(b);
     // A new incarnation: what the old one led moves first (its in-flight work belongs to an older epoch).
     if (this.store.broker(b.id)?.fenced === false) await this.fence(b.id, 'registered again');
     const reg = await this.store.registerBroker(b);
     this.lastHeartbeat.set(b.id, this.now());
     await this.pickController();
     // A broker that comes back may be the only ISR member of partitions left without a leader.
-    await this.reelect((s) => s.leader === -1 && s.replicas.includes(b.id));
+    await this.reconcile();
     return reg;
   }
 
   async heartbeat(brokerId: number, brokerEpoch: number): Promise<boolean> {
     const b = this.store.broker(brokerId);
     if (!b || b.epoch !== brokerEpoch || b.fenced) return false;
+    if (this.store.ownsLiveness) return true;
     this.lastHeartbeat.set(brokerId, this.now());
     return true;
   }
@@ -72,7 +94,11 @@ export class LocalController implements ControllerApi {
   async unregisterBroker(brokerId: number, brokerEpoch: number): Promise<void> {
     const b = this.store.broker(brokerId);
     if (!b || b.epoch !== brokerEpoch) return;
-    await this.fence(brokerId, 'controlled shutdown');
+    if (!this.store.ownsLiveness) return this.fence(brokerId, 'controlled shutdown');
+    // The registration goes; the elected controller moves the leadership, which is waited for (bounded).
+    await this.store.setFenced(brokerId, true);
+    const until = this.now() + this.opts.sessionTimeoutMs * 2;
+    while (this.now() < until && this.store.topics().some((t) => t.states.some((s) => s.leader === brokerId && s.isr.length > 1))) await new Promise((r) => setTimeout(r, 50));
   }
 
   /** Brokers not heard from within the session timeout are fenced. */
@@ -94,10 +120,33 @@ export class LocalController implements ControllerApi {
     this.opts.log?.warn(`controller: fencing broker ${brokerId} (${why})`);
     await this.store.setFenced(brokerId, true);
     await this.pickController();
-    await this.updateAll((topic, s) => {
-      if (!s.isr.includes(brokerId) && s.leader !== brokerId) return undefined;
-      return electLeader(withoutReplica(s, brokerId), this.liveSet(), this.opts.uncleanAllowed(topic));
-    });
+    await this.reconcile();
+  }
+
+  /**
+   * Brings every partition in line with which brokers are live: fenced
+   * brokers leave the ISRs (the last member stays), partitions whose leader
+   * is fenced or missing get one elected. Written as the controller.
+   */
+  private reconcile(): Promise<void> {
+    return this.updateAll((topic, s) => {
+      const live = this.liveSet();
+      let n: Omit<PartitionState, 'partitionEpoch'> = s;
+      for (const r of s.isr) if (!live.has(r)) n = withoutReplica(n, r);
+      return electLeader(n, live, this.opts.uncleanAllowed(topic));
+    }, 'controller');
+  }
+
+  /** One reconcile at a time while this is the elected controller; a request during one runs another after it. */
+  private scheduleReconcile(): void {
+    if (!this.store.isController()) return;
+    if (this.reconciling) { this.reconcileAgain = true; return; }
+    this.reconciling = this.reconcile()
+      .catch((e: unknown) => this.opts.log?.warn(`controller: acting on broker liveness failed: ${(e as Error)?.message ?? e}`))
+      .finally(() => {
+        this.reconciling = undefined;
+        if (this.reconcileAgain) { this.reconcileAgain = false; this.scheduleReconcile(); }
+      });
   }
 
   private async pickController(): Promise<void> {
@@ -109,16 +158,12 @@ export class LocalController implements ControllerApi {
     return new Set(this.store.brokers().filter((b) => !b.fenced).map((b) => b.id));
   }
 
-  private reelect(which: (s: PartitionState) => boolean): Promise<void> {
-    return this.updateAll((topic, s) => (which(s) ? electLeader(s, this.liveSet(), this.opts.uncleanAllowed(topic)) : undefined));
-  }
-
   /**
    * Computes a new state per partition (undefined: unchanged) and writes the
    * changes in one go; those that lost a compare-and-set are computed again
    * from the partitions' states as they are now.
    */
-  private async updateAll(next: (topic: TopicMetadata, s: PartitionState) => Omit<PartitionState, 'partitionEpoch'> | undefined): Promise<void> {
+  private async updateAll(next: (topic: TopicMetadata, s: PartitionState) => Omit<PartitionState, 'partitionEpoch'> | undefined, writer: Writer): Promise<void> {
     let only: Set<string> | undefined;
     for (let round = 0; round < CAS_ROUNDS; round++) {
       const updates: PartitionUpdate[] = [];
@@ -130,7 +175,7 @@ export class LocalController implements ControllerApi {
         });
       }
       if (updates.length === 0) return;
-      const results = await this.store.updatePartitions(updates);
+      const results = await this.store.updatePartitions(updates, writer);
       const lost = updates.filter((_, i) => results[i] === undefined);
       if (lost.length === 0) return;
       only = new Set(lost.map((u) => `${u.topic}:${u.partition}`));
@@ -184,7 +229,7 @@ export class LocalController implements ControllerApi {
     return electLeader({ ...done, leader: -1 }, this.liveSet(), this.opts.uncleanAllowed(t));
   }
 
-  async electLeaders(type: ElectionType, partitions: { topic: string; partition: number }[], quiet = false): Promise<{ topic: string; partition: number; errorCode: number; message: string | null }[]> {
+  async electLeaders(type: ElectionType, partitions: { topic: string; partition: number }[], quiet = false, writer: Writer = 'broker'): Promise<{ topic: string; partition: number; errorCode: number; message: string | null }[]> {
     const live = this.liveSet();
     const updates: PartitionUpdate[] = [];
     const results = partitions.map(({ topic, partition }) => {
@@ -205,7 +250,7 @@ export class LocalController implements ControllerApi {
       return { topic, partition, errorCode: ErrorCode.NONE, message: null };
     });
     if (updates.length) {
-      const applied = await this.store.updatePartitions(updates);
+      const applied = await this.store.updatePartitions(updates, writer);
       if (!quiet) this.opts.log?.info(`controller: ${type} election moved ${applied.filter(Boolean).length} leader(s)`);
     }
     return results;

@@ -24,7 +24,8 @@ import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, 
 
 export type { TopicMetadata, PartitionState, BrokerRegistration } from './cluster-metadata.js';
 
-interface Persisted { clusterId: string; topics: TopicMetadata[] }
+/** nextProducerId: the first producer id not yet reserved by a broker of the process (absent before clusters shared one). */
+interface Persisted { clusterId: string; topics: TopicMetadata[]; nextProducerId?: number }
 
 const FILE = '__samsa_metadata.json';
 
@@ -39,10 +40,13 @@ export class MetadataStore implements ClusterStore {
   private readonly registered = new Map<number, BrokerRegistration>();
   private brokerEpoch = 0;
   private controller = -1;
+  private nextProducerId: number;
+  readonly ownsLiveness = false;
   private readonly listeners = new Set<(change: MetadataChange) => void>();
 
   private constructor(private readonly dir: string, state: Persisted) {
     this.clusterId = state.clusterId;
+    this.nextProducerId = state.nextProducerId ?? 0;
     for (const t of state.topics) this.index(t);
   }
 
@@ -75,6 +79,8 @@ export class MetadataStore implements ClusterStore {
   brokers(): BrokerRegistration[] { return [...this.registered.values()].sort((a, b) => a.id - b.id); }
   broker(id: number): BrokerRegistration | undefined { return this.registered.get(id); }
   controllerId(): number { return this.controller; }
+  /** One controller object serves every broker of the process. */
+  isController(): boolean { return true; }
 
   // ---- changes: made by the controller only ----
 
@@ -184,6 +190,14 @@ export class MetadataStore implements ClusterStore {
     this.emit({ kind: 'brokers' });
   }
 
+  /** Producer ids for one broker of the process, persisted before they are handed out so a restart never repeats one. */
+  reserveProducerIds(count: number): number {
+    const start = this.nextProducerId;
+    this.nextProducerId += count;
+    this.commit(() => { this.nextProducerId = start; });
+    return start;
+  }
+
   setController(id: number): void {
     if (id === this.controller) return;
     this.controller = id;
@@ -223,7 +237,7 @@ export class MetadataStore implements ClusterStore {
   private persist(): void {
     const path = join(this.dir, FILE);
     const tmp = `${path}.tmp`;
-    const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()] };
+    const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId };
     writeFileSync(tmp, JSON.stringify(state));
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);

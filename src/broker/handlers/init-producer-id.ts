@@ -3,7 +3,9 @@
  *
  * Behavior: without a transactional id (idempotent producers) every call gets
  * a new producer id with epoch 0, as Kafka does; ids come from the broker's
- * persisted ProducerIdManager and never repeat across restarts. A request
+ * persisted ProducerIdManager and never repeat across restarts (nor across
+ * the brokers of a cluster: they reserve blocks in the cluster metadata;
+ * COORDINATOR_LOAD_IN_PROGRESS while a block is on its way). A request
  * with producer_id/producer_epoch (v3+, KIP-360) where only one of them is -1
  * is INVALID_REQUEST. An empty transactional id is INVALID_REQUEST.
  *
@@ -19,6 +21,7 @@
  * (same outcome: the old epoch fenced, its records aborted).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
+import { KafkaError } from '../../wire/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../wire/generated/init-producer-id.js';
 import type { DataPathContext } from './data-path-context.js';
 import { fencedAs, type TransactionCoordinator } from '../../coordinator/txn/transaction-coordinator.js';
@@ -35,11 +38,17 @@ export const initProducerId = {
     const epoch = req.producerEpoch ?? -1;
     if ((pid === -1n) !== (epoch === -1)) return fail(INVALID_REQUEST);
     if (req.transactionalId === '') return fail(INVALID_REQUEST);
-    if (req.transactionalId !== null) {
-      await ctx.txns.prepare(req.transactionalId);
-      const r = await ctx.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, pid === -1n ? null : { producerId: Number(pid), producerEpoch: epoch });
-      return { throttleTimeMs: 0, errorCode: fencedAs(r.errorCode, version, 4), producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
+    try {
+      if (req.transactionalId !== null) {
+        await ctx.txns.prepare(req.transactionalId);
+        const r = await ctx.txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, pid === -1n ? null : { producerId: Number(pid), producerEpoch: epoch });
+        return { throttleTimeMs: 0, errorCode: fencedAs(r.errorCode, version, 4), producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
+      }
+      return { throttleTimeMs: 0, errorCode: 0, producerId: BigInt(ctx.producerIds.allocate()), producerEpoch: 0 };
+    } catch (err) {
+      // A cluster's broker whose next block of producer ids has not arrived yet: retriable.
+      if (err instanceof KafkaError) return fail(err.code);
+      throw err;
     }
-    return { throttleTimeMs: 0, errorCode: 0, producerId: BigInt(ctx.producerIds.allocate()), producerEpoch: 0 };
   },
 };
