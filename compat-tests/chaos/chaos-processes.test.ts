@@ -153,7 +153,7 @@ t.test(`chaos-processes: kills, pauses, partitions and etcd restarts under produ
     const dir = h.save({ 'summary.txt': `${summary}\n${anomalies.join('\n')}\n`, 'broker-logs.txt': `${c.allLogs()}\n--- etcd ---\n${c.etcd.logs()}\n` });
     t.comment(`history kept in ${dir}`);
     for (const a of anomalies) t.comment(a);
-    if (failed) t.comment(`broker logs (also in ${dir}/broker-logs.txt):\n${c.allLogs()}`);
+    if (failed) t.comment(`the brokers' last log lines (more in ${dir}/broker-logs.txt):\n${c.allLogs(30)}`);
     t.equal(v.lost, 0, `no acknowledged record lost (seed ${seed}; history in ${dir})`);
     t.equal(v.duplicatedIdempotent, 0, `no idempotent duplicate (seed ${seed}; history in ${dir})`);
     t.same(anomalies, [], `no anomaly (seed ${seed}; history in ${dir}/history.jsonl)`);

@@ -1,6 +1,6 @@
 /**
- * The fault scheduler of the multi-process chaos test: every 1-3 s (seeded)
- * one fault, healed after a random while, never two at once (so 2 of 3
+ * The fault scheduler of the multi-process chaos test: every 0.5-2 s (seeded)
+ * one fault (the kinds dealt in shuffled rounds, every kind once a round), healed after a random while, never two at once (so 2 of 3
  * replicas with min.insync.replicas=2 can progress); after each heal it waits
  * (bounded) for the ISRs to fill before the next gap. Faults:
  *  - kill: SIGKILL of a broker process, restarted when the fault heals;
@@ -36,17 +36,17 @@ export interface ProcessNemesisOptions {
   faultMs: [number, number];
   /** How long a pause lasts, ms: longer than the lease TTL so the paused broker's lease lapses. */
   pauseMs: [number, number];
-  /** Faults with their weights. */
-  faults: [ProcessFault, number][];
+  /** The faults drawn from: dealt in seeded rounds, each round every fault once in a shuffled order (so a short run sees every kind). */
+  faults: ProcessFault[];
   /** How long to wait after a heal for full ISRs before the next gap, ms. */
   recoverMs: number;
 }
 
 export const DEFAULT_PROCESS_NEMESIS: ProcessNemesisOptions = {
-  gapMs: [1000, 3000],
-  faultMs: [1000, 4000],
-  pauseMs: [3000, 5000],
-  faults: [['kill', 3], ['pause', 2], ['isolate-brokers', 2], ['isolate-etcd', 2], ['etcd-restart', 1]],
+  gapMs: [500, 2000],
+  faultMs: [1000, 3000],
+  pauseMs: [2800, 4000],
+  faults: ['kill', 'pause', 'isolate-brokers', 'isolate-etcd', 'etcd-restart'],
   recoverMs: 10_000,
 };
 
@@ -64,6 +64,7 @@ export class ProcessNemesis {
   private loop?: Promise<void>;
   private active?: { heal: () => Promise<void> };
   private probeSeq = 0;
+  private deck: ProcessFault[] = [];
 
   constructor(private readonly c: ProcessCluster, private readonly rng: Rng, private readonly h: History, private readonly probe: ProbeTarget | undefined, private readonly opts = DEFAULT_PROCESS_NEMESIS) {}
 
@@ -104,10 +105,11 @@ export class ProcessNemesis {
   }
 
   private pickFault(): ProcessFault {
-    const total = this.opts.faults.reduce((n, [, w]) => n + w, 0);
-    let x = this.rng.next() * total;
-    for (const [f, w] of this.opts.faults) { if (x < w) return f; x -= w; }
-    return this.opts.faults[0]![0];
+    if (this.deck.length === 0) {
+      this.deck = [...this.opts.faults];
+      for (let i = this.deck.length - 1; i > 0; i--) { const j = this.rng.int(0, i); [this.deck[i], this.deck[j]] = [this.deck[j]!, this.deck[i]!]; }
+    }
+    return this.deck.shift()!;
   }
 
   private async healActive(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * A Samsa cluster of broker PROCESSES with its metadata in a real etcd, for
  * the multi-process compat and chaos tests. Each broker i runs
- * `samsa start --metadata etcd://...` (dist/src/cli/main.js; SAMSA_MAIN
- * overrides) and lives on its own loopback address 127.0.0.(11+i), from
+ * `samsa start --metadata etcd://...` (dist/src/cli/main.js;
+ * CHAOS_BROKER_MAIN overrides) and lives on its own loopback address 127.0.0.(11+i), from
  * which it also makes its connections to the other brokers. In front of it:
  *  - a client-facing proxy on 127.0.0.(11+i):Q, Q fixed for the cluster's
  *    life: the broker advertises it and keeps it across restarts, and the
@@ -90,12 +90,12 @@ export interface ProcessCluster {
   status(opts?: { via?: number; timeoutMs?: number }): Promise<ProcessClusterStatus>;
   /** The last lines broker id wrote (stdout and stderr, every run). */
   logs(id: number): string;
-  /** Every broker's logs, for failure messages. */
-  allLogs(): string;
+  /** Every broker's logs (the last `lines` of each, default all that are kept), for failure messages. */
+  allLogs(lines?: number): string;
   close(): Promise<void>;
 }
 
-const MAX_LOG_LINES = 200;
+const MAX_LOG_LINES = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function repoRoot(): string {
@@ -107,7 +107,7 @@ function repoRoot(): string {
   return process.cwd();
 }
 
-export const SAMSA_MAIN = process.env.SAMSA_MAIN ?? join(repoRoot(), 'dist/src/cli/main.js');
+export const SAMSA_MAIN = process.env.CHAOS_BROKER_MAIN ?? join(repoRoot(), 'dist/src/cli/main.js');
 
 interface BrokerSlot {
   id: number;
@@ -175,7 +175,7 @@ export async function startProcessCluster(t: Teardown, opts: ProcessClusterOptio
       await s.etcdProxy.close().catch(() => undefined);
     }));
     await etcd?.close();
-    if (process.env.SAMSA_KEEP_CLUSTER_DIR !== '1') rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.CHAOS_KEEP_CLUSTER_DIR !== '1') rmSync(dataDir, { recursive: true, force: true });
   };
   t.teardown(close);
 
@@ -200,7 +200,7 @@ export async function startProcessCluster(t: Teardown, opts: ProcessClusterOptio
     if (s.lines.length > MAX_LOG_LINES) s.lines = s.lines.slice(-MAX_LOG_LINES);
   };
   const logs = (id: number) => slot(id).lines.join('\n');
-  const allLogs = () => slots.map((s) => `--- broker ${s.id} (${s.host}, ${s.runs} runs) ---\n${s.lines.join('\n')}`).join('\n');
+  const allLogs = (n = MAX_LOG_LINES) => slots.map((s) => `--- broker ${s.id} (${s.host}, ${s.runs} runs) ---\n${s.lines.slice(-n).join('\n')}`).join('\n');
   const alive = (s: BrokerSlot) => s.proc !== undefined && s.proc.exitCode === null && s.proc.signalCode === null;
 
   const startBroker = async (id: number): Promise<void> => {
@@ -220,8 +220,8 @@ export async function startProcessCluster(t: Teardown, opts: ProcessClusterOptio
       '--log-level', logLevel,
       ...Object.entries(flags).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ];
-    const env = { ...process.env };
-    delete env.SAMSA_LOG_LEVEL;
+    // SAMSA_* variables are broker settings to `samsa start`: none of the test's own reach the brokers.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SAMSA_')));
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     s.proc = p;
     s.paused = false;
