@@ -3,17 +3,19 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: deps system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz chaos run bench bench-wire bench-log clean
+.PHONY: run-cluster deps system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz chaos run bench bench-wire bench-log clean
 
-# Debian packages the tests drive: kcat (librdkafka's CLI client),
+# Debian packages the tests drive: etcd (the metadata store of brokers in
+# separate processes: compat-tests/etcd-*.test.ts, the process chaos test),
+# kcat (librdkafka's CLI client),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
 # produce-latency client bench/latency.py) and kafka-python, a pure-Python
 # client, with the snappy and lz4 modules its codecs need
 # (compat-tests/helpers/kafka_python_client.py). Debian's python3, not whatever
 # python3 is first on PATH, because that is where the packages install.
 system-deps:
-	@command -v kcat >/dev/null && /usr/bin/python3 -c 'import confluent_kafka, kafka, snappy, lz4.frame' 2>/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4; }
+	@command -v kcat >/dev/null && command -v etcd >/dev/null && /usr/bin/python3 -c 'import confluent_kafka, kafka, snappy, lz4.frame' 2>/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 kcat etcd-server python3-confluent-kafka python3-kafka python3-snappy python3-lz4; }
 
 # sarama, the Go client (compat-tests/sarama.test.ts): Debian's Go 1.19 and
 # sarama 1.22.1 with its dependencies, whose sources apt puts under
@@ -78,17 +80,25 @@ FUZZ_SECONDS ?= 600
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) node_modules/.bin/tap --timeout=$$(( $(FUZZ_SECONDS) + 300 )) compat-tests/fuzz/protocol-fuzz.test.ts
 
-# The chaos test (compat-tests/chaos/): broker crashes and pauses under
-# producers, a consumer group and transactions on a 3-broker cluster, for
-# CHAOS_SECONDS (default 2 minutes) with CHAOS_SEED (default: a fresh seed,
-# printed; give it to replay). `make test` runs a short seeded run of it.
+# The chaos tests (compat-tests/chaos/): under producers, a consumer group and
+# transactions, broker crashes and pauses on a 3-broker cluster in one process
+# (chaos.test.ts), then SIGKILLs, SIGSTOPs past the lease, network partitions
+# (brokers from brokers, from etcd) and etcd restarts on 3 broker processes
+# with etcd (chaos-processes.test.ts), each for CHAOS_SECONDS (default 2
+# minutes) with CHAOS_SEED (default: a fresh seed, printed; give it to
+# replay). `make test` runs a short seeded run of each.
 CHAOS_SECONDS ?= 120
-chaos: deps
-	@command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat; }
-	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) node_modules/.bin/tap --timeout=$$(( $(CHAOS_SECONDS) + 300 )) compat-tests/chaos/chaos.test.ts
+chaos: build system-deps
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) node_modules/.bin/tap --timeout=$$(( 2 * $(CHAOS_SECONDS) + 600 )) compat-tests/chaos/chaos.test.ts compat-tests/chaos/chaos-processes.test.ts
 
 run: build
 	node dist/src/cli/main.js start --data-dir ./data
+
+# Three broker processes (127.0.0.1:9092-9094, data in ./data-cluster) with
+# their metadata in a local etcd (127.0.0.1:2379): scripts/local-cluster.sh.
+run-cluster: build
+	@command -v etcd >/dev/null || { apt-get update -qq && apt-get install -y -qq etcd-server; }
+	scripts/local-cluster.sh
 
 bench: build bench-deps
 	node dist/bench/run.js
