@@ -256,7 +256,8 @@ export class TopicManager {
     try {
       created = await this.controller.createTopics(ready.map((t) => ({ name: t.name, configs: t.configs, internal: t.internal, assignments: t.states.map((s) => s.replicas) })));
     } catch (err) {
-      for (const [name, partitions] of made) this.removeLogs(name, partitions);
+      // A topic another broker created meanwhile (etcd) may already use these logs: they stay.
+      for (const [name, partitions] of made) if (!this.metadata.topic(name)) this.removeLogs(name, partitions);
       return results.map((r) => (r instanceof Error ? r : err as Error));
     }
     for (const t of created) this.warnDeprecated(t.name, t.configs);

@@ -336,7 +336,11 @@ export class EtcdStore implements ClusterStore {
       }
       const tail = puts.slice(Math.floor(Math.max(0, puts.length - 1) / MAX_TXN_OPS) * MAX_TXN_OPS);
       const r = await this.txn((ns) => ns.if(`topics/${spec.name}`, 'Create', '==', 0).then(...tail.map((c) => ns.put(c.key).value(c.value)), ns.put(`topics/${spec.name}`).value(JSON.stringify(record))));
-      if (!r.succeeded) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+      if (!r.succeeded) {
+        // Another broker created it first: once the image shows that topic, callers can tell it from a failure of their own.
+        await this.seen(r.revision);
+        throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+      }
       last = r.revision;
     }
     await this.seen(last);
@@ -415,14 +419,19 @@ export class EtcdStore implements ClusterStore {
     this.lease = lease;
     let firedAt = Date.now();
     lease.on('keepaliveFired', () => { firedAt = Date.now(); });
-    // The lease held at least until TTL after the keepalive that renewed it was sent.
-    lease.on('keepaliveSucceeded', () => { if (this.lease === lease) this.leaseValidUntil = firedAt + ttl * 1000; });
-    lease.on('lost', (err) => { if (this.lease === lease) { this.leaseValidUntil = 0; this.opts.log.warn(`broker ${b.id}: etcd lease lost (${err.message})`); } });
+    // etcd renewed the lease after the keepalive was sent, so it holds until TTL after that; a third of the
+    // TTL (one keepalive interval) is kept in hand, so this broker stops leading before etcd can let it lapse.
+    lease.on('keepaliveSucceeded', () => { if (this.lease === lease) this.leaseValidUntil = firedAt + (ttl * 1000 * 2) / 3; });
+    lease.on('lost', (err) => {
+      if (this.lease !== lease) return;
+      this.leaseValidUntil = 0;
+      this.opts.log.warn(`broker ${b.id}: its etcd lease is lost (${err.message}); it leads nothing until it registers again`);
+    });
     let leaseId: string;
     try {
       const granted = Date.now();
       leaseId = await lease.grant();
-      this.leaseValidUntil = granted + ttl * 1000;
+      this.leaseValidUntil = granted + (ttl * 1000 * 2) / 3;
     } catch (err) {
       this.dropLease();
       throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `cannot get a lease from etcd: ${(err as Error).message}`);
