@@ -50,6 +50,7 @@ t.test('a broker whose next block has not arrived answers a retriable error, the
   let err: unknown;
   try { m.allocate(); } catch (e) { err = e; }
   t.ok(err instanceof KafkaError && err.code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'COORDINATOR_LOAD_IN_PROGRESS');
+  await new Promise((r) => setImmediate(r)); // the reservation asked for ahead is now waiting on etcd, as it were
   release();
   await new Promise((r) => setImmediate(r));
   t.equal(m.allocate(), 10);
