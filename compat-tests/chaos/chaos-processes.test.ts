@@ -49,6 +49,9 @@ const seconds = Number(env.CHAOS_SECONDS ?? 0) > 0 ? Number(env.CHAOS_SECONDS) :
 const seed = env.CHAOS_SEED !== undefined && env.CHAOS_SEED !== '' ? Number(env.CHAOS_SEED) >>> 0 : Number(env.CHAOS_SECONDS ?? 0) > 0 ? Math.floor(Math.random() * 2 ** 32) : SHORT_RUN_SEED;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// The whole file's budget (tap's default is 180 s): broker processes, etcd and the bounded waits after the faults.
+t.setTimeout((seconds + 240) * 1000);
+
 const skip = !etcdAvailable ? ETCD_MISSING : !existsSync(SAMSA_MAIN) ? `${SAMSA_MAIN} is missing (build first: make build)` : false;
 
 t.test(`chaos-processes: kills, pauses, partitions and etcd restarts under produce, consume and transactions (seed ${seed}, ${seconds} s)`, { skip, timeout: (seconds + 200) * 1000 }, async (t) => {

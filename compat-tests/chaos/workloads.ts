@@ -69,6 +69,9 @@ export async function consumerWorkload(kafka: Kafka, name: string, groupId: stri
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => true } });
   consumer.on(consumer.events.CRASH, (e) => h.add('consumer-crash', { reader: name, error: errText(e.payload.error), restart: e.payload.restart }));
   consumer.on(consumer.events.GROUP_JOIN, (e) => h.add('consumer-join', { reader: name, generation: e.payload.groupProtocol, leader: e.payload.isLeader }));
+  // What the consumer itself committed and which requests timed out (for the history: tells a regression the client made from one a broker served).
+  consumer.on(consumer.events.COMMIT_OFFSETS, (e) => h.add('consumer-commit', { reader: name, generation: e.payload.groupGenerationId, offsets: e.payload.topics.flatMap((tp) => tp.partitions.map((p) => [Number(p.partition), Number(p.offset)])) }));
+  consumer.on(consumer.events.REQUEST_TIMEOUT, (e) => h.add('consumer-request-timeout', { reader: name, broker: e.payload.broker, api: e.payload.apiName }));
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
