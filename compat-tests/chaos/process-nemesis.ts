@@ -1,5 +1,5 @@
 /**
- * The fault scheduler of the multi-process chaos test: every 0.5-2 s (seeded)
+ * The fault scheduler of the multi-process chaos test: every 0.3-1.5 s (seeded)
  * one fault (the kinds dealt in shuffled rounds, every kind once a round), healed after a random while, never two at once (so 2 of 3
  * replicas with min.insync.replicas=2 can progress); after each heal it waits
  * (bounded) for the ISRs to fill before the next gap. Faults:
@@ -43,8 +43,8 @@ export interface ProcessNemesisOptions {
 }
 
 export const DEFAULT_PROCESS_NEMESIS: ProcessNemesisOptions = {
-  gapMs: [500, 2000],
-  faultMs: [1000, 3000],
+  gapMs: [300, 1500],
+  faultMs: [800, 2500],
   pauseMs: [2800, 4000],
   faults: ['kill', 'pause', 'isolate-brokers', 'isolate-etcd', 'etcd-restart'],
   recoverMs: 10_000,

@@ -1,8 +1,9 @@
 /**
  * The process cluster helper (compat-tests/helpers/process-cluster.ts): three
  * broker processes with etcd come up, serve a replicated topic through their
- * proxies, report status over Metadata, and a killed leader is replaced and
- * its process restarted behind the same advertised address.
+ * proxies, report status over Metadata, a killed leader is replaced and its
+ * process restarted behind the same advertised address, and a leader isolated
+ * from the other brokers loses its followers from the ISR until healed.
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { until } from '../../compat-tests/helpers/until.js';
 
 const skip = !etcdAvailable ? ETCD_MISSING : !existsSync(SAMSA_MAIN) ? `${SAMSA_MAIN} is missing (build first)` : false;
 
-t.test('a 3-process cluster with etcd: topic, produce, consume, leader kill and restart', { skip, timeout: 120_000 }, async (t) => {
+t.test('a 3-process cluster with etcd: topic, produce, consume, leader kill and restart, isolation from the other brokers', { skip, timeout: 120_000 }, async (t) => {
   const c = await startProcessCluster(t, { brokers: 3 });
   t.equal(c.size, 3);
   t.match(c.address(1), /^127\.0\.0\.12:\d+$/);
@@ -53,4 +54,17 @@ t.test('a 3-process cluster with etcd: topic, produce, consume, leader kill and 
   await until(() => seen.length >= 2, 20_000, 'both records read');
   t.same(seen, ['a', 'b']);
   t.match(c.logs(p0.leader), /run 2 of broker/);
+
+  // isolate(…, 'brokers') cuts the followers off the leader (their connections come from their own addresses): the ISR shrinks to the leader; heal fills it again.
+  const lead = (await c.status()).topics.find((x) => x.name === 'r3')!.partitions[0]!.leader;
+  c.isolate(lead, 'brokers');
+  let isr: number[] = [];
+  for (const end = Date.now() + 20_000; Date.now() < end && isr.join() !== String(lead);) {
+    await new Promise((r) => setTimeout(r, 200));
+    isr = (await c.status({ via: lead })).topics.find((x) => x.name === 'r3')!.partitions[0]!.isr;
+  }
+  t.same(isr, [lead], `the ISR shrinks to the isolated leader ${lead}`);
+  c.heal();
+  await waitForFullIsrP(c, ['r3']);
+  t.pass('the ISR is full again after heal');
 });
