@@ -24,7 +24,7 @@ import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-t
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
 import type { InternalTopicHost } from '../coordinator/internal-topic.js';
-import { ErrorCode } from '../wire/errors.js';
+import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
@@ -157,7 +157,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
-  }, offsetsStore, (e) => log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`));
+  }, offsetsStore, groupWriteFailed(log));
   // The brokers of a cluster reserve producer ids in the shared metadata, so no two hand out the same one.
   const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.
@@ -189,6 +189,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
   // the batch in, as Kafka before 3.6 did.
   replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!clustered || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
+  // A broker whose etcd lease may have lapsed answers as no coordinator: its partitions may have moved unseen.
+  if (etcd) groups.canServe = txns.canServe = () => etcd.leaseHolds();
   // The coordinators follow leadership of their internal topics' partitions.
   const leadership = {
     /** While starting: the loads begun, so that start-up can wait for the partitions led from the start. */
@@ -347,5 +349,24 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       await logs.close();
       await etcd?.close();
     })()),
+  };
+}
+
+/**
+ * How a failed group write is logged: a refusal for a passing reason (the
+ * partition moved, too few replicas: the client is told and retries) is a
+ * warning, at most one a second, since a client rejoining in a loop meets it
+ * every few milliseconds; anything else is an error with its stack.
+ */
+function groupWriteFailed(log: Logger): (e: unknown) => void {
+  let last = 0;
+  let quiet = 0;
+  return (e) => {
+    if (!(e instanceof KafkaError) || !e.retriable) { log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`); return; }
+    const now = Date.now();
+    if (now - last < 1000) { quiet++; return; }
+    log.warn(`writing group state to __consumer_offsets failed: ${e.message}${quiet ? ` (and ${quiet} more like it)` : ''}`);
+    last = now;
+    quiet = 0;
   };
 }

@@ -137,9 +137,16 @@ export class GroupCoordinator {
   /** NONE when this coordinator serves the group now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
   coordinatorStatus(groupId: string): number { return this.partitionStatus(this.partitionOf(groupId)); }
 
+  /**
+   * Whether this broker may act as a coordinator at all now: with etcd, only
+   * while its registration lease holds (a broker cut off from etcd may have
+   * lost its partitions without knowing; its memory would answer stale).
+   */
+  canServe: () => boolean = () => true;
+
   private partitionStatus(partition: number): number {
     const o = this.owned.get(partition);
-    if (!o) return ErrorCode.NOT_COORDINATOR;
+    if (!o || !this.canServe()) return ErrorCode.NOT_COORDINATOR;
     return o.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
   }
 

@@ -160,9 +160,12 @@ export class TransactionCoordinator {
   }
 
   /** NONE when this coordinator serves the id now; else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
+  /** Whether this broker may act as a coordinator at all now (with etcd: while its registration lease holds). */
+  canServe: () => boolean = () => true;
+
   coordinatorStatus(transactionalId: string): number {
     const o = this.owned.get(this.partitionOf(transactionalId));
-    if (!o) return ErrorCode.NOT_COORDINATOR;
+    if (!o || !this.canServe()) return ErrorCode.NOT_COORDINATOR;
     return o.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
   }
 
