@@ -217,6 +217,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     groups,
     txns,
     partitionLeader: (topic, partition) => {
+      // Cut off from etcd, this broker's picture of who leads may be stale: no answer (COORDINATOR_NOT_AVAILABLE, which clients retry after a backoff).
+      if (etcd && !etcd.leaseHolds()) return undefined;
       const leader = metadata.partition(topic, partition)?.leader ?? -1;
       const b = metadata.broker(leader);
       if (leader === config.nodeId || (leader >= 0 && metadata.brokers().length === 0)) return { nodeId: shared.nodeId, host: shared.advertised.host, port: shared.advertised.port };
