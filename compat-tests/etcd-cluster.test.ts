@@ -32,12 +32,20 @@ const R3 = { replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas'
 const TOPIC_RESOURCE = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `p`, or a rejection naming `what` after `ms` (the timer does not outlive it). */
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e as Error); });
+  });
+}
+
 /** One request over a fresh connection straight to broker `id` (its advertised address), bounded. */
 async function onBroker<T>(c: ProcessCluster, id: number, fn: (w: WireClient) => Promise<T>, ms = 10_000): Promise<T> {
   const [host, port] = c.address(id).split(':');
   const w = await WireClient.connect(host!, Number(port));
   try {
-    return await Promise.race([fn(w), sleep(ms).then(() => { throw new Error(`broker ${id} did not answer in ${ms} ms`); })]);
+    return await bounded(fn(w), ms, `broker ${id}`);
   } finally {
     w.close();
   }
@@ -293,7 +301,7 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     }
     const ends = new Map((await admin.fetchTopicOffsets('grp')).map((o) => [o.partition, Number(o.high)]));
     const committed = async () => {
-      const [r] = await Promise.race([admin.fetchOffsets({ groupId: GROUP, topics: ['grp'] }), sleep(5000).then(() => { throw new Error('OffsetFetch took over 5 s'); })]);
+      const [r] = await bounded(admin.fetchOffsets({ groupId: GROUP, topics: ['grp'] }), 5000, 'OffsetFetch');
       return new Map(r!.partitions.map((p) => [p.partition, Number(p.offset)]));
     };
     let got = new Map<number, number>();
