@@ -18,7 +18,8 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { etcdAvailable, ETCD_MISSING } from './helpers/etcd.js';
 import { SAMSA_MAIN, startProcessCluster, waitForFullIsrP, type ProcessCluster, type ProcessTopicStatus } from './helpers/process-cluster.js';
 import { until } from './helpers/until.js';
-import { kcat, kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
+import { spawn } from 'node:child_process';
+import { KCAT, kcat, kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
 import { WireClient } from './helpers/wire-client.js';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { encodeDescribeConfigsRequest, decodeDescribeConfigsResponse } from '../src/wire/generated/describe-configs.js';
@@ -102,7 +103,7 @@ function checkReadBack(t: Test, read: { partition: number; offset: number; paylo
   t.equal(new Set(values).size, values.length, 'no value twice (idempotent producer)');
 }
 
-t.test('kafkajs and kcat against three broker processes with their metadata in etcd', { skip, timeout: 240_000 }, async (t) => {
+t.test('kafkajs and kcat against three broker processes with their metadata in etcd', { skip, timeout: 170_000 }, async (t) => {
   const began = Date.now();
   const c = await startProcessCluster(t, { brokers: 3 });
   t.teardown(() => t.comment(`cluster file ran ${((Date.now() - began) / 1000).toFixed(1)} s`));
@@ -489,5 +490,52 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     const read = await kcatConsumeAll(c.bootstrap, 'fo');
     checkReadBack(t, read, acked, sent, 2);
     t.ok(acked.length >= 150, `${acked.length} records acknowledged`);
+  });
+
+  await t.test('failover with librdkafka: kcat produces idempotent acks=all while the leader\'s process is SIGKILLed and restarted', async (t) => {
+    await begin(t);
+    await admin.createTopics({ topics: [{ topic: 'lr', numPartitions: 1, ...R3 }] });
+    await waitForFullIsrP(c, ['lr'], 20_000);
+    const p = spawn(KCAT, ['-P', '-b', c.bootstrap, '-t', 'lr', '-p', '0', '-X', 'acks=all', '-X', 'enable.idempotence=true',
+      '-X', 'message.timeout.ms=60000', '-X', 'linger.ms=5', '-X', 'retry.backoff.ms=100', '-X', 'topic.metadata.refresh.interval.ms=500'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
+    t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL'); });
+    const sent: string[] = [];
+    let stop = false;
+    const feeder = (async () => {
+      while (!stop) {
+        const lines = Array.from({ length: 10 }, (_, i) => `lr-${sent.length + i}`);
+        sent.push(...lines);
+        p.stdin.write(lines.join('\n') + '\n');
+        await sleep(50);
+      }
+    })();
+    await until(() => sent.length >= 200, 10_000, 'kcat producing');
+    const leader = (await c.status()).topics.find((x) => x.name === 'lr')!.partitions[0]!.leader;
+    const t0 = Date.now();
+    await c.stopBroker(leader, 'SIGKILL');
+    let next = leader;
+    while (Date.now() - t0 < 20_000 && (next === leader || next < 0)) {
+      await sleep(100);
+      next = (await c.status().catch(() => undefined))?.topics.find((x) => x.name === 'lr')?.partitions[0]?.leader ?? leader;
+    }
+    t.ok(next >= 0 && next !== leader, `lr-0: broker ${next} leads ${(Date.now() - t0) / 1000} s after broker ${leader} was killed`);
+    const mark = sent.length;
+    await until(() => sent.length >= mark + 200, 10_000, 'feeding while the leader is down');
+    await c.startBroker(leader);
+    await waitForFullIsrP(c, ['lr'], 30_000);
+    const mark2 = sent.length;
+    await until(() => sent.length >= mark2 + 100, 10_000, 'feeding after the restart');
+    stop = true;
+    await feeder;
+    p.stdin.end();
+    const code = await bounded(exited, 60_000, 'kcat exit').catch((e: Error) => e.message);
+    t.equal(code, 0, `kcat delivered everything and exited 0 (stderr: ${stderr.slice(-500)})`);
+    const read = await kcatConsumeAll(c.bootstrap, 'lr');
+    t.equal(read.length, sent.length, `${sent.length} records read back`);
+    t.same(read.map((m) => m.payload), sent, 'the values sent, in order, once each (idempotent producer)');
+    t.same(read.map((m) => m.offset), sent.map((_, i) => i), 'offsets dense from 0');
   });
 });
