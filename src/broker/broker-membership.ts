@@ -16,7 +16,10 @@ export class BrokerMembership {
   private stopped = false;
   private endpoint?: { host: string; port: number };
 
-  constructor(private readonly controller: ControllerApi, private readonly config: BrokerConfig, private readonly log: { warn(m: string): void; error(m: string): void }) {}
+  private registering = false;
+
+  /** registrationLost: the store knows this registration is gone (an etcd lease it was told has lapsed): register again without waiting to be fenced. */
+  constructor(private readonly controller: ControllerApi, private readonly config: BrokerConfig, private readonly log: { warn(m: string): void; error(m: string): void }, private readonly registrationLost: () => boolean = () => false) {}
 
   async register(host: string, port: number): Promise<void> {
     this.endpoint = { host, port };
@@ -29,7 +32,15 @@ export class BrokerMembership {
   }
 
   private beat(): void {
-    if (this.paused || this.stopped) return;
+    if (this.paused || this.stopped || this.registering) return;
+    if (this.registrationLost()) {
+      this.registering = true;
+      this.register(this.endpoint!.host, this.endpoint!.port)
+        .then(() => this.log.warn(`broker ${this.config.nodeId} registered again (epoch ${this.epoch}) after its registration lapsed`))
+        .catch((e: unknown) => this.log.error(`registering broker ${this.config.nodeId} again: ${(e as Error)?.message ?? e}`))
+        .finally(() => { this.registering = false; });
+      return;
+    }
     this.controller.heartbeat(this.config.nodeId, this.epoch).then((ok) => {
       if (ok || this.stopped || this.paused) return;
       this.log.warn(`broker ${this.config.nodeId} was fenced by the controller (epoch ${this.epoch}); registering again`);

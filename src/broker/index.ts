@@ -112,7 +112,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     const t = metadata.topic(name);
     return t ? topics.logConfig(t) : {};
   });
-  const membership = new BrokerMembership(controller, config, log);
+  const membership = new BrokerMembership(controller, config, log, etcd ? () => etcd.registrationLost() : undefined);
   // eslint-disable-next-line prefer-const
   let fetchers: ReplicaFetchers;
   const replicaManager = new ReplicaManager(topics.lookup, Date.now, log, {

@@ -324,7 +324,8 @@ export class ReplicaManager {
    * move while the ISR is smaller than min.insync.replicas.
    */
   private advanceHighWatermark(s: PartitionState): void {
-    if (s.cluster.leader !== this.self) return;
+    // A leader that may have been replaced unseen (its etcd lease lapsed) acknowledges nothing more until it knows.
+    if (s.cluster.leader !== this.self || this.hooks.canLead?.() === false) return;
     let hw = s.written;
     if (s.cluster.replicas.length > 1) {
       if (s.cluster.isr.length < s.minIsr) return;
@@ -362,7 +363,7 @@ export class ReplicaManager {
   private shrinkIsrs(): void {
     const now = this.now();
     for (const s of this.partitions.values()) {
-      if (s.cluster.leader !== this.self || s.isrChangePending || s.cluster.isr.length <= 1) continue;
+      if (s.cluster.leader !== this.self || s.isrChangePending || s.cluster.isr.length <= 1 || this.hooks.canLead?.() === false) continue;
       const lagging = s.followers.lagging(s.cluster.isr, now, this.hooks.replicaLagTimeMaxMs);
       if (lagging.length === 0) continue;
       this.log.info?.(`${s.name}: shrinking the ISR from ${s.cluster.isr} (replicas ${lagging} not caught up for ${this.hooks.replicaLagTimeMaxMs} ms)`);
@@ -585,7 +586,7 @@ export class ReplicaManager {
     if (h === undefined) return fail(this.hooks.clusterState(topic, partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     if (!internalTopicsAllowed && INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const s = this.state(topic, partition, h);
-    if (this.hooks !== SINGLE_NODE && s.cluster.leader !== this.self) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker (${this.self}) is not the leader of ${topic}-${partition}`);
+    if (this.hooks !== SINGLE_NODE && (s.cluster.leader !== this.self || this.hooks.canLead?.() === false)) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker (${this.self}) is not the leader of ${topic}-${partition}`);
     const logStartOffset = h.log.logStartOffset;
     if (h.log.offline || s.writeFailed) return fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, h.log.offline), logStartOffset);
     if (acks === -1 && s.cluster.isr.length < h.config.minInsyncReplicas) {

@@ -60,6 +60,9 @@ interface Kv { value: string; create: number; mod: number }
 /** etcd3's fault policies retry and open circuit breakers for seconds; the callers here retry themselves. */
 const passThrough = { execute: <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T) => Promise.resolve().then(() => fn({ signal: new AbortController().signal })) };
 
+/** A watch reconnects after 100 ms, doubling to at most a second: etcd3's default grows to 30 s, leaving an image stale that long after an outage. */
+const watchBackoff = (ms: number): { duration: number; next(): unknown } => ({ duration: ms, next: () => watchBackoff(Math.min(ms * 2, 1000)) });
+
 export class EtcdStore implements ClusterStore {
   clusterId = '';
   readonly ownsLiveness = true;
@@ -80,6 +83,7 @@ export class EtcdStore implements ClusterStore {
   private lease?: Lease;
   private leaseValidUntil = 0;
   private ownEpoch = -1;
+  private leaseGone = false;
   private campaign?: Campaign;
   private campaignKey?: { key: string; revision: string };
   private campaignTimer?: NodeJS.Timeout;
@@ -90,7 +94,7 @@ export class EtcdStore implements ClusterStore {
       dialTimeout: 2000,
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + (opts.requestTimeoutMs ?? 5000) }),
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      faultHandling: { host: () => passThrough as any, global: passThrough as any },
+      faultHandling: { host: () => passThrough as any, global: passThrough as any, watchBackoff: watchBackoff(50) as any },
     });
     this.ns = this.client.namespace(`${opts.prefix}/`);
   }
@@ -128,6 +132,9 @@ export class EtcdStore implements ClusterStore {
   brokers(): BrokerRegistration[] { return [...this.registrations.values()].sort((a, b) => a.id - b.id); }
   broker(id: number): BrokerRegistration | undefined { return this.registrations.get(id); }
   controllerId(): number { return this.controller; }
+
+  /** Whether etcd said this broker's lease lapsed (or none was heard of for twice its TTL): it must register again. */
+  registrationLost(): boolean { return this.leaseGone; }
 
   /** Whether this broker's lease is known to hold now (it stops leading when not). */
   leaseHolds(): boolean { return this.ownEpoch >= 0 && Date.now() < this.leaseValidUntil; }
@@ -322,29 +329,42 @@ export class EtcdStore implements ClusterStore {
     return ns.if(`alive/${this.opts.nodeId}`, 'Mod', '==', this.ownEpoch);
   }
 
+  /**
+   * Each topic's key goes in the first transaction, only if the name is free,
+   * with as many partition states as fit; the rest follow in transactions
+   * that apply only while that key is still the one written. The image shows
+   * the topic once every state is in, so a concurrent creator of the same
+   * name fails at the first step and never mixes its states in.
+   */
   async createTopics(specs: readonly TopicSpec[]): Promise<TopicMetadata[]> {
     let last = 0;
     for (const spec of specs) {
       const id = randomUuid();
       const record: TopicRecord = { id, partitions: spec.assignments.length, configs: { ...spec.configs }, internal: spec.internal };
       const puts = spec.assignments.map((replicas, p) => ({ key: `partitions/${spec.name}/${p}`, value: JSON.stringify({ ...this.initialState(replicas), topicId: id } satisfies PartitionRecord) }));
-      // Partition states first, in as many transactions as they need, each only while the topic is absent; the topic key last.
-      for (let i = 0; i + MAX_TXN_OPS < puts.length; i += MAX_TXN_OPS) {
-        const chunk = puts.slice(i, i + MAX_TXN_OPS);
-        const r = await this.txn((ns) => ns.if(`topics/${spec.name}`, 'Create', '==', 0).then(...chunk.map((c) => ns.put(c.key).value(c.value))));
-        if (!r.succeeded) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
-      }
-      const tail = puts.slice(Math.floor(Math.max(0, puts.length - 1) / MAX_TXN_OPS) * MAX_TXN_OPS);
-      const r = await this.txn((ns) => ns.if(`topics/${spec.name}`, 'Create', '==', 0).then(...tail.map((c) => ns.put(c.key).value(c.value)), ns.put(`topics/${spec.name}`).value(JSON.stringify(record))));
+      const first = puts.slice(0, MAX_TXN_OPS);
+      const r = await this.txn((ns) => ns.if(`topics/${spec.name}`, 'Create', '==', 0).then(ns.put(`topics/${spec.name}`).value(JSON.stringify(record)), ...first.map((c) => ns.put(c.key).value(c.value))));
       if (!r.succeeded) {
         // Another broker created it first: once the image shows that topic, callers can tell it from a failure of their own.
         await this.seen(r.revision);
         throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
       }
-      last = r.revision;
+      last = await this.putGuarded(`topics/${spec.name}`, r.revision, puts.slice(MAX_TXN_OPS)) ?? r.revision;
     }
     await this.seen(last);
     return specs.map((s) => this.topicsByName.get(s.name)!);
+  }
+
+  /** Writes `puts` in transactions that apply only while `guardKey` was last modified at `guardRev`; the last revision written. */
+  private async putGuarded(guardKey: string, guardRev: number, puts: { key: string; value: string }[]): Promise<number | undefined> {
+    let last: number | undefined;
+    for (let i = 0; i < puts.length; i += MAX_TXN_OPS) {
+      const chunk = puts.slice(i, i + MAX_TXN_OPS);
+      const r = await this.txn((ns) => ns.if(guardKey, 'Mod', '==', guardRev).then(...chunk.map((c) => ns.put(c.key).value(c.value))));
+      if (!r.succeeded) throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${guardKey} changed while its partitions were being written; try again`);
+      last = r.revision;
+    }
+    return last;
   }
 
   initialState(replicas: number[]): PartitionState {
@@ -361,20 +381,16 @@ export class EtcdStore implements ClusterStore {
     return t;
   }
 
+  /** The new partition states first (guarded by the topic key's revision), then the topic key with the new count. */
   async addPartitions(name: string, assignments: number[][]): Promise<void> {
     const t = this.topicsByName.get(name);
     const rec = this.raw.get(`topics/${name}`);
     if (!t || !rec) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no topic ${name}`);
     const puts = assignments.map((replicas, i) => ({ key: `partitions/${name}/${t.partitions + i}`, value: JSON.stringify({ ...this.initialState(replicas), topicId: t.id } satisfies PartitionRecord) }));
     const record: TopicRecord = { id: t.id, partitions: t.partitions + assignments.length, configs: t.configs, internal: t.internal };
-    for (let i = 0; i + MAX_TXN_OPS < puts.length; i += MAX_TXN_OPS) {
-      const chunk = puts.slice(i, i + MAX_TXN_OPS);
-      const r = await this.txn((ns) => ns.if(`topics/${name}`, 'Mod', '==', rec.mod).then(...chunk.map((c) => ns.put(c.key).value(c.value))));
-      if (!r.succeeded) throw new KafkaError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `topic ${name} changed while its partitions were being added; try again`);
-    }
-    const tail = puts.slice(Math.floor(Math.max(0, puts.length - 1) / MAX_TXN_OPS) * MAX_TXN_OPS);
-    const r = await this.txn((ns) => ns.if(`topics/${name}`, 'Mod', '==', rec.mod).then(...tail.map((c) => ns.put(c.key).value(c.value)), ns.put(`topics/${name}`).value(JSON.stringify(record))));
-    if (!r.succeeded) throw new KafkaError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `topic ${name} changed while its partitions were being added; try again`);
+    await this.putGuarded(`topics/${name}`, rec.mod, puts);
+    const r = await this.txn((ns) => ns.if(`topics/${name}`, 'Mod', '==', rec.mod).then(ns.put(`topics/${name}`).value(JSON.stringify(record))));
+    if (!r.succeeded) throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `topic ${name} changed while its partitions were being added; try again`);
     await this.seen(r.revision);
   }
 
@@ -400,8 +416,9 @@ export class EtcdStore implements ClusterStore {
       if (!t || !before || !kv || before.partitionEpoch !== u.expected) return undefined;
       const next: PartitionState = { ...u.state, partitionEpoch: before.partitionEpoch + 1 };
       const r = await this.txn((ns) => this.guard(ns, writer).and(key, 'Mod', '==', kv.mod).then(ns.put(key).value(JSON.stringify({ ...next, topicId: t.id } satisfies PartitionRecord))));
-      return r.succeeded ? { next, revision: r.revision } : undefined;
+      return { next: r.succeeded ? next : undefined, revision: r.revision };
     }));
+    // A lost compare-and-set too: the caller recomputes from the image, which must show what won.
     await this.seen(Math.max(0, ...results.map((r) => r?.revision ?? 0)));
     return results.map((r) => r?.next);
   }
@@ -414,6 +431,7 @@ export class EtcdStore implements ClusterStore {
   async registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration> {
     if (b.id !== this.opts.nodeId) throw new Error(`broker ${this.opts.nodeId} cannot register broker ${b.id} in etcd`);
     this.dropLease();
+    this.leaseGone = false;
     const ttl = Math.max(2, Math.ceil(this.opts.leaseTtlMs / 1000));
     const lease = this.client.lease(ttl, { autoKeepAlive: true });
     this.lease = lease;
@@ -425,6 +443,7 @@ export class EtcdStore implements ClusterStore {
     lease.on('lost', (err) => {
       if (this.lease !== lease) return;
       this.leaseValidUntil = 0;
+      this.leaseGone = true;
       this.opts.log.warn(`broker ${b.id}: its etcd lease is lost (${err.message}); it leads nothing until it registers again`);
     });
     let leaseId: string;
@@ -434,12 +453,17 @@ export class EtcdStore implements ClusterStore {
       this.leaseValidUntil = granted + (ttl * 1000 * 2) / 3;
     } catch (err) {
       this.dropLease();
+      this.leaseGone = true;
       throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `cannot get a lease from etcd: ${(err as Error).message}`);
     }
     const r = await this.txn((ns) => ns.if('cluster_id', 'Create', '>', 0).then(
       ns.put(`brokers/${b.id}`).value(JSON.stringify({ host: b.host, port: b.port, rack: b.rack })),
       ns.put(`alive/${b.id}`).value(randomUuid()).lease(leaseId),
-    ));
+    )).catch((err: unknown) => {
+      this.dropLease();
+      this.leaseGone = true;
+      throw err;
+    });
     this.ownEpoch = r.revision;
     await this.seen(r.revision);
     this.startCampaign();
@@ -507,7 +531,9 @@ export class EtcdStore implements ClusterStore {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.campaignTimer);
-    await this.campaign?.resign().catch(() => undefined);
+    const campaign = this.campaign;
+    await campaign?.resign().catch(() => undefined);
+    if (campaign) this.cancelElectionWatches(campaign);
     const lease = this.lease;
     this.lease = undefined;
     await lease?.revoke().catch(() => undefined);
@@ -515,13 +541,33 @@ export class EtcdStore implements ClusterStore {
     this.client.close();
   }
 
-  /** A crash: nothing said to etcd (the lease lapses by itself). */
+  /** A crash: nothing more said to etcd, not even keepalives, so the leases lapse by themselves. */
   abandon(): void {
     this.closed = true;
     clearTimeout(this.campaignTimer);
-    this.campaign?.removeAllListeners();
     this.lease?.removeAllListeners();
+    this.lease?.on('lost', () => undefined);
+    this.lease?.release();
+    const campaign = this.campaign;
+    if (campaign) {
+      campaign.removeAllListeners();
+      // Its own lease would emit 'error' through the campaign when etcd later says it lapsed: expected now.
+      campaign.on('error', () => undefined);
+      (campaign as unknown as { lease: Lease }).lease.release();
+      this.cancelElectionWatches(campaign);
+    }
+    void this.watcher?.cancel().catch(() => undefined);
     this.client.close();
+  }
+
+  /**
+   * A campaign waiting to be elected watches the candidate before it, in a
+   * namespace of its own that resign() does not stop; left alone it would
+   * reconnect forever once the client is closed, keeping the process alive.
+   */
+  private cancelElectionWatches(campaign: Campaign): void {
+    const manager = (campaign as unknown as { namespace?: { watchManager?: { watchers?: Watcher[] } } }).namespace?.watchManager;
+    for (const w of [...(manager?.watchers ?? [])]) void w.cancel().catch(() => undefined);
   }
 }
 

@@ -191,11 +191,9 @@ t.test('a topic larger than one etcd transaction appears only complete, and grow
   clearInterval(poll);
 });
 
-const CHUNKED_CREATE_RACE = "createTopics writes a large topic's partition keys in chunks guarded only by the topic key's absence: the loser's early chunks overwrite the winner's partition keys with the loser's topic id, so the winner's topic key names partitions of another id; the topic never becomes visible (the winner gets undefined back), and the name stays taken (TOPIC_ALREADY_EXISTS) while deleteTopic cannot see it";
 
 t.test('concurrent creation of one large topic from two stores: one wins, the topic is complete', { skip }, async (t) => {
-  // A real bug, not yet fixed: the assertions it breaks are marked todo (tap does not run a whole test marked todo).
-  const todo = CHUNKED_CREATE_RACE;
+  // The loser must fail at its first transaction and never mix its partition states into the winner's topic.
   const c = await etcdCluster(t);
   const a = await c.open(1);
   const b = await c.open(2);
@@ -211,11 +209,11 @@ t.test('concurrent creation of one large topic from two stores: one wins, the to
     t.equal(won.length, 1, `${name}: exactly one creation succeeds`);
     t.same(lost.map((l) => (l.reason as { code?: number }).code), [ErrorCode.TOPIC_ALREADY_EXISTS], `${name}: the other gets TOPIC_ALREADY_EXISTS`);
     const id = won[0]?.value[0]?.id;
-    t.ok(id, `${name}: the winner gets the topic back (it is complete in its image)`, { todo });
-    await until(() => a.topic(name) !== undefined && b.topic(name) !== undefined, 1500, `${name} in both images`).catch((e: Error) => t.fail(e.message, { todo }));
-    t.ok(id && a.topic(name)?.id === id, `${name}: in a's image with the winner's id`, { todo });
-    t.ok(id && b.topic(name)?.id === id, `${name}: in b's image with the winner's id`, { todo });
-    t.equal(b.topic(name)?.states.length, 250, `${name}: complete`, { todo });
+    t.ok(id, `${name}: the winner gets the topic back (it is complete in its image)`);
+    await until(() => a.topic(name) !== undefined && b.topic(name) !== undefined, 1500, `${name} in both images`).catch((e: Error) => t.fail(e.message));
+    t.ok(id && a.topic(name)?.id === id, `${name}: in a's image with the winner's id`);
+    t.ok(id && b.topic(name)?.id === id, `${name}: in b's image with the winner's id`);
+    t.equal(b.topic(name)?.states.length, 250, `${name}: complete`);
   }
 });
 
@@ -321,19 +319,16 @@ t.test('registration and liveness: epochs, a crash fences after the lease TTL, c
   t.equal(a2.leaseHolds(), false, 'no lease after a controlled shutdown');
 });
 
-const ABANDON_KEEPS_LEASES = 'EtcdStore.abandon() closes the etcd3 client, but the lease keepalive streams outlive Etcd3.close() (grpc-js lets open calls run on): the leases stay renewed, the broker stays unfenced and the controller elected; and once etcd is gone the campaign lease\'s "lost" makes the Campaign emit "error" with its listeners removed, an uncaught exception (here the teardown closes the store, which stops them)';
 
 t.test('abandon() (a crash: nothing said to etcd) lets the registration and the campaign lapse after the TTL', { skip }, async (t) => {
-  // A real bug, not yet fixed: the assertions it breaks are marked todo.
-  const todo = ABANDON_KEEPS_LEASES;
   const c = await etcdCluster(t);
   const a = await c.open(1);
   const b = await c.open(2);
   await a.registerBroker(brokerInfo(1));
   await until(() => b.broker(1)?.fenced === false && b.controllerId() === 1, 5000, 'broker 1 registered and controller, seen by b');
   c.abandon(a);
-  await until(() => b.broker(1)?.fenced === true, TTL_MS + 2000, 'broker 1 fenced in b after the crash').catch((e: Error) => t.fail(e.message, { todo }));
-  t.equal(b.controllerId(), -1, 'and no longer the controller', { todo });
+  await until(() => b.broker(1)?.fenced === true, TTL_MS + 2000, 'broker 1 fenced in b after the crash').catch((e: Error) => t.fail(e.message));
+  t.equal(b.controllerId(), -1, 'and no longer the controller');
 });
 
 t.test('controller election; a non-elected or deposed controller cannot write; nor a broker whose registration is gone', { skip }, async (t) => {
