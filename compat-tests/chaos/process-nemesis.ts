@@ -15,7 +15,7 @@
  *  - isolate-etcd: the broker's connection to etcd is blackholed;
  *  - etcd-restart: etcd killed and started again on the same data.
  * The target is the broker that leads the most partitions, the active
- * controller (from Metadata) or a random broker.
+ * controller (from Metadata) or a random broker (nemesis-shared.ts).
  */
 import type { ProcessCluster, ProcessClusterStatus } from '../helpers/process-cluster.js';
 import { waitForFullIsrP } from '../helpers/process-cluster.js';
@@ -26,6 +26,7 @@ import { buildBatch } from '../../src/wire/records/batch-builder.js';
 import type { History } from './history.js';
 import type { Rng } from './rng.js';
 import type { Records } from './workloads.js';
+import { ActiveFault, holdFault, partitionsSnapshot, pickTarget, sleep } from './nemesis-shared.js';
 
 export type ProcessFault = 'kill' | 'pause' | 'isolate-brokers' | 'isolate-etcd' | 'etcd-restart';
 
@@ -50,7 +51,6 @@ export const DEFAULT_PROCESS_NEMESIS: ProcessNemesisOptions = {
   recoverMs: 10_000,
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errText = (e: unknown) => { const x = e as Error; return `${x?.name}: ${x?.message}`; };
 
 export interface ProbeTarget { topic: string; records: Records }
@@ -62,7 +62,7 @@ export class ProcessNemesis {
   probes = { sent: 0, acked: 0, refused: 0 };
   private stopped = false;
   private loop?: Promise<void>;
-  private active?: { heal: () => Promise<void> };
+  private readonly active = new ActiveFault();
   private probeSeq = 0;
   private deck: ProcessFault[] = [];
 
@@ -74,7 +74,7 @@ export class ProcessNemesis {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop;
-    await this.healActive();
+    await this.active.healNow();
   }
 
   private async status(): Promise<ProcessClusterStatus | undefined> {
@@ -84,24 +84,7 @@ export class ProcessNemesis {
   /** The controller and each non-internal partition's leader, epoch and ISR, for the history. */
   private static snapshot(st: ProcessClusterStatus | undefined): Record<string, unknown> {
     if (!st) return { status: 'unavailable' };
-    const partitions: Record<string, string> = {};
-    for (const t of st.topics) if (!t.internal) for (const p of t.partitions) partitions[`${t.name}-${p.partition}`] = `leader ${p.leader} epoch ${p.leaderEpoch} isr ${p.isr.join(',')}`;
-    return { controller: st.controllerId, from: st.from, fenced: st.brokers.filter((b) => b.fenced).map((b) => b.id), partitions };
-  }
-
-  private static leaderOfMost(st: ProcessClusterStatus | undefined): number {
-    const counts = new Map<number, number>();
-    for (const t of st?.topics ?? []) for (const p of t.partitions) if (p.leader >= 0) counts.set(p.leader, (counts.get(p.leader) ?? 0) + 1);
-    let best = -1;
-    for (const [id, n] of counts) if (best < 0 || n > counts.get(best)!) best = id;
-    return best;
-  }
-
-  private target(st: ProcessClusterStatus | undefined): { id: number; why: string } {
-    const kind = this.rng.pick(['leader', 'leader', 'controller', 'random'] as const);
-    if (kind === 'leader') { const id = ProcessNemesis.leaderOfMost(st); if (id >= 0) return { id, why: 'leads most partitions' }; }
-    if (kind === 'controller' && st && st.controllerId >= 0) return { id: st.controllerId, why: 'active controller' };
-    return { id: this.rng.int(0, this.c.size - 1), why: 'random' };
+    return { controller: st.controllerId, from: st.from, fenced: st.brokers.filter((b) => b.fenced).map((b) => b.id), partitions: partitionsSnapshot(st) };
   }
 
   private pickFault(): ProcessFault {
@@ -112,19 +95,13 @@ export class ProcessNemesis {
     return this.deck.shift()!;
   }
 
-  private async healActive(): Promise<void> {
-    const a = this.active;
-    if (!a) return;
-    this.active = undefined;
-    await a.heal();
-  }
-
   private async run(): Promise<void> {
     while (!this.stopped) {
       await sleep(this.rng.int(...this.opts.gapMs));
       if (this.stopped) break;
       const st = await this.status();
-      const { id, why } = this.target(st);
+      // 'leader' listed twice: half the faults hit the broker leading the most partitions.
+      const { id, why } = pickTarget(this.rng, ['leader', 'leader', 'controller', 'random'], st, this.c.size);
       const kind = this.pickFault();
       const lasts = kind === 'pause' ? this.rng.int(...this.opts.pauseMs) : this.rng.int(...this.opts.faultMs);
       this.faults++;
@@ -135,35 +112,34 @@ export class ProcessNemesis {
       switch (kind) {
         case 'kill':
           await this.c.stopBroker(id, 'SIGKILL');
-          this.active = { heal: async () => {
+          this.active.set(async () => {
             try { await this.c.startBroker(id); await healed(); } catch (e) { this.h.add('heal-error', { kind, broker: id, error: errText(e) }); throw e; }
-          } };
+          });
           break;
         case 'pause': {
           const led = (st?.topics ?? []).filter((t) => this.probe && t.name === this.probe.topic).flatMap((t) => t.partitions.filter((p) => p.leader === id).map((p) => p.partition));
           this.c.pauseBroker(id);
-          this.active = { heal: async () => {
+          this.active.set(async () => {
             this.c.resumeBroker(id);
             const probes = await this.zombieProbe(id, led);
             await healed({ probes });
-          } };
+          });
           break;
         }
         case 'isolate-brokers':
         case 'isolate-etcd':
           this.c.isolate(id, kind === 'isolate-brokers' ? 'brokers' : 'etcd');
-          this.active = { heal: async () => { this.c.heal(id); await healed(); } };
+          this.active.set(async () => { this.c.heal(id); await healed(); });
           break;
         case 'etcd-restart':
           await this.c.etcd.stop('SIGKILL');
-          this.active = { heal: async () => {
+          this.active.set(async () => {
             try { await this.c.etcd.start(); await healed(); } catch (e) { this.h.add('heal-error', { kind, error: errText(e) }); throw e; }
-          } };
+          });
           break;
       }
-      const end = Date.now() + lasts;
-      while (!this.stopped && Date.now() < end) await sleep(Math.min(100, end - Date.now()));
-      await this.healActive();
+      await holdFault(lasts, () => this.stopped);
+      await this.active.healNow();
       if (this.stopped) break;
       await waitForFullIsrP(this.c, undefined, this.opts.recoverMs).catch((e: Error) => this.h.add('not-recovered', { after: kind, error: e.message }));
     }
