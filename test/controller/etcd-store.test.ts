@@ -95,6 +95,8 @@ t.test('two stores converge: create, partition changes in order, configs, partit
   t.match(a.clusterId, /^[A-Za-z0-9_-]{22}$/);
   await a.registerBroker(brokerInfo(1));
   await b.registerBroker(brokerInfo(2));
+  // Initial ISRs hold the replicas the creating store knows to be live.
+  await until(() => a.broker(2)?.fenced === false, 5000, 'broker 2 live in a');
   const ev = record(b);
 
   const [created] = await a.createTopics([{ name: 'orders', configs: { 'retention.ms': '1000' }, internal: false, assignments: [[1, 2], [2, 1], [1, 2]] }]);
