@@ -201,7 +201,8 @@ export class TopicManager {
   lookup = (topic: string, partition: number): PartitionHandle | undefined => {
     const t = this.metadata.topic(topic);
     if (!t || partition < 0 || partition >= t.partitions || !this.hosts(t, partition)) return undefined;
-    const log = this.logs.get(topic, partition) ?? this.logs.create(topic, partition, this.logConfig(t));
+    // Checked against the topic's id: a log left by an earlier topic of the same name is not this one's.
+    const log = this.logs.forTopicId(topic, partition, t.id, this.logConfig(t));
     return { log, config: this.dataPathConfig(t), state: t.states[partition]! };
   };
 

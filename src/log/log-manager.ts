@@ -19,7 +19,8 @@
  * Descriptors: every log's segment files share one cache of at most
  * `maxOpenFiles` descriptors (log.max.open.files; file-cache.ts).
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readTopicId, writeTopicId } from './partition-metadata-file.js';
 import { join } from 'node:path';
 import { PartitionLog } from './partition-log.js';
 import type { LogConfig } from './log-config.js';
@@ -50,6 +51,8 @@ interface Unopened { topic: string; partition: number; recoveryPoint: number | u
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
+  /** Logs whose partition.metadata was checked against their topic's id, and that id. */
+  private readonly topicIds = new WeakMap<PartitionLog, string>();
   private readonly unopened = new Map<string, Unopened>();
   private configFor: (topic: string) => Partial<LogConfig> = () => ({});
   private opener: NodeJS.Immediate | undefined;
@@ -175,6 +178,32 @@ export class LogManager {
     }
     if (this.nextToOpen < this.toOpen.length && !this.closing) this.opener = setImmediate(() => this.openInBackground()).unref();
     else this.toOpen = [];
+  }
+
+  /**
+   * The log of partition `partition` of the topic whose id is `topicId`. A
+   * log recorded for another id (a topic of that name deleted while this
+   * broker was away, then created again) is closed and moved aside as a
+   * stray, `<dir>.<its id>-stray` as Kafka names them, never served or
+   * deleted; a fresh log takes its place. A log with no id recorded yet
+   * (written before ids were) takes this one.
+   */
+  forTopicId(topic: string, partition: number, topicId: string, config: Partial<LogConfig> = {}): PartitionLog {
+    const log = this.create(topic, partition, config);
+    if (this.topicIds.get(log) === topicId) return log;
+    const recorded = this.files.withRoom(() => readTopicId(log.dir));
+    if (recorded === undefined || recorded === topicId) {
+      if (recorded === undefined) this.files.withRoom(() => writeTopicId(log.dir, topicId));
+      this.topicIds.set(log, topicId);
+      return log;
+    }
+    const key = `${topic}:${partition}`;
+    log.close();
+    this.logs.delete(key);
+    const stray = `${log.dir}.${recorded}-stray`;
+    renameSync(log.dir, stray);
+    this.report(`${topic}-${partition}: the log on disk belongs to topic id ${recorded}, not ${topicId} (the topic was deleted and created again while this broker was away); moved aside to ${stray}`);
+    return this.forTopicId(topic, partition, topicId, config);
   }
 
   delete(topic: string, partition: number): void {
