@@ -24,7 +24,7 @@ import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-t
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
 import type { InternalTopicHost } from '../coordinator/internal-topic.js';
-import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { ErrorCode, KafkaError, errorName } from '../wire/errors.js';
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
@@ -113,6 +113,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     return t ? topics.logConfig(t) : {};
   });
   const membership = new BrokerMembership(controller, config, log, etcd ? () => etcd.registrationLost() : undefined);
+  // A refused ISR change is asked again at the next fetch (a follower not yet registered again is refused until it is): one line a second per partition.
+  const isrRefusals = rateLimited(log, 1000);
   // eslint-disable-next-line prefer-const
   let fetchers: ReplicaFetchers;
   const replicaManager = new ReplicaManager(topics.lookup, Date.now, log, {
@@ -121,7 +123,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     clusterState: (t, p) => metadata.partition(t, p),
     alterIsr: async (topic, partition, based, isr) => {
       const r = await controller.alterPartition({ brokerId: config.nodeId, brokerEpoch: membership.epoch, topic, partition, leaderEpoch: based.leaderEpoch, partitionEpoch: based.partitionEpoch, isr });
-      if (r.errorCode !== ErrorCode.NONE) log.warn(`${topic}-${partition}: the controller refused the ISR change to [${isr}] (error ${r.errorCode})`);
+      if (r.errorCode !== ErrorCode.NONE) isrRefusals(`${topic}-${partition}`, `the controller refused the ISR change to [${isr}] (${errorName(r.errorCode)})`);
     },
     onLeadership: (topic, partition, leader, epoch) => leadership.onChange(topic, partition, leader, epoch),
     follow: (topic, partition, leader) => fetchers.follow(topic, partition, leader),
@@ -361,14 +363,21 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
  * every few milliseconds; anything else is an error with its stack.
  */
 function groupWriteFailed(log: Logger): (e: unknown) => void {
-  let last = 0;
-  let quiet = 0;
+  const warn = rateLimited(log, 1000);
   return (e) => {
-    if (!(e instanceof KafkaError) || !e.retriable) { log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`); return; }
+    if (e instanceof KafkaError && e.retriable) warn('__consumer_offsets', `writing group state failed: ${e.message}`);
+    else log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`);
+  };
+}
+
+/** Warnings about one subject at most once per `ms`, saying how many were held back. */
+function rateLimited(log: Logger, ms: number): (subject: string, message: string) => void {
+  const last = new Map<string, { at: number; quiet: number }>();
+  return (subject, message) => {
     const now = Date.now();
-    if (now - last < 1000) { quiet++; return; }
-    log.warn(`writing group state to __consumer_offsets failed: ${e.message}${quiet ? ` (and ${quiet} more like it)` : ''}`);
-    last = now;
-    quiet = 0;
+    const l = last.get(subject);
+    if (l && now - l.at < ms) { l.quiet++; return; }
+    log.warn(`${subject}: ${message}${l?.quiet ? ` (and ${l.quiet} more like it)` : ''}`);
+    last.set(subject, { at: now, quiet: 0 });
   };
 }

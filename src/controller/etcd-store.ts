@@ -87,6 +87,7 @@ export class EtcdStore implements ClusterStore {
   private campaign?: Campaign;
   private campaignKey?: { key: string; revision: string };
   private campaignTimer?: NodeJS.Timeout;
+  private holdTimer?: NodeJS.Timeout;
 
   private constructor(private readonly opts: EtcdStoreOptions) {
     this.client = new Etcd3({
@@ -138,6 +139,20 @@ export class EtcdStore implements ClusterStore {
 
   /** Whether this broker's lease is known to hold now (it stops leading when not). */
   leaseHolds(): boolean { return this.ownEpoch >= 0 && Date.now() < this.leaseValidUntil; }
+
+  /** Says when this broker stops and resumes leading for want of a renewed lease: the moment clients start getting NOT_LEADER_OR_FOLLOWER. */
+  private watchLeaseHold(): void {
+    let held = true;
+    this.holdTimer = setInterval(() => {
+      if (this.ownEpoch < 0 || this.closed) return;
+      const now = this.leaseHolds();
+      if (now === held) return;
+      held = now;
+      if (now) this.opts.log.info(`broker ${this.opts.nodeId}: etcd lease renewed; leading again`);
+      else this.opts.log.warn(`broker ${this.opts.nodeId}: etcd lease not renewed for two thirds of its TTL; leading nothing (NOT_LEADER_OR_FOLLOWER) until it is`);
+    }, 250);
+    this.holdTimer.unref();
+  }
 
   /** Whether this process's controller campaign is the one elected. */
   isController(): boolean { return this.controller === this.opts.nodeId && this.campaignKey !== undefined; }
@@ -466,6 +481,7 @@ export class EtcdStore implements ClusterStore {
     });
     this.ownEpoch = r.revision;
     await this.seen(r.revision);
+    if (!this.holdTimer) this.watchLeaseHold();
     this.startCampaign();
     return this.registrations.get(b.id) ?? { ...b, epoch: r.revision, fenced: false };
   }
@@ -531,6 +547,7 @@ export class EtcdStore implements ClusterStore {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.campaignTimer);
+    clearInterval(this.holdTimer);
     const campaign = this.campaign;
     await campaign?.resign().catch(() => undefined);
     if (campaign) this.cancelElectionWatches(campaign);
@@ -545,6 +562,7 @@ export class EtcdStore implements ClusterStore {
   abandon(): void {
     this.closed = true;
     clearTimeout(this.campaignTimer);
+    clearInterval(this.holdTimer);
     this.lease?.removeAllListeners();
     this.lease?.on('lost', () => undefined);
     this.lease?.release();
