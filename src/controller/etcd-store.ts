@@ -220,18 +220,31 @@ export class EtcdStore implements ClusterStore {
   /** Applies key changes (in revision order) to the raw map and the image, then tells the listeners. */
   private apply(changes: { key: string; kv?: Kv }[]): void {
     const touchedTopics = new Set<string>();
+    // Topics whose only changes were partition states (the common case: an ISR change), and which partitions.
+    const touchedStates = new Map<string, Set<number>>();
+    const recordChanged = new Set<string>();
     let brokers = false;
     let election = false;
     for (const { key, kv } of changes) {
       if (kv) this.raw.set(key, kv); else this.raw.delete(key);
       const parts = key.split('/');
       if (key === 'cluster_id' && kv) this.clusterId = kv.value;
-      else if (parts[0] === 'topics' || parts[0] === 'partitions') touchedTopics.add(parts[1]!);
+      else if (parts[0] === 'topics' || parts[0] === 'partitions') {
+        touchedTopics.add(parts[1]!);
+        if (parts[0] === 'topics') recordChanged.add(parts[1]!);
+        else {
+          const set = touchedStates.get(parts[1]!) ?? new Set<number>();
+          touchedStates.set(parts[1]!, set.add(Number(parts[2])));
+        }
+      }
       else if (parts[0] === 'brokers' || parts[0] === 'alive') brokers = true;
       else if (parts[0] === 'election') election = true;
     }
     const out: MetadataChange[] = [];
-    for (const name of touchedTopics) this.rebuildTopic(name, out);
+    for (const name of touchedTopics) {
+      if (!recordChanged.has(name) && this.updateStates(name, touchedStates.get(name)!, out)) continue;
+      this.rebuildTopic(name, out);
+    }
     if (brokers && this.rebuildBrokers()) out.push({ kind: 'brokers' });
     if (election) {
       const id = this.electedController();
@@ -241,6 +254,31 @@ export class EtcdStore implements ClusterStore {
       }
     }
     for (const c of out) for (const l of this.listeners) l(c);
+  }
+
+  /**
+   * Changed partition states of a visible topic whose own key did not change:
+   * only those are read (a topic of thousands of partitions is not re-read
+   * for one ISR change). False when that does not fit (the topic is not
+   * visible, a state is missing or of another topic id): rebuild it whole.
+   */
+  private updateStates(name: string, partitions: Set<number>, out: MetadataChange[]): boolean {
+    const t = this.topicsByName.get(name);
+    if (!t) return false;
+    const next = new Map<number, PartitionState>();
+    for (const p of partitions) {
+      if (p >= t.partitions) continue;
+      const kv = this.raw.get(`partitions/${name}/${p}`);
+      const s = kv ? JSON.parse(kv.value) as PartitionRecord : undefined;
+      if (!s || s.topicId !== t.id) return false;
+      const { topicId: _, ...state } = s;
+      next.set(p, state);
+    }
+    for (const [p, state] of [...next].sort((a, b) => a[0] - b[0])) {
+      t.states[p] = state;
+      out.push({ kind: 'partition', topic: t, partition: p, state });
+    }
+    return true;
   }
 
   /** The topic as its keys now say, compared with the image: created, deleted, grown, reconfigured or partition states changed. */
