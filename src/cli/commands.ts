@@ -4,8 +4,11 @@
  *               [--advertised-host h] [--advertised-port p] [--log-level level]
  *               [--set key=value ...]
  *               [--brokers N [--port-step S] [--http host:port]]
+ *               [--metadata etcd://host:port[,host:port...][/prefix]]
  *       --brokers runs a cluster of N brokers in this process (cluster-start.ts);
- *       without it, one broker exactly as before.
+ *       --metadata joins brokers in other processes through etcd (one broker
+ *       per process, each with its own --node-id); without either, one broker
+ *       exactly as before.
  *   samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N
  *                 |move-leader TOPIC PARTITION BROKER [--http host:port] [--json]
  *   samsa topics list|describe|create|delete ... [--bootstrap host:port]
@@ -51,7 +54,7 @@ async function main(argv: string[]): Promise<void> {
     case 'cluster': return (await import('./cluster.js')).clusterCommand(rest);
     case 'api-table': console.log((await import('../broker/api-table.js')).apiTableMarkdown()); return;
     default:
-      console.error('usage: samsa start [options] [--brokers N ...] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...]');
+      console.error('usage: samsa start [options] [--brokers N ... | --node-id N --metadata etcd://host:port/prefix] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...]');
       process.exitCode = cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
   }
 }

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { parseHttpAddress, parseStartArgs } from '../../src/cli/start-args.js';
 import { parseClusterArgs } from '../../src/cli/cluster.js';
+import { BrokerConfig, parseMetadataUrl } from '../../src/config/broker-config.js';
 
 t.test('a lone broker parses as before: no cluster fields', async (t) => {
   const r = parseStartArgs(['--listen', '127.0.0.1:9092', '--data-dir', 'd', '--set', 'num.partitions=3']);
@@ -52,4 +53,15 @@ t.test('samsa cluster arguments become API requests', async (t) => {
   t.throws(() => parseClusterArgs(['move-leader', 't', '0']), /takes 3 arguments/);
   t.throws(() => parseClusterArgs(['reboot']), /unknown cluster command reboot/);
   t.throws(() => parseClusterArgs(['status', '--bootstrap', 'x']), /unknown option --bootstrap/);
+});
+
+t.test('--metadata names the etcd store; malformed URLs and --brokers with it are refused', async (t) => {
+  t.same(parseStartArgs(['--node-id', '1', '--metadata', 'etcd://127.0.0.1:2379,10.0.0.2:2379/samsa/dev']).flags, { 'node.id': '1', 'metadata.url': 'etcd://127.0.0.1:2379,10.0.0.2:2379/samsa/dev' });
+  t.same(parseMetadataUrl('etcd://127.0.0.1:2379,10.0.0.2:2379/samsa/dev'), { endpoints: ['127.0.0.1:2379', '10.0.0.2:2379'], prefix: '/samsa/dev' });
+  t.same(parseMetadataUrl('etcd://h:2379'), { endpoints: ['h:2379'], prefix: '/samsa' }, 'default prefix');
+  t.same(parseMetadataUrl('etcd://h:2379/x/'), { endpoints: ['h:2379'], prefix: '/x' }, 'no trailing slash');
+  for (const bad of ['http://h:2379', 'etcd://h', 'etcd://h:2379,', 'etcd:///p']) t.equal(parseMetadataUrl(bad), undefined, bad);
+  t.throws(() => BrokerConfig.load({ flags: { 'metadata.url': 'etcd://nohost' } }), /invalid value 'etcd:\/\/nohost' for metadata.url.*expected etcd:\/\/host:port/);
+  t.throws(() => BrokerConfig.load({ flags: { 'metadata.uri': 'etcd://h:1' } }), /did you mean.*metadata.url/);
+  t.throws(() => parseStartArgs(['--brokers', '3', '--metadata', 'etcd://h:2379']), /--metadata cannot be used with --brokers/);
 });
