@@ -35,6 +35,7 @@ import { Etcd3, type Lease, type Namespace, type Watcher, type IKeyValue } from 
 import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { collisionKey } from './metadata-store.js';
+import { ConfigError } from '../config/broker-config.js';
 import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
 
 export interface EtcdStoreOptions {
@@ -108,7 +109,8 @@ export class EtcdStore implements ClusterStore {
       await store.reload();
     } catch (err) {
       store.client.close();
-      throw new Error(`cannot reach the cluster metadata in etcd (${opts.endpoints.join(',')}${opts.prefix}): ${(err as Error).message}`);
+      // A setting to fix, not a bug: said without a stack (the CLI prints a ConfigError's message alone).
+      throw new ConfigError(`cannot reach the cluster metadata in etcd at ${opts.endpoints.join(',')} (metadata.url / --metadata): ${grpcMessage(err)}`);
     }
     return store;
   }
@@ -368,7 +370,7 @@ export class EtcdStore implements ClusterStore {
       const res = await build(this.ns).commit();
       return { succeeded: res.succeeded, revision: Number(res.header.revision) };
     } catch (err) {
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster metadata store (etcd) did not take the change: ${(err as Error).message}`);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster metadata store (etcd) did not take the change: ${grpcMessage(err)}`);
     }
   }
 
@@ -629,4 +631,9 @@ export class EtcdStore implements ClusterStore {
 
 function toKv(kv: IKeyValue): Kv {
   return { value: kv.value.toString(), create: Number(kv.create_revision), mod: Number(kv.mod_revision) };
+}
+
+/** gRPC's error text without its empty trailing "Resolution note:". */
+function grpcMessage(err: unknown): string {
+  return String((err as Error)?.message ?? err).replace(/\s*Resolution note:\s*$/, '');
 }

@@ -15,6 +15,7 @@ import { startProxy } from '../../compat-tests/chaos/tcp-proxy.js';
 import { EtcdStore } from '../../src/controller/etcd-store.js';
 import { ErrorCode } from '../../src/wire/errors.js';
 import type { MetadataChange } from '../../src/controller/cluster-metadata.js';
+import { ConfigError } from '../../src/config/broker-config.js';
 import { etcdCluster, until, sleep, TTL_MS, brokerInfo, state } from './etcd-helpers.js';
 
 t.setTimeout(120_000);
@@ -458,4 +459,11 @@ t.test('a watch that fell behind a compaction reloads: the image catches up with
   await w.deleteTopic('fresh');
   await until(() => x.topic('fresh') === undefined, 5000, 'a later change through the new watch');
   t.same(ev.of('fresh'), ['created', 'deleted']);
+});
+
+t.test('an unreachable etcd stops start-up with a plain message naming the setting', async (t) => {
+  const err = await EtcdStore.open({ endpoints: ['127.0.0.1:1'], prefix: '/samsa/none', nodeId: 0, leaseTtlMs: 2000, log: { info: () => {}, warn: () => {}, error: () => {} } }).then(() => undefined, (e: Error) => e);
+  t.ok(err instanceof ConfigError, 'a ConfigError (printed without a stack)');
+  t.match(err?.message, /cannot reach the cluster metadata in etcd at 127\.0\.0\.1:1 \(metadata\.url \/ --metadata\)/);
+  t.notMatch(err?.message, /Resolution note/);
 });
