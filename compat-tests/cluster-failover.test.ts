@@ -4,31 +4,15 @@
  * 3 and min.insync.replicas 2), with kafkajs over TCP against a 3-broker
  * cluster in this process.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { testCluster } from './helpers/cluster.js';
 import { until } from './helpers/until.js';
 import { kcatConsumeAll } from './helpers/kcat.js';
 import { partitionStatus, waitForFullIsr, waitForNewLeader } from './helpers/failover.js';
+import { checkReadBack, startAckedWriter, type Acked } from './helpers/writers.js';
 
 const R3 = { numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] };
-
-interface Acked { partition: number; offset: number; value: string }
-
-/** Every acknowledged record once at its offset, offsets dense from 0, nothing that was never sent, nothing twice. */
-function checkReadBack(t: Test, read: { partition: number; offset: number; payload: string | null }[], acked: Acked[], sent: Set<string>, partitions: number): void {
-  const at = new Map(read.map((m) => [`${m.partition}:${m.offset}`, m.payload]));
-  let missing = 0;
-  for (const a of acked) if (at.get(`${a.partition}:${a.offset}`) !== a.value) missing++;
-  t.equal(missing, 0, `all ${acked.length} acknowledged records at their acknowledged offsets`);
-  for (let p = 0; p < partitions; p++) {
-    const offsets = read.filter((m) => m.partition === p).map((m) => m.offset).sort((a, b) => a - b);
-    t.ok(offsets.every((o, i) => o === i), `partition ${p}: offsets dense from 0 (${offsets.length} records)`);
-  }
-  t.same(read.filter((m) => !sent.has(m.payload ?? '')).map((m) => m.payload), [], 'no value that was never sent');
-  const values = read.map((m) => m.payload);
-  t.equal(new Set(values).size, values.length, 'no value twice (idempotent producer)');
-}
 
 t.test('acks=all records survive three rounds of leader crash and restart', async (t) => {
   const c = await testCluster(t, 3);
@@ -42,23 +26,7 @@ t.test('acks=all records survive three rounds of leader crash and restart', asyn
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   t.teardown(() => producer.disconnect());
-  const acked: Acked[] = [];
-  const sent = new Set<string>();
-  const errors: string[] = [];
-  let stop = false;
-  const writer = (async () => {
-    for (let i = 0; !stop; i++) {
-      const value = `v${i}`;
-      const partition = i % 2;
-      sent.add(value);
-      try {
-        const [r] = await producer.send({ topic: 'fo', acks: -1, messages: [{ partition, value }] });
-        acked.push({ partition: r!.partition, offset: Number(r!.baseOffset), value });
-      } catch (e) {
-        errors.push(`${value}: ${(e as Error).name} ${(e as Error).message}`);
-      }
-    }
-  })();
+  const { acked, sent, errors, stop } = startAckedWriter(producer, 'fo', 2);
 
   for (let round = 0; round < 3; round++) {
     await until(() => acked.length >= (round + 1) * 30, 30_000, `progress before round ${round}`);
@@ -72,8 +40,7 @@ t.test('acks=all records survive three rounds of leader crash and restart', asyn
   }
   const last = acked.length;
   await until(() => acked.length >= last + 20, 30_000, 'acks after the last restart');
-  stop = true;
-  await writer;
+  await stop();
   t.same(errors, [], 'no send failed (retries ride over each failover)');
 
   const read = await kcatConsumeAll(c.bootstrap, 'fo');

@@ -18,8 +18,8 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { etcdAvailable, ETCD_MISSING } from './helpers/etcd.js';
 import { SAMSA_MAIN, startProcessCluster, waitForFullIsrP, type ProcessCluster, type ProcessTopicStatus } from './helpers/process-cluster.js';
 import { until } from './helpers/until.js';
-import { spawn } from 'node:child_process';
-import { KCAT, kcat, kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
+import { kcat, kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
+import { checkReadBack, startAckedWriter, startKcatFeeder, stopAndCheckKcatFeed, type Acked } from './helpers/writers.js';
 import { WireClient } from './helpers/wire-client.js';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { encodeDescribeConfigsRequest, decodeDescribeConfigsResponse } from '../src/wire/generated/describe-configs.js';
@@ -85,22 +85,6 @@ async function kcatMetadata(c: ProcessCluster, id: number, topic?: string): Prom
   // -L -t <topic> would auto-create a missing topic (librdkafka asks with allow_auto_topic_creation, as Kafka allows by default).
   const { stdout } = await kcat(['-L', '-J', '-b', c.address(id), ...(topic ? ['-t', topic] : []), '-m', '5'], undefined, 15_000);
   return JSON.parse(stdout) as KcatMetadata;
-}
-
-interface Acked { partition: number; offset: number; value: string }
-
-/** Every acknowledged record once at its offset, offsets dense from 0, nothing never sent, nothing twice. */
-function checkReadBack(t: Test, read: { partition: number; offset: number; payload: string | null }[], acked: Acked[], sent: Set<string>, partitions: number): void {
-  const at = new Map(read.map((m) => [`${m.partition}:${m.offset}`, m.payload]));
-  const missing = acked.filter((a) => at.get(`${a.partition}:${a.offset}`) !== a.value);
-  t.same(missing.slice(0, 10), [], `all ${acked.length} acknowledged records at their acknowledged offsets (${missing.length} missing)`);
-  for (let p = 0; p < partitions; p++) {
-    const offsets = read.filter((m) => m.partition === p).map((m) => m.offset).sort((a, b) => a - b);
-    t.ok(offsets.every((o, i) => o === i), `partition ${p}: offsets dense from 0 (${offsets.length} records)`);
-  }
-  t.same(read.filter((m) => !sent.has(m.payload ?? '')).map((m) => m.payload), [], 'no value that was never sent');
-  const values = read.map((m) => m.payload);
-  t.equal(new Set(values).size, values.length, 'no value twice (idempotent producer)');
 }
 
 t.test('kafkajs and kcat against three broker processes with their metadata in etcd', { skip, timeout: 170_000 }, async (t) => {
@@ -413,24 +397,8 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 50, initialRetryTime: 100, maxRetryTime: 1000 } });
     await producer.connect();
     t.teardown(() => producer.disconnect());
-    const acked: Acked[] = [];
-    const sent = new Set<string>();
-    const errors: string[] = [];
-    let stop = false;
-    const writer = (async () => {
-      for (let i = 0; !stop; i++) {
-        const value = `v${i}`;
-        sent.add(value);
-        try {
-          const [r] = await producer.send({ topic: 'fo', acks: -1, messages: [{ partition: i % 2, value }] });
-          acked.push({ partition: r!.partition, offset: Number(r!.baseOffset), value });
-        } catch (e) {
-          errors.push(`${value}: ${(e as Error).name} ${(e as Error).message}`);
-          await sleep(100);
-        }
-      }
-    })();
-    t.teardown(async () => { stop = true; await writer; });
+    const { acked, sent, errors, stop } = startAckedWriter(producer, 'fo', 2);
+    t.teardown(stop);
     const leaderOf = async (p: number) => (await c.status()).topics.find((x) => x.name === 'fo')!.partitions[p]!.leader;
     const progress = async (n: number, what: string) => { const from = acked.length; await until(() => acked.length >= from + n, 30_000, what); };
     /** Kills `victim` and waits for fo-p to have another leader; returns the seconds it took. */
@@ -484,8 +452,7 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     await c.startBroker(victim2);
     await waitForFullIsrP(c, ['fo'], 30_000);
     await progress(20, 'acks after the last restart');
-    stop = true;
-    await writer;
+    await stop();
     t.same(errors, [], 'no send failed (the producer\'s retries ride over each failover)');
     const read = await kcatConsumeAll(c.bootstrap, 'fo');
     checkReadBack(t, read, acked, sent, 2);
@@ -496,22 +463,8 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     await begin(t);
     await admin.createTopics({ topics: [{ topic: 'lr', numPartitions: 1, ...R3 }] });
     await waitForFullIsrP(c, ['lr'], 20_000);
-    const p = spawn(KCAT, ['-P', '-b', c.bootstrap, '-t', 'lr', '-p', '0', '-X', 'acks=all', '-X', 'enable.idempotence=true',
-      '-X', 'message.timeout.ms=60000', '-X', 'linger.ms=5', '-X', 'retry.backoff.ms=100', '-X', 'topic.metadata.refresh.interval.ms=500'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    p.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
-    t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL'); });
-    const sent: string[] = [];
-    let stop = false;
-    const feeder = (async () => {
-      while (!stop) {
-        const lines = Array.from({ length: 10 }, (_, i) => `lr-${sent.length + i}`);
-        sent.push(...lines);
-        p.stdin.write(lines.join('\n') + '\n');
-        await sleep(50);
-      }
-    })();
+    const feeder = startKcatFeeder(t, c.bootstrap, 'lr', 0, (start, i) => `lr-${start + i}`);
+    const { sent } = feeder;
     await until(() => sent.length >= 200, 10_000, 'kcat producing');
     const leader = (await c.status()).topics.find((x) => x.name === 'lr')!.partitions[0]!.leader;
     const t0 = Date.now();
@@ -528,14 +481,6 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     await waitForFullIsrP(c, ['lr'], 30_000);
     const mark2 = sent.length;
     await until(() => sent.length >= mark2 + 100, 10_000, 'feeding after the restart');
-    stop = true;
-    await feeder;
-    p.stdin.end();
-    const code = await bounded(exited, 60_000, 'kcat exit').catch((e: Error) => e.message);
-    t.equal(code, 0, `kcat delivered everything and exited 0 (stderr: ${stderr.slice(-500)})`);
-    const read = await kcatConsumeAll(c.bootstrap, 'lr');
-    t.equal(read.length, sent.length, `${sent.length} records read back`);
-    t.same(read.map((m) => m.payload), sent, 'the values sent, in order, once each (idempotent producer)');
-    t.same(read.map((m) => m.offset), sent.map((_, i) => i), 'offsets dense from 0');
+    await stopAndCheckKcatFeed(t, feeder, c.bootstrap, 'lr', 60_000);
   });
 });
