@@ -3,7 +3,8 @@
  *
  * Behavior: the brokers are the unfenced registered brokers (all of them when
  * none is registered yet), the controller the active one; each partition
- * shows its leader (-1 with LEADER_NOT_AVAILABLE when it has none), leader
+ * shows its leader (-1 with LEADER_NOT_AVAILABLE when it has none, or when it
+ * is on a fenced broker: the next one is not elected yet), leader
  * epoch, replicas, ISR and the replicas on fenced brokers as offline
  * (v5+), from the cluster metadata this broker holds. Topics are
  * listed by name; a null list (v1+), or an empty one in v0, means all topics.
@@ -43,7 +44,9 @@ function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadat
     topicId: t.id,
     isInternal: t.internal,
     partitions: t.states.map((s, p) => ({
-      errorCode: s.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p, leaderId: s.leader, leaderEpoch: s.leaderEpoch,
+      // A leader that is not live (fenced, its new leader not elected yet) is not named, as Kafka answers: a client
+      // told to fetch from a broker missing from the broker list never fetches the partition nor asks again.
+      errorCode: s.leader === -1 || !live(s.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p, leaderId: live(s.leader) ? s.leader : -1, leaderEpoch: s.leaderEpoch,
       replicaNodes: s.replicas, isrNodes: s.isr, offlineReplicas: s.replicas.filter((r) => !live(r)),
     })),
   };
