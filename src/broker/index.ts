@@ -159,7 +159,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
-  }, offsetsStore, groupWriteFailed(log));
+  }, offsetsStore, coordinatorFailure(log, 'writing group state to __consumer_offsets'));
   // The brokers of a cluster reserve producer ids in the shared metadata, so no two hand out the same one.
   const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.
@@ -185,7 +185,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       return code;
     },
     log: txnState,
-    onError: (e) => log.error(`transaction coordinator: ${(e as Error)?.stack ?? String(e)}`),
+    onError: coordinatorFailure(log, 'transaction coordinator'),
   });
   // A transactional batch is checked against its transaction when this broker coordinates it. In a cluster
   // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
@@ -357,16 +357,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
 }
 
 /**
- * How a failed group write is logged: a refusal for a passing reason (the
- * partition moved, too few replicas: the client is told and retries) is a
- * warning, at most one a second, since a client rejoining in a loop meets it
- * every few milliseconds; anything else is an error with its stack.
+ * How a coordinator's failure is logged: a refusal for a passing reason (a
+ * partition moved, too few replicas: the client is told, or the write is
+ * retried) is a warning, at most one a second, since a client rejoining in a
+ * loop meets it every few milliseconds; anything else is an error with its stack.
  */
-function groupWriteFailed(log: Logger): (e: unknown) => void {
+function coordinatorFailure(log: Logger, what: string): (e: unknown) => void {
   const warn = rateLimited(log, 1000);
   return (e) => {
-    if (e instanceof KafkaError && e.retriable) warn('__consumer_offsets', `writing group state failed: ${e.message}`);
-    else log.error(`writing group state to __consumer_offsets failed: ${(e as Error)?.stack ?? String(e)}`);
+    if (e instanceof KafkaError && e.retriable) warn(what, e.message);
+    else log.error(`${what} failed: ${(e as Error)?.stack ?? String(e)}`);
   };
 }
 

@@ -504,7 +504,7 @@ export class TransactionCoordinator {
         if (code === ErrorCode.NONE) return true;
         const retry = MARKER_RETRIABLE.has(code);
         if (!retry || attempt % 20 === 0) {
-          this.deps.onError?.(new Error(`${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}${retry ? '; retrying' : ''}`));
+          this.deps.onError?.(new KafkaError(code, `${commit ? 'commit' : 'abort'} marker of ${m.transactionalId} to ${p.topic}-${p.partition} failed with error ${code}${retry ? '; retrying' : ''}`));
         }
         // Anything else will not pass by retrying (Kafka stops there too).
         if (!retry) return true;
