@@ -499,7 +499,9 @@ export class EtcdStore implements ClusterStore {
       if (this.lease !== lease) return;
       this.leaseValidUntil = 0;
       this.leaseGone = true;
-      this.opts.log.warn(`broker ${b.id}: its etcd lease is lost (${err.message}); it leads nothing until it registers again`);
+      // etcd3 words both causes as "Lease <x> is expired or revoked", <x> being a sentence for the second.
+      const why = /lost connection/.test(err.message) ? 'no keepalive answered for twice its TTL' : 'etcd says it expired';
+      this.opts.log.warn(`broker ${b.id}: its etcd lease is lost (${why}); it leads nothing until it registers again`);
     });
     let leaseId: string;
     try {
