@@ -1,17 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A broker the workloads drive: one we started, or BROKER=host:port. */
 export interface BenchBroker {
   host: string;
   port: number;
-  /** Our own broker's pid (for RSS sampling); undefined for an external broker. */
+  /** Our own broker's pid (for RSS and CPU sampling); undefined for an external broker. */
   pid?: number;
   stop(): Promise<void>;
 }
 
-const CLI = join(process.cwd(), 'dist/src/cli/main.js');
+/**
+ * The CLI compiled beside this file (<outDir>/bench/lib/ -> <outDir>/src/cli/),
+ * so the bench runs from any outDir, not only dist/.
+ */
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

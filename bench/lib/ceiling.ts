@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Measures the ceiling (bench/ceiling-server.ts) in MB/s: a client process
@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * socket takes them; the clock stops when the server has read them all.
  */
 export async function measureCeiling(totalMb = 512, frameBytes = 1 << 20): Promise<number> {
-  const server = spawn(process.execPath, [join(process.cwd(), 'dist/bench/ceiling-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [fileURLToPath(new URL('../ceiling-server.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   const frame = Buffer.alloc(frameBytes + 4, 7);
   frame.writeInt32BE(frameBytes, 0);
