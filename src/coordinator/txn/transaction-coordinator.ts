@@ -497,7 +497,9 @@ export class TransactionCoordinator {
   private async writeMarkers(m: TxnMetadata, commit: boolean): Promise<boolean> {
     const written = await Promise.all([...m.partitions.values()].map(async (p) => {
       for (let attempt = 0, backoffMs = MARKER_RETRY_MIN_MS; ; attempt++) {
-        if (this.closed || this.coordinatorStatus(m.transactionalId) !== ErrorCode.NONE) return false;
+        // Only a partition that moved away ends this (its next coordinator writes the markers when it loads it);
+        // a lease in doubt (canServe) does not: no other coordinator would take over, and the markers retry.
+        if (this.closed || this.owned.get(this.partitionOf(m.transactionalId))?.state !== 'loaded') return false;
         // A partition deleted since it joined the transaction has nothing left to mark.
         if (!this.deps.partitionExists(p.topic, p.partition)) return true;
         const code = await this.deps.writeMarker(p.topic, p.partition, m.producerId, m.producerEpoch, commit, this.coordinatorEpoch(m.transactionalId));
