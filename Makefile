@@ -58,8 +58,14 @@ $(NODE_DEPS): package.json package-lock.json
 
 deps: $(NODE_DEPS)
 
-# Regenerates src/wire/generated/ from ../shared/kafka-protocol/messages.
-generate: deps
+# Regenerates src/wire/generated/ from ../shared/kafka-protocol/messages. It needs
+# only the compiler: an install is made when there is none, but a dependency
+# change elsewhere (a new runtime package) does not make it reinstall first.
+$(TSC):
+	npm ci --no-audit --no-fund
+	@touch $(NODE_DEPS)
+
+generate: | $(TSC)
 	$(TSC) -p src/wire/codegen/tsconfig.json
 	node dist-codegen/main.js ../shared/kafka-protocol/messages src/wire/generated
 
