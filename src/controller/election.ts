@@ -28,3 +28,13 @@ export function withoutReplica(s: State, broker: number): State {
   const isr = s.isr.length > 1 ? s.isr.filter((r) => r !== broker) : s.isr;
   return { ...s, isr };
 }
+
+/**
+ * A new partition's state: led by its first live replica with every live
+ * replica in the ISR (all of them when no broker is registered yet: a
+ * broker opening its own store before it registers).
+ */
+export function initialPartitionState(replicas: number[], brokers: ReadonlyMap<number, { fenced: boolean }>): PartitionState {
+  const live = brokers.size === 0 ? replicas : replicas.filter((r) => brokers.get(r)?.fenced === false);
+  return { replicas: [...replicas], isr: live, leader: live[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] };
+}

@@ -36,6 +36,7 @@ import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { collisionKey } from './metadata-store.js';
 import { ConfigError } from '../config/broker-config.js';
+import { initialPartitionState } from './election.js';
 import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
 
 export interface EtcdStoreOptions {
@@ -422,10 +423,7 @@ export class EtcdStore implements ClusterStore {
     return last;
   }
 
-  initialState(replicas: number[]): PartitionState {
-    const live = this.registrations.size === 0 ? replicas : replicas.filter((r) => this.registrations.get(r)?.fenced === false);
-    return { replicas: [...replicas], isr: live, leader: live[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] };
-  }
+  initialState(replicas: number[]): PartitionState { return initialPartitionState(replicas, this.registrations); }
 
   async deleteTopic(name: string): Promise<TopicMetadata | undefined> {
     const t = this.topicsByName.get(name);

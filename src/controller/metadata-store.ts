@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSyn
 import { join } from 'node:path';
 import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
+import { initialPartitionState } from './election.js';
 import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec } from './cluster-metadata.js';
 
 export type { TopicMetadata, PartitionState, BrokerRegistration } from './cluster-metadata.js';
@@ -110,10 +111,7 @@ export class MetadataStore implements ClusterStore {
     return created;
   }
 
-  initialState(replicas: number[]): PartitionState {
-    const live = this.registered.size === 0 ? replicas : replicas.filter((r) => this.registered.get(r)?.fenced === false);
-    return { replicas: [...replicas], isr: live, leader: live[0] ?? -1, leaderEpoch: 0, partitionEpoch: 0, addingReplicas: [], removingReplicas: [] };
-  }
+  initialState(replicas: number[]): PartitionState { return initialPartitionState(replicas, this.registered); }
 
   deleteTopic(name: string): TopicMetadata | undefined {
     const t = this.byName.get(name);
