@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { didYouMean } from './did-you-mean.js';
 import { kafkaVersionError } from './topic-config.js';
+import { DEFAULT_PROTOCOL_MAP, endpointsError, planListeners, type ListenerPlan } from './listeners.js';
+import { SECURITY_SETTINGS, parseListenerKey } from './security-settings.js';
 
 export type BrokerSettingType = 'BOOLEAN' | 'STRING' | 'INT' | 'LONG' | 'LIST';
 
@@ -17,22 +19,20 @@ interface BrokerSettingDef {
   deprecated?: string;
 }
 
-/** host:port, optionally PLAINTEXT://host:port; an IPv6 host in brackets. */
-const LISTENER = /^(?:PLAINTEXT:\/\/)?(\[[0-9a-fA-F:.]*\]|[^:\s/]*):(\d{1,5})$/;
-
 const int = (min: number) => (v: string) => (/^-?\d+$/.test(v) && Number(v) >= min ? undefined : `must be an integer >= ${min}`);
 const optional = (check: (v: string) => string | undefined) => (v: string) => (v === '' ? undefined : check(v));
 const bool = (v: string) => (v === 'true' || v === 'false' ? undefined : 'must be true or false');
-const hostPort = (v: string) => (LISTENER.test(v) ? undefined : 'must be host:port or PLAINTEXT://host:port');
 /** A time in ms, or -1 for never. */
 const timeout = (v: string) => (v === '-1' ? undefined : int(1)(v));
 const oneOf = (...values: string[]) => (v: string) => (values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
 
 export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
-  'listeners': { type: 'STRING', default: '127.0.0.1:9092', validate: hostPort, doc: 'address to listen on (host:port or PLAINTEXT://host:port; port 0 picks a free one)' },
-  'advertised.host': { type: 'STRING', default: '', doc: 'host clients are told to connect to (default: the listen host)' },
-  'advertised.port': { type: 'INT', default: '', validate: optional(int(1)), doc: 'port clients are told to connect to (default: the listen port)' },
-  'advertised.listeners': { type: 'STRING', default: '', validate: optional(hostPort), doc: 'host:port clients are told to connect to (sets advertised.host and advertised.port)' },
+  'listeners': { type: 'STRING', default: '127.0.0.1:9092', validate: endpointsError, doc: 'where to listen: NAME://host:port, comma-separated (PLAINTEXT://:9092,SASL_SSL://:9094); a bare host:port is PLAINTEXT; an empty host is every interface; port 0 picks a free one' },
+  'advertised.host': { type: 'STRING', default: '', doc: 'host clients of the first listener are told to connect to (default: the listen host)' },
+  'advertised.port': { type: 'INT', default: '', validate: optional(int(1)), doc: 'port clients of the first listener are told to connect to (default: the listen port)' },
+  'advertised.listeners': { type: 'STRING', default: '', validate: optional(endpointsError), doc: 'NAME://host:port clients of each listener are told to connect to (default: the listen address)' },
+  'listener.security.protocol.map': { type: 'STRING', default: DEFAULT_PROTOCOL_MAP, doc: 'security protocol of each listener name (NAME:PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL, comma-separated)' },
+  'inter.broker.listener.name': { type: 'STRING', default: '', doc: 'the listener brokers connect to each other on (default: PLAINTEXT, else the first listener)' },
   'log.dirs': { type: 'STRING', default: './data', validate: (v) => (v.includes(',') ? 'Samsa uses one data directory' : undefined), doc: 'data directory (one)' },
   'node.id': { type: 'INT', default: '0', validate: int(0), doc: 'this broker\'s id (broker.id is the same setting)' },
   'auto.create.topics.enable': { type: 'BOOLEAN', default: 'true', validate: bool, doc: 'create unknown topics on metadata/produce' },
@@ -103,6 +103,7 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'transaction.state.log.segment.bytes': { type: 'INT', default: '104857600', validate: int(1), doc: 'segment size of __transaction_state' },
   'transaction.state.log.num.partitions': { type: 'INT', default: '50', validate: int(1), doc: 'partitions of __transaction_state' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'INT', default: '10000', validate: int(1), doc: 'how often transactions past their timeout are looked for and aborted' },
+  ...Object.fromEntries(Object.entries(SECURITY_SETTINGS).map(([k, d]) => [k, { type: 'STRING' as const, ...d }])),
 };
 
 /** Kafka's other names for a setting. */
@@ -117,8 +118,7 @@ export const IGNORED_KAFKA_SETTINGS = new Set([
   'num.network.threads', 'num.io.threads', 'num.replica.fetchers', 'num.recovery.threads.per.data.dir', 'background.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'queued.max.requests',
   'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'process.roles', 'controller.quorum.voters',
-  'controller.quorum.bootstrap.servers', 'controller.listener.names', 'inter.broker.listener.name',
-  'listener.security.protocol.map', 'log.segment.delete.delay.ms', 'log.cleaner.enable', 'log.cleaner.threads',
+  'controller.quorum.bootstrap.servers', 'controller.listener.names', 'log.segment.delete.delay.ms', 'log.cleaner.enable', 'log.cleaner.threads',
 ]);
 
 export const BROKER_SETTING_NAMES = Object.keys(BROKER_SETTINGS);
@@ -156,22 +156,43 @@ export class BrokerConfig {
     private readonly values: Map<string, { value: string; source: 'default' | 'file' | 'env' | 'flag' }>,
     /** Kafka settings that were given and are ignored (IGNORED_KAFKA_SETTINGS). */
     readonly ignored: readonly string[] = [],
-  ) {}
+    /** listener.name.<listener>.<key> settings, by listener (upper case) and key. */
+    private readonly perListener = new Map<string, Map<string, string>>(),
+  ) {
+    this.plan = planListeners({
+      listeners: this.get('listeners'),
+      advertisedListeners: this.get('advertised.listeners'),
+      protocolMap: this.get('listener.security.protocol.map'),
+      interBrokerListenerName: this.get('inter.broker.listener.name'),
+      advertisedHost: this.get('advertised.host'),
+      advertisedPort: this.get('advertised.port'),
+    });
+  }
+
+  /** The listeners, checked together (names, protocols, advertised addresses, the inter-broker one). */
+  readonly plan: ListenerPlan;
 
   static load(sources: ConfigSources = {}): BrokerConfig {
     const values = new Map<string, { value: string; source: 'default' | 'file' | 'env' | 'flag' }>();
     for (const [k, d] of Object.entries(BROKER_SETTINGS)) values.set(k, { value: d.default, source: 'default' });
     const ignored = new Set<string>();
+    const perListener = new Map<string, Map<string, string>>();
     const apply = (entries: Record<string, string>, source: 'file' | 'env' | 'flag', where: string) => {
       for (const [name, raw] of Object.entries(entries)) {
         const key = ALIASES[name] ?? name;
         const value = raw.trim();
         if (IGNORED_KAFKA_SETTINGS.has(key)) { ignored.add(key); continue; }
-        const def = BROKER_SETTINGS[key];
+        const prefixed = parseListenerKey(key);
+        const def = BROKER_SETTINGS[prefixed?.key ?? key] ?? (prefixed ? { validate: undefined } : undefined);
         if (!def) throw new ConfigError(`unknown broker setting '${name}' in ${where}${didYouMean(name, [...BROKER_SETTING_NAMES, ...Object.keys(ALIASES)])}`);
         const err = def.validate?.(value);
         if (err) throw new ConfigError(`invalid value '${value}' for ${key} in ${where}: ${err}`);
-        values.set(key, { value, source });
+        if (prefixed) {
+          if (!perListener.has(prefixed.listener)) perListener.set(prefixed.listener, new Map());
+          perListener.get(prefixed.listener)!.set(prefixed.key, value);
+        } else {
+          values.set(key, { value, source });
+        }
       }
     };
     if (sources.file) apply(parseProperties(readFileSync(sources.file, 'utf8')), 'file', sources.file);
@@ -184,20 +205,19 @@ export class BrokerConfig {
     }
     apply(fromEnv, 'env', 'the environment (SAMSA_*)');
     apply(sources.flags ?? {}, 'flag', 'the command line');
-    const adv = values.get('advertised.listeners')!;
-    if (adv.value !== '') {
-      const m = LISTENER.exec(adv.value)!;
-      for (const [k, v] of [['advertised.host', m[1]!], ['advertised.port', m[2]!]] as const) {
-        if (values.get(k)!.source === 'default') values.set(k, { value: v, source: adv.source });
-      }
-    }
-    return new BrokerConfig(values, [...ignored]);
+    return new BrokerConfig(values, [...ignored], perListener);
   }
 
   get(key: string): string {
     const v = this.values.get(key);
     if (!v) throw new Error(`unknown broker setting ${key}`);
     return v.value;
+  }
+  /** A setting as it applies to one listener: listener.name.<listener>.<key> when given, else the plain setting. */
+  listenerSetting(listener: string, key: string): string {
+    const own = this.perListener.get(listener.toUpperCase())?.get(key);
+    if (own !== undefined) return own;
+    return this.values.has(key) ? this.get(key) : '';
   }
   source(key: string): 'default' | 'file' | 'env' | 'flag' { return this.values.get(key)?.source ?? 'default'; }
   /** True when the setting was given (flag, env or file) with a non-empty value, not left at its default. */
@@ -210,8 +230,9 @@ export class BrokerConfig {
     return Object.entries(BROKER_SETTINGS).filter(([k, d]) => d.deprecated && this.isSet(k)).map(([k, d]) => `Broker configuration ${k} with value ${this.get(k)} ${d.deprecated}`);
   }
 
-  get listenHost(): string { return LISTENER.exec(this.get('listeners'))![1]!.replace(/^\[|\]$/g, '') || '0.0.0.0'; }
-  get listenPort(): number { return Number(LISTENER.exec(this.get('listeners'))![2]); }
+  /** The first listener's address (every interface: 0.0.0.0). */
+  get listenHost(): string { return this.plan.listeners[0]!.host || '0.0.0.0'; }
+  get listenPort(): number { return this.plan.listeners[0]!.port; }
   get nodeId(): number { return this.int('node.id'); }
   get dataDir(): string { return this.get('log.dirs'); }
 }
