@@ -11,6 +11,8 @@ import type { Logger } from './logger.js';
 import type { TopicManager } from './topic-manager.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
+import type { BrokerSecurity } from './broker-security.js';
+import type { ClientSession } from './client-session.js';
 
 export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> {
   /** Broker settings (Kafka key names), read-only after start-up. */
@@ -26,11 +28,13 @@ export interface SharedContext extends Omit<DataPathContext, 'closeConnection'> 
   /** The transaction coordinator for every transactional id. */
   txns: TransactionCoordinator;
   /** The leader of a partition as clients reach it (FindCoordinator); undefined when it has none or is unknown. */
-  partitionLeader(topic: string, partition: number): { nodeId: number; host: string; port: number } | undefined;
+  partitionLeader(topic: string, partition: number, listener: string): { nodeId: number; host: string; port: number } | undefined;
   log: Logger;
   nodeId: number;
-  /** Where clients are told to connect (advertised.host/port, else the listen address). */
+  /** Where clients are told to connect: per request, the advertised address of the listener the client came in on. */
   advertised: { host: string; port: number };
+  /** SASL mechanisms and users, the ACL authorizer, client quotas. */
+  security: BrokerSecurity;
   // From DataPathContext: replicaManager (append/read partitions), fetchSessions,
   // producerIds, topicId(name), topicName(id).
 }
@@ -45,4 +49,8 @@ export interface BrokerContext extends SharedContext {
   clientHost: string;
   /** Closes this connection after the responses queued before this request (acks=0 Produce failures). */
   closeConnection(reason: string): void;
+  /** Closes this connection once this request's response is written (a failed SASL exchange). */
+  closeAfterResponse(reason: string): void;
+  /** The listener, principal and SASL state of this connection. */
+  session: ClientSession;
 }

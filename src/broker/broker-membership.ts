@@ -6,7 +6,7 @@
  * stall). A clean stop unregisters (controlled shutdown: its leadership moves
  * first); a crash just stops heartbeating.
  */
-import type { ControllerApi } from '../controller/cluster-metadata.js';
+import type { BrokerEndpoint, ControllerApi } from '../controller/cluster-metadata.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 
 export class BrokerMembership {
@@ -14,16 +14,16 @@ export class BrokerMembership {
   private timer?: NodeJS.Timeout;
   private paused = false;
   private stopped = false;
-  private endpoint?: { host: string; port: number };
+  private endpoint?: { host: string; port: number; listeners: BrokerEndpoint[] };
 
   private registering = false;
 
   /** registrationLost: the store knows this registration is gone (an etcd lease it was told has lapsed): register again without waiting to be fenced. */
   constructor(private readonly controller: ControllerApi, private readonly config: BrokerConfig, private readonly log: { warn(m: string): void; error(m: string): void }, private readonly registrationLost: () => boolean = () => false) {}
 
-  async register(host: string, port: number): Promise<void> {
-    this.endpoint = { host, port };
-    const reg = await this.controller.registerBroker({ id: this.config.nodeId, host, port, rack: this.config.get('broker.rack') || null });
+  async register(host: string, port: number, listeners: BrokerEndpoint[]): Promise<void> {
+    this.endpoint = { host, port, listeners };
+    const reg = await this.controller.registerBroker({ id: this.config.nodeId, host, port, rack: this.config.get('broker.rack') || null, listeners });
     this.epoch = reg.epoch;
     if (!this.timer) {
       this.timer = setInterval(() => this.beat(), this.config.int('broker.heartbeat.interval.ms'));
@@ -35,7 +35,7 @@ export class BrokerMembership {
     if (this.paused || this.stopped || this.registering) return;
     if (this.registrationLost()) {
       this.registering = true;
-      this.register(this.endpoint!.host, this.endpoint!.port)
+      this.register(this.endpoint!.host, this.endpoint!.port, this.endpoint!.listeners)
         .then(() => this.log.warn(`broker ${this.config.nodeId} registered again (epoch ${this.epoch}) after its registration lapsed`))
         .catch((e: unknown) => this.log.error(`registering broker ${this.config.nodeId} again: ${(e as Error)?.message ?? e}`))
         .finally(() => { this.registering = false; });
@@ -44,7 +44,7 @@ export class BrokerMembership {
     this.controller.heartbeat(this.config.nodeId, this.epoch).then((ok) => {
       if (ok || this.stopped || this.paused) return;
       this.log.warn(`broker ${this.config.nodeId} was fenced by the controller (epoch ${this.epoch}); registering again`);
-      return this.register(this.endpoint!.host, this.endpoint!.port);
+      return this.register(this.endpoint!.host, this.endpoint!.port, this.endpoint!.listeners);
     }).catch((e: unknown) => this.log.error(`heartbeat of broker ${this.config.nodeId}: ${(e as Error)?.message ?? e}`));
   }
 

@@ -14,6 +14,7 @@ import { MetadataStore } from '../controller/metadata-store.js';
 import type { LocalController } from '../controller/controller.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { Logger, type LogLevel } from './logger.js';
+import { shiftedListeners } from '../config/listeners.js';
 import { localController, startBroker, type RunningBroker } from './index.js';
 
 export interface ClusterOptions extends ConfigSources {
@@ -61,11 +62,15 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const controller: LocalController = localController(store, base, log);
   const ports: number[] = Array.from({ length: opts.brokers }, (_, i) => (base.listenPort === 0 ? 0 : base.listenPort + i * step));
   const running = new Map<number, RunningBroker>();
+  const bound = new Map<number, string>();
   const paused = new Set<number>();
   const start = async (id: number): Promise<RunningBroker> => {
     if (running.has(id)) return running.get(id)!;
-    const flags = { ...opts.flags, 'node.id': String(id), listeners: `${host.includes(':') ? `[${host}]` : host}:${ports[id]}`, 'log.dirs': join(dataDir, `broker-${id}`) };
+    // Broker `id` listens on each base listener's port plus id x step (port 0: free ports, kept for its restarts).
+    const listeners = bound.get(id) ?? shiftedListeners(base.plan.listeners, id * step);
+    const flags = { ...opts.flags, 'node.id': String(id), listeners, 'log.dirs': join(dataDir, `broker-${id}`) };
     const b = await startBroker({ ...opts, flags, cluster: { store, controller } });
+    bound.set(id, shiftedListeners(b.listeners, 0));
     ports[id] = b.port;
     running.set(id, b);
     return b;

@@ -49,13 +49,14 @@
 import type { Socket } from 'node:net';
 import type { Logger } from './logger.js';
 import type { MemoryBudget } from './memory-budget.js';
+import type { ClientSession } from './client-session.js';
 
 /** Unanswered requests per connection before reading stops (a count bound beside the byte bounds). */
 const MAX_PENDING = 256;
 const CLOSE_GRACE_MS = 1000;
 
-/** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close. */
-export type FrameResult = Buffer[] | null | { close: string };
+/** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close (after a last response, when given). */
+export type FrameResult = Buffer[] | null | { close: string; last?: Buffer[] };
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: larger frames close the connection before anything is allocated. */
@@ -68,6 +69,8 @@ export interface ConnectionOptions {
   budget?: MemoryBudget;
   /** Frames (by their first int16, the API key) of which at most one is in flight: those with responses as large as a Fetch's. */
   oneAtATime?: (key: number) => boolean;
+  /** Before a SASL exchange succeeds frames are at most this large (sasl.server.max.receive.size), as Kafka bounds what an unauthenticated client may make it read. */
+  maxUnauthenticatedBytes?: number;
   /** Close when a frame's rest takes longer than this to arrive; negative: never. */
   requestReceiveTimeoutMs?: number;
   /** Close after this long with nothing read or written and nothing in flight; negative: never. */
@@ -107,6 +110,8 @@ export class Connection {
   private readonly wake = () => { this.waitingForBudget = false; this.pump(); };
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
+  /** Who the client is (listener, principal, SASL state); set by the broker as it accepts the connection. */
+  session?: ClientSession;
 
   constructor(
     readonly id: number,
@@ -137,13 +142,14 @@ export class Connection {
    * CLOSE_GRACE_MS is dropped. Logged at warn: a client did something wrong
    * (idle connections, which are normal, pass 'debug', as Kafka logs them).
    */
-  close(reason: string, level: 'warn' | 'debug' = 'warn'): void {
+  close(reason: string, level: 'warn' | 'debug' = 'warn', lastResponse = false): void {
     if (this.closed) return;
     this.closed = true;
     this.log[level](`closing connection ${this.id} from ${this.remote}: ${reason}`);
     this.releaseAll();
     while (this.socket.writableCorked > 0) this.socket.uncork(); // written responses go to the kernel now, so writableLength says what it refused
-    if (this.socket.writableLength > 0) return void this.socket.destroy();
+    // A response that explains the close (a failed authentication) is worth the wait: end() flushes it, the grace timer bounds it.
+    if (this.socket.writableLength > 0 && !lastResponse) return void this.socket.destroy();
     this.socket.resume(); // keep reading (and dropping) so the client's FIN is seen and the socket closes
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -199,8 +205,12 @@ export class Connection {
       if (this.expected < 0) {
         if (this.buffered < 4) break;
         const size = this.peekInt32(0);
-        if (size < Math.max(1, this.opts.minRequestBytes) || size > this.opts.maxRequestBytes) {
-          return this.refuse(`request size ${size} is outside ${this.opts.minRequestBytes}..${this.opts.maxRequestBytes} (socket.request.max.bytes)`);
+        // A raw SASL token (after SaslHandshake v0) has no request header, so it may be shorter than one.
+        const min = this.session?.rawTokens ? 1 : Math.max(1, this.opts.minRequestBytes);
+        const unauthenticated = this.session?.authenticated === false && this.opts.maxUnauthenticatedBytes !== undefined;
+        const max = unauthenticated ? Math.min(this.opts.maxRequestBytes, this.opts.maxUnauthenticatedBytes!) : this.opts.maxRequestBytes;
+        if (size < min || size > max) {
+          return this.refuse(`request size ${size} is outside ${min}..${max} (${unauthenticated && max < this.opts.maxRequestBytes ? 'sasl.server.max.receive.size before authentication' : 'socket.request.max.bytes'})`);
         }
         const keyed = this.opts.oneAtATime !== undefined && size >= 2;
         if (keyed && this.buffered < 6) break;
@@ -342,7 +352,8 @@ export class Connection {
       if (r === null) continue;
       if (!Array.isArray(r)) {
         if (last !== undefined) this.socket.write(last);
-        return this.close(r.close);
+        for (const c of r.last ?? []) this.socket.write(c);
+        return this.close(r.close, 'warn', r.last !== undefined);
       }
       if (r.length === 0) continue;
       if (last === undefined) this.socket.cork();

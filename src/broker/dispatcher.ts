@@ -28,6 +28,12 @@ import type { Connection, FrameResult } from './connection.js';
 import type { Handler } from './handler.js';
 import type { BrokerContext, SharedContext } from './broker-context.js';
 import { supportedApiVersions } from './handlers/index.js';
+import { ClientSession } from './client-session.js';
+import type { Listener } from '../config/listeners.js';
+import { saslStep } from './sasl-exchange.js';
+
+/** What a client may ask before its SASL exchange succeeds (and, with an expired session, to re-authenticate). */
+const PRE_AUTHENTICATION = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 export class Dispatcher {
   private readonly byKey: (Handler | undefined)[] = [];
@@ -47,6 +53,7 @@ export class Dispatcher {
   }
 
   handleFrame = (frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> => {
+    if (conn.session?.rawTokens) return this.rawSaslToken(frame, conn, conn.session);
     const key = frame.length >= 2 ? frame.readInt16BE(0) : -1;
     if (this.byKey[key] && !this.codecs[key]) {
       return loadCodecs(key).then((c) => { this.codecs[key] = c; return this.handleLoaded(frame, conn); });
@@ -67,6 +74,11 @@ export class Dispatcher {
       return { close: `${what} is not supported (correlation id ${correlationId})` };
     }
     const name = spec?.name ?? `API ${apiKey}`;
+    const session = conn.session;
+    if (session && !PRE_AUTHENTICATION.has(apiKey)) {
+      if (!session.authenticated) return { close: `unexpected ${name} request before SASL authentication (correlation id ${correlationId})` };
+      if (session.expired(Date.now())) return { close: `the SASL session of ${session.principal} expired (connections.max.reauth.ms or its credential's lifetime) and the client did not re-authenticate` };
+    }
     let request: unknown;
     let clientId: string | null;
     try {
@@ -96,7 +108,11 @@ export class Dispatcher {
     const finish = (response: unknown): FrameResult => {
       if (response === null) return null;
       try {
-        return this.encode(apiKey, version, correlationId, response);
+        const chunks = this.encode(apiKey, version, correlationId, response);
+        const closeAfter = session?.closeAfter;
+        if (closeAfter === undefined) return chunks;
+        session!.closeAfter = undefined;
+        return { close: closeAfter, last: chunks };
       } catch (err) {
         log.error(`cannot encode ${name} v${version} response (conn ${conn.id}, correlation ${correlationId}): ${(err as Error)?.stack ?? err}`);
         return errorAnswer();
@@ -121,10 +137,48 @@ export class Dispatcher {
   private contextFor(conn: Connection, clientId: string | null): BrokerContext {
     let ctx = this.contexts.get(conn);
     if (ctx === undefined || ctx.clientId !== clientId) {
-      ctx = { ...this.shared, clientId, connectionId: conn.id, clientHost: `/${conn.socket?.remoteAddress ?? ''}`, closeConnection: (reason: string) => conn.close(reason) };
+      const session = conn.session ?? new ClientSession(this.defaultListener(), conn.socket?.remoteAddress ?? '');
+      conn.session ??= session;
+      const l = session.listener;
+      ctx = {
+        ...this.shared,
+        clientId,
+        connectionId: conn.id,
+        clientHost: `/${conn.socket?.remoteAddress ?? ''}`,
+        advertised: { host: l.advertisedHost, port: l.advertisedPort },
+        session,
+        closeConnection: (reason: string) => conn.close(reason),
+        closeAfterResponse: (reason: string) => { session.closeAfter = reason; },
+      };
       this.contexts.set(conn, ctx);
     }
     return ctx;
+  }
+
+  /** Connections made without a session (tests that drive the dispatcher directly) act as plaintext clients. */
+  private defaultListener(): Listener {
+    const advertised = this.shared.advertised ?? { host: '', port: 0 };
+    return { name: 'PLAINTEXT', protocol: 'PLAINTEXT', host: advertised.host, port: advertised.port, advertisedHost: advertised.host, advertisedPort: advertised.port };
+  }
+
+  /**
+   * A SASL token sent bare after SaslHandshake v0: the mechanism's answer goes
+   * back as a bare size-prefixed frame; a failure closes the connection with
+   * nothing sent, as Kafka answers v0 clients.
+   */
+  private async rawSaslToken(frame: Buffer, conn: Connection, session: ClientSession): Promise<FrameResult> {
+    const mechanism = session.sasl?.mechanism ?? session.mechanism;
+    const step = await saslStep(session, frame, this.shared.security.reauthMs(session.listener), Date.now);
+    if (!step.ok) return { close: `${mechanism} authentication failed (SaslHandshake v0): ${step.detail}` };
+    if (step.complete) {
+      session.rawTokens = false;
+      session.authenticateVersion = 0;
+      this.shared.log.debug(`conn ${conn.id}: authenticated as ${session.principal} with ${mechanism}`);
+    }
+    const out = Buffer.allocUnsafe(4 + step.challenge.length);
+    out.writeInt32BE(step.challenge.length, 0);
+    step.challenge.copy(out, 4);
+    return [out];
   }
 
   private encode(apiKey: number, version: number, correlationId: number, response: unknown): Buffer[] {

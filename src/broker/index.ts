@@ -3,7 +3,7 @@
  * the dispatcher to a TCP listener. `startBroker` is also how tests start one
  * (port 0 for a free port).
  */
-import { createServer, isIP, type Server } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { BrokerConfig, parseMetadataUrl, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
 import { LocalController } from '../controller/controller.js';
@@ -30,6 +30,10 @@ import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import type { SharedContext } from './broker-context.js';
+import { BrokerSecurity } from './broker-security.js';
+import { ClientSession } from './client-session.js';
+import { endpointFor } from '../controller/cluster-metadata.js';
+import { isTls, type Listener } from '../config/listeners.js';
 
 /** How long shutdown waits for in-flight requests before dropping connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -56,6 +60,8 @@ export interface RunningBroker {
   /** Bytes held for all connections (requests read and unanswered, responses unsent): what queued.max.request.bytes limits. */
   queuedBytes(): number;
   nodeId: number;
+  /** Its listeners, with the ports they are bound to. */
+  listeners: readonly Listener[];
   /** Stops accepting, lets in-flight requests finish, flushes logs and writes the clean-shutdown marker. */
   close(): Promise<void>;
   /**
@@ -98,7 +104,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const controller = opts.cluster?.controller ?? localController(store, config, log);
   // Connections to other brokers come from this broker's own address when it listens on one, so that the
   // other end (or a fault-injecting proxy in the chaos tests) can tell the brokers of one host apart.
-  const localAddress = clustered && isIP(config.listenHost) && !['0.0.0.0', '::'].includes(config.listenHost) ? config.listenHost : undefined;
+  const interBroker = config.plan.interBroker;
+  const localAddress = clustered && isIP(interBroker.host) && !['0.0.0.0', '::'].includes(interBroker.host) ? interBroker.host : undefined;
   const metadata: MetadataImage = store;
   const logs = LogManager.open(dataDir, {
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
@@ -207,6 +214,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       if (load) this.startupLoads?.push(load);
     },
   };
+  const security = new BrokerSecurity(config, metadata, async (records) => { await store.writeSecurity(records); }, log);
   const shared: SharedContext = {
     config, metadata, topics, log, nodeId: config.nodeId,
     advertised: { host: '', port: 0 },
@@ -218,14 +226,19 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     brokerEndpoint: (id) => metadata.broker(id),
     groups,
     txns,
-    partitionLeader: (topic, partition) => {
+    partitionLeader: (topic, partition, listener) => {
       // Cut off from etcd, this broker's picture of who leads may be stale: no answer (COORDINATOR_NOT_AVAILABLE, which clients retry after a backoff).
       if (etcd && !etcd.leaseHolds()) return undefined;
       const leader = metadata.partition(topic, partition)?.leader ?? -1;
       const b = metadata.broker(leader);
-      if (leader === config.nodeId || (leader >= 0 && metadata.brokers().length === 0)) return { nodeId: shared.nodeId, host: shared.advertised.host, port: shared.advertised.port };
-      return b && !b.fenced ? { nodeId: b.id, host: b.host, port: b.port } : undefined;
+      if (leader === config.nodeId || (leader >= 0 && metadata.brokers().length === 0)) {
+        const own = config.plan.listeners.find((l) => l.name === listener);
+        return own && { nodeId: shared.nodeId, host: own.advertisedHost, port: own.advertisedPort };
+      }
+      const at = b && !b.fenced ? endpointFor(b, listener) : undefined;
+      return at && { nodeId: leader, host: at.host, port: at.port };
     },
+    security,
     controller,
   };
   // The request path (dispatcher, codec index, every handler: about a fifth of
@@ -243,6 +256,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const budget = new MemoryBudget(config.int('queued.max.request.bytes'));
   const connectionOptions: ConnectionOptions = {
     maxRequestBytes: config.int('socket.request.max.bytes'),
+    maxUnauthenticatedBytes: config.int('sasl.server.max.receive.size'),
     minRequestBytes: MIN_REQUEST_BYTES,
     maxQueuedBytes: config.int('queued.max.request.bytes.per.connection'),
     budget,
@@ -252,17 +266,36 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   };
   let nextId = 1;
   let paused = false;
-  const server: Server = createServer((socket) => {
+  const accept = (socket: Socket, listener: Listener, principal?: string) => {
     const conn = new Connection(nextId++, socket, connectionOptions, log, (frame, c) => handleFrame(frame, c));
+    conn.session = new ClientSession(listener, socket.remoteAddress ?? '', principal);
     if (paused) conn.freeze();
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listenPort, config.listenHost, () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
+  };
+  // TLS is loaded only when a listener needs it: a plaintext broker starts without it.
+  const tlsListeners = config.plan.listeners.filter((l) => isTls(l.protocol));
+  const tlsServer = tlsListeners.length ? await import('./tls-listener.js') : undefined;
+  const servers: Server[] = [];
+  try {
+    for (const l of config.plan.listeners) {
+      const server = isTls(l.protocol)
+        ? tlsServer!.createTlsServer(config, l, log, (socket, principal) => accept(socket, l, principal))
+        : createServer((socket) => accept(socket, l));
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(l.port, l.host || '0.0.0.0', () => { server.off('error', reject); resolve(); });
+      });
+      const bound = (server.address() as { port: number }).port;
+      if (l.advertisedPort === 0) l.advertisedPort = bound;
+      l.port = bound;
+    }
+  } catch (e) {
+    for (const server of servers) server.close();
+    throw e;
+  }
+  const port = config.plan.listeners[0]!.port;
   // One timer for every connection's timeouts; a timeout is noticed up to a quarter of it (at most 1 s) late.
   const timeouts = [connectionOptions.requestReceiveTimeoutMs!, connectionOptions.idleTimeoutMs!].filter((ms) => ms >= 0);
   const sweep = timeouts.length === 0 ? undefined : setInterval(() => {
@@ -272,8 +305,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   sweep?.unref();
   listening();
   const host = config.listenHost;
-  shared.advertised.host = config.get('advertised.host') || (host === '0.0.0.0' ? '127.0.0.1' : host);
-  shared.advertised.port = Number(config.get('advertised.port') || port);
+  // Other brokers reach this one on the inter-broker listener; clients on their own (Metadata answers per listener).
+  shared.advertised.host = interBroker.advertisedHost;
+  shared.advertised.port = interBroker.advertisedPort;
 
   // Join the cluster: register (the controller may elect this broker), then act on the partition states.
   // Metadata changes that arrive while paused wait, as they would for a stopped process.
@@ -290,7 +324,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     }
   };
   const unsubscribe = store.onChange(apply);
-  await membership.register(shared.advertised.host, shared.advertised.port);
+  await membership.register(shared.advertised.host, shared.advertised.port, config.plan.listeners.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort })));
   // The coordinators' partitions this broker leads are loaded before it reports ready.
   leadership.startupLoads = [];
   applyStartupStates(metadata, { nodeId: config.nodeId, topics, replicaManager, fetchers });
@@ -310,7 +344,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
 
   let closing: Promise<void> | undefined;
   return {
-    host, port, dataDir, context: shared, nodeId: config.nodeId,
+    host, port, dataDir, context: shared, nodeId: config.nodeId, listeners: config.plan.listeners,
     queuedBytes: () => budget.used,
     pause: () => {
       if (paused || gone) return;
@@ -330,7 +364,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     crash: () => (closing ??= (async () => {
       clearInterval(sweep);
       shutdownCoordinators();
-      server.close();
+      for (const server of servers) server.close();
       for (const c of connections) c.socket.destroy();
       replicaManager.purgatory.completeAll();
       logs.abandon();
@@ -342,7 +376,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       if (clustered) await membership.unregister().catch((e: unknown) => log.warn(`controlled shutdown: ${(e as Error)?.message ?? e}`));
       // Stop accepting; answer what was already read (waiting fetches finish now), then close.
       clearInterval(sweep);
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const c of connections) c.shutdown();
       replicaManager.purgatory.completeAll();
       const grace = setTimeout(() => { for (const c of connections) c.socket.destroy(); }, SHUTDOWN_GRACE_MS);

@@ -46,6 +46,7 @@ export const SECURITY_SETTINGS: Record<string, SecuritySettingDef> = {
   'sasl.mechanism.inter.broker.protocol': { default: 'PLAIN', validate: oneOf('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'), doc: 'mechanism brokers authenticate with to each other on a SASL inter-broker listener (its JAAS config\'s username and password; Kafka\'s default is GSSAPI)' },
   'sasl.jaas.config': { default: '', perListener: true, doc: 'JAAS config: PLAIN users as user_<name>="<password>", and username/password the broker itself uses between brokers' },
   'connections.max.reauth.ms': { default: '0', validate: int(0), perListener: true, doc: 'SASL sessions last at most this long; clients re-authenticate before (KIP-368; 0: sessions never expire)' },
+  'sasl.server.max.receive.size': { default: '524288', validate: int(1), doc: 'largest request a client may send before its SASL exchange succeeds' },
   'super.users': { default: '', doc: 'principals allowed everything, separated by ; (e.g. User:admin;User:CN=broker)' },
   'allow.everyone.if.no.acl.found': { default: 'true', validate: bool, doc: 'a resource with no ACLs at all is open to everyone (Kafka\'s default is false; Samsa\'s is true so a broker with no ACLs serves every client, as before there were ACLs)' },
   'authorizer.class.name': { default: 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', doc: 'accepted for Kafka configs; Samsa always runs its own ACL authorizer with StandardAuthorizer\'s rules' },

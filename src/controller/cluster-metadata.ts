@@ -9,11 +9,17 @@
  */
 import type { Uuid } from '../wire/protocol/uuid.js';
 
+/** One listener of a broker as its clients reach it (its advertised address). */
+export interface BrokerEndpoint { name: string; host: string; port: number }
+
 export interface BrokerRegistration {
   id: number;
+  /** The inter-broker listener's advertised address: where other brokers connect. */
   host: string;
   port: number;
   rack: string | null;
+  /** Every listener's advertised address (absent in registrations from before listeners had names). */
+  listeners?: BrokerEndpoint[];
   /** Changes at every registration: requests from an older incarnation are refused. */
   epoch: number;
   /** A fenced broker leads nothing and is in no ISR (stopped, or its heartbeats lapsed). */
@@ -48,11 +54,29 @@ export interface TopicMetadata {
   states: PartitionState[];
 }
 
+/** Where a client that came in on `listener` reaches broker `b`; undefined when `b` has no such listener (Kafka leaves it out of Metadata). */
+export function endpointFor(b: BrokerRegistration, listener: string): { host: string; port: number } | undefined {
+  return b.listeners ? b.listeners.find((l) => l.name === listener) : b;
+}
+
+/** The broker's registration request: what it says of itself. */
+export type BrokerInfo = Omit<BrokerRegistration, 'epoch' | 'fenced'>;
+
+/**
+ * Security metadata, shared by every broker of a cluster: ACL bindings
+ * ('acl', keyed by their canonical form), SCRAM credentials ('scram', keyed
+ * user/mechanism) and client quotas ('quota', keyed by entity). Values are
+ * strings the security layer encodes; null deletes.
+ */
+export type SecurityKind = 'acl' | 'scram' | 'quota';
+export interface SecurityRecord { kind: SecurityKind; key: string; value: string | null }
+
 export type MetadataChange =
   | { kind: 'created' | 'deleted' | 'partitions' | 'configs'; topic: TopicMetadata }
   | { kind: 'partition'; topic: TopicMetadata; partition: number; state: PartitionState }
   | { kind: 'brokers' }
-  | { kind: 'controller'; controllerId: number };
+  | { kind: 'controller'; controllerId: number }
+  | { kind: 'security'; records: SecurityRecord[] };
 
 /** A broker's read-only view of the cluster (its metadata image). */
 export interface MetadataImage {
@@ -71,6 +95,8 @@ export interface MetadataImage {
   broker(id: number): BrokerRegistration | undefined;
   /** The active controller's broker id; -1 when there is none. */
   controllerId(): number;
+  /** The security records of one kind, by key. */
+  securityRecords(kind: SecurityKind): ReadonlyMap<string, string>;
   /** Called after each change is applied to the image, in the order they happened. Returns an unsubscribe. */
   onChange(fn: (change: MetadataChange) => void): () => void;
 }
@@ -110,7 +136,9 @@ export interface ClusterStore extends MetadataImage {
   /** The new state of each update, undefined for one whose partition epoch moved (or whose partition is gone). */
   updatePartitions(updates: readonly PartitionUpdate[], writer?: Writer): (PartitionState | undefined)[] | Promise<(PartitionState | undefined)[]>;
   /** Registers (or re-registers) a broker with a new, larger epoch, unfenced. */
-  registerBroker(b: { id: number; host: string; port: number; rack: string | null }): BrokerRegistration | Promise<BrokerRegistration>;
+  registerBroker(b: BrokerInfo): BrokerRegistration | Promise<BrokerRegistration>;
+  /** Applies security record changes together (a null value deletes); resolves once they are in this image. */
+  writeSecurity(records: readonly SecurityRecord[]): void | Promise<void>;
   setFenced(id: number, fenced: boolean): void | Promise<void>;
   setController(id: number): void | Promise<void>;
   /** Reserves `count` producer ids no other broker of the cluster gets, and returns the first. */
@@ -146,7 +174,7 @@ export type ElectionType = 'preferred' | 'unclean';
  * a KafkaError (NOT_CONTROLLER, INVALID_REPLICATION_FACTOR, KAFKA_STORAGE_ERROR, ...).
  */
 export interface ControllerApi {
-  registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration>;
+  registerBroker(b: BrokerInfo): Promise<BrokerRegistration>;
   /** Keeps a registration alive; false when the broker was fenced (it must register again). */
   heartbeat(brokerId: number, brokerEpoch: number): Promise<boolean>;
   /** Controlled shutdown: leadership moves away, then the broker is fenced. */

@@ -19,7 +19,7 @@
  * election logic (election.ts) is written against PartitionState only.
  */
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import type { AlterPartitionRequest, BrokerRegistration, ClusterStore, ControllerApi, ElectionType, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
+import type { AlterPartitionRequest, BrokerInfo, BrokerRegistration, ClusterStore, ControllerApi, ElectionType, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
 import { electLeader, withoutReplica } from './election.js';
 
 export interface ControllerOptions {
@@ -70,7 +70,7 @@ export class LocalController implements ControllerApi {
     this.unsubscribe?.();
   }
 
-  async registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration> {
+  async registerBroker(b: BrokerInfo): Promise<BrokerRegistration> {
     // The elected controller notices the registration and elects where the broker is needed.
     if (this.store.ownsLiveness) return this.store.registerBroker(b);
     // A new incarnation: what the old one led moves first (its in-flight work belongs to an older epoch).

@@ -11,7 +11,8 @@
  *   cluster_id                  the cluster id (text), written once by the first broker
  *   topics/<name>               { id, partitions, configs, internal }
  *   partitions/<name>/<index>   a PartitionState plus the topic id it belongs to
- *   brokers/<id>                { host, port, rack } as last registered (kept when it stops)
+ *   brokers/<id>                { host, port, rack, listeners } as last registered (kept when it stops)
+ *   security/<kind>/<key>       a security record (acl, scram, quota; the key URI-encoded), its value as given
  *   alive/<id>                  under the broker's lease: present while it is live; its mod
  *                               revision is the broker epoch (a new one at every registration)
  *   election/controller/<lease> the controller campaign (etcd3's election recipe); the key with
@@ -37,7 +38,7 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { collisionKey } from './metadata-store.js';
 import { ConfigError } from '../config/broker-config.js';
 import { initialPartitionState } from './election.js';
-import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
+import type { BrokerInfo, BrokerRegistration, ClusterStore, MetadataChange, SecurityKind, SecurityRecord, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec, Writer } from './cluster-metadata.js';
 
 export interface EtcdStoreOptions {
   endpoints: string[];
@@ -75,6 +76,7 @@ export class EtcdStore implements ClusterStore {
   private readonly topicsById = new Map<Uuid, TopicMetadata>();
   private readonly byCollisionKey = new Map<string, TopicMetadata>();
   private readonly registrations = new Map<number, BrokerRegistration>();
+  private readonly security: Record<SecurityKind, Map<string, string>> = { acl: new Map(), scram: new Map(), quota: new Map() };
   private controller = -1;
   private revision = 0;
   private readonly revisionWaiters: { rev: number; resolve(): void }[] = [];
@@ -228,6 +230,7 @@ export class EtcdStore implements ClusterStore {
     const recordChanged = new Set<string>();
     let brokers = false;
     let election = false;
+    const security: SecurityRecord[] = [];
     for (const { key, kv } of changes) {
       if (kv) this.raw.set(key, kv); else this.raw.delete(key);
       const parts = key.split('/');
@@ -242,6 +245,11 @@ export class EtcdStore implements ClusterStore {
       }
       else if (parts[0] === 'brokers' || parts[0] === 'alive') brokers = true;
       else if (parts[0] === 'election') election = true;
+      else if (parts[0] === 'security' && parts[1]! in this.security && parts.length === 3) {
+        const record: SecurityRecord = { kind: parts[1] as SecurityKind, key: decodeURIComponent(parts[2]!), value: kv?.value ?? null };
+        if (record.value === null) this.security[record.kind].delete(record.key); else this.security[record.kind].set(record.key, record.value);
+        security.push(record);
+      }
     }
     const out: MetadataChange[] = [];
     for (const name of touchedTopics) {
@@ -256,6 +264,7 @@ export class EtcdStore implements ClusterStore {
         out.push({ kind: 'controller', controllerId: id });
       }
     }
+    if (security.length) out.push({ kind: 'security', records: security });
     for (const c of out) for (const l of this.listeners) l(c);
   }
 
@@ -330,12 +339,12 @@ export class EtcdStore implements ClusterStore {
     for (const [key, kv] of this.raw) {
       if (!key.startsWith('brokers/')) continue;
       const id = Number(key.slice('brokers/'.length));
-      const ep = JSON.parse(kv.value) as { host: string; port: number; rack: string | null };
+      const ep = JSON.parse(kv.value) as Omit<BrokerInfo, 'id'>;
       const alive = this.raw.get(`alive/${id}`);
-      const reg: BrokerRegistration = { id, host: ep.host, port: ep.port, rack: ep.rack, epoch: alive?.mod ?? this.registrations.get(id)?.epoch ?? -1, fenced: !alive };
+      const reg: BrokerRegistration = { id, host: ep.host, port: ep.port, rack: ep.rack, ...(ep.listeners ? { listeners: ep.listeners } : {}), epoch: alive?.mod ?? this.registrations.get(id)?.epoch ?? -1, fenced: !alive };
       ids.add(id);
       const was = this.registrations.get(id);
-      if (!was || was.host !== reg.host || was.port !== reg.port || was.rack !== reg.rack || was.epoch !== reg.epoch || was.fenced !== reg.fenced) {
+      if (!was || was.host !== reg.host || was.port !== reg.port || was.rack !== reg.rack || was.epoch !== reg.epoch || was.fenced !== reg.fenced || JSON.stringify(was.listeners) !== JSON.stringify(reg.listeners)) {
         this.registrations.set(id, reg);
         changed = true;
       }
@@ -481,7 +490,22 @@ export class EtcdStore implements ClusterStore {
    * revision is the new broker epoch) and the endpoint record, in one
    * transaction. The previous lease, if any, is revoked first.
    */
-  async registerBroker(b: { id: number; host: string; port: number; rack: string | null }): Promise<BrokerRegistration> {
+  securityRecords(kind: SecurityKind): ReadonlyMap<string, string> { return this.security[kind]; }
+
+  /** Written by this broker while registered (the guard), in transactions of at most MAX_TXN_OPS records: a larger batch is not atomic. */
+  async writeSecurity(records: readonly SecurityRecord[]): Promise<void> {
+    let last = 0;
+    for (let i = 0; i < records.length; i += MAX_TXN_OPS - 1) {
+      const chunk = records.slice(i, i + MAX_TXN_OPS - 1);
+      const key = (r: SecurityRecord) => `security/${r.kind}/${encodeURIComponent(r.key)}`;
+      const r = await this.txn((ns) => this.guard(ns, 'broker').then(...chunk.map((c) => (c.value === null ? ns.delete().key(key(c)) : ns.put(key(c)).value(c.value)))));
+      if (!r.succeeded) throw new KafkaError(ErrorCode.NOT_CONTROLLER, `broker ${this.opts.nodeId} is not registered in etcd (its lease lapsed): try again`);
+      last = r.revision;
+    }
+    await this.seen(last);
+  }
+
+  async registerBroker(b: BrokerInfo): Promise<BrokerRegistration> {
     if (b.id !== this.opts.nodeId) throw new Error(`broker ${this.opts.nodeId} cannot register broker ${b.id} in etcd`);
     this.dropLease();
     this.leaseGone = false;
@@ -512,7 +536,7 @@ export class EtcdStore implements ClusterStore {
       throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `cannot get a lease from etcd: ${(err as Error).message}`);
     }
     const r = await this.txn((ns) => ns.if('cluster_id', 'Create', '>', 0).then(
-      ns.put(`brokers/${b.id}`).value(JSON.stringify({ host: b.host, port: b.port, rack: b.rack })),
+      ns.put(`brokers/${b.id}`).value(JSON.stringify({ host: b.host, port: b.port, rack: b.rack, listeners: b.listeners })),
       ns.put(`alive/${b.id}`).value(randomUuid()).lease(leaseId),
     )).catch((err: unknown) => {
       this.dropLease();

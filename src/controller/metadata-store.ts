@@ -21,12 +21,12 @@ import { join } from 'node:path';
 import { randomUuid, type Uuid } from '../wire/protocol/uuid.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import { initialPartitionState } from './election.js';
-import type { BrokerRegistration, ClusterStore, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec } from './cluster-metadata.js';
+import type { BrokerInfo, BrokerRegistration, ClusterStore, SecurityKind, SecurityRecord, MetadataChange, PartitionState, PartitionUpdate, TopicMetadata, TopicSpec } from './cluster-metadata.js';
 
 export type { TopicMetadata, PartitionState, BrokerRegistration } from './cluster-metadata.js';
 
 /** nextProducerId: the first producer id not yet reserved by a broker of the process (absent before clusters shared one). */
-interface Persisted { clusterId: string; topics: TopicMetadata[]; nextProducerId?: number }
+interface Persisted { clusterId: string; topics: TopicMetadata[]; nextProducerId?: number; security?: Partial<Record<SecurityKind, Record<string, string>>> }
 
 const FILE = '__samsa_metadata.json';
 
@@ -44,10 +44,14 @@ export class MetadataStore implements ClusterStore {
   private nextProducerId: number;
   readonly ownsLiveness = false;
   private readonly listeners = new Set<(change: MetadataChange) => void>();
+  private readonly security: Record<SecurityKind, Map<string, string>> = { acl: new Map(), scram: new Map(), quota: new Map() };
 
   private constructor(private readonly dir: string, state: Persisted) {
     this.clusterId = state.clusterId;
     this.nextProducerId = state.nextProducerId ?? 0;
+    for (const kind of Object.keys(this.security) as SecurityKind[]) {
+      for (const [k, v] of Object.entries(state.security?.[kind] ?? {})) this.security[kind].set(k, v);
+    }
     for (const t of state.topics) this.index(t);
   }
 
@@ -172,7 +176,17 @@ export class MetadataStore implements ClusterStore {
   }
 
   /** Registers (or re-registers) a broker with a new epoch, unfenced. */
-  registerBroker(b: { id: number; host: string; port: number; rack: string | null }): BrokerRegistration {
+  securityRecords(kind: SecurityKind): ReadonlyMap<string, string> { return this.security[kind]; }
+
+  writeSecurity(records: readonly SecurityRecord[]): void {
+    const before = records.map((r) => this.security[r.kind].get(r.key));
+    const put = (r: SecurityRecord, v: string | undefined | null) => { if (v == null) this.security[r.kind].delete(r.key); else this.security[r.kind].set(r.key, v); };
+    records.forEach((r) => put(r, r.value));
+    this.commit(() => { for (let i = records.length - 1; i >= 0; i--) put(records[i]!, before[i]); });
+    this.emit({ kind: 'security', records: [...records] });
+  }
+
+  registerBroker(b: BrokerInfo): BrokerRegistration {
     // Later than any epoch of an earlier process too, without a write: the clock moves on across restarts.
     this.brokerEpoch = Math.max(this.brokerEpoch + 1, Date.now());
     const reg: BrokerRegistration = { ...b, epoch: this.brokerEpoch, fenced: false };
@@ -235,7 +249,8 @@ export class MetadataStore implements ClusterStore {
   private persist(): void {
     const path = join(this.dir, FILE);
     const tmp = `${path}.tmp`;
-    const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId };
+    const security = Object.fromEntries(Object.entries(this.security).map(([k, m]) => [k, Object.fromEntries(m)]));
+    const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId, security };
     writeFileSync(tmp, JSON.stringify(state));
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);

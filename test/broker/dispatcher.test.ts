@@ -80,7 +80,7 @@ t.test('unknown API keys, unserved versions, short frames and malformed bodies c
   t.match(await run(d, request(999, 0, 1)), { close: /unknown API key 999/ });
   t.match(await run(d, request(ApiKey.Metadata, 13, 1)), { close: /Metadata v13 is not supported/ });
   t.match(await run(d, request(ApiKey.OffsetCommit, 0, 1)), { close: /OffsetCommit v0 is not supported/ }, 'below the registered range');
-  t.match(await run(d, request(ApiKey.SaslHandshake, 0, 1)), { close: /SaslHandshake v0 is not supported/ }, 'an API with no handler');
+  t.match(await run(d, request(ApiKey.PushTelemetry, 0, 1)), { close: /PushTelemetry v0 is not supported/ }, 'an API with no handler');
   t.match(await run(d, Buffer.from([0, 3, 0])), { close: /too short/ });
   t.match(await run(d, request(ApiKey.Metadata, 1, 1, (w) => w.int32(1_000_000))), { close: /malformed Metadata v1 request/ }, 'array longer than the frame');
   const truncatedHeader = request(ApiKey.Metadata, 1, 1).subarray(0, 11);

@@ -40,7 +40,7 @@ async function answer(ctx: BrokerContext, key: string, keyType: number): Promise
   }
   // A coordinator without its topic (the state kept elsewhere, as before replication) is this broker.
   if (ctx.metadata.topic(topic) === undefined) return { key, nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
-  const leader = ctx.partitionLeader(topic, partitionFor(key, partitions));
+  const leader = ctx.partitionLeader(topic, partitionFor(key, partitions), ctx.session.listener.name);
   if (!leader) return failure(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   return { key, nodeId: leader.nodeId, host: leader.host, port: leader.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

@@ -44,6 +44,8 @@ import { alterPartitionReassignments } from './alter-partition-reassignments.js'
 import { listPartitionReassignments } from './list-partition-reassignments.js';
 import { electLeaders } from './elect-leaders.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { saslHandshake } from './sasl-handshake.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -85,6 +87,8 @@ export const HANDLERS: readonly Handler[] = [
   listPartitionReassignments,
   electLeaders,
   describeTopicPartitions,
+  saslHandshake,
+  saslAuthenticate,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 /** What ApiVersions advertises: exactly the registered ranges. */

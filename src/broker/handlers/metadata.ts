@@ -32,6 +32,7 @@ import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataRespons
 import { ZERO_UUID } from '../../wire/protocol/uuid.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { topicNameError } from '../../controller/metadata-store.js';
+import { endpointFor } from '../../controller/cluster-metadata.js';
 import type { TopicMetadata } from '../../controller/cluster-metadata.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
@@ -54,7 +55,11 @@ function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadat
 
 /** The brokers clients may talk to: the registered ones that are not fenced (this one alone before it registers). */
 export function liveBrokers(ctx: BrokerContext): { nodeId: number; host: string; port: number; rack: string | null }[] {
-  const live = ctx.metadata.brokers().filter((b) => !b.fenced).map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }));
+  // Each broker as reached on the listener this client came in on; one without that listener is left out, as Kafka does.
+  const live = ctx.metadata.brokers().filter((b) => !b.fenced).flatMap((b) => {
+    const at = endpointFor(b, ctx.session.listener.name);
+    return at ? [{ nodeId: b.id, host: at.host, port: at.port, rack: b.rack }] : [];
+  });
   return live.length ? live : [{ nodeId: ctx.nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }];
 }
 
