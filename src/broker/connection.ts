@@ -110,6 +110,9 @@ export class Connection {
   private readonly wake = () => { this.waitingForBudget = false; this.pump(); };
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
+  /** Until when (ms since epoch) no new request is read: a client over its quota (KIP-219). */
+  private mutedUntil = 0;
+  private muteTimer?: NodeJS.Timeout;
   /** Who the client is (listener, principal, SASL state); set by the broker as it accepts the connection. */
   session?: ClientSession;
 
@@ -236,9 +239,20 @@ export class Connection {
     this.resume();
   }
 
+  /** Reads no new request for `ms` (a throttled client); requests already read are answered. */
+  throttle(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil || this.closed) return;
+    this.mutedUntil = until;
+    clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => { this.muteTimer = undefined; this.pump(); }, ms);
+    this.muteTimer.unref();
+  }
+
   /** True when the next frame may not start yet (see the class comment); registers for the budget's wake-up when that is the reason. */
   private mustWait(oneAtATime: boolean): boolean {
     if (this.slots.length >= MAX_PENDING || this.held >= this.maxQueuedBytes) return true;
+    if (this.muteTimer !== undefined) return true;
     if (oneAtATime && this.oneAtATimeInFlight) return true;
     const budget = this.opts.budget;
     if (budget?.full && this.held > 0) {
@@ -417,6 +431,7 @@ export class Connection {
 
   /** Everything this connection holds goes back to the budget at once; results still in flight are dropped on arrival. */
   private releaseAll(): void {
+    clearTimeout(this.muteTimer);
     this.dropUnread();
     this.slots.length = 0;
     if (this.waitingForBudget) { this.waitingForBudget = false; this.opts.budget?.cancel(this.wake); }

@@ -32,6 +32,15 @@ import { ClientSession } from './client-session.js';
 import type { Listener } from '../config/listeners.js';
 import { saslStep } from './sasl-exchange.js';
 
+/** Bytes of records in a Fetch response (what a consumer's fetch quota counts). */
+function fetchedBytes(response: unknown): number {
+  let n = 0;
+  for (const t of (response as { responses?: { partitions: { records?: { length: number } | null }[] }[] }).responses ?? []) {
+    for (const p of t.partitions) n += p.records?.length ?? 0;
+  }
+  return n;
+}
+
 /** What a client may ask before its SASL exchange succeeds (and, with an expired session, to re-authenticate). */
 const PRE_AUTHENTICATION = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
@@ -122,13 +131,48 @@ export class Dispatcher {
       log.error(`${name} v${version} handler failed (conn ${conn.id}, correlation ${correlationId}): ${(err as Error)?.stack ?? err}`);
       return errorAnswer();
     };
+    // Client quotas (none configured: nothing recorded, nothing throttled).
+    const quotas = this.shared.security?.quotas;
+    const started = quotas && !quotas.empty ? performance.now() : -1;
+    const metered = started < 0 ? finish : (response: unknown) => {
+      const throttleMs = this.throttle(conn, ctx, apiKey, frame.length, request, response, started);
+      if (throttleMs > 0 && response !== null && typeof response === 'object' && 'throttleTimeMs' in response) {
+        const r = response as { throttleTimeMs: number };
+        r.throttleTimeMs = Math.max(r.throttleTimeMs, throttleMs);
+      }
+      return finish(response);
+    };
     let out: unknown;
     try {
       out = handler.handle(ctx, request, version);
     } catch (err) {
       return fault(err);
     }
-    return out instanceof Promise ? out.then(finish, fault) : finish(out);
+    return out instanceof Promise ? out.then(metered, fault) : metered(out);
+  }
+
+  /**
+   * Records a request against the client's quotas and mutes the connection
+   * for the throttle time, as Kafka does (KIP-219: the response goes out at
+   * once with throttle_time_ms, and nothing more is read from the client
+   * until the time is up). Produce counts the request's bytes, a consumer's
+   * Fetch the response's records, every request its handling time against
+   * request_percentage. The user is the principal's name (ANONYMOUS when
+   * unauthenticated). Unlike Kafka, a throttled Fetch still carries its
+   * records: the client simply waits before the next one.
+   */
+  private throttle(conn: Connection, ctx: BrokerContext, apiKey: number, requestBytes: number, request: unknown, response: unknown, started: number): number {
+    const quotas = this.shared.security.quotas;
+    const user = ctx.session.principal.slice(ctx.session.principal.indexOf(':') + 1);
+    const clientId = ctx.clientId ?? '';
+    const now = Date.now();
+    let ms = quotas.record(user, clientId, 'request', performance.now() - started, now);
+    if (apiKey === ApiKey.Produce) ms = Math.max(ms, quotas.record(user, clientId, 'produce', requestBytes, now));
+    else if (apiKey === ApiKey.Fetch && (request as { replicaId?: number }).replicaId! < 0 && response) {
+      ms = Math.max(ms, quotas.record(user, clientId, 'fetch', fetchedBytes(response), now));
+    }
+    if (ms > 0) conn.throttle(ms);
+    return ms;
   }
 
   /** One context per connection (and client id), not a copy of the shared context per request. */

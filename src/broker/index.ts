@@ -301,6 +301,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const sweep = timeouts.length === 0 ? undefined : setInterval(() => {
     const now = Date.now();
     for (const c of connections) c.checkTimeouts(now);
+    security.quotas.expire(now);
   }, Math.min(1000, Math.max(10, Math.min(...timeouts) / 4)));
   sweep?.unref();
   listening();
