@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { didYouMean } from './did-you-mean.js';
+import { ConfigError } from './config-error.js';
 import { kafkaVersionError } from './topic-config.js';
 import { DEFAULT_PROTOCOL_MAP, endpointsError, planListeners, type ListenerPlan } from './listeners.js';
 import { SECURITY_SETTINGS, parseListenerKey } from './security-settings.js';
@@ -126,9 +127,7 @@ export const BROKER_SETTING_NAMES = Object.keys(BROKER_SETTINGS);
 /** SAMSA_* variables that are not broker settings (read by the CLI). */
 const NOT_BROKER_SETTINGS = new Set(['log.level', 'bootstrap']);
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Parses `key=value` lines (# and ! comments, blank lines) as Java properties files do, without escapes. */
 export function parseProperties(text: string): Record<string, string> {

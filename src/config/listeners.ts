@@ -12,7 +12,7 @@
  *   security.inter.broker.protocol default) and, when there is none, to the
  *   first listener rather than refusing to start as Kafka does.
  */
-import { ConfigError } from './broker-config.js';
+import { ConfigError } from './config-error.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 const PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];

@@ -5,6 +5,8 @@
  * mechanism's JAAS config as `listener.name.<listener>.<mechanism>.sasl.jaas.config`);
  * a prefixed setting wins over the plain one for its listener.
  */
+import { SSL_SETTINGS } from '../security/tls-options.js';
+
 export interface SecuritySettingDef {
   default: string;
   doc: string;
@@ -24,24 +26,7 @@ const mechanisms = (v: string) => {
 };
 
 export const SECURITY_SETTINGS: Record<string, SecuritySettingDef> = {
-  'ssl.keystore.type': { default: 'PEM', validate: oneOf('PEM', 'PKCS12', 'JKS'), perListener: true, doc: 'format of ssl.keystore.location: PEM (key and certificate chain in one file) or PKCS12 (Kafka\'s default is JKS, which only Java reads: convert it to PKCS12)' },
-  'ssl.keystore.location': { default: '', perListener: true, doc: 'the broker\'s key and certificate chain (PEM or PKCS12 file)' },
-  'ssl.keystore.password': { default: '', perListener: true, doc: 'password of a PKCS12 keystore' },
-  'ssl.key.password': { default: '', perListener: true, doc: 'passphrase of an encrypted PEM private key' },
-  'ssl.keystore.certificate.chain': { default: '', perListener: true, doc: 'the certificate chain as inline PEM (instead of ssl.keystore.location)' },
-  'ssl.keystore.key': { default: '', perListener: true, doc: 'the private key as inline PEM (instead of ssl.keystore.location)' },
-  'ssl.certificate.location': { default: '', perListener: true, doc: 'PEM certificate chain file, with ssl.key.location (Samsa extension, librdkafka\'s names)' },
-  'ssl.key.location': { default: '', perListener: true, doc: 'PEM private key file, with ssl.certificate.location (Samsa extension, librdkafka\'s names)' },
-  'ssl.truststore.type': { default: 'PEM', validate: oneOf('PEM', 'PKCS12', 'JKS'), perListener: true, doc: 'format of ssl.truststore.location' },
-  'ssl.truststore.location': { default: '', perListener: true, doc: 'CA certificates trusted for client certificates (and, between brokers, for the other broker\'s)' },
-  'ssl.truststore.password': { default: '', perListener: true, doc: 'password of a PKCS12 truststore' },
-  'ssl.truststore.certificates': { default: '', perListener: true, doc: 'trusted CA certificates as inline PEM' },
-  'ssl.ca.location': { default: '', perListener: true, doc: 'PEM file of trusted CA certificates (Samsa extension, librdkafka\'s name for ssl.truststore.location)' },
-  'ssl.client.auth': { default: 'none', validate: oneOf('none', 'requested', 'required'), perListener: true, doc: 'client certificates: none, requested (used when given) or required (mTLS)' },
-  'ssl.enabled.protocols': { default: 'TLSv1.2,TLSv1.3', perListener: true, doc: 'TLS versions accepted' },
-  'ssl.cipher.suites': { default: '', perListener: true, doc: 'cipher suites accepted (OpenSSL names; empty: Node\'s defaults)' },
-  'ssl.principal.mapping.rules': { default: 'DEFAULT', perListener: true, doc: 'how a client certificate\'s subject becomes a principal name (RULE:pattern/replacement/[LU], DEFAULT: the whole subject DN)' },
-  'ssl.endpoint.identification.algorithm': { default: 'https', validate: oneOf('https', ''), perListener: true, doc: 'between brokers: check the other broker\'s certificate names its host (https) or not (empty)' },
+  ...Object.fromEntries(Object.entries(SSL_SETTINGS).map(([k, d]) => [k, { ...d, perListener: true }])),
   'sasl.enabled.mechanisms': { default: KNOWN_SASL_MECHANISMS.join(','), validate: mechanisms, perListener: true, doc: 'SASL mechanisms served (Kafka\'s default is GSSAPI, which Samsa does not serve; Samsa serves all of its mechanisms unless told otherwise)' },
   'sasl.mechanism.inter.broker.protocol': { default: 'PLAIN', validate: oneOf('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'), doc: 'mechanism brokers authenticate with to each other on a SASL inter-broker listener (its JAAS config\'s username and password; Kafka\'s default is GSSAPI)' },
   'sasl.jaas.config': { default: '', perListener: true, doc: 'JAAS config: PLAIN users as user_<name>="<password>", and username/password the broker itself uses between brokers' },

@@ -18,7 +18,7 @@ import { generateKeyPair, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError } from '../config/broker-config.js';
+import { ConfigError } from '../config/config-error.js';
 
 type Forge = typeof import('node-forge');
 type ForgeCertificate = ReturnType<Forge['pki']['createCertificate']>;

@@ -27,7 +27,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { ConfigError } from '../config/broker-config.js';
+import { ConfigError } from '../config/config-error.js';
 
 /** The principal of a TLS client that presented no certificate (Kafka's KafkaPrincipal.ANONYMOUS). */
 export const ANONYMOUS = 'ANONYMOUS';

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createSecureContext, getCiphers, type ConnectionOptions, type SecureVersion, type TlsOptions } from 'node:tls';
-import { ConfigError } from '../config/broker-config.js';
+import { ConfigError } from '../config/config-error.js';
 import { parseSslPrincipalMappingRules } from './ssl-principal.js';
 
 /** The ssl.* settings of one listener, Kafka's names (values as strings, '' when unset). */
