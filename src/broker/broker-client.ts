@@ -5,6 +5,12 @@
  * connection fails what is in flight; the next request connects again.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { createSaslClient } from '../security/sasl/client.js';
+import { encodeSaslHandshakeRequest, decodeSaslHandshakeResponse } from '../wire/generated/sasl-handshake.js';
+import { encodeSaslAuthenticateRequest, decodeSaslAuthenticateResponse } from '../wire/generated/sasl-authenticate.js';
+import { ApiKey } from '../wire/generated/api-keys.js';
+import { ErrorCode, errorName } from '../wire/errors.js';
 import { Writer } from '../wire/protocol/writer.js';
 import { Reader } from '../wire/protocol/reader.js';
 import { encodeRequestHeader } from '../wire/generated/request-header.js';
@@ -12,6 +18,12 @@ import { decodeResponseHeader } from '../wire/generated/response-header.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../wire/generated/api-keys.js';
 
 interface Waiting { apiKey: number; version: number; resolve(r: Reader): void; reject(e: Error): void; timer: NodeJS.Timeout }
+
+/** How a broker reaches the others' inter-broker listener: TLS options and SASL credentials when it needs them. */
+export interface InterBrokerSecurity {
+  tls?: ConnectionOptions;
+  sasl?: { mechanism: string; username: string; password: string };
+}
 
 /** Responses larger than this close the connection (a follower asks for replica.fetch.response.max.bytes and gets a batch more at most). */
 const MAX_RESPONSE_BYTES = 1 << 30;
@@ -26,10 +38,19 @@ export class BrokerClient {
   private closed = false;
 
   /** localAddress: the address connections come from (a broker's own listen address, so the other end can tell brokers apart). */
-  constructor(private readonly endpoint: () => { host: string; port: number } | undefined, private readonly clientId: string, private readonly timeoutMs: number, private readonly localAddress?: string) {}
+  constructor(
+    private readonly endpoint: () => { host: string; port: number } | undefined,
+    private readonly clientId: string,
+    private readonly timeoutMs: number,
+    private readonly localAddress?: string,
+    private readonly security: InterBrokerSecurity = {},
+  ) {}
 
   async request<T>(apiKey: number, version: number, encode: (w: Writer) => void, decode: (r: Reader) => T, timeoutMs = this.timeoutMs): Promise<T> {
-    const socket = await this.connect();
+    return this.send(await this.connect(), apiKey, version, encode, decode, timeoutMs);
+  }
+
+  private async send<T>(socket: Socket, apiKey: number, version: number, encode: (w: Writer) => void, decode: (r: Reader) => T, timeoutMs = this.timeoutMs): Promise<T> {
     const correlationId = this.nextCorrelationId++;
     const w = new Writer();
     w.int32(0);
@@ -62,21 +83,37 @@ export class BrokerClient {
     const at = this.endpoint();
     if (!at) return Promise.reject(new Error('no endpoint known'));
     this.connecting = new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: at.host, port: at.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
+      const local = this.localAddress ? { localAddress: this.localAddress } : {};
+      const tls = this.security.tls;
+      const s = tls ? tlsConnect({ ...tls, host: at.host, port: at.port, servername: tls.servername ?? at.host, ...local }) : connect({ host: at.host, port: at.port, ...local });
       s.setNoDelay(true);
-      const fail = (e: Error) => { this.connecting = undefined; reject(e); };
+      const fail = (e: Error) => { this.connecting = undefined; s.destroy(); reject(e); };
       s.once('error', fail);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         s.off('error', fail);
-        this.connecting = undefined;
-        this.socket = s;
         s.on('data', (d) => this.onData(d));
         s.on('error', (e) => this.reset(e));
         s.on('close', () => this.reset(new Error('connection closed')));
-        resolve(s);
+        this.socket = s;
+        this.authenticate(s).then(() => { this.connecting = undefined; resolve(s); }, (e: Error) => { this.reset(e); fail(e); });
       });
     });
     return this.connecting;
+  }
+
+  /** SaslHandshake v1 and SaslAuthenticate until the mechanism is done, before any other request goes out on the socket. */
+  private async authenticate(s: Socket): Promise<void> {
+    const creds = this.security.sasl;
+    if (!creds) return;
+    const client = createSaslClient(creds.mechanism, creds.username, creds.password);
+    const hs = await this.send(s, ApiKey.SaslHandshake, 1, (w) => encodeSaslHandshakeRequest(w, { mechanism: client.mechanism }, 1), (r) => decodeSaslHandshakeResponse(r, 1));
+    if (hs.errorCode !== ErrorCode.NONE) throw new Error(`inter-broker SASL handshake refused: ${errorName(hs.errorCode)} (the listener serves ${hs.mechanisms.join(', ')})`);
+    let token: Buffer | undefined = client.first();
+    while (token !== undefined) {
+      const auth = await this.send(s, ApiKey.SaslAuthenticate, 2, (w) => encodeSaslAuthenticateRequest(w, { authBytes: token! }, 2), (r) => decodeSaslAuthenticateResponse(r, 2));
+      if (auth.errorCode !== ErrorCode.NONE) throw new Error(`inter-broker SASL authentication as ${creds.username} failed: ${auth.errorMessage ?? errorName(auth.errorCode)}`);
+      token = client.next(auth.authBytes);
+    }
   }
 
   private reset(err: Error): void {

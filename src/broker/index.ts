@@ -34,6 +34,7 @@ import { BrokerSecurity } from './broker-security.js';
 import { ClientSession } from './client-session.js';
 import { endpointFor } from '../controller/cluster-metadata.js';
 import { isTls, type Listener } from '../config/listeners.js';
+import { interBrokerClientSecurity } from './inter-broker-security.js';
 
 /** How long shutdown waits for in-flight requests before dropping connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -105,6 +106,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   // Connections to other brokers come from this broker's own address when it listens on one, so that the
   // other end (or a fault-injecting proxy in the chaos tests) can tell the brokers of one host apart.
   const interBroker = config.plan.interBroker;
+  const interBrokerSecurity = clustered ? await interBrokerClientSecurity(config) : {};
   const localAddress = clustered && isIP(interBroker.host) && !['0.0.0.0', '::'].includes(interBroker.host) ? interBroker.host : undefined;
   const metadata: MetadataImage = store;
   const logs = LogManager.open(dataDir, {
@@ -139,6 +141,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   fetchers = new ReplicaFetchers(replicaManager, {
     nodeId: config.nodeId,
     localAddress,
+    security: interBrokerSecurity,
     endpoint: (id) => metadata.broker(id),
     waitMaxMs: config.int('replica.fetch.wait.max.ms'),
     maxBytes: config.int('replica.fetch.response.max.bytes'),
@@ -171,7 +174,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.
   let markers: Promise<MarkerSender> | undefined;
-  const markerSender = () => (markers ??= import('./marker-sender.js').then(({ MarkerSender }) => new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`, localAddress)));
+  const markerSender = () => (markers ??= import('./marker-sender.js').then(({ MarkerSender }) => new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`, localAddress, interBrokerSecurity)));
   const txnState = new TxnStateTopic(internalTopics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'), config.int('transaction.state.log.replication.factor'));
   const txns = new TransactionCoordinator({
     maxTimeoutMs: config.int('transaction.max.timeout.ms'),

@@ -19,7 +19,7 @@ export class LeaderFetcher {
   private wakeUp?: () => void;
 
   constructor(private readonly leader: number, private readonly partitions: Map<string, Followed>, private readonly rm: ReplicaManager, private readonly opts: FetcherOptions, private readonly paused: () => boolean) {
-    this.client = new BrokerClient(() => opts.endpoint(leader), `samsa-replica-fetcher-${opts.nodeId}`, Math.max(30_000, opts.waitMaxMs * 4), opts.localAddress);
+    this.client = new BrokerClient(() => opts.endpoint(leader), `samsa-replica-fetcher-${opts.nodeId}`, Math.max(30_000, opts.waitMaxMs * 4), opts.localAddress, opts.security);
   }
 
   /** Partitions were added: runs the loop, or wakes it. */

@@ -8,7 +8,7 @@
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { encodeWriteTxnMarkersRequest, decodeWriteTxnMarkersResponse } from '../wire/generated/write-txn-markers.js';
 import { ErrorCode } from '../wire/errors.js';
-import { BrokerClient } from './broker-client.js';
+import { BrokerClient, type InterBrokerSecurity } from './broker-client.js';
 
 const VERSION = 1;
 const TIMEOUT_MS = 30_000;
@@ -16,11 +16,11 @@ const TIMEOUT_MS = 30_000;
 export class MarkerSender {
   private readonly clients = new Map<number, BrokerClient>();
 
-  constructor(private readonly endpoint: (brokerId: number) => { host: string; port: number } | undefined, private readonly clientId: string, private readonly localAddress?: string) {}
+  constructor(private readonly endpoint: (brokerId: number) => { host: string; port: number } | undefined, private readonly clientId: string, private readonly localAddress?: string, private readonly security?: InterBrokerSecurity) {}
 
   async send(brokerId: number, topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number): Promise<number> {
     let c = this.clients.get(brokerId);
-    if (!c) this.clients.set(brokerId, c = new BrokerClient(() => this.endpoint(brokerId), this.clientId, TIMEOUT_MS, this.localAddress));
+    if (!c) this.clients.set(brokerId, c = new BrokerClient(() => this.endpoint(brokerId), this.clientId, TIMEOUT_MS, this.localAddress, this.security));
     try {
       const res = await c.request(ApiKey.WriteTxnMarkers, VERSION, (w) => encodeWriteTxnMarkersRequest(w, {
         markers: [{ producerId: BigInt(producerId), producerEpoch, transactionResult: commit, topics: [{ name: topic, partitionIndexes: [partition] }], coordinatorEpoch }],

@@ -11,11 +11,14 @@
  */
 import type { ReplicaManager } from './replica-manager.js';
 import type { LeaderFetcher } from './leader-fetcher.js';
+import type { InterBrokerSecurity } from './broker-client.js';
 
 export interface FetcherOptions {
   nodeId: number;
   /** The address fetch connections come from (this broker's listen address when it has one of its own). */
   localAddress?: string;
+  /** TLS and SASL for the inter-broker listener. */
+  security?: InterBrokerSecurity;
   endpoint(brokerId: number): { host: string; port: number } | undefined;
   waitMaxMs: number;
   maxBytes: number;
