@@ -12,6 +12,7 @@
  *   samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N
  *                 |move-leader TOPIC PARTITION BROKER [--http host:port] [--json]
  *   samsa topics list|describe|create|delete ... [--bootstrap host:port]
+ *   samsa dev-certs DIR [--host h] [--client name] [--days N] [--force]   (throwaway TLS certificates)
  *   samsa api-table   (the README's table of supported APIs)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
     // handler registry) are not needed to run a broker and slow start-up.
     case 'topics': return (await import('./topics.js')).topicsCommand(rest);
     case 'cluster': return (await import('./cluster.js')).clusterCommand(rest);
+    case 'dev-certs': return (await import('./dev-certs.js')).devCertsCommand(rest);
     case 'api-table': console.log((await import('../broker/api-table.js')).apiTableMarkdown()); return;
     default:
       console.error('usage: samsa start [options] [--brokers N ... | --node-id N --metadata etcd://host:port/prefix] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...]');
