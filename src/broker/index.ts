@@ -280,12 +280,15 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const tlsListeners = config.plan.listeners.filter((l) => isTls(l.protocol));
   const tlsServer = tlsListeners.length ? await import('./tls-listener.js') : undefined;
   const servers: Server[] = [];
+  const sockets = new Set<Socket>();
   try {
     for (const l of config.plan.listeners) {
       const server = isTls(l.protocol)
         ? tlsServer!.createTlsServer(config, l, log, (socket, principal) => accept(socket, l, principal))
         : createServer((socket) => accept(socket, l));
       servers.push(server);
+      // Every socket, also those still in a TLS handshake (not yet a Connection): a stop must not wait for them.
+      server.on('connection', (socket: Socket) => { sockets.add(socket); socket.once('close', () => sockets.delete(socket)); });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(l.port, l.host || '0.0.0.0', () => { server.off('error', reject); resolve(); });
@@ -369,7 +372,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       clearInterval(sweep);
       shutdownCoordinators();
       for (const server of servers) server.close();
-      for (const c of connections) c.socket.destroy();
+      for (const s of sockets) s.destroy();
       replicaManager.purgatory.completeAll();
       logs.abandon();
       if (!opts.cluster) controller.close();
@@ -383,7 +386,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       const stopped = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const c of connections) c.shutdown();
       replicaManager.purgatory.completeAll();
-      const grace = setTimeout(() => { for (const c of connections) c.socket.destroy(); }, SHUTDOWN_GRACE_MS);
+      const grace = setTimeout(() => { for (const s of sockets) s.destroy(); }, SHUTDOWN_GRACE_MS);
       await stopped;
       clearTimeout(grace);
       shutdownCoordinators();

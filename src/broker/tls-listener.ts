@@ -22,7 +22,9 @@ export function createTlsServer(config: BrokerConfig, listener: Listener, log: L
   const setting = (key: string) => config.listenerSetting(listener.name, key);
   const options = tlsServerOptions({ get: setting });
   const rules = parseSslPrincipalMappingRules(setting('ssl.principal.mapping.rules') || 'DEFAULT');
-  const server = createServer(options, (socket) => {
+  // A client that starts a handshake and goes quiet holds a socket: it gets as long as a request may take to arrive.
+  const receiveTimeout = config.int('socket.request.receive.timeout.ms');
+  const server = createServer({ ...options, handshakeTimeout: receiveTimeout > 0 ? receiveTimeout : 120_000 }, (socket) => {
     let principal: string;
     try {
       principal = `User:${sslPrincipalOfConnection(socket, rules)}`;
