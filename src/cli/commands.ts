@@ -12,6 +12,8 @@
  *   samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N
  *                 |move-leader TOPIC PARTITION BROKER [--http host:port] [--json]
  *   samsa topics list|describe|create|delete ... [--bootstrap host:port]
+ *   samsa users create|delete|list, samsa acls create|list|delete, samsa quotas alter|describe
+ *       (SCRAM credentials, ACLs, client quotas over the Kafka protocol; TLS/SASL client flags)
  *   samsa dev-certs DIR [--host h] [--client name] [--days N] [--force]   (throwaway TLS certificates)
  *   samsa api-table   (the README's table of supported APIs)
  */
@@ -52,11 +54,14 @@ async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the admin client (kafkajs) and the API table (the whole
     // handler registry) are not needed to run a broker and slow start-up.
     case 'topics': return (await import('./topics.js')).topicsCommand(rest);
+    case 'users': process.exitCode = await (await import('./users.js')).usersCommand(rest); return;
+    case 'acls': process.exitCode = await (await import('./acls.js')).aclsCommand(rest); return;
+    case 'quotas': process.exitCode = await (await import('./quotas.js')).quotasCommand(rest); return;
     case 'cluster': return (await import('./cluster.js')).clusterCommand(rest);
     case 'dev-certs': return (await import('./dev-certs.js')).devCertsCommand(rest);
     case 'api-table': console.log((await import('../broker/api-table.js')).apiTableMarkdown()); return;
     default:
-      console.error('usage: samsa start [options] [--brokers N ... | --node-id N --metadata etcd://host:port/prefix] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...]');
+      console.error('usage: samsa start [options] [--brokers N ... | --node-id N --metadata etcd://host:port/prefix] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...] | samsa users|acls|quotas ... --help');
       process.exitCode = cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
   }
 }

@@ -46,6 +46,10 @@ import { electLeaders } from './elect-leaders.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -89,6 +93,10 @@ export const HANDLERS: readonly Handler[] = [
   describeTopicPartitions,
   saslHandshake,
   saslAuthenticate,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
+  describeClientQuotas,
+  alterClientQuotas,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 /** What ApiVersions advertises: exactly the registered ranges. */
