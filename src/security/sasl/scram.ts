@@ -24,7 +24,9 @@
  *   secret, so repeated attempts see a stable salt, and fails at the proof like
  *   a wrong password. A client cannot tell "no such user" from "wrong password".
  * - c= must be the base64 of the gs2 header the client sent first (RFC 5802;
- *   Kafka does not compare it), and the nonce must equal the combined nonce.
+ *   Kafka does not compare it). The final nonce must end with the combined
+ *   nonce, as Kafka checks it: librdkafka before 2.6.1 (Debian's kcat) sends
+ *   its client nonce again in front of it.
  * - tokenauth=true (delegation tokens) is refused: Samsa has no delegation tokens.
  * - "y" as channel binding flag is accepted (RFC 5802 section 6); Kafka only takes "n".
  * - User names may be any UTF-8 (RFC 5802); Kafka accepts ASCII only.
@@ -108,7 +110,7 @@ export class ScramSaslServer implements SaslServer {
     if (!attrs.slice(2).every((a) => EXTENSION.test(a))) throw this.fail('client-final message has a malformed extension');
     const binding = decodeBase64(attrs[0]!.slice(2));
     if (!binding || !binding.equals(Buffer.from(r1.gs2Header, 'utf8'))) throw this.fail('channel binding attribute c= does not repeat the GS2 header of the first message');
-    if (attrs[1]!.slice(2) !== r1.nonce) throw this.fail('Invalid client nonce in the final client message.');
+    if (!attrs[1]!.slice(2).endsWith(r1.nonce)) throw this.fail('Invalid client nonce in the final client message.');
     const proof = decodeBase64(message.slice(proofAt + 3));
     const { bytes } = scramHash(this.mechanism);
     if (!proof || proof.length !== bytes) throw this.fail(`client proof is not ${bytes} bytes of base64`);
