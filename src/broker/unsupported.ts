@@ -6,7 +6,6 @@
  */
 const KIP848 = 'the KIP-848 consumer group protocol is not served yet; clients use the classic protocol';
 const AUTHN = 'no authentication yet: PLAINTEXT listeners only';
-const ACLS = 'no authorization (ACLs) yet';
 const NO_RAFT = 'no KRaft quorum: the controller keeps its metadata in a store (one process now, etcd next), not a Raft log';
 const TELEMETRY = 'no client telemetry (KIP-714); clients carry on without it';
 const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
@@ -15,7 +14,6 @@ const REASONS: Record<string, string> = {
   ConsumerGroupHeartbeat: KIP848, ConsumerGroupDescribe: KIP848,
   SaslHandshake: AUTHN, SaslAuthenticate: AUTHN, CreateDelegationToken: AUTHN, RenewDelegationToken: AUTHN,
   ExpireDelegationToken: AUTHN, DescribeDelegationToken: AUTHN,
-  DescribeAcls: ACLS, CreateAcls: ACLS, DeleteAcls: ACLS,
   AlterReplicaLogDirs: 'one log dir per broker',
   UnregisterBroker: 'brokers unregister themselves on a clean stop; not through the Kafka API yet',
   DescribeQuorum: NO_RAFT, AddRaftVoter: NO_RAFT, RemoveRaftVoter: NO_RAFT,

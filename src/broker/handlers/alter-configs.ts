@@ -7,6 +7,11 @@
  * at once (setConfig). validate_only checks only. A resource named twice in
  * one request: INVALID_REQUEST. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION.
  *
+ * Authorization, after the duplicate check: ALTER_CONFIGS on the topic
+ * (TOPIC_AUTHORIZATION_FAILED), on the cluster for BROKER, BROKER_LOGGER and
+ * CLIENT_METRICS resources (CLUSTER_AUTHORIZATION_FAILED), on the group for
+ * GROUP resources (GROUP_AUTHORIZATION_FAILED).
+ *
  * Difference from Kafka: broker settings are static in Samsa, so BROKER
  * resources get INVALID_REQUEST with a message saying how to change them.
  */
@@ -15,7 +20,8 @@ import type { AlterConfigsRequest, AlterConfigsResponse } from '../../wire/gener
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, errorEntry } from '../handler.js';
-import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.js';
+import { RESOURCE_BROKER, RESOURCE_TOPIC, configGuard } from './describe-configs.js';
+import { AclOperation, allowed, deniedMessage } from '../request-authorization.js';
 
 interface Resource { resourceType: number; resourceName: string }
 
@@ -29,6 +35,8 @@ export function alterResults<R extends Resource>(ctx: BrokerContext, resources: 
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {
       if (keys.indexOf(keys[i]!) !== keys.lastIndexOf(keys[i]!)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate resource ${r.resourceName}`);
+      const guard = configGuard(r.resourceType, r.resourceName);
+      if (guard && !allowed(ctx, AclOperation.ALTER_CONFIGS, guard.type, guard.name)) throw new KafkaError(guard.denied, deniedMessage(guard.denied));
       if (r.resourceType === RESOURCE_BROKER) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Samsa reads broker settings at start-up only; change them with flags, SAMSA_* variables or the properties file and restart.');
       }

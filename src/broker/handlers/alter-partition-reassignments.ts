@@ -19,6 +19,9 @@
  * move has started, not when it finishes: ListPartitionReassignments shows
  * it until then. The top-level error is NONE.
  *
+ * Authorization: ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED
+ * for the request and every partition.
+ *
  * Version notes: the specs' only version, v0 (flexible): no
  * allow_replication_factor_change. timeout_ms is not used: starting a move
  * is one metadata write.
@@ -28,6 +31,7 @@ import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsRes
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { defineHandler, errorEntry } from '../handler.js';
 import type { BrokerContext } from '../broker-context.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 interface Outcome { errorCode: number; errorMessage: string | null }
 
@@ -73,11 +77,20 @@ async function reassign(ctx: BrokerContext, topic: string, partition: number, re
   }
 }
 
+/** The error on the request and on every partition (Kafka's getErrorResponse). */
+function failAll(req: AlterPartitionReassignmentsRequest, errorCode: number, errorMessage: string): AlterPartitionReassignmentsResponse {
+  return {
+    throttleTimeMs: 0, errorCode, errorMessage,
+    responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage })) })),
+  };
+}
+
 export const alterPartitionReassignments = defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>({
   apiKey: ApiKey.AlterPartitionReassignments,
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    if (!allowedOnCluster(ctx, AclOperation.ALTER)) return failAll(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const responses: AlterPartitionReassignmentsResponse['responses'] = [];
     for (const t of req.topics) {
       const partitions = [];
@@ -86,12 +99,5 @@ export const alterPartitionReassignments = defineHandler<AlterPartitionReassignm
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
   },
-  errorResponse(req, _version, errorCode, message) {
-    return {
-      throttleTimeMs: 0,
-      errorCode,
-      errorMessage: message,
-      responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: message })) })),
-    };
-  },
+  errorResponse: (req, _version, errorCode, message) => failAll(req, errorCode, message),
 });

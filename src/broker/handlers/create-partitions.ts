@@ -21,6 +21,9 @@
  * be created (EMFILE, ENOSPC, ...), none is kept and the count does not
  * change: KAFKA_STORAGE_ERROR.
  *
+ * Authorization: ALTER on each topic, else TOPIC_AUTHORIZATION_FAILED (after
+ * the duplicate check); a refused topic counts for no limit.
+ *
  * Version notes: v0-v3 are the same on the wire but for v2+ being flexible.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
@@ -30,6 +33,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, errorEntry } from '../handler.js';
 import { partitionsPerRequestError } from '../partition-limits.js';
 import { checkReplicas } from './create-topics.js';
+import { AclOperation, ResourceType, checker, deniedMessage } from '../request-authorization.js';
 
 function checkAssignments(ctx: BrokerContext, t: CreatePartitionsRequestCreatePartitionsTopic): void {
   if (!t.assignments) return;
@@ -64,14 +68,21 @@ export const createPartitions = defineHandler<CreatePartitionsRequest, CreatePar
   async handle(ctx, req) {
     const named = new Map<string, number>();
     for (const t of req.topics) named.set(t.name, (named.get(t.name) ?? 0) + 1);
-    const tooMany = partitionsPerRequestError(ctx.config, partitionsAdded(ctx, req.topics, named));
-    if (tooMany) return failed(req, tooMany.code, tooMany.message);
+    const mayAlter = checker(ctx, AclOperation.ALTER, ResourceType.TOPIC);
+    const refused = (name: string) => named.get(name) === 1 && !mayAlter(name);
+    const tooMany = partitionsPerRequestError(ctx.config, partitionsAdded(ctx, req.topics.filter((t) => !refused(t.name)), named));
+    if (tooMany) {
+      const r = failed(req, tooMany.code, tooMany.message);
+      for (const t of r.results) if (refused(t.name)) Object.assign(t, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: deniedMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) });
+      return r;
+    }
     const results = [];
     // One at a time, in request order: each counts against the partition limits with those before it.
     for (const t of req.topics) {
       results.push(await (async () => {
       try {
         if (named.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+        if (refused(t.name)) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
         if (!ctx.metadata.topic(t.name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
         checkAssignments(ctx, t);
         await ctx.topics.createPartitions(t.name, t.count, req.validateOnly, assignmentsOf(t));

@@ -23,6 +23,13 @@
  * is not created at all: KAFKA_STORAGE_ERROR. The topics that pass are
  * written to the metadata together, once.
  *
+ * Authorization (Kafka's ControllerApis.createTopics): CREATE on the cluster
+ * or on the topic, else TOPIC_AUTHORIZATION_FAILED "Authorization failed."
+ * (a refused topic counts for no limit and is not created). A created topic
+ * shows its configs, partition count and replication factor only with
+ * DESCRIBE_CONFIGS on it; otherwise topic_config_error_code is
+ * TOPIC_AUTHORIZATION_FAILED and they are left out (-1, no configs).
+ *
  * Version notes: v5+ returns the topic's configs, partition count and
  * replication factor; v7+ its topic id.
  */
@@ -34,6 +41,7 @@ import type { NewTopic } from '../topic-manager.js';
 import { defineHandler, errorEntry } from '../handler.js';
 import { configSourceId } from './describe-configs.js';
 import { createTopicsPartitions, partitionsPerRequestError } from '../partition-limits.js';
+import { AclOperation, ResourceType, allowedOnCluster, checker } from '../request-authorization.js';
 
 function checkAssignments(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): number {
   if (t.assignments.length === 0) return t.numPartitions;
@@ -70,14 +78,22 @@ export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsRespo
   minVersion: 0,
   maxVersion: 7,
   async handle(ctx, req, version) {
-    const tooMany = partitionsPerRequestError(ctx.config, createTopicsPartitions(req.topics, ctx.config.int('num.partitions')));
-    if (tooMany) return failed(req, tooMany.code, tooMany.message);
     const named = new Map<string, number>();
     for (const t of req.topics) named.set(t.name, (named.get(t.name) ?? 0) + 1);
+    const mayCreate = allowedOnCluster(ctx, AclOperation.CREATE) ? () => true : checker(ctx, AclOperation.CREATE, ResourceType.TOPIC);
+    const refused = (name: string) => named.get(name) === 1 && !mayCreate(name);
+    const mayDescribeConfigs = checker(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC);
+    const tooMany = partitionsPerRequestError(ctx.config, createTopicsPartitions(req.topics.filter((t) => !refused(t.name)), ctx.config.int('num.partitions')));
+    if (tooMany) {
+      const r = failed(req, tooMany.code, tooMany.message);
+      for (const t of r.topics) if (refused(t.name)) Object.assign(t, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+      return r;
+    }
     // The request's own checks per topic, then the topics that pass are created together (one metadata write).
     const checked = req.topics.map((t): NewTopic | Error => {
       try {
         if (named.get(t.name)! > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+        if (refused(t.name)) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
         const partitions = checkAssignments(ctx, t);
         const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value]));
         const assignments = t.assignments.length ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
@@ -95,6 +111,9 @@ export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsRespo
         const entry = errorEntry(ctx, result, `CreateTopics ${t.name}`);
         if (entry.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) ctx.log.warn(`CreateTopics ${t.name}: ${entry.errorMessage}`);
         return { name: t.name, ...entry, numPartitions: -1, replicationFactor: -1, configs: version >= 5 ? null : undefined };
+      }
+      if (version >= 5 && !mayDescribeConfigs(t.name)) {
+        return { name: t.name, topicId: result.id || undefined, errorCode: ErrorCode.NONE, errorMessage: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, numPartitions: -1, replicationFactor: -1, configs: [] };
       }
       return {
         name: t.name, topicId: result.id || undefined, errorCode: ErrorCode.NONE, errorMessage: null,

@@ -2,6 +2,8 @@ import type { Uuid } from '../../wire/protocol/uuid.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import type { FetchSessionCache } from '../fetch-session-cache.js';
 import type { ProducerIdManager } from '../producer-id-manager.js';
+import type { BrokerSecurity } from '../broker-security.js';
+import type { ClientSession } from '../client-session.js';
 
 /** What the data-path handlers (produce, fetch, list-offsets, ...) use of the broker context. */
 export interface DataPathContext {
@@ -20,4 +22,8 @@ export interface DataPathContext {
   brokerEndpoint?(id: number): { host: string; port: number; rack: string | null } | undefined;
   /** Closes the client's connection after the responses before this request (acks=0 failures). */
   closeConnection?(reason: string): void;
+  /** The ACL authorizer (request-authorization.ts); absent in unit tests: everything allowed. */
+  security?: BrokerSecurity;
+  /** Who sent the request; absent in unit tests. */
+  session?: ClientSession;
 }

@@ -8,7 +8,9 @@
  * a random live broker as the controller, because clients cannot reach its
  * quorum; Samsa's controller is one of its brokers, so naming it tells an
  * operator something true and still gives clients a broker they can reach.
- * Authorized operations are not computed (no ACLs): the "not asked" value.
+ * No authorization beyond this: with include_cluster_authorized_operations
+ * the cluster's authorized operations bit field is computed (0 without
+ * DESCRIBE on the cluster), else the "not asked" value, as Kafka does.
  *
  * Version notes: v1 adds endpoint_type; brokers (1) are answered, controllers
  * (2) get UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker listener answers them.
@@ -18,8 +20,8 @@ import type { DescribeClusterRequest, DescribeClusterResponse } from '../../wire
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
 import { liveBrokers } from './metadata.js';
-
-const NOT_ASKED = -2147483648;
+import { AclOperation, OPERATIONS_NOT_REQUESTED, ResourceType, allowedOnCluster, authorizedOperations } from '../request-authorization.js';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.js';
 
 export const describeCluster = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   apiKey: ApiKey.DescribeCluster,
@@ -27,9 +29,12 @@ export const describeCluster = defineHandler<DescribeClusterRequest, DescribeClu
   maxVersion: 1,
   handle(ctx, req) {
     const endpointType = req.endpointType ?? 1;
-    const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.metadata.clusterId, controllerId: ctx.metadata.controllerId(), clusterAuthorizedOperations: NOT_ASKED };
+    const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.metadata.clusterId, controllerId: ctx.metadata.controllerId(), clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
     if (endpointType !== 1) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER', brokers: [] };
+    }
+    if (req.includeClusterAuthorizedOperations) {
+      base.clusterAuthorizedOperations = allowedOnCluster(ctx, AclOperation.DESCRIBE) ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) : 0;
     }
     const brokers = liveBrokers(ctx).sort((a, b) => a.nodeId - b.nodeId).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
     return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers };

@@ -16,6 +16,12 @@
  * illegal topic name: INVALID_TOPIC_EXCEPTION; another broker id or resource
  * type (BROKER_LOGGER, ...): INVALID_REQUEST.
  *
+ * Authorization: DESCRIBE_CONFIGS on the topic for TOPIC resources
+ * (TOPIC_AUTHORIZATION_FAILED), on the cluster for BROKER, BROKER_LOGGER and
+ * CLIENT_METRICS resources (CLUSTER_AUTHORIZATION_FAILED), on the group for
+ * GROUP resources (GROUP_AUTHORIZATION_FAILED), each with Kafka's message
+ * and no configs.
+ *
  * Version notes: v0 reports is_default instead of a source; synonyms from
  * v1; config types and documentation (when asked) from v3.
  */
@@ -28,9 +34,29 @@ import { topicNameError } from '../../controller/metadata-store.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler, errorEntry } from '../handler.js';
 import type { ConfigSource } from '../topic-manager.js';
+import { AclOperation, ResourceType, allowed, deniedMessage } from '../request-authorization.js';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+export const RESOURCE_BROKER_LOGGER = 8;
+export const RESOURCE_CLIENT_METRICS = 16;
+export const RESOURCE_GROUP = 32;
+
+/**
+ * The ACL resource that guards a config resource, with the error a refusal
+ * gives (Kafka's ConfigHelper and ControllerApis.authorizeAlterResource);
+ * undefined for types no ACL covers (answered as Samsa answers them).
+ */
+export function configGuard(resourceType: number, resourceName: string): { type: number; name: string; denied: number } | undefined {
+  switch (resourceType) {
+    case RESOURCE_TOPIC: return { type: ResourceType.TOPIC, name: resourceName, denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+    case RESOURCE_GROUP: return { type: ResourceType.GROUP, name: resourceName, denied: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+    case RESOURCE_BROKER: case RESOURCE_BROKER_LOGGER: case RESOURCE_CLIENT_METRICS:
+      return { type: ResourceType.CLUSTER, name: CLUSTER_RESOURCE_NAME, denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
+    default: return undefined;
+  }
+}
 
 const SOURCE_IDS: Record<ConfigSource, number> = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
 export const configSourceId = (s: ConfigSource): number => SOURCE_IDS[s];
@@ -90,6 +116,8 @@ function brokerConfigs(ctx: BrokerContext, name: string, req: DescribeConfigsReq
 
 function describeOne(ctx: BrokerContext, r: DescribeConfigsRequestDescribeConfigsResource, req: DescribeConfigsRequest): DescribeConfigsResponseDescribeConfigsResult {
   const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+  const guard = configGuard(r.resourceType, r.resourceName);
+  if (guard && !allowed(ctx, AclOperation.DESCRIBE_CONFIGS, guard.type, guard.name)) return { ...base, errorCode: guard.denied, errorMessage: deniedMessage(guard.denied), configs: [] };
   try {
     let configs: Entry[];
     if (r.resourceType === RESOURCE_TOPIC) configs = topicConfigs(ctx, r.resourceName, req);

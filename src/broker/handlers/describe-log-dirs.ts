@@ -14,6 +14,9 @@
  * of, are left out, and a topic with none left is not listed at all, as
  * Kafka groups the logs it has by topic.
  *
+ * Authorization: DESCRIBE on the cluster, else no log dirs and
+ * CLUSTER_AUTHORIZATION_FAILED (v3+; older versions just see none).
+ *
  * Version notes: v3+ has a top-level error code; v4 adds the file system's
  * total and usable bytes (-1 when they cannot be read).
  */
@@ -21,12 +24,14 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse, DescribeLogDirsResponseDescribeLogDirsTopic } from '../../wire/generated/describe-log-dirs.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, allowedOnCluster } from '../request-authorization.js';
 
 export const describeLogDirs = defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   apiKey: ApiKey.DescribeLogDirs,
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
+    if (!allowedOnCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted = req.topics ?? ctx.metadata.topics().map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitions }, (_, p) => p) }));
     // One entry per topic even when a request names a topic twice, as Kafka's grouping of its logs gives.
     const byTopic = new Map<string, Set<number>>();

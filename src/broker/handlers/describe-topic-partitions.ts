@@ -19,7 +19,13 @@
  * legal topic name) with a zero topic id; with an empty topic list there is
  * nothing unknown to report. A cursor naming a topic that is not in a
  * non-empty topic list is INVALID_REQUEST for every topic asked for.
- * Authorized operations are not computed (no ACLs).
+ *
+ * Authorization (Kafka's DescribeTopicPartitionsRequestHandler): DESCRIBE on
+ * each topic. With an empty list the others are left out; a named one is
+ * answered after the page with TOPIC_AUTHORIZATION_FAILED and a zero topic
+ * id, outside the partition limit and the cursor's paging, as Kafka appends
+ * them. Every topic of the page carries its authorized operations (always
+ * computed here, unlike Metadata).
  *
  * Version notes: the specs' only version, v0 (flexible).
  */
@@ -32,10 +38,11 @@ import type { TopicMetadata } from '../../controller/cluster-metadata.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, OPERATIONS_NOT_REQUESTED, ResourceType, authorizedOperations, checker } from '../request-authorization.js';
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */
 export const MAX_PARTITIONS_PER_RESPONSE = 2000;
-const NOT_COMPUTED = -2147483648;
+const NOT_COMPUTED = OPERATIONS_NOT_REQUESTED;
 
 function partitions(ctx: BrokerContext, t: TopicMetadata, from: number, upTo: number): PartitionEntry[] {
   const out: PartitionEntry[] = [];
@@ -70,10 +77,14 @@ export const describeTopicPartitions = defineHandler<DescribeTopicPartitionsRequ
       return { throttleTimeMs: 0, nextCursor: null, topics: req.topics.map((t): TopicEntry => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: NOT_COMPUTED })) };
     }
 
+    const mayDescribe = checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
+    const refused = all ? [] : names.filter((n) => !mayDescribe(n)).map((name): TopicEntry => ({
+      errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: NOT_COMPUTED,
+    }));
     let remaining = Math.min(MAX_PARTITIONS_PER_RESPONSE, req.responsePartitionLimit);
     const topics: TopicEntry[] = [];
     let nextCursor: DescribeTopicPartitionsResponse['nextCursor'] = null;
-    for (const name of names) {
+    for (const name of names.filter((n) => mayDescribe(n))) {
       if (remaining === 0) {
         // The limit was used up exactly by the topics before: the next page starts at this one.
         nextCursor = { topicName: name, partitionIndex: 0 };
@@ -95,7 +106,8 @@ export const describeTopicPartitions = defineHandler<DescribeTopicPartitionsRequ
       }
       remaining -= listed.length;
     }
-    return { throttleTimeMs: 0, topics, nextCursor };
+    for (const t of topics) t.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.TOPIC, t.name ?? '');
+    return { throttleTimeMs: 0, topics: [...topics, ...refused], nextCursor };
   },
   errorResponse(req, _version, errorCode) {
     return { throttleTimeMs: 0, nextCursor: null, topics: req.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: NOT_COMPUTED })) };

@@ -18,6 +18,9 @@
  * and 1 is INVALID_REQUEST for the whole request. The answer comes once the
  * new leaders are in the cluster metadata.
  *
+ * Authorization: ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED
+ * for the request and every partition asked for.
+ *
  * Version notes: v0 has no election type (preferred) and no top-level error
  * code; v1 adds both; v2 is flexible. timeout_ms is not used: an election
  * is one metadata write.
@@ -27,6 +30,7 @@ import type { ElectLeadersRequest, ElectLeadersResponse, ElectLeadersResponseRep
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { ElectionType } from '../../controller/cluster-metadata.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 const ELECTION_TYPES: Record<number, ElectionType> = { 0: 'preferred', 1: 'unclean' };
 
@@ -52,6 +56,7 @@ export const electLeaders = defineHandler<ElectLeadersRequest, ElectLeadersRespo
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req, version) {
+    if (!allowedOnCluster(ctx, AclOperation.ALTER)) return failAll(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const typeCode = version >= 1 ? req.electionType ?? 0 : 0;
     const type = ELECTION_TYPES[typeCode];
     if (type === undefined) return failAll(req, ErrorCode.INVALID_REQUEST, `Unknown election type ${typeCode}`);

@@ -32,6 +32,11 @@
  * and FENCED_LEADER_EPOCH carry the leader this broker knows (current_leader,
  * v12+) and its endpoint (node_endpoints, v16+; KIP-951). preferred_read_replica
  * (v11+) is always -1.
+ *
+ * Authorization (KafkaApis.handleFetchRequest): a consumer needs READ on each
+ * topic, asked once per topic per request, else its partitions are
+ * TOPIC_AUTHORIZATION_FAILED; topic ids are resolved first, so an unknown id
+ * stays UNKNOWN_TOPIC_ID. Followers need CLUSTER_ACTION (replica-fetch.ts).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../wire/generated/fetch.js';
@@ -43,6 +48,7 @@ import type { DataPathContext } from './data-path-context.js';
 import { downConvert } from '../message-format.js';
 import { followerId, replicaFetch } from './replica-fetch.js';
 import { LeaderHints } from './leader-hints.js';
+import { AclOperation, ResourceType, checker } from '../request-authorization.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -79,6 +85,7 @@ export const fetch = {
     const minBytes = Math.min(req.minBytes, maxBytes);
     const isolation = req.isolationLevel ?? 0;
     const rm = ctx.replicaManager;
+    const mayRead = checker(ctx, AclOperation.READ, ResourceType.TOPIC);
     // Partitions are read one after another: each one's share of max_bytes depends on what the ones before took.
     const readAll = async (): Promise<ReadResult[]> => {
       let remaining = maxBytes;
@@ -87,7 +94,8 @@ export const fetch = {
       for (const q of parts) {
         // v13+ sessions keep ids: resolve the name now, so a deleted topic shows as UNKNOWN_TOPIC_ID.
         const p = byId ? { ...q, topic: ctx.topicName(q.topicId) ?? '' } : q;
-        let missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
+        let missing = p.topic === '' ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+          : !mayRead(p.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : rm.checkLeaderEpoch(p.topic, p.partition, p.currentLeaderEpoch);
         // Kafka's rule (KIP-110): clients before Fetch v10 cannot read zstd, so a topic that fixes zstd refuses them.
         if (missing === ErrorCode.NONE && version < 10 && rm.handle(p.topic, p.partition)?.config.compressionType === 'zstd') missing = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
         if (missing !== ErrorCode.NONE) { out.push({ errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY }); continue; }

@@ -10,6 +10,10 @@
  * partition has no leader, or the leader's address is unknown. An empty key
  * is INVALID_REQUEST, another key type too. v4+ asks for several keys at
  * once (coordinator_keys).
+ *
+ * Authorization, per key before anything but its type: DESCRIBE on the
+ * group (GROUP_AUTHORIZATION_FAILED) or on the transactional id
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../wire/generated/find-coordinator.js';
@@ -19,6 +23,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { partitionFor } from '../../coordinator/internal-topic.js';
 import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic.js';
 import { TXN_STATE_TOPIC } from '../../coordinator/txn/txn-state-topic.js';
+import { AclOperation, ResourceType, allowed, deniedMessage } from '../request-authorization.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -29,6 +34,8 @@ const failure = (key: string, errorCode: number, errorMessage: string): Answer =
 
 async function answer(ctx: BrokerContext, key: string, keyType: number): Promise<Answer> {
   if (keyType !== GROUP && keyType !== TRANSACTION) return failure(key, ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}.`);
+  const [resourceType, denied] = keyType === GROUP ? [ResourceType.GROUP, ErrorCode.GROUP_AUTHORIZATION_FAILED] : [ResourceType.TRANSACTIONAL_ID, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED];
+  if (!allowed(ctx, AclOperation.DESCRIBE, resourceType, key)) return failure(key, denied, deniedMessage(denied));
   if (!key) return failure(key, ErrorCode.INVALID_REQUEST, `${keyType === GROUP ? 'Group' : 'Transactional'} id must not be empty.`);
   const topic = keyType === GROUP ? OFFSETS_TOPIC : TXN_STATE_TOPIC;
   let partitions: number;

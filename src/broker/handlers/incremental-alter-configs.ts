@@ -9,6 +9,9 @@
  * INVALID_REQUEST. The result is validated as a whole before it is stored and
  * pushed to the partition logs; validate_only checks only.
  *
+ * Authorization as AlterConfigs (alterResults): ALTER_CONFIGS on the topic,
+ * the cluster (BROKER, BROKER_LOGGER, CLIENT_METRICS) or the group.
+ *
  * Difference from Kafka: BROKER resources get INVALID_REQUEST (broker
  * settings are static in Samsa).
  */

@@ -46,6 +46,9 @@ import { electLeaders } from './elect-leaders.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
+import { describeAcls } from './describe-acls.js';
+import { createAcls } from './create-acls.js';
+import { deleteAcls } from './delete-acls.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { describeClientQuotas } from './describe-client-quotas.js';
@@ -93,6 +96,9 @@ export const HANDLERS: readonly Handler[] = [
   describeTopicPartitions,
   saslHandshake,
   saslAuthenticate,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   describeUserScramCredentials,
   alterUserScramCredentials,
   describeClientQuotas,

@@ -19,14 +19,19 @@
  * Kafka answers CONCURRENT_TRANSACTIONS while it writes the abort markers and
  * the client retries; Samsa writes them and answers in the same round trip
  * (same outcome: the old epoch fenced, its records aborted).
+ *
+ * Authorization, before anything else (Kafka 3.x): with a transactional id,
+ * WRITE on it, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED; without one
+ * (idempotent producers), IDEMPOTENT_WRITE on the cluster or WRITE on some
+ * topic (authorizeByResourceType), else CLUSTER_AUTHORIZATION_FAILED.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import { KafkaError } from '../../wire/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../wire/generated/init-producer-id.js';
 import type { DataPathContext } from './data-path-context.js';
 import { fencedAs, type TransactionCoordinator } from '../../coordinator/txn/transaction-coordinator.js';
-
-const INVALID_REQUEST = 42;
+import { ErrorCode } from '../../wire/errors.js';
+import { AclOperation, ResourceType, allowed, allowedOnAny, allowedOnCluster } from '../request-authorization.js';
 
 export const initProducerId = {
   apiKey: ApiKey.InitProducerId,
@@ -34,10 +39,15 @@ export const initProducerId = {
   maxVersion: 5,
   async handle(ctx: DataPathContext & { txns: TransactionCoordinator }, req: InitProducerIdRequest, version: number): Promise<InitProducerIdResponse> {
     const fail = (errorCode: number): InitProducerIdResponse => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
+    if (req.transactionalId !== null) {
+      if (!allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    } else if (!allowedOnCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !allowedOnAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+      return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     const pid = req.producerId ?? -1n;
     const epoch = req.producerEpoch ?? -1;
-    if ((pid === -1n) !== (epoch === -1)) return fail(INVALID_REQUEST);
-    if (req.transactionalId === '') return fail(INVALID_REQUEST);
+    if ((pid === -1n) !== (epoch === -1)) return fail(ErrorCode.INVALID_REQUEST);
+    if (req.transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
     try {
       if (req.transactionalId !== null) {
         await ctx.txns.prepare(req.transactionalId);

@@ -14,17 +14,24 @@
  * A returning static leader gets the member list with skip_assignment (v9,
  * KIP-814): it must not compute a new assignment that SyncGroup would ignore.
  *
+ * Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED.
+ *
  * Version notes: v0 has no rebalance timeout (the session timeout is used).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../wire/generated/join-group.js';
 import { defineHandler } from '../handler.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { AclOperation, ResourceType, allowed } from '../request-authorization.js';
 
 export const joinGroup = defineHandler<JoinGroupRequest, JoinGroupResponse>({
   apiKey: ApiKey.JoinGroup,
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req, version) {
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: version >= 7 ? null : '', leader: '', skipAssignment: false, memberId: '', members: [] };
+    }
     await ctx.groups.prepare(req.groupId);
     const r = await ctx.groups.join({
       groupId: req.groupId, memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null,

@@ -9,16 +9,22 @@
  * MEMBER_ID_REQUIRED and not yet joined is dropped; a member id with an
  * instance id whose current member is another gets FENCED_INSTANCE_ID and
  * removes nobody. An unknown group: UNKNOWN_MEMBER_ID for the request.
+ *
+ * Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED for the
+ * request (no member results).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../../wire/generated/leave-group.js';
 import { defineHandler } from '../handler.js';
+import { ErrorCode } from '../../wire/errors.js';
+import { AclOperation, ResourceType, allowed } from '../request-authorization.js';
 
 export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   apiKey: ApiKey.LeaveGroup,
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req, version) {
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     await ctx.groups.prepare(req.groupId);
     const members = version >= 3 ? (req.members ?? []).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId ?? '', groupInstanceId: null }];
     const r = ctx.groups.leave(req.groupId, members);

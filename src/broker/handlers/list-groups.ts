@@ -4,11 +4,15 @@
  * Behavior: the groups of the __consumer_offsets partitions this broker
  * leads (clients ask every broker), with their protocol type;
  * v4+ filters by state, v5+ by type (all groups are "classic").
+ *
+ * Authorization: DESCRIBE on the cluster lists every group; without it only
+ * the groups the principal may DESCRIBE are listed.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ListGroupsRequest, ListGroupsResponse } from '../../wire/generated/list-groups.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, allowedOnCluster, checker } from '../request-authorization.js';
 
 export const listGroups = defineHandler<ListGroupsRequest, ListGroupsResponse>({
   apiKey: ApiKey.ListGroups,
@@ -17,7 +21,9 @@ export const listGroups = defineHandler<ListGroupsRequest, ListGroupsResponse>({
   handle(ctx, req) {
     const states = (req.statesFilter ?? []).map((s) => s.toLowerCase());
     const types = (req.typesFilter ?? []).map((s) => s.toLowerCase());
+    const mayDescribe = allowedOnCluster(ctx, AclOperation.DESCRIBE) ? () => true : checker(ctx, AclOperation.DESCRIBE, ResourceType.GROUP);
     const groups = ctx.groups.all()
+      .filter((g) => mayDescribe(g.groupId))
       .filter((g) => states.length === 0 || states.includes(g.state.toLowerCase()))
       .filter(() => types.length === 0 || types.includes('classic'))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));

@@ -19,12 +19,16 @@
  * offsets (by file modification time for a timestamp); Samsa answers what v1
  * answers (earliest, latest, or the first offset at or after the timestamp). leader_epoch (v4+) is the partition's leader epoch, -1 when no
  * offset was found.
+ *
+ * Authorization: DESCRIBE on each topic (asked once per topic), else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED with offset and timestamp -1,
+ * before any other check, as Kafka answers.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../../wire/generated/list-offsets.js';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
-
+import { AclOperation, ResourceType, checker } from '../request-authorization.js';
 
 export const listOffsets = {
   apiKey: ApiKey.ListOffsets,
@@ -33,6 +37,7 @@ export const listOffsets = {
   handle(ctx: DataPathContext, req: ListOffsetsRequest, version: number): ListOffsetsResponse {
     const rm = ctx.replicaManager;
     const seen = new Set<string>();
+    const mayDescribe = checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
@@ -41,7 +46,8 @@ export const listOffsets = {
           const key = `${t.name}:${p.partitionIndex}`;
           const duplicate = seen.has(key);
           seen.add(key);
-          let errorCode: number = duplicate && version >= 1 ? ErrorCode.INVALID_REQUEST : rm.checkLeaderEpoch(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
+          let errorCode: number = !mayDescribe(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : duplicate && version >= 1 ? ErrorCode.INVALID_REQUEST : rm.checkLeaderEpoch(t.name, p.partitionIndex, p.currentLeaderEpoch ?? -1);
           let r = { offset: -1, timestamp: -1, leaderEpoch: -1 };
           if (errorCode === ErrorCode.NONE) {
             try {

@@ -10,6 +10,9 @@
  * topics and partitions and those not moving are left out without an error,
  * and a topic with nothing listed is not in the answer.
  *
+ * Authorization: DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED
+ * and no topics.
+ *
  * Version notes: the specs' only version, v0 (flexible). timeout_ms is not
  * used: the answer is read from this broker's metadata image.
  */
@@ -18,6 +21,7 @@ import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsRespo
 import type { BrokerContext } from '../broker-context.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 function ongoing(ctx: BrokerContext, topic: string, partitions: Iterable<number>): ListPartitionReassignmentsResponseOngoingTopicReassignment | undefined {
   const listed = [];
@@ -34,6 +38,9 @@ export const listPartitionReassignments = defineHandler<ListPartitionReassignmen
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
+    if (!allowedOnCluster(ctx, AclOperation.DESCRIBE)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED), topics: [] };
+    }
     const asked = req.topics ?? ctx.metadata.topics().map((t) => ({ name: t.name, partitionIndexes: t.states.map((_, p) => p) }));
     const topics = asked.flatMap((t) => ongoing(ctx, t.name, t.partitionIndexes) ?? []);
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics };

@@ -23,9 +23,20 @@
  * described at once (Kafka answers LEADER_NOT_AVAILABLE until its leaders are
  * elected, and clients retry).
  *
+ * Authorization (KafkaApis.handleTopicMetadataRequest): DESCRIBE on each
+ * topic. Listing all topics leaves out those the principal may not describe;
+ * one asked for by name gets TOPIC_AUTHORIZATION_FAILED (zero topic id,
+ * whether it exists or not, and it is never auto-created), by id
+ * TOPIC_AUTHORIZATION_FAILED with its id and a null name. A describable topic
+ * that does not exist is auto-created only with CREATE on the cluster or on
+ * the topic, else TOPIC_AUTHORIZATION_FAILED (with auto-creation off or not
+ * allowed by the request it stays UNKNOWN_TOPIC_OR_PARTITION).
+ *
  * Version notes: v1+ has the controller id and rack, v2+ the cluster id, v7+
- * leader epochs, v10+ topic ids; authorized operations are not computed (no
- * ACLs) and stay at Kafka's "not requested" value.
+ * leader epochs, v10+ topic ids. v8+ computes topic authorized operations
+ * when asked (include_topic_authorized_operations) for every topic answered
+ * but the refused ones, and v8-v10 the cluster's (0 without DESCRIBE on the
+ * cluster); otherwise Kafka's "not requested" value.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../../wire/generated/metadata.js';
@@ -34,8 +45,11 @@ import { ErrorCode } from '../../wire/errors.js';
 import { topicNameError } from '../../controller/metadata-store.js';
 import { endpointFor } from '../../controller/cluster-metadata.js';
 import type { TopicMetadata } from '../../controller/cluster-metadata.js';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.js';
+import { INTERNAL_TOPICS } from '../topic-manager.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, OPERATIONS_NOT_REQUESTED, ResourceType, allowedOnCluster, authorizedOperations, checker } from '../request-authorization.js';
 
 function describe(ctx: BrokerContext, t: TopicMetadata): MetadataResponseMetadataResponseTopic {
   const live = (id: number) => ctx.metadata.broker(id)?.fenced !== true;
@@ -82,24 +96,54 @@ export const metadata = defineHandler<MetadataRequest, MetadataResponse>({
     if (!all && version < 12 && req.topics!.some((t) => t.name === null || (t.topicId !== undefined && t.topicId !== ZERO_UUID))) {
       return failAll(req, ErrorCode.INVALID_REQUEST);
     }
-    const mayCreate = version < 4 || req.allowAutoTopicCreation !== false;
+    const mayDescribe = checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
+    const autoCreate = (version < 4 || req.allowAutoTopicCreation !== false) && ctx.config.bool('auto.create.topics.enable');
+    // Asked only when a describable topic is missing: CREATE on the cluster covers every topic.
+    let mayCreate: ((name: string) => boolean) | undefined;
+    const creatable = (name: string) => {
+      mayCreate ??= allowedOnCluster(ctx, AclOperation.CREATE) ? () => true : checker(ctx, AclOperation.CREATE, ResourceType.TOPIC);
+      return mayCreate(name);
+    };
+    // Refused topics and unknown ids keep the "not requested" operations, as in Kafka.
+    const noOperations = new Set<MetadataResponseMetadataResponseTopic>();
+    const without = (r: MetadataResponseMetadataResponseTopic) => { noOperations.add(r); return r; };
+    const refuse = (name: string | null, topicId = ZERO_UUID) => without(missing(ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId));
     const topics = all
-      ? ctx.metadata.topics().map((t) => describe(ctx, t))
+      ? ctx.metadata.topics().filter((t) => mayDescribe(t.name)).map((t) => describe(ctx, t))
       : await Promise.all(req.topics!.map(async (wanted) => {
         if (wanted.name === null || (wanted.topicId !== undefined && wanted.topicId !== ZERO_UUID)) {
           const t = wanted.topicId && wanted.topicId !== ZERO_UUID ? ctx.metadata.topicById(wanted.topicId) : undefined;
-          return t ? describe(ctx, t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId);
+          if (!t) return without(missing(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          // Topic ids are not secret: the refusal names the id, never the topic.
+          return mayDescribe(t.name) ? describe(ctx, t) : refuse(null, t.id);
         }
-        const t = ctx.metadata.topic(wanted.name) ?? (mayCreate ? await ctx.topics.autoCreate(wanted.name) : undefined);
+        if (!mayDescribe(wanted.name)) return refuse(wanted.name);
+        let t = ctx.metadata.topic(wanted.name);
+        if (!t && autoCreate) {
+          if (!creatable(wanted.name)) {
+            const r = refuse(wanted.name);
+            r.isInternal = INTERNAL_TOPICS.has(wanted.name);
+            return r;
+          }
+          t = await ctx.topics.autoCreate(wanted.name);
+        }
         if (t) return describe(ctx, t);
         return missing(topicNameError(wanted.name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name);
       }));
+    if (version >= 8 && req.includeTopicAuthorizedOperations) {
+      for (const t of topics) if (!noOperations.has(t)) t.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.TOPIC, t.name ?? '');
+    }
+    let clusterAuthorizedOperations = OPERATIONS_NOT_REQUESTED;
+    if (version >= 8 && version <= 10 && req.includeClusterAuthorizedOperations) {
+      clusterAuthorizedOperations = allowedOnCluster(ctx, AclOperation.DESCRIBE) ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) : 0;
+    }
     return {
       throttleTimeMs: 0,
       brokers: liveBrokers(ctx),
       clusterId: ctx.metadata.clusterId,
       controllerId: ctx.metadata.controllerId() >= 0 ? ctx.metadata.controllerId() : ctx.nodeId,
       topics,
+      clusterAuthorizedOperations,
     };
   },
   errorResponse: (req, _version, errorCode) => failAll(req, errorCode),

@@ -18,6 +18,12 @@
  * error Kafka maps it to (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
  * INVALID_COMMIT_OFFSET_SIZE).
  *
+ * Authorization (KafkaApis.handleOffsetCommitRequest): READ on the group,
+ * else every partition is GROUP_AUTHORIZATION_FAILED; READ on each topic,
+ * else its partitions are TOPIC_AUTHORIZATION_FAILED (before
+ * UNKNOWN_TOPIC_OR_PARTITION). When no partition is left to commit, the
+ * group is not consulted, as in Kafka.
+ *
  * Version notes: v1 (deprecated, removed in Kafka 4.0) is served as Kafka 3.x
  * does, because older sarama (Debian 12's 1.22.1) commits with it unless
  * Consumer.Offsets.Retention is set. Its per-partition commit_timestamp is
@@ -29,30 +35,34 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../wire/generated/offset-commit.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler, errorEntry } from '../handler.js';
+import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
 
 export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: ApiKey.OffsetCommit,
   minVersion: 1,
   maxVersion: 9,
   async handle(ctx, req, version) {
-    await ctx.groups.prepare(req.groupId);
-    const now = Date.now();
+    const answer = (codeOf: (topic: string, partition: number) => number): OffsetCommitResponse => ({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeOf(t.name, p.partitionIndex) })) })),
+    });
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return answer(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const mayRead = checker(ctx, AclOperation.READ, ResourceType.TOPIC);
     const known = (topic: string, p: number) => { const t = ctx.metadata.topic(topic); return t !== undefined && p >= 0 && p < t.partitions; };
-    const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => known(t.name, p.partitionIndex)).map((p) => ({
+    // NONE: the partition goes to the group coordinator.
+    const refusal = (topic: string, p: number) => (!mayRead(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !known(topic, p) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NONE);
+    const now = Date.now();
+    const offsets = req.topics.flatMap((t) => t.partitions.filter((p) => refusal(t.name, p.partitionIndex) === ErrorCode.NONE).map((p) => ({
       topic: t.name, partition: p.partitionIndex,
       offset: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata, commitTimestamp: now },
     })));
+    if (offsets.length === 0) return answer(refusal);
+    await ctx.groups.prepare(req.groupId);
     let code = ctx.groups.commit(req.groupId, req.generationIdOrMemberEpoch ?? -1, req.memberId ?? '', offsets, version >= 7 ? req.groupInstanceId ?? null : null, version);
     // Answer once the offset records are in __consumer_offsets.
     if (code === ErrorCode.NONE) {
       try { await ctx.groups.written(req.groupId); } catch (err) { code = errorEntry(ctx, err, 'OffsetCommit').errorCode; }
     }
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: known(t.name, p.partitionIndex) ? code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
-      })),
-    };
+    return answer((topic, p) => refusal(topic, p) || code);
   },
 });

@@ -9,19 +9,29 @@
  * A group whose __consumer_offsets partition this broker does not lead gets
  * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads): per group
  * from v8, at the top from v2, per partition before.
+ *
+ * Authorization: DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED
+ * where a group error goes (above). DESCRIBE on each topic: asked for all
+ * topics, those the principal may not describe are left out; named, they get
+ * TOPIC_AUTHORIZATION_FAILED with offset -1.
+ *
+ * Difference from Kafka: v1 has no top-level error, so a group error is put
+ * on each partition asked for (Kafka answers v1 with no partitions then).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../wire/generated/offset-fetch.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
 import type { BrokerContext } from '../broker-context.js';
+import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
 
-function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean) {
+function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean, mayDescribe: (topic: string) => boolean) {
   const g = ctx.groups.group(groupId);
-  const list = wanted ?? [...(g?.offsets ?? new Map()).entries()].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] }));
+  const list = wanted ?? [...(g?.offsets ?? new Map()).entries()].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] })).filter((t) => mayDescribe(t.name));
   return list.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((p) => {
+      if (!mayDescribe(t.name)) return { partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       if (requireStable && ctx.groups.hasPendingTxnOffset(groupId, t.name, p)) {
         return { partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
       }
@@ -36,23 +46,27 @@ export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponse
   minVersion: 1,
   maxVersion: 9,
   async handle(ctx, req, version) {
-    await Promise.all((version >= 8 ? (req.groups ?? []).map((g) => g.groupId) : [req.groupId ?? '']).map((id) => ctx.groups.prepare(id)));
+    const mayDescribe = checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
+    const groupAllowed = (id: string) => allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, id);
+    const statusOf = (id: string) => (groupAllowed(id) ? ctx.groups.coordinatorStatus(id) : ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const ids = version >= 8 ? (req.groups ?? []).map((g) => g.groupId) : [req.groupId ?? ''];
+    await Promise.all(ids.filter(groupAllowed).map((id) => ctx.groups.prepare(id)));
     if (version >= 8) {
       return {
         throttleTimeMs: 0,
         groups: (req.groups ?? []).map((g) => {
-          const status = ctx.groups.coordinatorStatus(g.groupId);
-          return { groupId: g.groupId, topics: status === ErrorCode.NONE ? topicsOf(ctx, g.groupId, g.topics, req.requireStable ?? false) : [], errorCode: status };
+          const status = statusOf(g.groupId);
+          return { groupId: g.groupId, topics: status === ErrorCode.NONE ? topicsOf(ctx, g.groupId, g.topics, req.requireStable ?? false, mayDescribe) : [], errorCode: status };
         }),
       };
     }
     const groupId = req.groupId ?? '';
-    const status = ctx.groups.coordinatorStatus(groupId);
+    const status = statusOf(groupId);
     if (status !== ErrorCode.NONE) {
       // Before v2 there is no top-level error: each partition carries it.
       const topics = (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: status })) }));
       return { throttleTimeMs: 0, errorCode: status, topics: version >= 2 ? [] : topics };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: topicsOf(ctx, groupId, req.topics ?? null, req.requireStable ?? false) };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: topicsOf(ctx, groupId, req.topics ?? null, req.requireStable ?? false, mayDescribe) };
   },
 });

@@ -13,11 +13,16 @@
  *
  * Version notes: leader_epoch in the response from v1; replica_id (v3+) is
  * accepted from consumers and followers alike.
+ *
+ * Authorization (KIP-320): CLUSTER_ACTION on the cluster (brokers) allows
+ * every topic; otherwise DESCRIBE on each topic, else its partitions are
+ * TOPIC_AUTHORIZATION_FAILED with (-1, -1).
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../wire/generated/offset-for-leader-epoch.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
+import { AclOperation, ResourceType, allowedOnCluster, checker } from '../request-authorization.js';
 
 export const offsetForLeaderEpoch = {
   apiKey: ApiKey.OffsetForLeaderEpoch,
@@ -25,11 +30,13 @@ export const offsetForLeaderEpoch = {
   maxVersion: 4,
   handle(ctx: DataPathContext, req: OffsetForLeaderEpochRequest): OffsetForLeaderEpochResponse {
     const rm = ctx.replicaManager;
+    const mayDescribe = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION) ? () => true : checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
+          if (!mayDescribe(t.topic)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           const errorCode = rm.checkLeaderEpoch(t.topic, p.partition, p.currentLeaderEpoch ?? -1);
           if (errorCode !== ErrorCode.NONE) return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           const e = rm.endOffsetForEpoch(t.topic, p.partition, p.leaderEpoch);

@@ -28,6 +28,14 @@
  * from v10 a NOT_LEADER_OR_FOLLOWER partition carries the leader this broker
  * knows (current_leader) and the response its endpoint (node_endpoints,
  * KIP-951), so the client can go there before refreshing metadata.
+ *
+ * Authorization (Kafka's KafkaApis.handleProduceRequest): when the first
+ * batch of any partition is transactional, the request needs a
+ * transactional_id and WRITE on it, else every partition is
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED (acks=0: the connection is closed);
+ * then WRITE on each topic, asked once per topic, else
+ * TOPIC_AUTHORIZATION_FAILED for its partitions (before UNKNOWN_TOPIC_OR_PARTITION).
+ * Idempotence needs no check here: InitProducerId checked IDEMPOTENT_WRITE.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
@@ -35,22 +43,47 @@ import { LeaderHints } from './leader-hints.js';
 import { type AppendResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
+import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
+import { MAGIC_OFFSET, BatchHeader } from '../../wire/records/batch-header.js';
 
 const failed = (errorCode: number): AppendResult =>
   ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) });
+
+/** Whether a partition's first batch is a transactional v2 batch (Kafka's RequestUtils.hasTransactionalRecords looks at first batches only). */
+function opensTransactional(records: Buffer | null | undefined): boolean {
+  return !!records && records.length > MAGIC_OFFSET + 8 && records[MAGIC_OFFSET] === 2 && new BatchHeader(records).isTransactional;
+}
+
+function refuseAll(req: ProduceRequest, errorCode: number): ProduceResponse {
+  return {
+    throttleTimeMs: 0,
+    responses: req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null })),
+    })),
+  };
+}
 
 export const produce = {
   apiKey: ApiKey.Produce,
   minVersion: 0,
   maxVersion: 11,
   async handle(ctx: DataPathContext, req: ProduceRequest, version: number): Promise<ProduceResponse | null> {
+    if (req.topicData.some((t) => t.partitionData.some((p) => opensTransactional(p.records)))
+      && (req.transactionalId == null || !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) {
+      if (req.acks !== 0) return refuseAll(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      ctx.closeConnection?.('a transactional Produce with acks=0 was not authorized');
+      return null;
+    }
+    const mayWrite = checker(ctx, AclOperation.WRITE, ResourceType.TOPIC);
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const results: { name: string; partitions: { index: number; r: AppendResult }[] }[] = [];
     let anyFailed = false;
     for (const t of req.topicData) {
       const partitions = t.partitionData.map((p) => {
         let r: AppendResult;
-        if (!validAcks) r = failed(ErrorCode.INVALID_REQUIRED_ACKS);
+        if (!mayWrite(t.name)) r = failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        else if (!validAcks) r = failed(ErrorCode.INVALID_REQUIRED_ACKS);
         else {
           try {
             r = ctx.replicaManager.appendRecords(t.name, p.index, p.records, version, req.acks);

@@ -6,11 +6,15 @@
  * the high watermark: the follower must get them to move it). With nothing
  * new it waits up to max_wait_ms for an append. No fetch sessions: followers
  * send full fetches.
+ *
+ * Authorization: the follower needs CLUSTER_ACTION on the cluster, else every
+ * partition is TOPIC_AUTHORIZATION_FAILED, as Kafka answers.
  */
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse } from '../../wire/generated/fetch.js';
 import { ZERO_UUID } from '../../wire/protocol/uuid.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
+import { AclOperation, allowedOnCluster } from '../request-authorization.js';
 
 /** The replica id of a follower's fetch; -1 for a consumer. */
 export function followerId(req: FetchRequest, version: number): number {
@@ -25,8 +29,10 @@ export async function replicaFetch(ctx: DataPathContext, req: FetchRequest, vers
     return t.partitions.map((p) => ({ topic, topicId: t.topicId ?? ZERO_UUID, p }));
   });
   type Result = Awaited<ReturnType<typeof rm.readForFollower>>;
-  const read = () => Promise.all(parts.map(({ topic, p }): Promise<Result> => (topic === ''
-    ? Promise.resolve({ errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) })
+  const refused = (errorCode: number): Promise<Result> => Promise.resolve({ errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
+  const permitted = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
+  const read = () => Promise.all(parts.map(({ topic, p }): Promise<Result> => (!permitted ? refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+    : topic === '' ? refused(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
     : rm.readForFollower(topic, p.partition, replicaId, Number(p.fetchOffset), p.lastFetchedEpoch ?? -1, p.currentLeaderEpoch ?? -1, p.partitionMaxBytes))));
   let results = await read();
   const nothing = results.every((r) => r.errorCode === ErrorCode.NONE && r.records.length === 0 && !r.divergingEpoch);

@@ -14,20 +14,34 @@
  * offset commits there (visible to OffsetFetch on commit, dropped on abort),
  * as Kafka's group coordinator does on onTransactionCompleted.
  *
- * Differences from Kafka: no CLUSTER_ACTION authorization (Samsa has no
- * authorizer in the request path yet).
+ * Authorization: ALTER or CLUSTER_ACTION on the cluster (the sending
+ * broker's principal), else CLUSTER_AUTHORIZATION_FAILED on every partition.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../wire/generated/write-txn-markers.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
 import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic.js';
+import { AclOperation, allowedOnCluster } from '../request-authorization.js';
+
+/** Every partition of every marker answered with one error (Kafka's getErrorResponse). */
+function failAll(req: WriteTxnMarkersRequest, errorCode: number): WriteTxnMarkersResponse {
+  return {
+    markers: req.markers.map((m) => ({
+      producerId: m.producerId,
+      topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+    })),
+  };
+}
 
 export const writeTxnMarkers = defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
   apiKey: ApiKey.WriteTxnMarkers,
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
+    if (!allowedOnCluster(ctx, AclOperation.ALTER) && !allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) {
+      return failAll(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     const markers = await Promise.all(req.markers.map(async (m) => {
       const producerId = Number(m.producerId);
       const topics = await Promise.all(m.topics.map(async (t) => ({
@@ -48,12 +62,5 @@ export const writeTxnMarkers = defineHandler<WriteTxnMarkersRequest, WriteTxnMar
     }));
     return { markers };
   },
-  errorResponse(req, _version, errorCode) {
-    return {
-      markers: req.markers.map((m) => ({
-        producerId: m.producerId,
-        topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
-      })),
-    };
-  },
+  errorResponse: (req, _version, errorCode) => failAll(req, errorCode),
 });
