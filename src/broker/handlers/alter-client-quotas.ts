@@ -25,8 +25,7 @@ import { ErrorCode } from '../../wire/errors.js';
 import { alterEntryError, entityFromWire, entityKey, type QuotaEntity, type QuotaError } from '../../security/quota-entity.js';
 import type { SecurityRecord } from '../../controller/cluster-metadata.js';
 import { defineHandler, errorEntry } from '../handler.js';
-import { AclOperation, clusterAuthorized } from '../authorize.js';
-import { CLUSTER_AUTHORIZATION_MESSAGE } from './describe-user-scram-credentials.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 type Entity = { entityType: string; entityName: string | null }[];
 
@@ -45,7 +44,7 @@ export const alterClientQuotas = defineHandler<AlterClientQuotasRequest, AlterCl
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    if (!clusterAuthorized(ctx, AclOperation.ALTER_CONFIGS)) return refused(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_MESSAGE);
+    if (!allowedOnCluster(ctx, AclOperation.ALTER_CONFIGS)) return refused(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const stored = ctx.metadata.securityRecords('quota');
     const taken = new Set<string>();
     const records: SecurityRecord[] = [];

@@ -32,9 +32,9 @@ import { ErrorCode } from '../../wire/errors.js';
 import { credentialFromSaltedPassword, encodeCredential, iterationsProblem, type ScramMechanism } from '../../security/sasl/scram-credentials.js';
 import type { SecurityRecord } from '../../controller/cluster-metadata.js';
 import { defineHandler, errorEntry } from '../handler.js';
-import { AclOperation, clusterAuthorized } from '../authorize.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 import { scramKey } from '../broker-security.js';
-import { CLUSTER_AUTHORIZATION_MESSAGE, scramMechanismName } from './describe-user-scram-credentials.js';
+import { scramMechanismName } from './describe-user-scram-credentials.js';
 
 interface Problem { errorCode: number; errorMessage: string }
 
@@ -67,7 +67,7 @@ export const alterUserScramCredentials = defineHandler<AlterUserScramCredentials
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    if (!clusterAuthorized(ctx, AclOperation.ALTER)) return refused(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_MESSAGE);
+    if (!allowedOnCluster(ctx, AclOperation.ALTER)) return refused(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const alterations: Alteration[] = [
       ...req.deletions.map((d) => ({ user: d.name, mechanism: d.mechanism })),
       ...req.upsertions.map((u) => ({ user: u.name, mechanism: u.mechanism, upsertion: u })),

@@ -18,8 +18,7 @@ import type { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from '
 import { ErrorCode } from '../../wire/errors.js';
 import { entityToWire, filterError, matchesFilter, parseEntityKey } from '../../security/quota-entity.js';
 import { defineHandler } from '../handler.js';
-import { AclOperation, clusterAuthorized } from '../authorize.js';
-import { CLUSTER_AUTHORIZATION_MESSAGE } from './describe-user-scram-credentials.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 const refused = (errorCode: number, errorMessage: string): DescribeClientQuotasResponse => ({ throttleTimeMs: 0, errorCode, errorMessage, entries: null });
 
@@ -28,7 +27,7 @@ export const describeClientQuotas = defineHandler<DescribeClientQuotasRequest, D
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
-    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE_CONFIGS)) return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_MESSAGE);
+    if (!allowedOnCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const problem = filterError(req.components);
     if (problem) return refused(problem.code, problem.message);
 

@@ -16,7 +16,7 @@ import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from '../../wire/generated/describe-user-scram-credentials.js';
 import { ErrorCode } from '../../wire/errors.js';
 import { defineHandler } from '../handler.js';
-import { AclOperation, clusterAuthorized } from '../authorize.js';
+import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 /** The mechanism codes of the SCRAM admin APIs (Kafka's ScramMechanism.type). */
 export const SCRAM_MECHANISM_TYPES: Readonly<Record<string, number>> = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 };
@@ -25,8 +25,6 @@ export const SCRAM_MECHANISM_TYPES: Readonly<Record<string, number>> = { 'SCRAM-
 export function scramMechanismName(type: number): string | undefined {
   return Object.keys(SCRAM_MECHANISM_TYPES).find((name) => SCRAM_MECHANISM_TYPES[name] === type);
 }
-
-export const CLUSTER_AUTHORIZATION_MESSAGE = 'Cluster authorization failed.';
 
 /** The error everywhere (Kafka's getErrorResponse): top level and each distinct named user. */
 function refused(req: DescribeUserScramCredentialsRequest, errorCode: number, errorMessage: string): DescribeUserScramCredentialsResponse {
@@ -39,7 +37,7 @@ export const describeUserScramCredentials = defineHandler<DescribeUserScramCrede
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) return refused(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_MESSAGE);
+    if (!allowedOnCluster(ctx, AclOperation.DESCRIBE)) return refused(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const credentials = ctx.security.scramUsers();
     const infos = (user: string) => (credentials.get(user) ?? [])
       .map((c) => ({ mechanism: SCRAM_MECHANISM_TYPES[c.mechanism] ?? 0, iterations: c.iterations }))
