@@ -4,7 +4,7 @@
  * host-specific bindings, super users, and allow.everyone.if.no.acl.found
  * both ways. admin is a super user; alice is the restricted user.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import kafkajs from 'kafkajs';
 import { ADMIN, ALICE, type SecureBroker } from './helpers/secure-broker.js';
 import { kcat } from './helpers/kcat.js';
@@ -13,7 +13,7 @@ import { aclBroker, client, errorType, grant, kcatAs, revoke } from './helpers/a
 const { AclResourceTypes, AclOperationTypes, ResourcePatternTypes } = kafkajs;
 
 /** alice's kafkajs producer, connected for the rest of the test. */
-async function aliceProducer(t: Tap.Test, b: SecureBroker) {
+async function aliceProducer(t: Test, b: SecureBroker) {
   const producer = client(b, ALICE).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   t.teardown(() => producer.disconnect());
