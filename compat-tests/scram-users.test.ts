@@ -18,7 +18,7 @@ import { secureBroker, ADMIN, ALICE, PLAIN_USERS } from './helpers/secure-broker
 import { kcat } from './helpers/kcat.js';
 import { usersCommand } from '../src/cli/users.js';
 import { AdminConnection, type ConnectionSettings } from '../src/cli/admin-connection.js';
-import { saltedPassword } from '../src/cli/sasl-client.js';
+import { saltedPassword } from '../src/security/sasl/client.js';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { decodeAlterUserScramCredentialsResponse, encodeAlterUserScramCredentialsRequest, type AlterUserScramCredentialsRequest } from '../src/wire/generated/alter-user-scram-credentials.js';
 import { decodeDescribeUserScramCredentialsResponse, encodeDescribeUserScramCredentialsRequest } from '../src/wire/generated/describe-user-scram-credentials.js';

@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { createSaslClient } from '../security/sasl/client.js';
+import { saslClient } from '../security/sasl/client.js';
 import { encodeSaslHandshakeRequest, decodeSaslHandshakeResponse } from '../wire/generated/sasl-handshake.js';
 import { encodeSaslAuthenticateRequest, decodeSaslAuthenticateResponse } from '../wire/generated/sasl-authenticate.js';
 import { ApiKey } from '../wire/generated/api-keys.js';
@@ -24,6 +24,9 @@ export interface InterBrokerSecurity {
   tls?: ConnectionOptions;
   sasl?: { mechanism: string; username: string; password: string };
 }
+
+/** The other end refused this client's SASL login (as opposed to a connection that failed). */
+export class SaslLoginError extends Error {}
 
 /** Responses larger than this close the connection (a follower asks for replica.fetch.response.max.bytes and gets a batch more at most). */
 const MAX_RESPONSE_BYTES = 1 << 30;
@@ -87,9 +90,11 @@ export class BrokerClient {
       const tls = this.security.tls;
       const s = tls ? tlsConnect({ ...tls, host: at.host, port: at.port, servername: tls.servername ?? at.host, ...local }) : connect({ host: at.host, port: at.port, ...local });
       s.setNoDelay(true);
-      const fail = (e: Error) => { this.connecting = undefined; s.destroy(); reject(e); };
+      const timer = setTimeout(() => fail(new Error(`no connection within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const fail = (e: Error) => { clearTimeout(timer); this.connecting = undefined; s.destroy(); reject(e); };
       s.once('error', fail);
       s.once(tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
         s.off('error', fail);
         s.on('data', (d) => this.onData(d));
         s.on('error', (e) => this.reset(e));
@@ -105,14 +110,22 @@ export class BrokerClient {
   private async authenticate(s: Socket): Promise<void> {
     const creds = this.security.sasl;
     if (!creds) return;
-    const client = createSaslClient(creds.mechanism, creds.username, creds.password);
+    const client = saslClient(creds.mechanism, creds.username, creds.password);
     const hs = await this.send(s, ApiKey.SaslHandshake, 1, (w) => encodeSaslHandshakeRequest(w, { mechanism: client.mechanism }, 1), (r) => decodeSaslHandshakeResponse(r, 1));
-    if (hs.errorCode !== ErrorCode.NONE) throw new Error(`inter-broker SASL handshake refused: ${errorName(hs.errorCode)} (the listener serves ${hs.mechanisms.join(', ')})`);
-    let token: Buffer | undefined = client.first();
-    while (token !== undefined) {
+    const at = this.endpoint();
+    const where = at ? `${at.host}:${at.port}` : 'the broker';
+    if (hs.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) throw new SaslLoginError(`the listener at ${where} does not serve SASL ${client.mechanism} (it serves ${hs.mechanisms.join(', ') || 'none'})`);
+    if (hs.errorCode !== ErrorCode.NONE) throw new SaslLoginError(`SaslHandshake at ${where} failed: ${errorName(hs.errorCode)} (is it a SASL listener?)`);
+    let token: Buffer | null = client.start();
+    while (token !== null) {
       const auth = await this.send(s, ApiKey.SaslAuthenticate, 2, (w) => encodeSaslAuthenticateRequest(w, { authBytes: token! }, 2), (r) => decodeSaslAuthenticateResponse(r, 2));
-      if (auth.errorCode !== ErrorCode.NONE) throw new Error(`inter-broker SASL authentication as ${creds.username} failed: ${auth.errorMessage ?? errorName(auth.errorCode)}`);
-      token = client.next(auth.authBytes);
+      const failed = (why: string) => new SaslLoginError(`authentication as ${creds.username} (${client.mechanism}) failed at ${where}: ${why}`);
+      if (auth.errorCode !== ErrorCode.NONE) throw failed(auth.errorMessage ?? errorName(auth.errorCode));
+      try {
+        token = client.step(auth.authBytes);
+      } catch (e) {
+        throw failed((e as Error).message);
+      }
     }
   }
 
@@ -132,7 +145,7 @@ export class BrokerClient {
     while (this.buffered >= 4) {
       if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks)];
       const size = this.chunks[0]!.readInt32BE(0);
-      if (size < 4 || size > MAX_RESPONSE_BYTES) { this.reset(new Error(`bad response size ${size}`)); return; }
+      if (size < 4 || size > MAX_RESPONSE_BYTES) { this.reset(new Error(`bad response size ${size}${this.security.tls ? '' : ' (a TLS listener reached without TLS?)'}`)); return; }
       // Wait for the whole frame before joining the pieces: joining at every read would copy a large response many times.
       if (this.buffered < 4 + size) return;
       const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);

@@ -23,7 +23,7 @@
  * are ignored, as they do not apply to these commands.
  */
 import { readFileSync } from 'node:fs';
-import { CLIENT_MECHANISMS } from './sasl-client.js';
+import { CLIENT_MECHANISMS } from '../security/sasl/client.js';
 import type { ConnectionSettings, TlsSettings } from './admin-connection.js';
 import { UsageError } from './cluster.js';
 import type { FlagSpec, ParsedFlags } from './cli-flags.js';

@@ -20,7 +20,7 @@ import { AdminConnection, AdminError } from './admin-connection.js';
 import { parseFlags } from './cli-flags.js';
 import { CLIENT_FLAGS, UsageError, connectionSettings, outputFormat } from './client-options.js';
 import { STDIO, runCommand, table, type CliIo } from './cli-output.js';
-import { saltedPassword } from './sasl-client.js';
+import { saltedPassword } from '../security/sasl/client.js';
 
 export const USERS_USAGE = `usage: samsa users create NAME --password PW [--mechanism SCRAM-SHA-256|SCRAM-SHA-512] [--iterations N]
        samsa users delete NAME [--mechanism M]     (without --mechanism: every credential of NAME)

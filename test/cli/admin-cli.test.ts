@@ -10,7 +10,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saslClient, saltedPassword } from '../../src/cli/sasl-client.js';
+import { saslClient, saltedPassword } from '../../src/security/sasl/client.js';
 import { ScramSaslServer } from '../../src/security/sasl/scram.js';
 import { credentialFromPassword, type ScramMechanism } from '../../src/security/sasl/scram-credentials.js';
 import { connectionSettings, parseJavaProperties, CLIENT_FLAGS } from '../../src/cli/client-options.js';

@@ -1,6 +1,7 @@
 /**
  * The client side of SASL PLAIN (RFC 4616) and SCRAM-SHA-256/512 (RFC 5802,
- * RFC 7677) for the admin commands' connection to a broker.
+ * RFC 7677) for Samsa's own connections: the admin commands, and one broker
+ * to another over a SASL inter-broker listener.
  *
  * A client starts with the first token and then answers each server token:
  * step() returns the next token to send, or null when the exchange is over
@@ -15,7 +16,7 @@
  * clients do; iterations below 4096 are refused as Kafka's client refuses them.
  */
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { MIN_ITERATIONS, decodeBase64, hash, hmac, isScramMechanism, scramHash, type ScramMechanism } from '../security/sasl/scram-credentials.js';
+import { MIN_ITERATIONS, decodeBase64, hash, hmac, isScramMechanism, scramHash, type ScramMechanism } from './scram-credentials.js';
 
 export interface SaslClient {
   readonly mechanism: string;
