@@ -4,7 +4,7 @@
  * by correlation id, every request bounded by a timeout. A failed or closed
  * connection fails what is in flight; the next request connects again.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { saslClient } from '../security/sasl/client.js';
 import { encodeSaslHandshakeRequest, decodeSaslHandshakeResponse } from '../wire/generated/sasl-handshake.js';
@@ -88,7 +88,7 @@ export class BrokerClient {
     this.connecting = new Promise<Socket>((resolve, reject) => {
       const local = this.localAddress ? { localAddress: this.localAddress } : {};
       const tls = this.security.tls;
-      const s = tls ? tlsConnect({ ...tls, host: at.host, port: at.port, servername: tls.servername ?? at.host, ...local }) : connect({ host: at.host, port: at.port, ...local });
+      const s = tls ? tlsConnect({ ...tls, host: at.host, port: at.port, servername: tls.servername ?? (isIP(at.host) ? undefined : at.host), ...local }) : connect({ host: at.host, port: at.port, ...local });
       s.setNoDelay(true);
       const timer = setTimeout(() => fail(new Error(`no connection within ${this.timeoutMs} ms`)), this.timeoutMs);
       const fail = (e: Error) => { clearTimeout(timer); this.connecting = undefined; s.destroy(); reject(e); };
