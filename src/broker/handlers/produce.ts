@@ -44,14 +44,14 @@ import { type AppendResult } from '../replica-manager.js';
 import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
-import { MAGIC_OFFSET, BatchHeader } from '../../wire/records/batch-header.js';
+import { BATCH_HEADER_SIZE, MAGIC_OFFSET, BatchHeader } from '../../wire/records/batch-header.js';
 
 const failed = (errorCode: number): AppendResult =>
   ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) });
 
 /** Whether a partition's first batch is a transactional v2 batch (Kafka's RequestUtils.hasTransactionalRecords looks at first batches only). */
 function opensTransactional(records: Buffer | null | undefined): boolean {
-  return !!records && records.length > MAGIC_OFFSET + 8 && records[MAGIC_OFFSET] === 2 && new BatchHeader(records).isTransactional;
+  return !!records && records.length >= BATCH_HEADER_SIZE && records[MAGIC_OFFSET] === 2 && new BatchHeader(records).isTransactional;
 }
 
 function refuseAll(req: ProduceRequest, errorCode: number): ProduceResponse {
