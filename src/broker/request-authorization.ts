@@ -1,15 +1,20 @@
 /**
- * What handlers build on authorize.ts while answering one request: a memo so
- * each resource name is asked once however many partitions name it (Kafka's
+ * What handlers ask before they act: may this request's principal, from this
+ * host, do an operation on a resource? Kafka's KafkaApis asks its authorizer
+ * the same per resource (each topic of a Produce, the group of a JoinGroup,
+ * the cluster for admin operations); handlers here do it through these
+ * functions, so the rules live in one authorizer. Also: a memo so each
+ * resource name is asked once however many partitions name it (Kafka's
  * filterByAuthorized), the authorized-operations bit fields of Metadata,
  * DescribeCluster, DescribeGroups and DescribeTopicPartitions, and Kafka's
- * default messages for the authorization errors.
+ * default messages for the authorization errors. A broker with no ACLs and
+ * allow.everyone.if.no.acl.found=true (the default) answers yes without
+ * looking anything up.
  *
  * The data-path handlers (produce, fetch, ...) are also driven by unit tests
  * with a bare DataPathContext and no broker: without `security` and
  * `session` every check here answers yes.
  */
-import { authorized, authorizedOnAny } from './authorize.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType, supportedOperations } from '../security/acl.js';
 import { ErrorCode } from '../wire/errors.js';
 import type { BrokerSecurity } from './broker-security.js';
@@ -27,8 +32,9 @@ export interface AuthorizationContext {
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 export function allowed(ctx: AuthorizationContext, operation: number, resourceType: number, name: string): boolean {
-  if (ctx.security === undefined || ctx.session === undefined) return true;
-  return authorized({ security: ctx.security, session: ctx.session }, operation, resourceType, name);
+  const a = ctx.security?.authorizer;
+  if (a === undefined || ctx.session === undefined || a.allowsEverything) return true;
+  return a.authorize(ctx.session.principal, ctx.session.host, operation, resourceType, name);
 }
 
 export function allowedOnCluster(ctx: AuthorizationContext, operation: number): boolean {
@@ -37,8 +43,9 @@ export function allowedOnCluster(ctx: AuthorizationContext, operation: number): 
 
 /** Kafka's authorizeByResourceType (an idempotent producer with WRITE on some topic). */
 export function allowedOnAny(ctx: AuthorizationContext, operation: number, resourceType: number): boolean {
-  if (ctx.security === undefined || ctx.session === undefined) return true;
-  return authorizedOnAny({ security: ctx.security, session: ctx.session }, operation, resourceType);
+  const a = ctx.security?.authorizer;
+  if (a === undefined || ctx.session === undefined || a.allowsEverything) return true;
+  return a.authorizeByResourceType(ctx.session.principal, ctx.session.host, operation, resourceType);
 }
 
 /**
