@@ -82,21 +82,26 @@ def dec(b):
     return None if b is None else b.decode()
 
 
+# kafka-python probes the broker's version with a 2 s deadline of its own; the broker's first
+# request loads its request path, which on a loaded test machine can take longer than that.
+VERSION_PROBE_MS = 15_000
+
+
 def admin_client(bootstrap: str) -> KafkaAdminClient:
     return KafkaAdminClient(bootstrap_servers=bootstrap, client_id='samsa-kafka-python-admin',
-                            request_timeout_ms=REQUEST_TIMEOUT_MS)
+                            request_timeout_ms=REQUEST_TIMEOUT_MS, api_version_auto_timeout_ms=VERSION_PROBE_MS)
 
 
 def producer(bootstrap: str, compression=None) -> KafkaProducer:
     return KafkaProducer(bootstrap_servers=bootstrap, client_id='samsa-kafka-python-producer', acks='all',
-                         compression_type=compression, linger_ms=5, retries=0,
+                         compression_type=compression, linger_ms=5, retries=0, api_version_auto_timeout_ms=VERSION_PROBE_MS,
                          request_timeout_ms=REQUEST_TIMEOUT_MS, max_block_ms=int(CALL_TIMEOUT * 1000))
 
 
 def consumer(bootstrap: str, group: str, **extra) -> KafkaConsumer:
     return KafkaConsumer(bootstrap_servers=bootstrap, client_id='samsa-kafka-python-consumer', group_id=group,
                          auto_offset_reset='earliest', enable_auto_commit=False,
-                         session_timeout_ms=10_000, heartbeat_interval_ms=500,
+                         session_timeout_ms=10_000, heartbeat_interval_ms=500, api_version_auto_timeout_ms=VERSION_PROBE_MS,
                          request_timeout_ms=REQUEST_TIMEOUT_MS, fetch_max_wait_ms=100, **extra)
 
 
@@ -303,7 +308,7 @@ def cmd_group(bootstrap: str, args: dict) -> dict:
 
 def cmd_version(bootstrap: str, args: dict) -> dict:
     client = KafkaClient(bootstrap_servers=bootstrap, client_id='samsa-kafka-python-probe',
-                         request_timeout_ms=REQUEST_TIMEOUT_MS)
+                         request_timeout_ms=REQUEST_TIMEOUT_MS, api_version_auto_timeout_ms=VERSION_PROBE_MS)
     try:
         checked = client.check_version(timeout=CALL_TIMEOUT)
     finally:

@@ -15,16 +15,16 @@
  *
  * Version notes: v0 has no pattern type filter: it matches LITERAL bindings
  * only, and the matching ACLs carry no pattern type. A filter with an
- * UNKNOWN (0) code is a request Kafka cannot parse: the connection is
- * closed, as there. v2+ is flexible.
+ * UNKNOWN (0) code is a request Kafka cannot parse and closes the
+ * connection for; Samsa answers that filter INVALID_REQUEST. v2+ is flexible.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DeleteAclsRequest, DeleteAclsResponse, DeleteAclsResponseDeleteAclsFilterResult } from '../../wire/generated/delete-acls.js';
 import { ErrorCode } from '../../wire/errors.js';
-import { NO_RESPONSE, defineHandler } from '../handler.js';
+import { defineHandler } from '../handler.js';
 import { aclKey, describeBinding, filterError, type AclBinding } from '../../security/acl.js';
 import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
-import { aclFilterOf, hasUnknownCode } from './describe-acls.js';
+import { aclFilterOf } from './describe-acls.js';
 
 const failed = (req: DeleteAclsRequest, errorCode: number, errorMessage: string): DeleteAclsResponse =>
   ({ throttleTimeMs: 0, filterResults: req.filters.map(() => ({ errorCode, errorMessage, matchingAcls: [] })) });
@@ -35,10 +35,6 @@ export const deleteAcls = defineHandler<DeleteAclsRequest, DeleteAclsResponse>({
   maxVersion: 3,
   async handle(ctx, req) {
     const filters = req.filters.map(aclFilterOf);
-    if (filters.some(hasUnknownCode)) {
-      ctx.closeConnection('DeleteAcls with an UNKNOWN code in a filter');
-      return NO_RESPONSE;
-    }
     if (!allowedOnCluster(ctx, AclOperation.ALTER)) return failed(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const removed = new Map<string, AclBinding>();
     const filterResults = filters.map((f): DeleteAclsResponseDeleteAclsFilterResult => {

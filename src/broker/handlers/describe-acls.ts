@@ -14,15 +14,16 @@
  *
  * Version notes: v0 has no pattern type filter: it matches LITERAL bindings
  * only (Kafka turns a v0 ANY into LITERAL). A filter with an UNKNOWN (0)
- * code is a request Kafka cannot parse: the connection is closed, as there.
+ * code is a request Kafka cannot parse and closes the connection for;
+ * Samsa answers INVALID_REQUEST saying which field, and stays open.
  * v2+ is flexible. Samsa always runs its authorizer, so SECURITY_DISABLED is
  * never answered.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { DescribeAclsRequest, DescribeAclsResponse, DescribeAclsResponseDescribeAclsResource } from '../../wire/generated/describe-acls.js';
 import { ErrorCode } from '../../wire/errors.js';
-import { NO_RESPONSE, defineHandler } from '../handler.js';
-import { PatternType, aclKey, type AclBinding, type AclBindingFilter } from '../../security/acl.js';
+import { defineHandler } from '../handler.js';
+import { PatternType, aclKey, filterError, type AclBinding, type AclBindingFilter } from '../../security/acl.js';
 import { AclOperation, allowedOnCluster, deniedMessage } from '../request-authorization.js';
 
 /** The filter fields DescribeAcls and DeleteAcls share. */
@@ -37,11 +38,6 @@ export function aclFilterOf(f: WireAclFilter): AclBindingFilter {
     resourceType: f.resourceTypeFilter, resourceName: f.resourceNameFilter, patternType: f.patternTypeFilter ?? PatternType.LITERAL,
     principal: f.principalFilter, host: f.hostFilter, operation: f.operation, permissionType: f.permissionType,
   };
-}
-
-/** Kafka refuses to parse a filter with an UNKNOWN (0) code; its clients never send one. */
-export function hasUnknownCode(f: AclBindingFilter): boolean {
-  return f.resourceType === 0 || f.patternType === 0 || f.operation === 0 || f.permissionType === 0;
 }
 
 /** Bindings grouped by resource pattern, each group where its first binding comes. */
@@ -64,10 +60,8 @@ export const describeAcls = defineHandler<DescribeAclsRequest, DescribeAclsRespo
   maxVersion: 3,
   handle(ctx, req) {
     const filter = aclFilterOf(req);
-    if (hasUnknownCode(filter)) {
-      ctx.closeConnection('DescribeAcls with an UNKNOWN code in its filter');
-      return NO_RESPONSE;
-    }
+    const invalid = filterError(filter);
+    if (invalid !== undefined) return failed(ErrorCode.INVALID_REQUEST, invalid);
     if (!allowedOnCluster(ctx, AclOperation.DESCRIBE)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
     const matching = ctx.security.authorizer.matching(filter).sort((a, b) => (aclKey(a) < aclKey(b) ? -1 : aclKey(a) > aclKey(b) ? 1 : 0));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: byResource(matching) };

@@ -14,6 +14,9 @@
  * offset commits there (visible to OffsetFetch on commit, dropped on abort),
  * as Kafka's group coordinator does on onTransactionCompleted.
  *
+ * A producer id Samsa cannot hold exactly (above 2^53: it never hands one
+ * out) gets UNKNOWN_PRODUCER_ID rather than a marker for a rounded id.
+ *
  * Authorization: ALTER or CLUSTER_ACTION on the cluster (the sending
  * broker's principal), else CLUSTER_AUTHORIZATION_FAILED on every partition.
  */
@@ -48,6 +51,7 @@ export const writeTxnMarkers = defineHandler<WriteTxnMarkersRequest, WriteTxnMar
         name: t.name,
         partitions: await Promise.all(t.partitionIndexes.map(async (partitionIndex) => {
           let errorCode: number;
+          if (!Number.isSafeInteger(producerId)) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_PRODUCER_ID };
           try {
             errorCode = await ctx.replicaManager.writeTxnMarker(t.name, partitionIndex, producerId, m.producerEpoch, m.transactionResult, m.coordinatorEpoch);
           } catch (err) {
