@@ -121,5 +121,12 @@ bench-log: build
 bench-partitions: build
 	node --expose-gc dist/bench/partitions.js
 
+# 10,000 partitions over 1,000 topics, 1,000 connections and 200 consumer
+# groups on one broker, each also at a tenth of that, with how each cost grows
+# (SCALE_TOPICS, SCALE_PARTITIONS_PER_TOPIC, SCALE_CONNECTIONS, SCALE_GROUPS).
+.PHONY: bench-scale
+bench-scale: build
+	node dist/bench/scale.js
+
 clean:
 	rm -rf dist dist-codegen .tap build
