@@ -29,7 +29,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A connected socket, or undefined while nothing listens on the port. */
-function tryConnect(port: number): Promise<Socket | undefined> {
+export function tryConnect(port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
     sock.once('connect', () => resolve(sock));
@@ -42,7 +42,7 @@ function tryConnect(port: number): Promise<Socket | undefined> {
  * listens before its request path has loaded (src/broker/index.ts), so the
  * first answer, not only the accepted connection, is what a client waits for.
  */
-function apiVersionsRoundTrip(sock: Socket): Promise<void> {
+export function apiVersionsRoundTrip(sock: Socket): Promise<void> {
   const req = Buffer.alloc(14);
   req.writeInt32BE(10, 0); // size: api key, version, correlation id, null client id
   req.writeInt16BE(18, 4); // ApiVersions

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './broker-process.js';
+import { apiVersionsRoundTrip, freePort, tryConnect } from './broker-process.js';
 
 /**
  * A broker on a data directory that outlives it, so the scale bench can stop
@@ -23,34 +22,6 @@ export interface ScaleBroker {
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function tryConnect(port: number): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => resolve(sock));
-    sock.once('error', () => resolve(undefined));
-  });
-}
-
-/** ApiVersions v0 round trip; resolves with false if the connection closed first (the broker may still be loading). */
-function apiVersions(sock: Socket): Promise<boolean> {
-  const req = Buffer.alloc(14);
-  req.writeInt32BE(10, 0);
-  req.writeInt16BE(18, 4);
-  req.writeInt16BE(0, 6);
-  req.writeInt32BE(1, 8);
-  req.writeInt16BE(-1, 12);
-  return new Promise((resolve) => {
-    let got = Buffer.alloc(0);
-    sock.on('data', (d) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) { sock.destroy(); resolve(true); }
-    });
-    sock.once('error', () => resolve(false));
-    sock.once('close', () => resolve(false));
-    sock.write(req);
-  });
-}
-
 /** Starts `samsa start --data-dir dir` with `--set k=v` for each setting, on a free port (or `port`, to come back where clients expect it). */
 export async function startScaleBroker(dataDir: string, settings: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<ScaleBroker> {
   port ??= await freePort();
@@ -64,7 +35,7 @@ export async function startScaleBroker(dataDir: string, settings: Record<string,
   for (;;) {
     if (exited) throw new Error('samsa exited before answering ApiVersions');
     const sock = await tryConnect(port);
-    if (sock && await apiVersions(sock)) break;
+    if (sock && await apiVersionsRoundTrip(sock).then(() => true, () => false)) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   const firstResponseMs = Number(process.hrtime.bigint() - t0) / 1e6;
