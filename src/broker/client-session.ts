@@ -49,7 +49,5 @@ export class ClientSession {
     this.authenticated = !isSasl(listener.protocol);
   }
 
-  get reauthenticating(): boolean { return this.authenticated && this.sasl !== undefined; }
-
   expired(now: number): boolean { return this.expiresAt > 0 && now >= this.expiresAt; }
 }
