@@ -10,7 +10,7 @@ import { startCluster, type RunningCluster } from '../broker/cluster.js';
 import type { StartArgs } from './start-args.js';
 
 export async function startClusterCommand(args: StartArgs): Promise<void> {
-  const { flags, file, ephemeral, logLevel, brokers, portStep, http } = args;
+  const { flags, file, ephemeral, logLevel, brokers, portStep, http, httpAllowWrites } = args;
   let tempDir: string | undefined;
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
   const removeTemp = () => { if (tempDir) rmSync(tempDir, { recursive: true, force: true }); };
@@ -23,10 +23,10 @@ export async function startClusterCommand(args: StartArgs): Promise<void> {
   }
   let server: { url: string; close(): Promise<void> } | undefined;
   if (http) {
-    const { startHttp, isLoopback } = await import('../http/server.js');
-    if (!isLoopback(http.host)) process.stderr.write(`samsa: warning: --http ${http.host} is reachable from other machines; the control API has no authentication and anyone who reaches it can stop your brokers\n`);
+    const { clusterTarget } = await import('../http/server.js');
+    const { startHttpCommand } = await import('./http-start.js');
     try {
-      server = await startHttp(cluster, http.host, http.port);
+      server = await startHttpCommand(clusterTarget(cluster, httpAllowWrites), http);
     } catch (err) {
       await cluster.close();
       removeTemp();
@@ -37,7 +37,7 @@ export async function startClusterCommand(args: StartArgs): Promise<void> {
   for (const b of cluster.status().brokers) {
     console.log(`samsa broker ${b.id} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port} (data: ${base}/broker-${b.id}${tempDir ? ', removed at exit' : ''})`);
   }
-  if (server) console.log(`samsa control API on ${server.url}`);
+  if (server) console.log(`samsa console and control API on ${server.url}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -34,11 +34,25 @@ async function start(args: string[]): Promise<void> {
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
   const broker = await startBroker({ flags, file, env: process.env, logLevel });
   console.log(`samsa listening on ${broker.host}:${broker.port} (data: ${tempDir ? `${tempDir}, removed at exit` : broker.dataDir})`);
+  let http: { url: string; close(): Promise<void> } | undefined;
+  if (parsed.http) {
+    const { brokerTarget } = await import('../http/server.js');
+    const { startHttpCommand } = await import('./http-start.js');
+    try {
+      http = await startHttpCommand(brokerTarget(broker, parsed.httpAllowWrites), parsed.http);
+    } catch (err) {
+      await broker.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      throw err;
+    }
+    console.log(`samsa console on ${http.url}`);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`samsa: ${signal}, shutting down\n`);
+    await http?.close();
     await broker.close();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     process.exit(0);

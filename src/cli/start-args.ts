@@ -11,7 +11,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   '--metadata': 'metadata.url',
 };
 
-const OTHER_FLAGS = ['--config', '--ephemeral', '--log-level', '--set', '--brokers', '--port-step', '--http'];
+const OTHER_FLAGS = ['--config', '--ephemeral', '--log-level', '--set', '--brokers', '--port-step', '--http', '--http-allow-writes'];
 
 /** Settings that would give every broker of a cluster the same identity or the same advertised port. */
 const PER_BROKER_KEYS = ['node.id', 'broker.id', 'advertised.port', 'advertised.listeners'];
@@ -27,6 +27,8 @@ export interface StartArgs {
   brokers?: number;
   portStep?: number;
   http?: HttpAddress;
+  /** --http-allow-writes: the HTTP side may produce, delete and reset offsets. */
+  httpAllowWrites: boolean;
 }
 
 /** `host:port` or `[v6]:port`; port 0 picks a free one. */
@@ -51,6 +53,7 @@ export function parseStartArgs(args: string[]): StartArgs {
   let brokers: number | undefined;
   let portStep: number | undefined;
   let http: HttpAddress | undefined;
+  let httpAllowWrites = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [name, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -67,6 +70,7 @@ export function parseStartArgs(args: string[]): StartArgs {
     else if (name === '--brokers') brokers = wholeNumber(name, value(), 1);
     else if (name === '--port-step') portStep = wholeNumber(name, value(), 1);
     else if (name === '--http') http = parseHttpAddress(value());
+    else if (name === '--http-allow-writes') httpAllowWrites = true;
     else if (name === '--set') {
       const kv = value();
       const eq = kv.indexOf('=');
@@ -76,13 +80,11 @@ export function parseStartArgs(args: string[]): StartArgs {
   }
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new ConfigError(`--log-level must be debug, info, warn, error or silent`);
   if (portStep !== undefined && brokers === undefined) throw new ConfigError('--port-step needs --brokers N (it spaces the ports of a cluster\'s brokers)');
-  // The control API drives a cluster's brokers; a lone broker keeps today's
-  // start-up path untouched, so it has none (`--brokers 1` is a cluster of one).
-  if (http && brokers === undefined) throw new ConfigError('--http needs --brokers N (the control API drives a cluster; use --brokers 1 for a cluster of one broker)');
+  if (httpAllowWrites && !http) throw new ConfigError('--http-allow-writes needs --http host:port');
   if (brokers !== undefined && flags['metadata.url']) throw new ConfigError('--metadata cannot be used with --brokers: a cluster in one process keeps its metadata itself; with etcd start one broker per process (--node-id N --metadata etcd://...)');
   if (brokers !== undefined) {
     const clash = PER_BROKER_KEYS.find((k) => flags[k] !== undefined);
     if (clash) throw new ConfigError(`${clash} cannot be set with --brokers: brokers get node ids 0..N-1 and advertise their own ports`);
   }
-  return { flags, file, ephemeral, logLevel, brokers, portStep, http };
+  return { flags, file, ephemeral, logLevel, brokers, portStep, http, httpAllowWrites };
 }

@@ -11,21 +11,15 @@
  * route, broker or partition, 405 wrong method, 409 what the cluster refused.
  * Only RunningCluster is used, so the Kafka side never depends on this.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RunningCluster } from '../broker/cluster.js';
 import { ErrorCode, KafkaError, errorName } from '../wire/errors.js';
-
-/** Bodies here are a few dozen bytes; anything larger is not a client of this API. */
-const MAX_BODY_BYTES = 64 * 1024;
-
-export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
-}
+import { HttpError, readJson, sendJson, type HttpRoute } from './route.js';
 
 type Action = 'stop' | 'start' | 'pause' | 'resume';
 const ACTIONS: readonly string[] = ['stop', 'start', 'pause', 'resume'] satisfies Action[];
 
-export function controlApi(cluster: RunningCluster): (req: IncomingMessage, res: ServerResponse) => void {
+/** The control routes for `cluster`; anything else under /api is left to the next route. */
+export function controlApi(cluster: RunningCluster): HttpRoute {
   // One change at a time: a stop racing a start of the same broker would
   // leave the cluster in a state neither caller asked for.
   let queue: Promise<unknown> = Promise.resolve();
@@ -70,62 +64,23 @@ export function controlApi(cluster: RunningCluster): (req: IncomingMessage, res:
     return { topic, ...t?.partitions[partition] };
   };
 
-  const route = async (req: IncomingMessage): Promise<unknown> => {
-    const url = new URL(req.url ?? '/', 'http://control');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const method = req.method ?? 'GET';
+  return async ({ parts, method, url, req, res }) => {
+    if (parts[0] !== 'api') return false;
     const expect = (m: string) => { if (method !== m) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${m}`); };
-    if (parts[0] !== 'api') throw notFound(url.pathname);
+    let body: unknown;
     if (parts.length === 2 && parts[1] === 'cluster') {
       expect('GET');
-      return cluster.status();
-    }
-    if (parts.length === 4 && parts[1] === 'brokers' && ACTIONS.includes(parts[3]!)) {
+      body = cluster.status();
+    } else if (parts.length === 4 && parts[1] === 'brokers' && ACTIONS.includes(parts[3]!)) {
       expect('POST');
       const id = brokerId(parts[2]!);
-      return serialized(() => brokerAction(id, parts[3] as Action));
-    }
-    if (parts.length === 5 && parts[1] === 'partitions' && parts[4] === 'leader') {
+      body = await serialized(() => brokerAction(id, parts[3] as Action));
+    } else if (parts.length === 5 && parts[1] === 'partitions' && parts[4] === 'leader') {
       expect('POST');
-      const body = await readJson(req);
-      return serialized(() => moveLeader(parts[2]!, parts[3]!, body));
-    }
-    throw notFound(url.pathname);
+      const json = await readJson(req);
+      body = await serialized(() => moveLeader(parts[2]!, parts[3]!, json));
+    } else return false;
+    sendJson(res, 200, body);
+    return true;
   };
-
-  return (req, res) => {
-    route(req).then(
-      (body) => send(res, 200, body),
-      (err) => {
-        if (err instanceof HttpError) send(res, err.status, { error: err.message, code: err.code });
-        else send(res, 500, { error: String(err?.message ?? err), code: 'INTERNAL' });
-      },
-    );
-  };
-}
-
-function notFound(path: string): HttpError {
-  return new HttpError(404, 'NOT_FOUND', `no route ${path} (GET /api/cluster, POST /api/brokers/:id/stop|start|pause|resume, POST /api/partitions/:topic/:partition/leader)`);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'BAD_JSON', `request body is not JSON: ${text.slice(0, 80)}`);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2) + '\n';
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -70,7 +70,7 @@ t.test('start --brokers 3 with --http, then samsa cluster status and stop-broker
     t.ok(m, `ready line of broker ${id}: ${ready[id]}`);
     dataDir = m?.[1] ?? dataDir;
   }
-  t.equal(ready[3], `samsa control API on http://${http}`);
+  t.equal(ready[3], `samsa console and control API on http://${http}`);
   t.ok(existsSync(`${dataDir}/broker-0`), 'each broker has its own data dir under the data dir');
 
   const status = await output(samsa(['cluster', 'status', '--http', http]));
@@ -96,11 +96,26 @@ t.test('start --brokers 3 with --http, then samsa cluster status and stop-broker
   t.notOk(existsSync(dataDir), 'the ephemeral data dir is removed');
 });
 
-t.test('--http without --brokers is refused, with the way to get it', async (t) => {
-  const r = await output(samsa(['start', '--listen', '127.0.0.1:0', '--ephemeral', '--http', '127.0.0.1:0']));
+t.test('--http-allow-writes without --http is refused', async (t) => {
+  const r = await output(samsa(['start', '--listen', '127.0.0.1:0', '--ephemeral', '--http-allow-writes']));
   t.equal(r.code, 2);
-  t.match(r.stderr, /--http needs --brokers N .*--brokers 1/);
+  t.match(r.stderr, /--http-allow-writes needs --http host:port/);
   t.equal(r.stdout, '');
+});
+
+t.test('--http with a lone broker: no control API, the console line printed', async (t) => {
+  const proc = samsa(['start', '--listen', '127.0.0.1:0', '--ephemeral', '--http', '127.0.0.1:0', '--log-level', 'warn']);
+  t.teardown(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
+  const done = output(proc);
+  const ready = await lines(proc, 2);
+  t.match(ready[0], /^samsa listening on 127\.0\.0\.1:\d+ /);
+  const url = /^samsa console on (http:\/\/127\.0\.0\.1:\d+)$/.exec(ready[1]!)?.[1];
+  t.ok(url, ready[1]);
+  const res = await fetch(`${url}/api/brokers/0/stop`, { method: 'POST' });
+  t.equal(res.status, 404, 'a lone broker has no control API');
+  t.equal(((await res.json()) as { code: string }).code, 'NOT_FOUND');
+  proc.kill('SIGINT');
+  t.equal((await done).code, 0);
 });
 
 t.test('a non-loopback --http address gets a warning', async (t) => {
@@ -109,7 +124,7 @@ t.test('a non-loopback --http address gets a warning', async (t) => {
   const done = output(proc);
   const ready = await lines(proc, 2);
   t.match(ready[0], /^samsa broker 0 listening on 127\.0\.0\.1:\d+ /);
-  t.match(ready[1], /^samsa control API on http:\/\/0\.0\.0\.0:\d+$/);
+  t.match(ready[1], /^samsa console and control API on http:\/\/0\.0\.0\.0:\d+$/);
   proc.kill('SIGINT');
   const exit = await done;
   t.equal(exit.code, 0);

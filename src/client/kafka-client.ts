@@ -1,0 +1,112 @@
+/**
+ * A small Kafka client over the broker-to-broker connection, for the `samsa`
+ * commands and the console's backend: one connection per broker (TLS and SASL
+ * as the settings say), the cluster's brokers and partition leaders from
+ * Metadata, and coordinators from FindCoordinator. Operations (topics, records,
+ * groups, transactions) live beside it in their own files and ask it where to
+ * send each request.
+ */
+import { AdminConnection, AdminError, type ConnectionSettings } from '../cli/admin-connection.js';
+import { ApiKey } from '../wire/generated/api-keys.js';
+import { decodeMetadataResponse, encodeMetadataRequest, type MetadataResponse } from '../wire/generated/metadata.js';
+import { decodeFindCoordinatorResponse, encodeFindCoordinatorRequest } from '../wire/generated/find-coordinator.js';
+import { ErrorCode, errorName } from '../wire/errors.js';
+
+export { AdminError as ClientError, type ConnectionSettings };
+
+export type CoordinatorType = 'group' | 'transaction';
+
+export interface BrokerInfo { nodeId: number; host: string; port: number; rack: string | null }
+
+export class KafkaClient {
+  private readonly nodes = new Map<number, Promise<AdminConnection>>();
+  private brokers = new Map<number, BrokerInfo>();
+  private leaders = new Map<string, number>();
+
+  private constructor(private readonly settings: ConnectionSettings, private readonly bootstrapConn: AdminConnection) {}
+
+  /** Connects to the first bootstrap address that answers (AdminError with every address's failure otherwise). */
+  static async open(settings: ConnectionSettings): Promise<KafkaClient> {
+    return new KafkaClient(settings, await AdminConnection.open(settings));
+  }
+
+  /** The bootstrap connection: for requests any broker answers (Metadata, ListGroups of that broker, DescribeConfigs of topics). */
+  get any(): AdminConnection {
+    return this.bootstrapConn;
+  }
+
+  /**
+   * Metadata for `topics` (null: all topics), remembering brokers and
+   * leaders for later routing. Topics are not created by asking.
+   */
+  async metadata(topics: string[] | null = null): Promise<MetadataResponse> {
+    const c = this.bootstrapConn;
+    const v = c.version(ApiKey.Metadata, 12, 'Metadata', 1);
+    const r = await c.request(ApiKey.Metadata, v,
+      (w) => encodeMetadataRequest(w, { topics: topics === null ? null : topics.map((name) => ({ name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, v),
+      (rd) => decodeMetadataResponse(rd, v));
+    this.brokers = new Map(r.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
+    for (const t of r.topics) {
+      if (t.errorCode !== ErrorCode.NONE || !t.name) continue;
+      for (const p of t.partitions) this.leaders.set(`${t.name}\u0000${p.partitionIndex}`, p.leaderId);
+    }
+    return r;
+  }
+
+  /** The brokers the last Metadata named. */
+  knownBrokers(): BrokerInfo[] {
+    return [...this.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** A connection to broker `nodeId` (opened on first use with the same TLS/SASL settings). */
+  async node(nodeId: number): Promise<AdminConnection> {
+    let c = this.nodes.get(nodeId);
+    if (!c) {
+      if (!this.brokers.has(nodeId)) await this.metadata([]);
+      const b = this.brokers.get(nodeId);
+      if (!b) throw new AdminError(`the cluster has no broker ${nodeId}`);
+      const address = `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`;
+      // The bootstrap connection may already be this broker: reuse it rather than log in twice.
+      c = address === this.bootstrapConn.address ? Promise.resolve(this.bootstrapConn) : AdminConnection.open({ ...this.settings, bootstrap: [address] });
+      this.nodes.set(nodeId, c);
+      c.catch(() => this.nodes.delete(nodeId));
+    }
+    return c;
+  }
+
+  /** The partition's leader: from the last Metadata, asked again when unknown or when `refresh` (after NOT_LEADER_OR_FOLLOWER). */
+  async leader(topic: string, partition: number, refresh = false): Promise<{ nodeId: number; conn: AdminConnection }> {
+    const key = `${topic}\u0000${partition}`;
+    if (refresh || !this.leaders.has(key)) await this.metadata([topic]);
+    const nodeId = this.leaders.get(key);
+    if (nodeId === undefined) throw new AdminError(`unknown topic or partition ${topic}-${partition}`);
+    if (nodeId < 0) throw new AdminError(`${topic}-${partition} has no leader now`);
+    return { nodeId, conn: await this.node(nodeId) };
+  }
+
+  /** The coordinator of a group or a transactional id. */
+  async coordinator(type: CoordinatorType, key: string): Promise<AdminConnection> {
+    const c = this.bootstrapConn;
+    const v = c.version(ApiKey.FindCoordinator, 4, 'FindCoordinator');
+    const keyType = type === 'group' ? 0 : 1;
+    const r = await c.request(ApiKey.FindCoordinator, v,
+      (w) => encodeFindCoordinatorRequest(w, v >= 4 ? { keyType, coordinatorKeys: [key] } : { key, keyType }, v),
+      (rd) => decodeFindCoordinatorResponse(rd, v));
+    const one = v >= 4 ? r.coordinators?.[0] : { errorCode: r.errorCode ?? 0, errorMessage: r.errorMessage ?? null, nodeId: r.nodeId ?? -1 };
+    if (!one) throw new AdminError(`FindCoordinator for ${type} ${key}: empty answer`);
+    if (one.errorCode !== ErrorCode.NONE) throw new AdminError(`no coordinator for ${type} ${JSON.stringify(key)}: ${errorName(one.errorCode)}${one.errorMessage ? ` (${one.errorMessage})` : ''}`);
+    return this.node(one.nodeId);
+  }
+
+  /** A connection to every broker the cluster has (for ListGroups and ListTransactions, which each broker answers for itself). */
+  async everyBroker(): Promise<{ nodeId: number; conn: AdminConnection }[]> {
+    await this.metadata([]);
+    return Promise.all(this.knownBrokers().map(async (b) => ({ nodeId: b.nodeId, conn: await this.node(b.nodeId) })));
+  }
+
+  close(): void {
+    this.bootstrapConn.close();
+    for (const c of this.nodes.values()) c.then((x) => { if (x !== this.bootstrapConn) x.close(); }, () => undefined);
+    this.nodes.clear();
+  }
+}
