@@ -1,9 +1,14 @@
 /**
- * The routes `samsa start --http` serves, after the control API of a
- * cluster: each part of the HTTP side adds its route here.
+ * The routes `samsa start --http` serves, in the order they are tried. Each
+ * part of the HTTP side adds its route here.
  */
+import { controlApi } from './control-api.js';
 import type { HttpRoute, HttpTarget } from './route.js';
 
-export async function httpRoutes(_target: HttpTarget): Promise<HttpRoute[]> {
-  return [];
+export async function httpRoutes(target: HttpTarget): Promise<HttpRoute[]> {
+  return [
+    // The login gate goes first (when security is configured), so every route after it sees only logged-in requests.
+    ...(target.cluster ? [controlApi(target.cluster)] : []),
+    // /metrics, the console's JSON API (/api/...), the console's files (/, /assets/..., /vendor/...).
+  ];
 }

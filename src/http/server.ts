@@ -1,8 +1,8 @@
 /**
  * The HTTP side of `samsa start --http host:port`: one node:http server on
  * exactly the address given. Each request goes to the routes in turn
- * (route.ts): the cluster control API when this process runs a cluster, then
- * the routes the caller adds (metrics, the console's API and files).
+ * (route.ts, listed in routes.ts): the login gate, the cluster control API
+ * when this process runs a cluster, metrics, the console's API and files.
  */
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
@@ -41,13 +41,12 @@ export function clusterTarget(cluster: RunningCluster, allowWrites = false): Htt
 }
 
 /**
- * Starts the listener. `target` is a cluster (kept for callers from before
- * targets: the control API only) or a target; `routes` are tried after the
- * control API, in order.
+ * Starts the listener. `target` is a cluster or a target; `routes` are tried
+ * in order (routes.ts lists them); without them, only a cluster's control API.
  */
-export async function startHttp(target: RunningCluster | HttpTarget, host: string, port: number, routes: HttpRoute[] = []): Promise<RunningHttp> {
+export async function startHttp(target: RunningCluster | HttpTarget, host: string, port: number, routes?: HttpRoute[]): Promise<RunningHttp> {
   const t: HttpTarget = 'brokers' in target && typeof target.brokers === 'function' ? target : clusterTarget(target as RunningCluster);
-  const all: HttpRoute[] = [...(t.cluster ? [controlApi(t.cluster)] : []), ...routes];
+  const all: HttpRoute[] = routes ?? (t.cluster ? [controlApi(t.cluster)] : []);
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://samsa');
     let parts: string[];
