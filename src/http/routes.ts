@@ -2,6 +2,7 @@
  * The routes `samsa start --http` serves, in the order they are tried. Each
  * part of the HTTP side adds its route here.
  */
+import { consoleFiles } from './console-files.js';
 import { controlApi } from './control-api.js';
 import type { HttpRoute, HttpTarget } from './route.js';
 
@@ -10,5 +11,6 @@ export async function httpRoutes(target: HttpTarget): Promise<HttpRoute[]> {
     // The login gate goes first (when security is configured), so every route after it sees only logged-in requests.
     ...(target.cluster ? [controlApi(target.cluster)] : []),
     // /metrics, the console's JSON API (/api/...), the console's files (/, /assets/..., /vendor/...).
+    consoleFiles(),
   ];
 }
