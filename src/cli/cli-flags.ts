@@ -3,7 +3,9 @@
  * switches, and repeatable flags whose values may also be comma-separated
  * (`--operation read,write` or `--operation read --operation write`).
  * Anything not starting with -- is an operand. An unknown flag is a
- * UsageError with a "did you mean".
+ * UsageError with a "did you mean". Commands that pass `short` also take
+ * one-letter aliases as rpk and kcat do (`-n 5`, `-n5`, `-o -5`: a value
+ * may start with a dash); without it a lone `-x` stays an operand.
  */
 import { didYouMean } from '../config/did-you-mean.js';
 import { UsageError } from './cluster.js';
@@ -18,11 +20,16 @@ export interface ParsedFlags {
   has(name: string): boolean;
 }
 
-export function parseFlags(args: readonly string[], spec: FlagSpec): ParsedFlags {
+export function parseFlags(args: readonly string[], spec: FlagSpec, short: Readonly<Record<string, string>> = {}): ParsedFlags {
   const values = new Map<string, string[]>();
   const operands: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
+    let a = args[i]!;
+    if (/^-[A-Za-z]/.test(a) && Object.keys(short).length) {
+      const long = short[a[1]!];
+      if (!long) throw new UsageError(`unknown option ${a.slice(0, 2)} (short options: ${Object.keys(short).map((c) => `-${c} (--${short[c]})`).join(', ')})`);
+      a = a.length > 2 ? `--${long}=${a.slice(2)}` : `--${long}`;
+    }
     if (!a.startsWith('--') || a === '--') { operands.push(a); continue; }
     const eq = a.indexOf('=');
     const name = a.slice(2, eq < 0 ? undefined : eq);
