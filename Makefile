@@ -7,15 +7,16 @@ TSC := node_modules/.bin/tsc
 
 # Debian packages the tests drive: etcd (the metadata store of brokers in
 # separate processes: compat-tests/etcd-*.test.ts, the process chaos test),
-# kcat (librdkafka's CLI client),
+# kcat (librdkafka's CLI client), chromium (the console's browser tests,
+# compat-tests/console-browser*.test.ts, drive it with playwright-core),
 # librdkafka's Python binding (compat-tests/helpers/txn_librdkafka.py, also the
 # produce-latency client bench/latency.py) and kafka-python, a pure-Python
 # client, with the snappy and lz4 modules its codecs need
 # (compat-tests/helpers/kafka_python_client.py). Debian's python3, not whatever
 # python3 is first on PATH, because that is where the packages install.
 system-deps:
-	@command -v kcat >/dev/null && command -v etcd >/dev/null && /usr/bin/python3 -c 'import confluent_kafka, kafka, snappy, lz4.frame' 2>/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 kcat etcd-server python3-confluent-kafka python3-kafka python3-snappy python3-lz4; }
+	@command -v kcat >/dev/null && command -v etcd >/dev/null && command -v chromium >/dev/null && /usr/bin/python3 -c 'import confluent_kafka, kafka, snappy, lz4.frame' 2>/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 kcat etcd-server chromium python3-confluent-kafka python3-kafka python3-snappy python3-lz4; }
 
 # sarama, the Go client (compat-tests/sarama.test.ts): Debian's Go 1.19 and
 # sarama 1.22.1 with its dependencies, whose sources apt puts under
