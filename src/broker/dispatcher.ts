@@ -88,6 +88,7 @@ export class Dispatcher {
       if (!session.authenticated) return { close: `unexpected ${name} request before SASL authentication (correlation id ${correlationId})` };
       if (session.expired(Date.now())) return { close: `the SASL session of ${session.principal} expired (connections.max.reauth.ms or its credential's lifetime) and the client did not re-authenticate` };
     }
+    const received = performance.now(); // the request's latency (stats) counts its decoding too
     let request: unknown;
     let clientId: string | null;
     try {
@@ -115,6 +116,7 @@ export class Dispatcher {
       }
     };
     const finish = (response: unknown): FrameResult => {
+      this.shared.stats?.request(apiKey, version, performance.now() - received);
       if (response === null) return null;
       try {
         const chunks = this.encode(apiKey, version, correlationId, response);
@@ -128,6 +130,7 @@ export class Dispatcher {
       }
     };
     const fault = (err: unknown): FrameResult => {
+      this.shared.stats?.request(apiKey, version, performance.now() - received);
       log.error(`${name} v${version} handler failed (conn ${conn.id}, correlation ${correlationId}): ${(err as Error)?.stack ?? err}`);
       return errorAnswer();
     };

@@ -35,6 +35,7 @@ import { ClientSession } from './client-session.js';
 import { endpointFor } from '../controller/cluster-metadata.js';
 import { isTls, type Listener } from '../config/listeners.js';
 import { interBrokerClientSecurity } from './inter-broker-security.js';
+import { BrokerStats } from './broker-stats.js';
 
 /** How long shutdown waits for in-flight requests before dropping connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -60,6 +61,8 @@ export interface RunningBroker {
   context: SharedContext;
   /** Bytes held for all connections (requests read and unanswered, responses unsent): what queued.max.request.bytes limits. */
   queuedBytes(): number;
+  /** Counters of this broker's work since it started (requests, bytes per topic, ISR changes, connections), for /metrics and the console. */
+  stats: BrokerStats;
   nodeId: number;
   /** Its listeners, with the ports they are bound to. */
   listeners: readonly Listener[];
@@ -200,6 +203,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   // A transactional batch is checked against its transaction when this broker coordinates it. In a cluster
   // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
   // the batch in, as Kafka before 3.6 did.
+  const stats = new BrokerStats();
+  replicaManager.stats = stats;
   replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!clustered || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
   // A broker whose etcd lease may have lapsed answers as no coordinator: its partitions may have moved unseen.
   if (etcd) groups.canServe = txns.canServe = () => etcd.leaseHolds();
@@ -243,6 +248,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     },
     security,
     controller,
+    stats,
   };
   // The request path (dispatcher, codec index, every handler: about a fifth of
   // the broker's modules) is imported once the socket listens, not before:
@@ -274,7 +280,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     conn.session = new ClientSession(listener, socket.remoteAddress ?? '', principal);
     if (paused) conn.freeze();
     connections.add(conn);
-    void conn.done.then(() => connections.delete(conn));
+    stats.connectionOpened(listener.name);
+    void conn.done.then(() => { connections.delete(conn); stats.connectionClosed(listener.name); });
   };
   // TLS is loaded only when a listener needs it: a plaintext broker starts without it.
   const tlsListeners = config.plan.listeners.filter((l) => isTls(l.protocol));
@@ -323,6 +330,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const apply = (c: MetadataChange) => {
     if (gone) return;
     if (paused) { held.push(c); return; }
+    if (c.kind === 'deleted') stats.forgetTopic(c.topic.name);
     // A failure here (a log that cannot be opened) is this broker's: the other brokers of the process get the change all the same.
     try {
       applyMetadataChange(c, { nodeId: config.nodeId, topics, replicaManager, fetchers });
@@ -353,6 +361,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   return {
     host, port, dataDir, context: shared, nodeId: config.nodeId, listeners: config.plan.listeners,
     queuedBytes: () => budget.used,
+    stats,
     pause: () => {
       if (paused || gone) return;
       paused = true;

@@ -6,6 +6,7 @@ import { buildControlBatch, controlType, ControlType } from '../wire/records/con
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 import type { PartitionState as ClusterPartitionState } from '../controller/cluster-metadata.js';
 import { FollowerTracker } from './follower-tracker.js';
+import type { BrokerStats } from './broker-stats.js';
 
 /**
  * The replica manager: the one owner of the data path state of the partitions
@@ -204,6 +205,8 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, PartitionState>();
   /** Set by the transaction coordinator; without one, transactional batches are INVALID_TXN_STATE. */
   txnVerifier?: TxnVerifier;
+  /** The broker's counters: bytes and records produced per topic, ISR shrinks and expands. */
+  stats?: BrokerStats;
   private readonly isrTimer?: NodeJS.Timeout;
 
   constructor(
@@ -293,6 +296,7 @@ export class ReplicaManager {
       } else {
         s.followers.track(next!.replicas, this.self);
         if (next!.partitionEpoch !== before.partitionEpoch) s.isrChangePending = false;
+        this.stats?.isrChanged(before.isr.length, next!.isr.length);
         if (next!.replicas.length > 1 && next!.isr.length < s.minIsr) this.failAwaitingHw(s, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
       }
       this.advanceHighWatermark(s);
@@ -630,6 +634,7 @@ export class ReplicaManager {
       return fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, e as Error), logStartOffset);
     }
     const { baseOffset, lastOffset, done } = appended;
+    this.stats?.produced(topic, bytes.length, lastOffset - baseOffset + 1);
     if (producerBatch !== null) {
       const producers = this.producersOf(s);
       producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);

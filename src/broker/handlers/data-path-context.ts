@@ -4,6 +4,7 @@ import type { FetchSessionCache } from '../fetch-session-cache.js';
 import type { ProducerIdManager } from '../producer-id-manager.js';
 import type { BrokerSecurity } from '../broker-security.js';
 import type { ClientSession } from '../client-session.js';
+import type { BrokerStats } from '../broker-stats.js';
 
 /** What the data-path handlers (produce, fetch, list-offsets, ...) use of the broker context. */
 export interface DataPathContext {
@@ -26,4 +27,6 @@ export interface DataPathContext {
   security?: BrokerSecurity;
   /** Who sent the request; absent in unit tests. */
   session?: ClientSession;
+  /** The broker's counters (bytes and records fetched per topic); absent in unit tests. */
+  stats?: BrokerStats;
 }

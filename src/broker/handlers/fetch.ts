@@ -125,6 +125,7 @@ export const fetch = {
       results = await readAll();
     }
 
+    if (ctx.stats) for (let i = 0; i < parts.length; i++) if (results[i]!.records.length > 0) ctx.stats.fetched(parts[i]!.topic, results[i]!.records);
     if (version < 4) {
       // v0-v3 clients read message format v0/v1: down-convert (message-format.ts).
       results = results.map((r) => {
