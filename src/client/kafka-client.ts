@@ -31,6 +31,11 @@ export class KafkaClient {
     return new KafkaClient(settings, await AdminConnection.open(settings));
   }
 
+  /** How long a request may take before it fails: a long-polling Fetch or a JoinGroup must wait less. */
+  get requestTimeoutMs(): number {
+    return this.settings.timeoutMs ?? 30_000;
+  }
+
   /** The bootstrap connection: for requests any broker answers (Metadata, ListGroups of that broker, DescribeConfigs of topics). */
   get any(): AdminConnection {
     return this.bootstrapConn;
