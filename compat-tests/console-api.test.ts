@@ -8,6 +8,7 @@
  * values), and the read-only switch.
  */
 import t from 'tap';
+import { request } from 'node:http';
 import kafkajs from 'kafkajs';
 import { testBroker } from './helpers/broker.js';
 import { kcat, kcatConsumeAll } from './helpers/kcat.js';
@@ -15,6 +16,19 @@ import { consoleHttp, type ConsoleHttp } from './helpers/console-http.js';
 import type { Message, MessagePage, Overview, TopicDetail, TopicSummary } from '../src/http/console-api-types.js';
 
 const { Kafka, logLevel } = kafkajs;
+
+/** A GET with a chosen Host header (fetch() sets its own). */
+function rawGet(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const texts = (page: MessagePage) => page.messages.map((m) => m.value?.text);
 
@@ -93,6 +107,11 @@ t.test('topics, configs and the overview', async (t) => {
   }
   t.equal((await ro.api('GET', '/api/topics/orders')).status, 200, 'reads still work');
   t.equal((await ro.api('GET', '/api/session')).body.allowWrites, false, 'the session says so');
+
+  const rebound = await rawGet(c.http.port, '/api/topics', 'evil.example:80');
+  t.equal(rebound.status, 403, 'a foreign Host name on a loopback listener (DNS rebinding): 403');
+  t.match(rebound.body, /BAD_HOST/);
+  t.equal((await rawGet(c.http.port, '/api/topics', `localhost:${c.http.port}`)).status, 200, 'localhost is fine');
 });
 
 t.test('message browser: starts, positions, filters, headers, binary values; produce read back by kcat', async (t) => {

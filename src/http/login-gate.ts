@@ -1,6 +1,8 @@
 /**
  * The login gate: the first route of the HTTP side. It
  *
+ * - on a loopback listener, answers /api/* and /metrics only for loopback
+ *   Host names (DNS rebinding);
  * - refuses state-changing requests (anything but GET/HEAD/OPTIONS) that a
  *   browser sent from another site (Origin, Sec-Fetch-Site): a page elsewhere
  *   must not be able to delete topics through a logged-in console (CSRF);
@@ -22,6 +24,7 @@ import { consoleConnectionPlan, type ConsoleConnectionPlan } from './console-con
 import { samsaVersion } from './console-version.js';
 import type { Session } from './console-api-types.js';
 import { HttpError, readJson, sendJson, type HttpRequest, type HttpRoute, type HttpTarget } from './route.js';
+import { isLoopback } from './server.js';
 
 /** What the routes after the gate use to reach the brokers for this request. */
 export interface ConsoleAuth {
@@ -93,6 +96,22 @@ function checkSameOrigin(req: IncomingMessage, method: string): void {
     let host: string | undefined;
     try { host = new URL(origin).host; } catch { /* "null" and other non-URLs are refused below */ }
     if (host === undefined || host !== req.headers.host) throw new HttpError(403, 'CROSS_ORIGIN', `refused a ${method} from origin ${origin} (this console is ${req.headers.host ?? 'unknown'})`);
+  }
+}
+
+/**
+ * On a loopback listener, refuses a Host header that is not a loopback name:
+ * a page whose domain was re-pointed at 127.0.0.1 (DNS rebinding) would
+ * otherwise be "same origin" with the console and could read and write
+ * through it.
+ */
+function checkHost(req: IncomingMessage): void {
+  if (!isLoopback(req.socket.localAddress ?? '')) return;
+  const host = req.headers.host ?? '';
+  let name: string;
+  try { name = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, ''); } catch { name = host; }
+  if (!isLoopback(name) && !name.toLowerCase().endsWith('.localhost')) {
+    throw new HttpError(403, 'BAD_HOST', `this console listens on loopback and answers only to loopback host names (localhost, 127.0.0.1), not ${JSON.stringify(host)}`);
   }
 }
 
@@ -222,6 +241,7 @@ export function loginGate(target: HttpTarget): HttpRoute {
     const path = r.url.pathname;
     const api = r.parts[0] === 'api';
     if (!api && path !== '/metrics') return false;
+    checkHost(r.req);
     let p: ConsoleConnectionPlan;
     try {
       p = await planOf();
