@@ -8,7 +8,6 @@
  */
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { decodeProduceResponse, encodeProduceRequest } from '../wire/generated/produce.js';
-import { buildBatch, type RecordInput } from '../wire/records/batch-builder.js';
 import { Compression } from '../wire/records/batch-header.js';
 import { ErrorCode } from '../wire/errors.js';
 import { AdminError, type AdminConnection } from '../cli/admin-connection.js';
@@ -16,6 +15,7 @@ import type { KafkaClient } from './kafka-client.js';
 import { KafkaClientError } from './errors.js';
 import { routeToLeaders, type Outcome } from './leader-routing.js';
 import { StickyPartitioner, keyPartition } from './partitioner.js';
+import { encodeBatch, type EncodedRecord } from './batch-encoder.js';
 
 export interface ProduceRecord {
   /** Default: the key's partition (murmur2), or a sticky partition for a record without a key. */
@@ -105,23 +105,23 @@ function plan(client: KafkaClient, topic: string, records: ProduceRecord[], part
   if (!keyless) byTopic.set(topic, (keyless = new StickyPartitioner()));
 
   const now = Date.now();
-  const inputs: RecordInput[] = [];
+  const inputs: EncodedRecord[] = [];
   const open = new Map<number, { indices: number[]; size: number }>();
   const out = new Map<number, Batch[]>();
   const close = (p: number) => {
     const o = open.get(p);
     if (!o || o.indices.length === 0) return;
     const recs = o.indices.map((i) => inputs[i]!);
-    const batch = { partition: p, indices: o.indices, timestamps: recs.map((r) => r.timestamp!), bytes: buildBatch(recs, { compression }) };
+    const batch = { partition: p, indices: o.indices, timestamps: recs.map((r) => r.timestamp), bytes: encodeBatch(recs, compression) };
     out.set(p, [...(out.get(p) ?? []), batch]);
     open.delete(p);
   };
   records.forEach((r, i) => {
     const key = bytesOf(r.key);
     const value = bytesOf(r.value);
-    const headers = (r.headers ?? []).map((h) => ({ key: h.key, value: bytesOf(h.value) }));
+    const headers = (r.headers ?? []).map((h) => ({ key: Buffer.from(h.key), value: bytesOf(h.value) }));
     // An upper bound of the record's encoded size: its bytes plus the varints around them.
-    const size = 24 + (key?.length ?? 0) + (value?.length ?? 0) + headers.reduce((n, h) => n + 10 + Buffer.byteLength(h.key) + (h.value?.length ?? 0), 0);
+    const size = 24 + (key?.length ?? 0) + (value?.length ?? 0) + headers.reduce((n, h) => n + 10 + h.key.length + (h.value?.length ?? 0), 0);
     let p: number;
     if (r.partition !== undefined) {
       if (!Number.isInteger(r.partition) || r.partition < 0 || r.partition >= partitions) {
