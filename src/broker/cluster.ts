@@ -13,7 +13,7 @@ import { BrokerConfig, type ConfigSources } from '../config/broker-config.js';
 import { MetadataStore } from '../controller/metadata-store.js';
 import type { LocalController } from '../controller/controller.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import { Logger, type LogLevel } from './logger.js';
+import { Logger, type LogFormat, type LogLevel } from './logger.js';
 import { shiftedListeners } from '../config/listeners.js';
 import { localController, startBroker, type RunningBroker } from './index.js';
 
@@ -22,6 +22,7 @@ export interface ClusterOptions extends ConfigSources {
   /** Ports between consecutive brokers (default 1). */
   portStep?: number;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
 }
 
 export type BrokerRunState = 'running' | 'stopped' | 'paused';
@@ -57,7 +58,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const dataDir = base.dataDir;
   const host = base.listenHost;
   const step = opts.portStep ?? 1;
-  const log = new Logger(opts.logLevel ?? 'info');
+  const log = new Logger(opts.logLevel ?? 'info', opts.logFormat);
   const store = MetadataStore.open(dataDir);
   const controller: LocalController = localController(store, base, log);
   const ports: number[] = Array.from({ length: opts.brokers }, (_, i) => (base.listenPort === 0 ? 0 : base.listenPort + i * step));

@@ -115,6 +115,8 @@ export class Connection {
   private muteTimer?: NodeJS.Timeout;
   /** Who the client is (listener, principal, SASL state); set by the broker as it accepts the connection. */
   session?: ClientSession;
+  /** The client id of its last request (set by the dispatcher), named in the connection's log lines. */
+  clientId: string | null = null;
 
   constructor(
     readonly id: number,
@@ -126,13 +128,16 @@ export class Connection {
     this.maxQueuedBytes = opts.maxQueuedBytes !== undefined && opts.maxQueuedBytes >= 0 ? opts.maxQueuedBytes : Infinity;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('error', (err) => this.log.debug(`connection ${id}: ${err.message}`));
+    socket.on('error', (err) => this.log.debug(`connection ${id}: ${err.message}`, this.logFields()));
     let onClose!: () => void;
     this.done = new Promise((resolve) => { onClose = resolve; });
     socket.on('close', () => { this.closed = true; this.releaseAll(); onClose(); });
   }
 
   get remote(): string { return `${this.socket.remoteAddress}:${this.socket.remotePort}`; }
+  private logFields(): Record<string, unknown> {
+    return { conn: this.id, clientId: this.clientId, address: this.remote, listener: this.session?.listener.name };
+  }
   get isClosed(): boolean { return this.closed; }
   /** Bytes this connection holds (requests read and unanswered, responses unsent). */
   get heldBytes(): number { return this.held; }
@@ -148,7 +153,7 @@ export class Connection {
   close(reason: string, level: 'warn' | 'debug' = 'warn', lastResponse = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.log[level](`closing connection ${this.id} from ${this.remote}: ${reason}`);
+    this.log[level](`closing connection ${this.id} from ${this.remote}: ${reason}`, this.logFields());
     this.releaseAll();
     while (this.socket.writableCorked > 0) this.socket.uncork(); // written responses go to the kernel now, so writableLength says what it refused
     // A response that explains the close (a failed authentication) is worth the wait: end() flushes it, the grace timer bounds it.

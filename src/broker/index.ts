@@ -17,9 +17,10 @@ import { LogManager } from '../log/log-manager.js';
 import { Connection, type ConnectionOptions, type FrameResult } from './connection.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { Dispatcher } from './dispatcher.js';
-import { Logger, type LogLevel } from './logger.js';
+import { Logger, type LogFormat, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { ClassicGroup } from '../coordinator/group/classic-group.js';
 import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-topic.js';
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
@@ -35,6 +36,7 @@ import { ClientSession } from './client-session.js';
 import { endpointFor } from '../controller/cluster-metadata.js';
 import { isTls, type Listener } from '../config/listeners.js';
 import { interBrokerClientSecurity } from './inter-broker-security.js';
+import { samsaVersion } from './samsa-version.js';
 import { BrokerStats } from './broker-stats.js';
 
 /** How long shutdown waits for in-flight requests before dropping connections. */
@@ -50,6 +52,8 @@ const MIN_REQUEST_BYTES = 10;
 
 export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
+  /** pretty (the default) or json lines on stderr. */
+  logFormat?: LogFormat;
   /** The cluster metadata and controller shared by the brokers of one process (startCluster); a lone broker makes its own. */
   cluster?: { store: MetadataStore; controller: LocalController };
 }
@@ -92,7 +96,8 @@ export function localController(store: ClusterStore, config: BrokerConfig, log: 
 
 export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
   const config = BrokerConfig.load(opts);
-  const log = new Logger(opts.logLevel ?? 'info');
+  // Every line names its broker (several brokers may share one process's stderr).
+  const log = new Logger(opts.logLevel ?? 'info', opts.logFormat).child({ broker: config.nodeId });
   if (config.ignored.length) log.warn(`ignoring Kafka settings Samsa does not use: ${config.ignored.join(', ')}`);
   for (const w of config.warnings()) log.warn(w);
   const dataDir = config.dataDir;
@@ -154,6 +159,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   });
   topics.onPartitionRemoved = (t, p) => replicaManager.removePartition(t, p);
   topics.warn = (m) => log.warn(m);
+  topics.info = (m, fields) => log.info(m, fields);
   // The coordinators write through the replica manager (acks=all, replicated) and get the configured
   // replication factor: handed the TopicManager itself they appended to the local log only, with RF 1.
   const internalTopics: InternalTopicHost = {
@@ -173,6 +179,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
   }, offsetsStore, coordinatorFailure(log, 'writing group state to __consumer_offsets'));
+  groups.onRebalanced = (g) => log.info('group rebalanced', rebalanceFields(g));
   // The brokers of a cluster reserve producer ids in the shared metadata, so no two hand out the same one.
   const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.
@@ -346,6 +353,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const loads = leadership.startupLoads;
   leadership.startupLoads = undefined;
   await Promise.all(loads);
+  log.info('broker started', { listeners: config.plan.listeners.map(listenerUrl), dataDir, version: samsaVersion(), clusterId: metadata.clusterId });
   const shutdownCoordinators = () => {
     gone = true;
     unsubscribe();
@@ -386,6 +394,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       logs.abandon();
       if (!opts.cluster) controller.close();
       etcd?.abandon();
+      log.info('broker stopped', { clean: false });
     })()),
     close: () => (closing ??= (async () => {
       // A member of a cluster hands its leadership over first (controlled shutdown); a lone broker has no one to hand it to.
@@ -402,8 +411,21 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       if (!opts.cluster) controller.close();
       await logs.close();
       await etcd?.close();
+      log.info('broker stopped', { clean: true });
     })()),
   };
+}
+
+/** A rebalance's log fields; a large group's member ids are cut to the first 20 (`members` is the count). */
+function rebalanceFields(g: ClassicGroup): Record<string, unknown> {
+  const ids = [...g.members.keys()];
+  return { group: g.groupId, generation: g.generationId, protocolType: g.protocolType, protocol: g.protocolName, leader: g.leaderId ?? undefined, members: ids.length, memberIds: ids.slice(0, 20) };
+}
+
+/** NAME://host:port, as Kafka writes listeners (the port the listener is bound to). */
+function listenerUrl(l: Listener): string {
+  const host = l.host || '0.0.0.0';
+  return `${l.name}://${host.includes(':') ? `[${host}]` : host}:${l.port}`;
 }
 
 /**

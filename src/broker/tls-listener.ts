@@ -29,14 +29,14 @@ export function createTlsServer(config: BrokerConfig, listener: Listener, log: L
     try {
       principal = `User:${sslPrincipalOfConnection(socket, rules)}`;
     } catch (e) {
-      log.warn(`closing TLS connection from ${socket.remoteAddress}:${socket.remotePort} on listener ${listener.name}: ${(e as Error).message}`);
+      log.warn(`closing TLS connection from ${socket.remoteAddress}:${socket.remotePort} on listener ${listener.name}: ${(e as Error).message}`, { address: `${socket.remoteAddress}:${socket.remotePort}`, listener: listener.name });
       socket.destroy();
       return;
     }
     onSecure(socket, principal);
   });
   server.on('tlsClientError', (err, socket) => {
-    log.warn(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} on listener ${listener.name} failed: ${err.message}`);
+    log.warn(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} on listener ${listener.name} failed: ${err.message}`, { address: `${socket.remoteAddress}:${socket.remotePort}`, listener: listener.name });
     socket.destroy();
   });
   return server;

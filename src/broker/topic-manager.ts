@@ -34,6 +34,8 @@ export class TopicManager {
   onPartitionRemoved: (topic: string, partition: number) => void = () => {};
   /** Warnings for the broker log (deprecated topic configs). */
   warn: (message: string) => void = () => {};
+  /** Events for the broker log: topics created (explicitly or automatically) and deleted. */
+  info: (message: string, fields: Record<string, unknown>) => void = () => {};
 
   constructor(readonly metadata: MetadataImage, readonly controller: ControllerApi, readonly logs: LogManager, readonly config: BrokerConfig, readonly nodeId = config.nodeId) {}
 
@@ -282,6 +284,7 @@ export class TopicManager {
       return results.map((r) => (r instanceof Error ? r : err as Error));
     }
     for (const t of created) this.warnDeprecated(t.name, t.configs);
+    for (const t of created) this.info('topic created', { topic: t.name, topicId: t.id, partitions: t.partitions, replicationFactor: t.states[0]?.replicas.length, internal: t.internal || undefined, configs: Object.keys(t.configs).length ? t.configs : undefined });
     const byName = new Map(created.map((t) => [t.name, t]));
     return results.map((r) => (r instanceof Error ? r : byName.get(r.name)!));
   }
@@ -325,6 +328,7 @@ export class TopicManager {
     const t = this.metadata.topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     await this.controller.deleteTopic(name);
+    this.info('topic deleted', { topic: name, topicId: t.id, partitions: t.partitions });
     return t;
   }
 

@@ -7,16 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type RunningCluster } from '../broker/cluster.js';
+import { Logger } from '../broker/logger.js';
 import type { StartArgs } from './start-args.js';
 
 export async function startClusterCommand(args: StartArgs): Promise<void> {
-  const { flags, file, ephemeral, logLevel, brokers, portStep, http, httpAllowWrites } = args;
+  const { flags, file, ephemeral, logLevel, logFormat, brokers, portStep, http, httpAllowWrites } = args;
   let tempDir: string | undefined;
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
   const removeTemp = () => { if (tempDir) rmSync(tempDir, { recursive: true, force: true }); };
   let cluster: RunningCluster;
   try {
-    cluster = await startCluster({ brokers: brokers!, portStep, flags, file, env: process.env, logLevel });
+    cluster = await startCluster({ brokers: brokers!, portStep, flags, file, env: process.env, logLevel, logFormat });
   } catch (err) {
     removeTemp();
     throw err;
@@ -42,7 +43,7 @@ export async function startClusterCommand(args: StartArgs): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`samsa: ${signal}, shutting down\n`);
+    new Logger(logLevel, logFormat).info(`${signal}: shutting down`, { signal });
     await server?.close();
     await cluster.close();
     removeTemp();

@@ -1,7 +1,7 @@
 /**
  * The `samsa` command's sub-commands (main.ts is the entry point).
  *   samsa start [--listen host:port] [--data-dir dir] [--ephemeral] [--config file]
- *               [--advertised-host h] [--advertised-port p] [--log-level level]
+ *               [--advertised-host h] [--advertised-port p] [--log-level level] [--log-format pretty|json]
  *               [--set key=value ...]
  *               [--brokers N [--port-step S] [--http host:port]]
  *               [--metadata etcd://host:port[,host:port...][/prefix]]
@@ -27,12 +27,12 @@ async function start(args: string[]): Promise<void> {
   const parsed = parseStartArgs(args);
   // Loaded on demand so a lone broker starts as fast and as small as before.
   if (parsed.brokers !== undefined) return (await import('./cluster-start.js')).startClusterCommand(parsed);
-  const { flags, file, ephemeral, logLevel } = parsed;
+  const { flags, file, ephemeral, logLevel, logFormat } = parsed;
   // Imported here so `samsa cluster` and `samsa topics` do not load a broker.
   const { startBroker } = await import('../broker/index.js');
   let tempDir: string | undefined;
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
-  const broker = await startBroker({ flags, file, env: process.env, logLevel });
+  const broker = await startBroker({ flags, file, env: process.env, logLevel, logFormat });
   console.log(`samsa listening on ${broker.host}:${broker.port} (data: ${tempDir ? `${tempDir}, removed at exit` : broker.dataDir})`);
   let http: { url: string; close(): Promise<void> } | undefined;
   if (parsed.http) {
@@ -51,7 +51,7 @@ async function start(args: string[]): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`samsa: ${signal}, shutting down\n`);
+    broker.context.log.info(`${signal}: shutting down`, { signal });
     await http?.close();
     await broker.close();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });

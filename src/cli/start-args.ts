@@ -1,6 +1,7 @@
 /** `samsa start` flags: the few with their own names map to Kafka keys; --set takes any key. */
 import { ConfigError } from '../config/broker-config.js';
-import type { LogLevel } from '../broker/logger.js';
+import { LOG_FORMATS, type LogFormat, type LogLevel } from '../broker/logger.js';
+import { didYouMean } from '../config/did-you-mean.js';
 
 const FLAG_TO_KEY: Record<string, string> = {
   '--listen': 'listeners',
@@ -11,7 +12,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   '--metadata': 'metadata.url',
 };
 
-const OTHER_FLAGS = ['--config', '--ephemeral', '--log-level', '--set', '--brokers', '--port-step', '--http', '--http-allow-writes'];
+const OTHER_FLAGS = ['--config', '--ephemeral', '--log-level', '--log-format', '--set', '--brokers', '--port-step', '--http', '--http-allow-writes'];
 
 /** Settings that would give every broker of a cluster the same identity or the same advertised port. */
 const PER_BROKER_KEYS = ['node.id', 'broker.id', 'advertised.port', 'advertised.listeners'];
@@ -23,6 +24,8 @@ export interface StartArgs {
   file?: string;
   ephemeral: boolean;
   logLevel: LogLevel;
+  /** --log-format (or SAMSA_LOG_FORMAT): pretty lines (the default) or JSON lines on stderr. */
+  logFormat: LogFormat;
   /** Set by --brokers: run a cluster of this many brokers in this process. */
   brokers?: number;
   portStep?: number;
@@ -50,6 +53,7 @@ export function parseStartArgs(args: string[]): StartArgs {
   let file: string | undefined;
   let ephemeral = false;
   let logLevel: LogLevel = (process.env.SAMSA_LOG_LEVEL as LogLevel) ?? 'info';
+  let logFormat = process.env.SAMSA_LOG_FORMAT || 'pretty';
   let brokers: number | undefined;
   let portStep: number | undefined;
   let http: HttpAddress | undefined;
@@ -67,6 +71,7 @@ export function parseStartArgs(args: string[]): StartArgs {
     else if (name === '--config') file = value();
     else if (name === '--ephemeral') ephemeral = true;
     else if (name === '--log-level') logLevel = value() as LogLevel;
+    else if (name === '--log-format') logFormat = value();
     else if (name === '--brokers') brokers = wholeNumber(name, value(), 1);
     else if (name === '--port-step') portStep = wholeNumber(name, value(), 1);
     else if (name === '--http') http = parseHttpAddress(value());
@@ -79,6 +84,7 @@ export function parseStartArgs(args: string[]): StartArgs {
     } else throw new ConfigError(`unknown option ${a} (options: ${[...Object.keys(FLAG_TO_KEY), ...OTHER_FLAGS].join(', ')})`);
   }
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new ConfigError(`--log-level must be debug, info, warn, error or silent`);
+  if (!(LOG_FORMATS as string[]).includes(logFormat)) throw new ConfigError(`--log-format must be pretty or json, got ${logFormat}${didYouMean(logFormat, LOG_FORMATS)}`);
   if (portStep !== undefined && brokers === undefined) throw new ConfigError('--port-step needs --brokers N (it spaces the ports of a cluster\'s brokers)');
   if (httpAllowWrites && !http) throw new ConfigError('--http-allow-writes needs --http host:port');
   if (brokers !== undefined && flags['metadata.url']) throw new ConfigError('--metadata cannot be used with --brokers: a cluster in one process keeps its metadata itself; with etcd start one broker per process (--node-id N --metadata etcd://...)');
@@ -86,5 +92,5 @@ export function parseStartArgs(args: string[]): StartArgs {
     const clash = PER_BROKER_KEYS.find((k) => flags[k] !== undefined);
     if (clash) throw new ConfigError(`${clash} cannot be set with --brokers: brokers get node ids 0..N-1 and advertise their own ports`);
   }
-  return { flags, file, ephemeral, logLevel, brokers, portStep, http, httpAllowWrites };
+  return { flags, file, ephemeral, logLevel, logFormat: logFormat as LogFormat, brokers, portStep, http, httpAllowWrites };
 }

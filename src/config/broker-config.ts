@@ -125,7 +125,7 @@ export const IGNORED_KAFKA_SETTINGS = new Set([
 export const BROKER_SETTING_NAMES = Object.keys(BROKER_SETTINGS);
 
 /** SAMSA_* variables that are not broker settings (read by the CLI). */
-const NOT_BROKER_SETTINGS = new Set(['log.level', 'bootstrap']);
+const NOT_BROKER_SETTINGS = new Set(['log.level', 'log.format', 'bootstrap']);
 
 export { ConfigError };
 

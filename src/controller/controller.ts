@@ -28,7 +28,7 @@ export interface ControllerOptions {
   uncleanAllowed(topic: TopicMetadata): boolean;
   autoLeaderRebalance: boolean;
   leaderImbalanceCheckMs: number;
-  log?: { info(m: string): void; warn(m: string): void; error?(m: string): void };
+  log?: { info(m: string, fields?: Record<string, unknown>): void; warn(m: string): void; error?(m: string): void; debug?(m: string, fields?: Record<string, unknown>): void };
 }
 
 /** Rounds of recomputing partition changes that lost a compare-and-set before giving up until the next event. */
@@ -175,7 +175,7 @@ export class LocalController implements ControllerApi {
         });
       }
       if (updates.length === 0) return;
-      const results = await this.store.updatePartitions(updates, writer);
+      const results = await this.updatePartitions(updates, writer);
       const lost = updates.filter((_, i) => results[i] === undefined);
       if (lost.length === 0) return;
       only = new Set(lost.map((u) => `${u.topic}:${u.partition}`));
@@ -212,7 +212,7 @@ export class LocalController implements ControllerApi {
     if (!req.isr.includes(s.leader) || req.isr.some((r) => !s.replicas.includes(r) || !live.has(r))) return { errorCode: ErrorCode.INELIGIBLE_REPLICA };
     let next: Omit<PartitionState, 'partitionEpoch'> = { ...s, isr: [...req.isr] };
     next = this.completeReassignment(req.topic, next);
-    const [state] = await this.store.updatePartitions([{ topic: req.topic, partition: req.partition, expected: s.partitionEpoch, state: next }]);
+    const [state] = await this.updatePartitions([{ topic: req.topic, partition: req.partition, expected: s.partitionEpoch, state: next }]);
     return state ? { errorCode: ErrorCode.NONE, state } : { errorCode: ErrorCode.INVALID_UPDATE_VERSION };
   }
 
@@ -250,7 +250,7 @@ export class LocalController implements ControllerApi {
       return { topic, partition, errorCode: ErrorCode.NONE, message: null };
     });
     if (updates.length) {
-      const applied = await this.store.updatePartitions(updates, writer);
+      const applied = await this.updatePartitions(updates, writer);
       if (!quiet) this.opts.log?.info(`controller: ${type} election moved ${applied.filter(Boolean).length} leader(s)`);
     }
     return results;
@@ -274,14 +274,36 @@ export class LocalController implements ControllerApi {
       next = { ...s, replicas: [...replicas, ...removing], addingReplicas: adding, removingReplicas: removing };
       next = this.completeReassignment(topic, next);
     }
-    const [state] = await this.store.updatePartitions([{ topic, partition, expected: s.partitionEpoch, state: next }]);
+    const [state] = await this.updatePartitions([{ topic, partition, expected: s.partitionEpoch, state: next }]);
     return state ? ErrorCode.NONE : ErrorCode.INVALID_UPDATE_VERSION;
+  }
+
+  /**
+   * Every partition state change goes through here, to log the leaders it
+   * moved: one line per partition, or past LEADER_MOVE_LINES in one write (a
+   * broker of a large cluster failing) one summary line, the rest at debug.
+   */
+  private async updatePartitions(updates: readonly PartitionUpdate[], writer?: Writer): Promise<(PartitionState | undefined)[]> {
+    const before = updates.map((u) => this.store.partition(u.topic, u.partition)?.leader ?? -1);
+    const results = await this.store.updatePartitions(updates, writer);
+    const moved = results.flatMap((s, i) => (s && s.leader !== before[i] ? [{ topic: updates[i]!.topic, partition: updates[i]!.partition, oldLeader: before[i], newLeader: s.leader, leaderEpoch: s.leaderEpoch }] : []));
+    const log = this.opts.log;
+    const many = moved.length > LEADER_MOVE_LINES;
+    if (many) log?.info('leaders moved', { count: moved.length, topics: [...new Set(moved.map((m) => m.topic))].slice(0, 20) });
+    for (const m of moved) {
+      if (many) log?.debug?.('leader moved', m);
+      else log?.info('leader moved', m);
+    }
+    return results;
   }
 
   private allPartitions(): { topic: string; partition: number }[] {
     return this.store.topics().flatMap((t) => t.states.map((_, partition) => ({ topic: t.name, partition })));
   }
 }
+
+/** Leader moves logged one line each from one write; more are summed up in one line. */
+const LEADER_MOVE_LINES = 20;
 
 function sameState(a: Omit<PartitionState, 'partitionEpoch'>, b: PartitionState): boolean {
   return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && same(a.isr, b.isr) && same(a.replicas, b.replicas)

@@ -64,8 +64,7 @@ async function deleteOne(ctx: BrokerContext, w: Wanted, duplicate: boolean, may:
       }
     }
     if (INTERNAL_TOPICS.has(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Internal topic ${name} cannot be deleted.`);
-    const t = await ctx.topics.deleteTopic(name);
-    ctx.log.info(`deleted topic ${name}`);
+    const t = await ctx.topics.deleteTopic(name); // the topic manager logs the deletion
     return { name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (err) {
     return { name: w.name, topicId: w.id, ...errorEntry(ctx, err, 'DeleteTopics') };

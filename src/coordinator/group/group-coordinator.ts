@@ -80,6 +80,8 @@ export class GroupCoordinator {
   /** Partitions led here. */
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly loadWaiters = new LoadWaiters();
+  /** Told when a join phase ends with a new generation (the broker logs the rebalance). */
+  onRebalanced: (g: ClassicGroup) => void = () => {};
 
   constructor(private readonly limits: GroupLimits, private readonly store: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
     if (limits.offsetsRetentionMs !== undefined) {
@@ -379,11 +381,13 @@ export class GroupCoordinator {
     if (g.members.size === 0) {
       g.protocolName = null;
       this.becomeEmpty(g);
+      this.onRebalanced(g);
       return;
     }
     g.protocolName = g.selectProtocol();
     if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
     g.state = 'CompletingRebalance';
+    this.onRebalanced(g);
     for (const m of g.members.values()) {
       const resolve = m.awaitingJoin!;
       m.awaitingJoin = undefined;
