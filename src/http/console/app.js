@@ -4,16 +4,38 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, setLoginRequiredHandler } from './api.js';
-import { Group } from './group.js';
-import { Groups } from './groups.js';
 import { html } from './lib.js';
-import { Login } from './login.js';
-import { Messages } from './messages.js';
 import { Overview } from './overview.js';
-import { Topic } from './topic.js';
-import { Topics } from './topics.js';
-import { Transactions } from './transactions.js';
 import { ErrorBox, Loading, SessionContext } from './ui.js';
+
+/**
+ * A page whose module loads the first time it is shown: the overview's first
+ * paint then waits for its own few files only (the browser fetches 6 at a
+ * time from one server).
+ */
+function lazy(load, name) {
+  let Page = null;
+  let loading = null;
+  return function LazyPage(props) {
+    const [error, setError] = useState(null);
+    const [, setLoaded] = useState(false);
+    useEffect(() => {
+      if (Page) return;
+      loading ??= load().then((m) => { Page = m[name]; });
+      loading.then(() => setLoaded(true), (err) => { loading = null; setError(err); });
+    }, []);
+    if (error) return html`<${ErrorBox} error=${error} what="The page did not load" />`;
+    return Page ? html`<${Page} ...${props} />` : html`<${Loading} />`;
+  };
+}
+
+const Topics = lazy(() => import('./topics.js'), 'Topics');
+const Topic = lazy(() => import('./topic.js'), 'Topic');
+const Messages = lazy(() => import('./messages.js'), 'Messages');
+const Groups = lazy(() => import('./groups.js'), 'Groups');
+const Group = lazy(() => import('./group.js'), 'Group');
+const Transactions = lazy(() => import('./transactions.js'), 'Transactions');
+const Login = lazy(() => import('./login.js'), 'Login');
 
 const NAV = [
   ['overview', 'Overview'],

@@ -4,7 +4,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './lib.js';
 
 let uplotModule;
-const loadUplot = () => (uplotModule ??= import('uplot').then((m) => m.default));
+function loadUplot() {
+  if (!uplotModule) {
+    const css = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/vendor/uplot.css' });
+    document.head.append(css);
+    uplotModule = import('uplot').then((m) => m.default);
+  }
+  return uplotModule;
+}
 
 const COLORS = ['#2f6fbf', '#c2571a', '#3c8d5a', '#8a4fbf'];
 
@@ -35,7 +42,7 @@ export function TimeChart({ series, data, height = 170, fmt = String, label }) {
           { stroke: '#666', grid: { stroke: '#eee' } },
           { stroke: '#666', grid: { stroke: '#eee' }, size: 70, values: (u, vals) => vals.map(fmt) },
         ],
-        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, fill: i === 0 ? 'rgba(47,111,191,0.08)' : undefined, value: (u, v) => (v === null || v === undefined ? '–' : fmt(v)) }))],
+        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false }, fill: i === 0 ? 'rgba(47,111,191,0.08)' : undefined, value: (u, v) => (v === null || v === undefined ? '–' : fmt(v)) }))],
       };
       plot.current = new uPlot(opts, latest.current, box.current);
       observer = new ResizeObserver(() => {
