@@ -20,6 +20,11 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/** What to try when nothing listens at the address (the first thing a new user meets). */
+export function connectionHint(message: string): string {
+  return /^cannot connect to .*ECONNREFUSED/.test(message) ? '; is a broker running? start one with `samsa start`' : '';
+}
+
 /** Runs a command body: --help prints the usage, a UsageError the usage too (exit 2), an AdminError its sentence (exit 1). */
 export async function runCommand(io: CliIo, usage: string, args: readonly string[], body: () => Promise<number>): Promise<number> {
   if (args.includes('--help') || args.includes('-h') || args[0] === 'help') {
@@ -34,7 +39,7 @@ export async function runCommand(io: CliIo, usage: string, args: readonly string
       return 2;
     }
     if (e instanceof AdminError) {
-      io.err(`samsa: ${e.message}`);
+      io.err(`samsa: ${e.message}${connectionHint(e.message)}`);
       return 1;
     }
     throw e;

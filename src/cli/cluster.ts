@@ -4,7 +4,7 @@
  */
 import type { ClusterStatus } from '../broker/cluster.js';
 
-const USAGE = 'usage: samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N|move-leader TOPIC PARTITION BROKER [--http host:port] [--json]';
+const USAGE = 'usage: samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N|move-leader TOPIC PARTITION BROKER [--http host:port] [--json]\n       samsa cluster info [--bootstrap host:port] (over the Kafka protocol: cluster-info.ts)';
 
 const BROKER_ACTIONS: Record<string, string> = { 'stop-broker': 'stop', 'start-broker': 'start', 'pause-broker': 'pause', 'resume-broker': 'resume' };
 

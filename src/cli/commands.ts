@@ -11,7 +11,9 @@
  *       exactly as before.
  *   samsa cluster status|stop-broker N|start-broker N|pause-broker N|resume-broker N
  *                 |move-leader TOPIC PARTITION BROKER [--http host:port] [--json]
- *   samsa topics list|describe|create|delete ... [--bootstrap host:port]
+ *   samsa topic create|list|describe|delete|alter-config|produce|consume, samsa group list|describe|delete|seek,
+ *   samsa cluster info   (Kafka-protocol commands like rpk's; `samsa topics` is `samsa topic`)
+ *   samsa help [COMMAND]   (every command, every flag, examples: help*.ts)
  *   samsa users create|delete|list, samsa acls create|list|delete, samsa quotas alter|describe
  *       (SCRAM credentials, ACLs, client quotas over the Kafka protocol; TLS/SASL client flags)
  *   samsa dev-certs DIR [--host h] [--client name] [--days N] [--force]   (throwaway TLS certificates)
@@ -65,18 +67,21 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start': return start(rest);
-    // Loaded on demand: the admin client (kafkajs) and the API table (the whole
+    // Loaded on demand: the Kafka client commands and the API table (the whole
     // handler registry) are not needed to run a broker and slow start-up.
-    case 'topics': return (await import('./topics.js')).topicsCommand(rest);
+    case 'topic': case 'topics': process.exitCode = await (await import('./topic.js')).topicCommand(rest); return;
+    case 'help': case '--help': case '-h': process.exitCode = (await import('./help.js')).helpCommand(rest); return;
     case 'users': process.exitCode = await (await import('./users.js')).usersCommand(rest); return;
     case 'acls': process.exitCode = await (await import('./acls.js')).aclsCommand(rest); return;
     case 'quotas': process.exitCode = await (await import('./quotas.js')).quotasCommand(rest); return;
-    case 'cluster': return (await import('./cluster.js')).clusterCommand(rest);
+    // `cluster info` speaks the Kafka protocol; the other cluster commands the control API.
+    case 'cluster': if (rest[0] === 'info') { process.exitCode = await (await import('./cluster-info.js')).clusterInfoCommand(rest.slice(1)); return; } return (await import('./cluster.js')).clusterCommand(rest);
     case 'dev-certs': return (await import('./dev-certs.js')).devCertsCommand(rest);
     case 'api-table': console.log((await import('../broker/api-table.js')).apiTableMarkdown()); return;
-    default:
-      console.error('usage: samsa start [options] [--brokers N ... | --node-id N --metadata etcd://host:port/prefix] | samsa cluster status|stop-broker N|... [--http host:port] | samsa topics list|describe|create|delete [...] | samsa users|acls|quotas ... --help');
-      process.exitCode = cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
+    default: {
+      const { helpCommand, unknownCommand } = await import('./help.js');
+      process.exitCode = cmd === undefined ? helpCommand([]) : unknownCommand(cmd);
+    }
   }
 }
 

@@ -73,7 +73,7 @@ export const TOPIC_PRODUCE: CommandHelp = {
     { long: 'header', short: 'H', kind: 'value', arg: 'KEY:VALUE', help: 'a header on every record (repeatable)' },
     { long: 'partition', short: 'p', kind: 'value', arg: 'N', help: 'produce to this partition (default: by key, murmur2 as the Java client; without a key spread over the partitions)' },
     { long: 'tombstone', short: 'Z', kind: 'switch', help: 'an empty value is produced as a null value (a tombstone on a compacted topic)' },
-    { long: 'acks', kind: 'value', arg: '-1|0|1', help: 'acknowledgements to wait for: -1 all in-sync replicas (default), 1 the leader, 0 none' },
+    { long: 'acks', kind: 'value', arg: '-1|1', help: 'acknowledgements to wait for: -1 (all) every in-sync replica (default), 1 the leader' },
     { long: 'compression', short: 'z', kind: 'value', arg: 'CODEC', help: 'none (default), gzip, snappy, lz4 or zstd' },
     { long: 'file', kind: 'value', arg: 'PATH', help: 'read this file instead of stdin (- is stdin)' },
     { long: 'output-format', short: 'o', kind: 'value', arg: 'FORMAT', help: 'print a line per record produced, in the consume format syntax, e.g. \'%p %o\\n\'' },

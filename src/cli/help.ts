@@ -91,3 +91,10 @@ export function helpCommand(words: readonly string[], out: (s: string) => void =
   err(`samsa: no command ${words.join(' ')}${didYouMean(words.join(' '), names)}; \`samsa --help\` lists them`);
   return 2;
 }
+
+/** `samsa frobnicate`: the nearest command, and where the list is (exit 2). */
+export function unknownCommand(cmd: string, err: (s: string) => void = console.error): number {
+  const names = [...new Set([...ALL_COMMANDS.map((c) => c.name.split(' ')[0]!), 'topics', 'help'])];
+  err(`samsa: unknown command ${cmd}${didYouMean(cmd, names)}; \`samsa --help\` lists every command`);
+  return 2;
+}
