@@ -186,7 +186,7 @@ t.test('the console in chromium', async (t) => {
     t.match(headers, /origin: ?kcat/, 'the other header');
     t.match(await row.locator('td.value pre').getAttribute('class'), /json/, 'the JSON value shown as pretty JSON');
     t.match(await row.locator('td.value').textContent(), /"qty": 3/, 'indented');
-    await shot(page, 'messages', 'docs/console-messages.png');
+    await shot(page, 'messages');
 
     await page.click('.segmented button:has-text("hex")');
     // The only message so far: in hex its row no longer says kcat-widget.
@@ -237,6 +237,9 @@ t.test('the console in chromium', async (t) => {
     t.equal(mine?.payload, 'hello from chromium', 'its value');
     t.equal(mine?.partition, 1, 'in the partition chosen');
     t.same(mine?.headers, ['sent-by', 'console'], 'with its header');
+    await page.goto(`${url}/#/messages/browse`);
+    await page.locator('table.messages tbody tr', { hasText: 'hello from chromium' }).waitFor({ timeout: WAIT });
+    await shot(page, 'messages-after-produce', 'docs/console-messages.png');
     t.same(seen.take(), [], 'no console errors');
   });
 

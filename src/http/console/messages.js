@@ -125,7 +125,7 @@ function Browser({ topic }) {
     </form>
     <${ErrorBox} error=${error} what="Messages" />
     <div class="toolbar">
-      <span class="muted" data-testid="message-count">${page.loaded ? `${fmtNum(page.messages.length)} messages shown${page.filteredOut ? `, ${fmtNum(page.filteredOut)} filtered out` : ''}${tail ? ' · tailing' : ''}` : ''}</span>
+      <span class="muted" data-testid="message-count">${page.loaded ? `${fmtNum(page.messages.length)} message${page.messages.length === 1 ? '' : 's'} shown${page.filteredOut ? `, ${fmtNum(page.filteredOut)} filtered out` : ''}${tail ? ' · tailing' : ''}` : ''}</span>
       <span class="spacer"></span>
       <span class="segmented" role="group" aria-label="show values as">
         ${MODES.map((m) => html`<button type="button" class=${mode === m ? 'on' : ''} aria-pressed=${mode === m} onClick=${() => setMode(m)}>${m}</button>`)}
