@@ -89,6 +89,20 @@ t.test('topics, configs and the overview', async (t) => {
   t.ok(ov.body.clusterId, 'a cluster id');
   t.type(ov.body.throughput.produceBytesPerSec, 'number', 'a throughput figure');
   t.ok(Array.isArray(ov.body.history), 'a history');
+  // The broker's counters are sampled every 5 s: wait (bounded) for a figure that saw kcat's produce and consume.
+  await kcatConsumeAll(b.bootstrap, 'orders');
+  const seen = { produce: 0, fetch: 0, messages: 0 };
+  for (let i = 0; i < 60 && !(seen.produce > 0 && seen.fetch > 0); i++) {
+    const o = (await c.api<Overview>('GET', '/api/overview')).body;
+    for (const p of [o.throughput, ...o.history]) {
+      seen.produce = Math.max(seen.produce, p.produceBytesPerSec);
+      seen.fetch = Math.max(seen.fetch, p.fetchBytesPerSec);
+      seen.messages = Math.max(seen.messages, p.produceMessagesPerSec);
+    }
+    if (!(seen.produce > 0 && seen.fetch > 0)) await new Promise((r) => setTimeout(r, 250));
+  }
+  t.ok(seen.produce > 0 && seen.messages > 0, `produce throughput from the broker's counters (${seen.produce.toFixed(1)} B/s, ${seen.messages.toFixed(2)} msg/s)`);
+  t.ok(seen.fetch > 0, `fetch throughput (${seen.fetch.toFixed(1)} B/s)`);
 
   const deleted = await c.api('DELETE', '/api/topics/second');
   t.same(deleted.body, { deleted: 'second' }, 'deleted');

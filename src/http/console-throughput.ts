@@ -13,30 +13,34 @@ export const SAMPLE_MS = 5000;
 const KEEP = (15 * 60 * 1000) / SAMPLE_MS;
 
 interface Totals { bytesIn: number; bytesOut: number; messagesIn: number }
+interface Read { t: number; byBroker: Map<number, Totals> }
 
-/** A broker's counters since it started; zeros when this broker keeps none. */
+/** A broker's counters since it started. */
 function totalsOf(b: RunningBroker): Totals {
-  const stats = (b as { stats?: { totals(): { bytesIn: number; bytesOut: number; messagesIn: number } } }).stats;
-  const t = stats?.totals();
-  return { bytesIn: t?.bytesIn ?? 0, bytesOut: t?.bytesOut ?? 0, messagesIn: t?.messagesIn ?? 0 };
+  const t = b.stats.totals();
+  return { bytesIn: t.bytesIn, bytesOut: t.bytesOut, messagesIn: t.messagesIn };
 }
 
 export class ThroughputHistory {
   private readonly points: ThroughputPoint[] = [];
-  private last: { t: number; byBroker: Map<number, Totals> };
+  private last: Read;
+  /** The read before `last`: "now" spans at least a few seconds even just after a sample. */
+  private previous: Read;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly target: HttpTarget) {
     this.last = this.read();
+    this.previous = this.last;
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     this.timer.unref();
   }
 
-  /** The rates since the last sample (the last point when that was under a second ago). */
+  /** The rates over the last few seconds: since the last sample, or the one before when the last is under half an interval old. */
   now(): ThroughputPoint {
     const current = this.read();
-    if (current.t - this.last.t < 1000) return this.points.at(-1) ?? { t: current.t, produceBytesPerSec: 0, fetchBytesPerSec: 0, produceMessagesPerSec: 0 };
-    return this.rate(this.last, current);
+    const from = current.t - this.last.t >= SAMPLE_MS / 2 ? this.last : this.previous;
+    if (current.t - from.t < 500) return { t: current.t, produceBytesPerSec: 0, fetchBytesPerSec: 0, produceMessagesPerSec: 0 };
+    return this.rate(from, current);
   }
 
   /** Oldest first. */
@@ -52,14 +56,15 @@ export class ThroughputHistory {
     const current = this.read();
     this.points.push(this.rate(this.last, current));
     if (this.points.length > KEEP) this.points.shift();
+    this.previous = this.last;
     this.last = current;
   }
 
-  private read(): { t: number; byBroker: Map<number, Totals> } {
+  private read(): Read {
     return { t: Date.now(), byBroker: new Map(this.target.brokers().map((b) => [b.nodeId, totalsOf(b)])) };
   }
 
-  private rate(from: { t: number; byBroker: Map<number, Totals> }, to: { t: number; byBroker: Map<number, Totals> }): ThroughputPoint {
+  private rate(from: Read, to: Read): ThroughputPoint {
     const seconds = Math.max(0.001, (to.t - from.t) / 1000);
     const sum: Totals = { bytesIn: 0, bytesOut: 0, messagesIn: 0 };
     for (const [id, now] of to.byBroker) {
