@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the Kafka client commands and the API table (the whole
     // handler registry) are not needed to run a broker and slow start-up.
     case 'topic': case 'topics': process.exitCode = await (await import('./topic.js')).topicCommand(rest); return;
+    case 'group': case 'groups': process.exitCode = await (await import('./group.js')).groupCommand(rest); return;
     case 'help': case '--help': case '-h': process.exitCode = (await import('./help.js')).helpCommand(rest); return;
     case 'users': process.exitCode = await (await import('./users.js')).usersCommand(rest); return;
     case 'acls': process.exitCode = await (await import('./acls.js')).aclsCommand(rest); return;

@@ -50,9 +50,10 @@ t.test('start prints one line, serves, and shuts down cleanly on SIGTERM', async
   const create = await output(samsa(['topics', 'create', 'cli-topic', '--partitions', '2', '--bootstrap', bootstrap]));
   t.equal(create.code, 0, 'topics create');
   const list = await output(samsa(['topics', 'list', '--bootstrap', bootstrap]));
-  t.match(list.stdout, /^cli-topic$/m, 'topics list shows it');
+  t.match(list.stdout, /^cli-topic\s+2\s+1$/m, 'topics list shows it (NAME PARTITIONS REPLICAS)');
   const describe = await output(samsa(['topics', 'describe', 'cli-topic', '--bootstrap', bootstrap]));
-  t.match(describe.stdout, /cli-topic\s+partitions: 2/, 'topics describe');
+  t.match(describe.stdout, /^NAME\s+cli-topic$/m, 'topics describe');
+  t.match(describe.stdout, /^PARTITIONS\s+2$/m);
   const del = await output(samsa(['topics', 'delete', 'cli-topic', '--bootstrap', bootstrap]));
   t.equal(del.code, 0, 'topics delete');
 
