@@ -85,7 +85,8 @@ export function partitionMetrics(f: Families, brokers: readonly RunningBroker[],
   let offlineCount = 0;
   for (const t of metadata.topics()) {
     if (controllerHere) topicPartitions.add({ topic: t.name }, t.partitions);
-    // min.insync.replicas only matters for the brokers of this process that lead some of the topic.
+    // min.insync.replicas (capped at the replica count, as Kafka's effective min ISR) matters only for an
+    // under-replicated partition a broker of this process leads: looked up then, once per topic.
     let minIsr: number | undefined;
     t.states.forEach((s, partition) => {
       const running = s.leader >= 0 && live.has(s.leader);
@@ -95,9 +96,11 @@ export function partitionMetrics(f: Families, brokers: readonly RunningBroker[],
       const isUnder = s.isr.length < s.replicas.length;
       if (mine) {
         mine.leaders++;
-        if (isUnder) mine.under++;
-        minIsr ??= Number(brokers.find((b) => b.nodeId === s.leader)!.context.topics.value(t, 'min.insync.replicas'));
-        if (s.isr.length < minIsr) mine.underMinIsr++;
+        if (isUnder) {
+          mine.under++;
+          minIsr ??= Number(brokers.find((b) => b.nodeId === s.leader)!.context.topics.value(t, 'min.insync.replicas'));
+          if (s.isr.length < minIsr) mine.underMinIsr++;
+        }
       }
       if (!(wholeCluster || ours.has(s.leader) || (controllerHere && !running))) return;
       const labels = { topic: t.name, partition };
