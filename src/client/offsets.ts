@@ -42,8 +42,18 @@ const SPEC_TIMESTAMP = { earliest: -2n, latest: -1n, 'max-timestamp': -3n } as c
  * once); throws the first partition's error (UNKNOWN_TOPIC_OR_PARTITION, ...).
  */
 export async function listOffsets(client: KafkaClient, partitions: TopicPartition[], spec: OffsetSpec, isolation: Isolation = 'read_uncommitted'): Promise<ListedOffset[]> {
+  const outcomes = await listOffsetOutcomes(client, partitions, spec, isolation);
+  const failed = outcomes.find((o) => o.errorCode !== ErrorCode.NONE);
+  if (failed) throw new KafkaClientError(failed.errorCode, `${failed.item.topic}-${failed.item.partition}`, failed.errorMessage ?? null);
+  return outcomes.map((o) => o.value!);
+}
+
+/** listOffsets without throwing: each partition's answer or error code, in the order asked (a deleted topic's partitions among live ones). */
+export async function listOffsetOutcomes(client: KafkaClient, partitions: TopicPartition[], spec: OffsetSpec, isolation: Isolation = 'read_uncommitted'): Promise<Outcome<TopicPartition, ListedOffset>[]> {
   const timestamp = typeof spec === 'number' ? BigInt(spec) : SPEC_TIMESTAMP[spec];
-  const outcomes = await routeToLeaders<TopicPartition, ListedOffset>(client, partitions, async (conn, mine) => {
+  // A partition asked twice in one request is refused: ask each once.
+  const unique = [...new Map(partitions.map((p) => [tpKey(p.topic, p.partition), { topic: p.topic, partition: p.partition }])).values()];
+  const outcomes = await routeToLeaders<TopicPartition, ListedOffset>(client, unique, async (conn, mine) => {
     const v = conn.version(ApiKey.ListOffsets, 10, 'ListOffsets', 1);
     if (spec === 'max-timestamp' && v < 7) throw new KafkaClientError(ErrorCode.UNSUPPORTED_VERSION, 'ListOffsets', 'the broker cannot look up the max timestamp (ListOffsets v7)');
     const byTopic = new Map<string, number[]>();
@@ -66,9 +76,7 @@ export async function listOffsets(client: KafkaClient, partitions: TopicPartitio
     }
     return mine.map((item) => answers.get(tpKey(item.topic, item.partition)) ?? { item, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
   });
-  const failed = outcomes.find((o) => o.errorCode !== ErrorCode.NONE);
-  if (failed) throw new KafkaClientError(failed.errorCode, `${failed.item.topic}-${failed.item.partition}`, failed.errorMessage ?? null);
-  const byKey = new Map(outcomes.map((o) => [tpKey(o.item.topic, o.item.partition), o.value!]));
+  const byKey = new Map(outcomes.map((o) => [tpKey(o.item.topic, o.item.partition), o]));
   return partitions.map((p) => byKey.get(tpKey(p.topic, p.partition))!);
 }
 
