@@ -1,0 +1,127 @@
+/**
+ * The console's consumer group routes with a real kafkajs consumer group:
+ * the list and the detail (members, assignments, committed offsets, lag per
+ * partition), a lag that appears while the consumer is paused and clears when
+ * it resumes, its lag history, resets refused while the group has members
+ * (409) and applied once it is empty (checked with kafkajs's admin), delete.
+ */
+import t from 'tap';
+import kafkajs from 'kafkajs';
+import { testBroker } from './helpers/broker.js';
+import { kcat } from './helpers/kcat.js';
+import { consoleHttp, type ConsoleHttp } from './helpers/console-http.js';
+import type { GroupDetail, GroupOffset, GroupSummary } from '../src/http/console-api-types.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+/** Polls the group's detail until `cond` holds (bounded: a wait for the consumer, not a timing assertion). */
+async function groupUntil(c: ConsoleHttp, groupId: string, cond: (g: GroupDetail) => boolean, what: string, ms = 30_000): Promise<GroupDetail> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    const r = await c.api<GroupDetail>('GET', `/api/groups/${groupId}`);
+    last = r.body;
+    if (r.status === 200 && cond(r.body)) return r.body;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last answer ${JSON.stringify(last)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+const committedOf = (offsets: GroupOffset[]) => offsets.map((o) => [o.topic, o.partition, o.committed]);
+
+t.test('a kafkajs group: lag appears and clears, resets and delete', async (t) => {
+  const b = await testBroker(t, { 'group.initial.rebalance.delay.ms': '0' });
+  const c = await consoleHttp(t, b.samsa!, true);
+  await c.api('POST', '/api/topics', { name: 'lagged', partitions: 2 });
+  await kcat(['-P', '-b', b.bootstrap, '-t', 'lagged', '-p', '0'], 'a\nb\nc\nd\ne\nf\n');
+  await kcat(['-P', '-b', b.bootstrap, '-t', 'lagged', '-p', '1'], 'g\nh\ni\nj\n');
+
+  const kafka = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const consumer = kafka.consumer({ groupId: 'g-console', sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  let consumed = 0;
+  await consumer.connect();
+  t.teardown(() => consumer.disconnect());
+  await consumer.subscribe({ topic: 'lagged', fromBeginning: true });
+  await consumer.run({ eachMessage: async () => { consumed++; } });
+
+  const caughtUp = await groupUntil(c, 'g-console', (g) => g.state === 'Stable' && g.totalLag === 0 && g.offsets.length === 2, 'the consumer to commit everything');
+  t.equal(consumed, 10, 'kafkajs read the 10 messages');
+  t.match(caughtUp, { groupId: 'g-console', state: 'Stable', protocolType: 'consumer', members: 1, coordinator: 0, totalLag: 0 }, 'the group detail');
+  t.ok(caughtUp.protocol, `the assignor (${caughtUp.protocol})`);
+  const member = caughtUp.memberDetails[0]!;
+  t.same(member.assignment, [{ topic: 'lagged', partitions: [0, 1] }], 'the member\'s assignment, decoded');
+  t.ok(member.clientId && member.clientHost, 'client id and host');
+  t.same(caughtUp.offsets.map((o) => [o.partition, o.committed, o.endOffset, o.lag, o.memberId]), [[0, 6, 6, 0, member.memberId], [1, 4, 4, 0, member.memberId]], 'committed offsets, ends, lags and owners');
+
+  const list = await c.api<GroupSummary[]>('GET', '/api/groups');
+  t.same(list.body, [{ groupId: 'g-console', state: 'Stable', protocolType: 'consumer', protocol: caughtUp.protocol, members: 1, coordinator: 0, totalLag: 0 }], 'the group list');
+
+  consumer.pause([{ topic: 'lagged' }]);
+  await kcat(['-P', '-b', b.bootstrap, '-t', 'lagged', '-p', '0'], 'k\nl\nm\n');
+  const lagging = await groupUntil(c, 'g-console', (g) => g.totalLag === 3, 'the lag of the 3 new messages');
+  t.same(lagging.offsets.map((o) => [o.partition, o.lag]), [[0, 3], [1, 0]], 'lag appears on partition 0 while the consumer is paused');
+  t.equal((await c.api<GroupSummary[]>('GET', '/api/groups')).body[0]!.totalLag, 3, 'and in the list');
+  const withHistory = await groupUntil(c, 'g-console', (g) => g.lagHistory.some((p) => p.lag === 3), 'the lag history to record it');
+  t.ok(withHistory.lagHistory.every((p, i, all) => i === 0 || p.t >= all[i - 1]!.t), 'the history is oldest first');
+
+  const busyReset = await c.api('POST', '/api/groups/g-console/reset', { to: 'earliest' });
+  t.equal(busyReset.status, 409, 'a reset while the group has a member: 409');
+  t.equal(busyReset.body.code, 'NON_EMPTY_GROUP');
+  const busyDelete = await c.api('DELETE', '/api/groups/g-console');
+  t.equal(busyDelete.status, 409, 'so is a delete');
+  t.equal(busyDelete.body.code, 'NON_EMPTY_GROUP');
+
+  consumer.resume([{ topic: 'lagged' }]);
+  await groupUntil(c, 'g-console', (g) => g.totalLag === 0, 'the lag to clear once the consumer resumes');
+  t.equal(consumed, 13, 'the consumer read the 3 new messages');
+  t.pass('the lag clears');
+
+  await consumer.disconnect();
+  const empty = await groupUntil(c, 'g-console', (g) => g.state === 'Empty', 'the group to be empty');
+  t.same(empty.memberDetails, [], 'no members');
+
+  const reset = await c.api<GroupOffset[]>('POST', '/api/groups/g-console/reset', { to: 'earliest' });
+  t.equal(reset.status, 200, 'reset an empty group to the earliest offsets');
+  t.same(committedOf(reset.body), [['lagged', 0, 0], ['lagged', 1, 0]], 'the answer shows the new committed offsets');
+  t.same(reset.body.map((o) => o.lag), [9, 4], 'and the lag they make');
+  const fetched = await admin.fetchOffsets({ groupId: 'g-console', topics: ['lagged'] });
+  t.same(fetched[0]!.partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '0'], [1, '0']], 'kafkajs\'s admin sees the moved offsets');
+
+  const one = await c.api<GroupOffset[]>('POST', '/api/groups/g-console/reset', { topic: 'lagged', partitions: [1], to: 'offset', offset: 2 });
+  t.same(committedOf(one.body), [['lagged', 0, 0], ['lagged', 1, 2]], 'an exact offset for one partition only');
+  const late = await c.api<GroupOffset[]>('POST', '/api/groups/g-console/reset', { topic: 'lagged', to: 'timestamp', timestamp: Date.now() + 3_600_000 });
+  t.same(committedOf(late.body), [['lagged', 0, 9], ['lagged', 1, 4]], 'a time after every message: the ends');
+  const latest = await c.api<GroupOffset[]>('POST', '/api/groups/g-console/reset', { to: 'earliest', topic: 'lagged', partitions: [0] });
+  t.same(committedOf(latest.body), [['lagged', 0, 0], ['lagged', 1, 4]], 'earliest for partition 0 only');
+
+  for (const [body, why, status] of [
+    [{ to: 'yesterday' }, 'an unknown target', 400], [{ to: 'offset' }, 'offset without an offset', 400], [{ to: 'timestamp', timestamp: 'noon' }, 'a bad timestamp', 400],
+    [{ to: 'earliest', partitions: [0] }, 'partitions without a topic', 400], [{ to: 'earliest', topic: 'nope' }, 'an unknown topic', 404],
+    [{ to: 'earliest', topic: 'lagged', partitions: [5] }, 'an unknown partition', 404],
+  ] as [unknown, string, number][]) {
+    t.equal((await c.api('POST', '/api/groups/g-console/reset', body)).status, status, `${why}: ${status}`);
+  }
+
+  // Another consumer of the group starts where the reset left it.
+  const again = kafka.consumer({ groupId: 'g-console', maxWaitTimeInMs: 100 });
+  const seen: string[] = [];
+  await again.connect();
+  t.teardown(() => again.disconnect());
+  await again.subscribe({ topic: 'lagged' });
+  await again.run({ eachMessage: async ({ partition, message }) => { seen.push(`${partition}:${message.value}`); } });
+  await groupUntil(c, 'g-console', (g) => g.totalLag === 0 && g.members === 1, 'the new consumer to catch up');
+  t.equal(seen.filter((s) => s.startsWith('0:')).length, 9, 'it read partition 0 from the reset offset 0');
+  t.equal(seen.filter((s) => s.startsWith('1:')).length, 0, 'and nothing of partition 1 (reset to its end)');
+  await again.disconnect();
+  await groupUntil(c, 'g-console', (g) => g.state === 'Empty', 'the group to be empty again');
+
+  const deleted = await c.api('DELETE', '/api/groups/g-console');
+  t.same(deleted.body, { deleted: 'g-console' }, 'an empty group is deleted');
+  const gone = await c.api('GET', '/api/groups/g-console');
+  t.equal(gone.status, 404, 'and gone');
+  t.equal(gone.body.code, 'GROUP_ID_NOT_FOUND');
+  t.same((await c.api('GET', '/api/groups')).body, [], 'and not listed');
+});
