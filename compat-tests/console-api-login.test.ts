@@ -66,7 +66,9 @@ t.test('SASL_PLAINTEXT with ACLs: 401 without a login, cookie and Basic logins, 
   const adminTopics = await c.api('GET', '/api/topics', undefined, basic(ADMIN));
   t.equal(adminTopics.status, 200, 'Basic credentials work');
   t.same(adminTopics.body.map((x: { name: string }) => x.name), ['public', 'secret'], 'the super user sees both');
-  t.not((await c.api('GET', '/metrics', undefined, basic(ADMIN))).status, 401, '/metrics passes the gate with Basic credentials');
+  const scraped = await c.api('GET', '/metrics', undefined, basic(ADMIN));
+  t.equal(scraped.status, 200, '/metrics with Basic credentials (a Prometheus scrape)');
+  t.match(scraped.body, /kafka_topic_partitions/, 'answers the metrics');
   const badBasic = await c.api('GET', '/api/topics', undefined, basic({ username: 'admin', password: 'nope' }));
   t.equal(badBasic.status, 401, 'wrong Basic credentials: 401');
 
@@ -98,4 +100,13 @@ t.test('SASL_SSL only, SCRAM users: the console trusts the broker\'s own certifi
   const create = await c.api('POST', '/api/topics', { name: 'nope' }, cookie);
   t.equal(create.status, 403, 'writes are off');
   t.equal(create.body.code, 'WRITES_DISABLED');
+});
+
+t.test('SSL only, no SASL: no login needed, the console connects over TLS as ANONYMOUS', async (t) => {
+  const b = await secureBroker(t, { listeners: ['SSL'], certs: true });
+  const c = await consoleHttp(t, b.samsa, true);
+  t.match((await c.api('GET', '/api/session')).body, { authRequired: false, user: null }, 'no login');
+  const created = await c.api('POST', '/api/topics', { name: 'over-tls' });
+  t.equal(created.status, 201, 'a topic created through the TLS listener');
+  t.equal((await c.api('GET', '/api/topics')).body[0]?.name, 'over-tls', 'and listed');
 });
