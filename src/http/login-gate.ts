@@ -195,12 +195,19 @@ export function loginGate(target: HttpTarget): HttpRoute {
     const basic = basicCredentials(req);
     if (!basic) return undefined;
     const key = createHash('sha256').update(`${basic.username}\u0000${basic.password}`).digest('hex');
-    const known = basicLogins.get(key);
-    if (known) { known.lastUsed = Date.now(); return known; }
-    const client = await openAs(basic.username, basic.password);
-    makeRoom(basicLogins);
-    const login = new LoggedIn(basic.username, () => openAs(basic.username, basic.password), client);
-    basicLogins.set(key, login);
+    let login = basicLogins.get(key);
+    if (!login) {
+      makeRoom(basicLogins);
+      // In the map before the login finishes: requests arriving together with the same credentials share one login.
+      login = new LoggedIn(basic.username, () => openAs(basic.username, basic.password));
+      basicLogins.set(key, login);
+    }
+    try {
+      await login.client();
+    } catch (e) {
+      if (basicLogins.get(key) === login) basicLogins.delete(key);
+      throw e;
+    }
     return login;
   };
 
