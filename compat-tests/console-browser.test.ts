@@ -15,6 +15,7 @@
 import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -122,7 +123,7 @@ t.test('the console in chromium', async (t) => {
     const warm = await firstPaint(await fresh.newPage());
     await fresh.close();
     t.ok(!Number.isNaN(cold.rendered) && !Number.isNaN(warm.rendered), 'the overview marks when its figures first show');
-    const line = `console first paint of the overview (the broker's figures shown): ${warm.rendered.toFixed(0)} ms with an empty cache (first contentful paint ${warm.fcp.toFixed(0)} ms); ${cold.rendered.toFixed(0)} ms on the browser's very first page`;
+    const line = `console first paint of the overview (the broker's figures shown): ${warm.rendered.toFixed(0)} ms with an empty cache (first contentful paint ${warm.fcp.toFixed(0)} ms); ${cold.rendered.toFixed(0)} ms on the browser's very first page; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`;
     t.comment(line);
     await shot(page, 'overview');
 

@@ -1,6 +1,6 @@
 // The console's JSON API (src/http/console-api-types.ts): one fetch wrapper
 // that turns every non-2xx answer into an ApiError the page shows.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -55,7 +55,8 @@ export function query(params) {
 export function usePoll(load, deps, intervalMs = 0) {
   const [state, setState] = useState({ data: undefined, error: null, loading: true });
   const runRef = useRef(() => {});
-  useEffect(() => {
+  // A layout effect: the first request leaves right after the render, not a frame later (the overview's first paint waits for it).
+  useLayoutEffect(() => {
     let alive = true;
     let busy = false;
     let again = false;
