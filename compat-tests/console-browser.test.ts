@@ -304,6 +304,29 @@ t.test('the console in chromium', async (t) => {
     t.same(seen.take(), [], 'no console errors');
   });
 
+  await t.test('an open transaction shows with its partition and the LSO it holds back', async (t) => {
+    await admin.createTopics({ topics: [{ topic: 'txn-topic', numPartitions: 1 }] });
+    const producer = kafka.producer({ transactionalId: 'tx-console', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    t.teardown(() => producer.disconnect());
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'txn-topic', messages: [{ value: 'open-1' }, { value: 'open-2' }] });
+    await page.goto(`${url}/#/transactions`);
+    const row = page.locator('table.grid tbody tr', { hasText: 'tx-console' });
+    await row.filter({ hasText: 'Ongoing' }).waitFor({ timeout: WAIT });
+    t.match(await row.textContent(), /txn-topic\[0\]/, 'the ongoing transaction with its partition');
+    await page.selectOption('select[aria-label="producers of topic"]', 'txn-topic');
+    const part = page.locator('table.grid').nth(1).locator('tbody tr').first();
+    await part.filter({ hasText: 'open transaction from offset' }).waitFor({ timeout: WAIT });
+    const cells = await part.locator('td').allTextContents();
+    t.ok(Number(cells[3]) > 0, `the high watermark is ahead of the last stable offset (held back ${cells[3]})`);
+    await shot(page, 'transactions-open');
+    await txn.commit();
+    await part.locator('td').nth(3).filter({ hasText: /^0$/ }).waitFor({ timeout: WAIT });
+    t.pass('after the commit nothing is held back');
+    t.same(seen.take(), [], 'no console errors');
+  });
+
   await t.test('the overview after some traffic (the README picture)', async (t) => {
     await page.goto(`${url}/#/overview`);
     await waitText(page, '.stat-label', 'brokers');

@@ -33,8 +33,9 @@ export function Group({ id }) {
       </div>
       <${ErrorBox} error=${del.error} what="Delete" />
       <h2>Lag over time</h2>
-      ${g.lagHistory.length < 2 ? html`<p class="muted">Sampled every 5 s while the console looks at the group.</p>` : ''}
-      <${TimeChart} series=${LAG_SERIES} data=${lagData} fmt=${fmtNum} label="total lag over time" height=${140} />
+      ${g.lagHistory.length < 2
+        ? html`<p class="muted">Sampled every 5 s while the console looks at the group: the chart starts with the second sample.</p>`
+        : html`<${TimeChart} series=${LAG_SERIES} data=${lagData} fmt=${fmtNum} label="total lag over time" height=${140} />`}
       <h2>Offsets</h2>
       <table class="grid offsets">
         <thead><tr><th>topic</th><th class="num">partition</th><th class="num">committed</th><th class="num">end offset</th><th class="num">lag</th><th>member</th><th>metadata</th></tr></thead>

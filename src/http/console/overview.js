@@ -35,8 +35,9 @@ export function Overview() {
       <${Stat} label="fetch" value=${fmtRate(t.fetchBytesPerSec)} />
     </div>
     <h2>Throughput, last ${Math.max(1, Math.round(((o.history.at(-1)?.t ?? 0) - (o.history[0]?.t ?? 0)) / 60000))} min</h2>
-    ${o.history.length < 2 ? html`<p class="muted">The chart fills in as the broker runs (one point every 5 s).</p>` : ''}
-    <${TimeChart} series=${SERIES} data=${chartData} fmt=${fmtRate} label="produce and fetch throughput" />
+    ${o.history.length < 2
+      ? html`<p class="muted">The chart fills in as the broker runs (one point every 5 s).</p>`
+      : html`<${TimeChart} series=${SERIES} data=${chartData} fmt=${fmtRate} label="produce and fetch throughput" />`}
     <h2>Brokers</h2>
     <table class="grid">
       <thead><tr><th>id</th><th>address</th><th>rack</th><th class="num">leader of</th><th></th></tr></thead>
