@@ -87,9 +87,10 @@ export class Progress {
     this.drawn = true;
   }
 
-  /** Clears the bar on a terminal so the summary line takes its place. */
+  /** Clears the bar on a terminal so the summary line takes its place; with --progress on a pipe, the last line. */
   finish(): void {
     if (this.drawn && this.tty) this.o.sink.write('\r\x1b[K');
+    else if (this.o.force && !this.tty) this.draw(this.now());
   }
 
   /** Seconds since it started. */

@@ -41,8 +41,12 @@ t.test('a pipe: nothing unless forced, then whole lines', async (t) => {
   now = 2000;
   p2.update(4000, 2 * 1024 * 1024);
   t.same(loud.writes, ['4,000 records  2.0 MB  2,000 records/s  1.0 MB/s\n'], 'unknown size: no bar');
+  now = 2500;
+  p2.update(5000, 2 * 1024 * 1024);
+  t.equal(loud.writes.length, 1, 'a line a second');
   p2.finish();
-  t.equal(loud.writes.length, 1, 'nothing to clear on a pipe');
+  t.equal(loud.writes.length, 2, 'and the last state at the end');
+  t.match(loud.writes[1], /^5,000 records/);
   t.equal(humanBytes(1536), '1.5 KB');
   t.equal(humanBytes(300 * 1024 * 1024), '300 MB');
 });
