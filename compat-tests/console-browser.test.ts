@@ -64,6 +64,24 @@ t.test('the console in chromium', async (t) => {
   await admin.connect();
   t.teardown(() => admin.disconnect());
 
+  // Steady background traffic (a producer and a consumer group), so that the
+  // throughput chart, the group list and the README pictures show a live broker.
+  await admin.createTopics({ topics: [{ topic: 'clickstream', numPartitions: 3 }] });
+  const traffic = kafka.producer();
+  await traffic.connect();
+  let clicks = 0;
+  const click = () => ({ key: `user-${clicks % 7}`, value: JSON.stringify({ page: `/products/${clicks % 13}`, n: clicks }), headers: { source: 'web', 'trace-id': `t-${(clicks++).toString(16).padStart(6, '0')}` } });
+  const ticker = setInterval(() => { traffic.send({ topic: 'clickstream', messages: Array.from({ length: 20 }, click) }).catch(() => undefined); }, 500);
+  const readers = kafka.consumer({ groupId: 'clickstream-readers', maxWaitTimeInMs: 200 });
+  await readers.connect();
+  await readers.subscribe({ topic: 'clickstream', fromBeginning: true });
+  await readers.run({ eachMessage: async () => undefined });
+  t.teardown(async () => {
+    clearInterval(ticker);
+    await readers.disconnect();
+    await traffic.disconnect();
+  });
+
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.teardown(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -211,6 +229,7 @@ t.test('the console in chromium', async (t) => {
     t.equal(await page.locator('table.messages tbody tr').count(), 1, 'a regex on the headers keeps the message');
     await page.fill('input[name=filter]', '');
     await page.uncheck('input[name=regex]');
+    await page.selectOption('select[name=filterOn]', 'any');
     await page.click('button[type=submit]:has-text("Read")');
 
     await page.check('input[name=tail]');
@@ -238,9 +257,11 @@ t.test('the console in chromium', async (t) => {
     t.equal(mine?.payload, 'hello from chromium', 'its value');
     t.equal(mine?.partition, 1, 'in the partition chosen');
     t.same(mine?.headers, ['sent-by', 'console'], 'with its header');
-    await page.goto(`${url}/#/messages/browse`);
-    await page.locator('table.messages tbody tr', { hasText: 'hello from chromium' }).waitFor({ timeout: WAIT });
-    await shot(page, 'messages-after-produce', 'docs/console-messages.png');
+    await shot(page, 'messages-after-produce');
+    // The README's picture: the background traffic's messages (keys, JSON values, headers).
+    await page.goto(`${url}/#/messages/clickstream`);
+    await page.locator('table.messages tbody tr', { hasText: 'user-' }).first().waitFor({ timeout: WAIT });
+    await shot(page, 'messages-clickstream', 'docs/console-messages.png');
     t.same(seen.take(), [], 'no console errors');
   });
 
