@@ -16,7 +16,7 @@
  *   POST   /api/logout                          Session
  *   GET    /api/overview                        Overview
  *   GET    /api/topics?internal=true            TopicSummary[]
- *   POST   /api/topics       CreateTopicRequest TopicDetail               (writes)
+ *   POST   /api/topics       CreateTopicRequest TopicDetail               (writes; status 201)
  *   GET    /api/topics/:topic                   TopicDetail
  *   DELETE /api/topics/:topic                   {deleted: name}           (writes)
  *   PATCH  /api/topics/:topic/configs  AlterConfigsRequest  ConfigEntry[] (writes)
@@ -24,7 +24,7 @@
  *   POST   /api/topics/:topic/messages  ProduceRequest  ProduceResult     (writes)
  *   GET    /api/groups                          GroupSummary[]
  *   GET    /api/groups/:group                   GroupDetail
- *   POST   /api/groups/:group/reset  ResetOffsetsRequest  GroupOffset[]   (writes)
+ *   POST   /api/groups/:group/reset  ResetOffsetsRequest  GroupOffset[]   (writes; the group's offsets afterwards)
  *   DELETE /api/groups/:group                   {deleted: id}             (writes)
  *   GET    /api/transactions                    TransactionSummary[]
  *   GET    /api/producers?topic=name            PartitionProducers[]
@@ -68,8 +68,10 @@ export interface Overview {
   clusterId: string | null;
   controllerId: number;
   brokers: BrokerSummary[];
+  /** Topics and their partitions, internal ones (__consumer_offsets, __transaction_state) left out as the topic list leaves them out. */
   topicCount: number;
   partitionCount: number;
+  /** Over every topic, internal ones included. */
   underReplicatedPartitions: number;
   offlinePartitions: number;
   /** The last few seconds. */
@@ -86,7 +88,7 @@ export interface TopicSummary {
   /** Sum over partitions of end offset - start offset (records and transaction markers). */
   messages: number;
   sizeBytes: number;
-  /** retention.ms, -1 for unlimited. */
+  /** retention.ms, -1 for unlimited (and when the user may not read the topic's configs). */
   retentionMs: number;
   underReplicatedPartitions: number;
 }
