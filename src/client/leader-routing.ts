@@ -23,8 +23,8 @@ const LEADERSHIP = new Set<number>([
   ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.REPLICA_NOT_AVAILABLE, ErrorCode.NOT_ENOUGH_REPLICAS,
 ]);
 
-/** Attempts before a leadership error reaches the caller: a failover in an in-process cluster takes a second or two. */
-const ATTEMPTS = 8;
+/** Attempts before a leadership error reaches the caller: about 9 s of backoff, enough for a broker's session to expire and a new leader to be elected. */
+const ATTEMPTS = 20;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
