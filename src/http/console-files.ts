@@ -72,17 +72,25 @@ function vendorPath(name: string): string {
 
 interface Cached { body: Buffer; gzip: Buffer | null; etag: string; type: string }
 
-/**
- * Serves the console's files. They are read once and kept (with their gzip),
- * except with `reload` (development: edit a file, refresh the page).
- */
-export function consoleFiles(opts: { dir?: string; reload?: boolean } = {}): HttpRoute {
-  const dir = opts.dir ?? consoleDir();
-  const pageFiles = new Set(readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && CONTENT_TYPES[extname(e.name)]).map((e) => e.name));
+/** Serves the console's files, read once and kept in memory with their gzip. */
+export function consoleFiles(): HttpRoute {
+  const dir = consoleDir();
+  let pageFiles: Set<string>;
+  try {
+    pageFiles = new Set(readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && CONTENT_TYPES[extname(e.name)]).map((e) => e.name));
+  } catch (err) {
+    // A package without its console still serves /metrics and the API: the console's paths say what is missing.
+    const missing = `the console's files are not in ${dir}: ${(err as Error).message}`;
+    return (r) => {
+      if (r.method !== 'GET' && r.method !== 'HEAD') return false;
+      if (r.parts.length === 0 || r.parts[0] === 'assets' || r.parts[0] === 'vendor' || r.parts[0] === 'index.html') throw new HttpError(404, 'NO_CONSOLE', missing);
+      return false;
+    };
+  }
   const cache = new Map<string, Promise<Cached>>();
 
   const load = (path: string): Promise<Cached> => {
-    let hit = opts.reload ? undefined : cache.get(path);
+    let hit = cache.get(path);
     if (!hit) {
       hit = readFile(path).then((body) => {
         const type = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
@@ -90,6 +98,7 @@ export function consoleFiles(opts: { dir?: string; reload?: boolean } = {}): Htt
         const gzip = type.startsWith('text/') || type.startsWith('application/json') ? gzipSync(body) : null;
         return { body, gzip, type, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"` };
       });
+      // A failed read (a vendor package missing) is tried again on the next request.
       hit.catch(() => cache.delete(path));
       cache.set(path, hit);
     }

@@ -30,7 +30,7 @@ export function Transactions() {
 }
 
 function Producers({ suggested }) {
-  const { data: topics } = usePoll(() => api('/api/topics'), [], 0);
+  const { data: topics, error: topicsError } = usePoll(() => api('/api/topics'), [], 0);
   const [chosen, setChosen] = useState('');
   const topic = chosen || suggested || topics?.map((t) => t.name).sort()[0] || '';
   const { data: parts, error } = usePoll(() => (topic ? api(`/api/producers${query({ topic })}`) : Promise.resolve(null)), [topic], 3000);
@@ -42,6 +42,7 @@ function Producers({ suggested }) {
       </select></label>
       <span class="muted">An open transaction holds the last stable offset (LSO) back: read_committed consumers stop there.</span>
     </div>
+    <${ErrorBox} error=${topicsError} what="Topics" />
     <${ErrorBox} error=${error} what="Producers" />
     ${parts ? html`<table class="grid">
       <thead><tr><th class="num">partition</th><th class="num">high watermark</th><th class="num">last stable offset</th><th class="num">held back</th><th>producers (id/epoch: last sequence, last write, open transaction from)</th></tr></thead>
