@@ -9,6 +9,8 @@ import { HttpError } from './route.js';
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
+export interface RawRecord { key: Buffer | null; value: Buffer | null; headers: { key: string; value: Buffer | null }[] }
+
 export interface ParsedMessageQuery {
   partitions?: number[];
   /** 'from' when the query continues from positions (live tail). */
@@ -17,7 +19,8 @@ export interface ParsedMessageQuery {
   timestamp?: number;
   from?: Map<number, number>;
   limit: number;
-  filter?: (m: { key: Bytes | null; value: Bytes | null; headers: { key: string; value: Bytes | null }[] }) => boolean;
+  /** Tests a record's raw bytes (their UTF-8 text; bytes that are not text never match), before anything is encoded for the page. */
+  filter?: (r: RawRecord) => boolean;
 }
 
 const bad = (message: string) => new HttpError(400, 'BAD_QUERY', message);
@@ -91,7 +94,7 @@ function matcher(filter: string, regex: boolean, on: 'any' | 'key' | 'value' | '
     const needle = filter.toLowerCase();
     test = (s) => s.toLowerCase().includes(needle);
   }
-  const bytes = (b: Bytes | null) => b !== null && b.text !== null && test(b.text);
+  const bytes = (b: Buffer | null) => { const text = b === null ? null : textOf(b); return text !== null && test(text); };
   return (m) =>
     ((on === 'any' || on === 'key') && bytes(m.key)) ||
     ((on === 'any' || on === 'value') && bytes(m.value)) ||
@@ -100,14 +103,17 @@ function matcher(filter: string, regex: boolean, on: 'any' | 'key' | 'value' | '
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** The bytes as UTF-8 text, null when they are not valid UTF-8. */
+function textOf(b: Uint8Array): string | null {
+  try {
+    return utf8.decode(b);
+  } catch {
+    return null;
+  }
+}
+
 export function toBytes(b: Buffer | Uint8Array | null | undefined): Bytes | null {
   if (b === null || b === undefined) return null;
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  let text: string | null;
-  try {
-    text = utf8.decode(buf);
-  } catch {
-    text = null;
-  }
-  return { text, base64: buf.toString('base64'), size: buf.length };
+  return { text: textOf(buf), base64: buf.toString('base64'), size: buf.length };
 }

@@ -21,6 +21,8 @@ import { HttpError } from './route.js';
 
 /** Records looked at for one page at most: a filter that matches nothing does not read a whole topic. */
 export const SCAN_BUDGET = 20_000;
+/** The most records read from one partition in one round. */
+const MAX_CHUNK = 5_000;
 
 function toMessage(r: FetchedRecord): Message {
   const m: Message = {
@@ -36,7 +38,7 @@ function toMessage(r: FetchedRecord): Message {
   return m;
 }
 
-const byTime = (a: Message, b: Message) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset;
+const byTime = (a: { timestamp: number; partition: number; offset: number }, b: { timestamp: number; partition: number; offset: number }) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset;
 
 interface Range { start: number; end: number }
 
@@ -83,11 +85,14 @@ async function forward(client: KafkaClient, topic: string, partitions: number[],
   const messages: Message[] = [];
   let filteredOut = 0;
   let scanned = 0;
+  // Records read per partition per round: a page's worth first, growing when a filter drops most of them (fewer, larger reads).
+  let chunk = q.limit;
   for (;;) {
     const dry = partitions.filter((p) => !finished.has(p) && buffers.get(p)!.length === 0);
     if (dry.length > 0) {
       if (scanned >= SCAN_BUDGET) break;
-      const f = await fetchRecords(client, { topic, positions: new Map(dry.map((p) => [p, pos.get(p)!])), maxRecords: q.limit * dry.length, offsetReset: 'earliest' });
+      const f = await fetchRecords(client, { topic, positions: new Map(dry.map((p) => [p, pos.get(p)!])), maxRecords: chunk * dry.length, offsetReset: 'earliest' });
+      chunk = Math.min(chunk * 4, MAX_CHUNK);
       scanned += f.records.length;
       for (const rec of f.records) buffers.get(rec.partition)!.push(rec);
       for (const p of dry) {
@@ -107,8 +112,7 @@ async function forward(client: KafkaClient, topic: string, partitions: number[],
       }
       if (best === undefined) break;
       const rec = buffers.get(best)!.shift()!;
-      const m = toMessage(rec);
-      if (!q.filter || q.filter(m)) messages.push(m); else filteredOut++;
+      if (!q.filter || q.filter(rec)) messages.push(toMessage(rec)); else filteredOut++;
     }
     const drained = partitions.every((p) => finished.has(p) && buffers.get(p)!.length === 0);
     if (messages.length >= q.limit || drained) break;
@@ -122,7 +126,7 @@ async function newest(client: KafkaClient, topic: string, partitions: number[], 
   // lo: the lowest offset read so far in each partition, reading backwards from its end.
   const lo = new Map(partitions.map((p) => [p, r.get(p)!.end]));
   const next: Record<number, number> = Object.fromEntries(partitions.map((p) => [p, r.get(p)!.end]));
-  const matches: Message[] = [];
+  const matches: FetchedRecord[] = [];
   let filteredOut = 0;
   let scanned = 0;
   let chunk = q.limit;
@@ -134,16 +138,15 @@ async function newest(client: KafkaClient, topic: string, partitions: number[], 
     for (const rec of f.records) {
       if (rec.offset >= lo.get(rec.partition)!) continue;
       scanned++;
-      const m = toMessage(rec);
-      if (!q.filter || q.filter(m)) matches.push(m); else filteredOut++;
+      if (!q.filter || q.filter(rec)) matches.push(rec); else filteredOut++;
     }
     for (const p of open) lo.set(p, from.get(p)!);
     // The first chunk is the whole page without a filter; a filter reads further back in growing chunks.
     if (!q.filter || matches.length >= q.limit) break;
-    chunk = Math.min(chunk * 4, SCAN_BUDGET);
+    chunk = Math.min(chunk * 4, MAX_CHUNK);
   }
   matches.sort(byTime);
-  const page = matches.slice(Math.max(0, matches.length - q.limit));
+  const page = matches.slice(Math.max(0, matches.length - q.limit)).map(toMessage);
   return { messages: page, next, filteredOut };
 }
 
