@@ -66,14 +66,13 @@ export function overview(): string {
   return lines.join('\n');
 }
 
-/** The help for `samsa help WORDS...`: a command, or every sub-command of a group (topic, group), or undefined. */
+/** The help for `samsa help WORDS...`: a command and the sub-commands under it (topic, group, cluster), or undefined. */
 export function helpFor(words: readonly string[]): string | undefined {
   const name = words.map((w) => (w === 'topics' ? 'topic' : w)).join(' ');
-  const exact = ALL_COMMANDS.find((c) => c.name === name);
-  if (exact) return commandHelp(exact);
-  const family = ALL_COMMANDS.filter((c) => c.name.startsWith(`${name} `));
-  if (family.length) return family.map(commandHelp).join(`\n\n${'-'.repeat(72)}\n\n`);
-  return undefined;
+  // `samsa help cluster`: the control API commands and `cluster info`.
+  const found = ALL_COMMANDS.filter((c) => c.name === name || c.name.startsWith(`${name} `));
+  if (found.length === 0) return undefined;
+  return found.map(commandHelp).join(`\n\n${'-'.repeat(72)}\n\n`);
 }
 
 /** `samsa help [WORDS...]`: prints to stdout; exit 2 for a command it does not know. */
