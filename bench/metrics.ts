@@ -4,15 +4,16 @@
  * BENCH_CLI_BEFORE=<another build's src/cli/main.js> instead compares that
  * build's broker with this one's on the same produce rounds, no scraper
  * (the broker's counters on the hot path, before and after).
+ * BENCH_CLI=<a build's src/cli/main.js> runs that build's broker instead of the one beside this file.
  * BENCH_RECORDS (default 1,000,000), BENCH_SIZE (100 B), BENCH_ROUNDS (5).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { compareBuilds, printSummaries, scrapeCost } from './lib/metrics-cost.js';
+import { THIS_BUILD_CLI, compareBuilds, printSummaries, scrapeCost } from './lib/metrics-cost.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The broker build under test: BENCH_CLI, else the one compiled beside this file. */
+const CLI = process.env.BENCH_CLI ?? THIS_BUILD_CLI;
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const size = Number(process.env.BENCH_SIZE ?? 100);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -5,12 +5,14 @@
  * carry the offsets, the lag (produced minus committed), the bytes and
  * records in and out, the Produce requests at the version kcat used, and
  * well-formed latency histograms. Then a 3-broker cluster in one process:
- * each partition reported once, with its leader as the cluster has it.
+ * each partition reported once, with its leader as the cluster has it; and
+ * the escaping of awkward label values (a group id may hold anything).
  */
 import t from 'tap';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokerTarget, clusterTarget, startHttp } from '../src/http/server.js';
 import { metricsRoute } from '../src/http/metrics-route.js';
+import { Families } from '../src/http/metrics-family.js';
 import { testBroker } from './helpers/broker.js';
 import { testCluster } from './helpers/cluster.js';
 import { kcat } from './helpers/kcat.js';
@@ -222,4 +224,22 @@ t.test('a 3-broker cluster in one process: each partition once, from its leader'
   t.ok(shrinks >= 1, 'the ISR shrinks are counted by the leaders');
   t.ok(pick(later, 'kafka_topic_partition_under_replicated_partition', { topic }).some((q) => q.value === 1), 'under-replicated partitions show');
   t.equal(pick(later, 'samsa_log_size_bytes', { broker: victim }).length, 0, 'a stopped broker reports no logs');
+});
+
+t.test('label values and help are escaped as the text format wants', async (t) => {
+  const f = new Families();
+  const g = f.gauge('x_gauge', 'a help with \\ and\nnewline');
+  const awkward = 'g"1\\x\ny';
+  g.add({ consumergroup: awkward, partition: 3 }, 7);
+  g.add({}, NaN);
+  f.histogram('x_seconds', 'h').addHistogram({ api: 'Produce' }, [0.001, 0.01], [1, 2, 3], 0.5);
+  const text = f.text();
+  const p = parseExposition(text);
+  t.same(p.bad, [], 'every line parses');
+  t.match(text, '# HELP x_gauge a help with \\\\ and\\nnewline\n');
+  t.equal(pick(p.samples, 'x_gauge', { partition: 3 })[0]!.labels.consumergroup, 'g\\"1\\\\x\\ny', 'quote, backslash and newline escaped');
+  t.match(text, /^x_gauge NaN$/m);
+  t.same(pick(p.samples, 'x_seconds_bucket').map((s) => [s.labels.le, s.value]), [['0.001', 1], ['0.01', 3], ['+Inf', 6]], 'cumulative buckets');
+  t.equal(one(p.samples, 'x_seconds_count'), 6);
+  t.equal(one(p.samples, 'x_seconds_sum'), 0.5);
 });

@@ -13,6 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort, tryConnect } from './broker-process.js';
 import { meterCpu } from './cpu.js';
@@ -90,6 +91,10 @@ function summarize(rounds: RoundFigures[], mode: string): ModeSummary {
   return { mode, rounds: mine.length, msgsPerSec: median(mine.map((r) => r.msgsPerSec)), cpuSPerMillion: median(mine.map((r) => r.cpuSPerMillion)) };
 }
 
+/** The CLI compiled beside this file (<outDir>/bench/lib/ -> <outDir>/src/cli/). */
+export const THIS_BUILD_CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** `cli`: the broker build under test (a build's src/cli/main.js). */
 export interface CostOptions { cli: string; work: string; records: number; size: number; rounds: number; log?: (line: string) => void }
 
 /** No scraper, every 1 s, every 100 ms: `rounds` of each, alternated. */

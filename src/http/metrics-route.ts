@@ -1,11 +1,12 @@
 /**
  * GET /metrics: Prometheus text format (0.0.4). Every scrape reads the
  * brokers of this process as they are now (metrics-partitions.ts,
- * metrics-groups.ts, metrics-broker.ts) into a prom-client Registry made for
- * that scrape, beside the process's metrics (metrics-process.ts), so several
- * brokers or tests in one process never share or clash over a registry.
- * Nothing is collected between scrapes: the broker's hot paths only add to
- * its counters (src/broker/broker-stats.ts).
+ * metrics-groups.ts, metrics-broker.ts) into families of its own
+ * (metrics-family.ts), so several brokers or tests in one process never
+ * share or clash over state, followed by the process's metrics from
+ * prom-client's default collectors in a registry of our own
+ * (metrics-process.ts). Nothing is collected between scrapes: the broker's
+ * hot paths only add to its counters (src/broker/broker-stats.ts).
  */
 import { Registry } from 'prom-client';
 import { HttpError, type HttpRoute, type HttpTarget } from './route.js';
@@ -13,7 +14,7 @@ import { Families } from './metrics-family.js';
 import { brokerMetrics } from './metrics-broker.js';
 import { groupMetrics } from './metrics-groups.js';
 import { partitionMetrics, partitionOffsets } from './metrics-partitions.js';
-import { processMetrics } from './metrics-process.js';
+import { processMetricsText } from './metrics-process.js';
 
 export function metricsRoute(): HttpRoute {
   return async ({ method, parts, res, target }) => {
@@ -38,8 +39,5 @@ export async function scrape(target: HttpTarget): Promise<string> {
     groupMetrics(families, brokers, offsets);
     brokerMetrics(families, brokers);
   }
-  const registry = new Registry();
-  families.registerIn(registry);
-  for (const m of processMetrics().getMetricsAsArray()) registry.registerMetric(m as unknown as Parameters<Registry['registerMetric']>[0]);
-  return registry.metrics();
+  return families.text() + await processMetricsText();
 }
