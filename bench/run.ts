@@ -25,6 +25,7 @@ import { measureCeiling } from './lib/ceiling.js';
 import { writeMessageFile, kcatProduce, kcatConsume, kcatConsumePrinting } from './lib/kcat.js';
 import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume } from './lib/kafkajs.js';
 import { librdkafkaLatency } from './lib/latency.js';
+import { THIS_BUILD_CLI, printSummaries, scrapeCost, type ModeSummary } from './lib/metrics-cost.js';
 
 /** brokerCpuS: user + system CPU seconds of the broker process over the workload (NaN, null in the JSON, for an external broker). */
 interface Row { workload: string; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number; brokerCpuS: number; brokerCpuSPerMillion: number }
@@ -202,6 +203,11 @@ async function main(): Promise<void> {
   }
 
   if (!external) await replicated();
+  // What /metrics costs produce: rounds with no scraper, one every 1 s and one every 100 ms, alternated (bench/lib/metrics-cost.ts).
+  if (!external) {
+    console.error('kcat produce 100 B with and without a /metrics scraper...');
+    results.metricsScrapeCost = await attempt('metrics scrape cost', 600_000, () => scrapeCost({ cli: THIS_BUILD_CLI, work, records: 1_000_000, size: 100, rounds: 3 }));
+  }
 
   console.error('ceiling (bare TCP server, 4-byte frames + CRC32C)...');
   const ceilingMbPerSec = await measureCeiling();
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
   console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms (${lat.client})${cpuNote(results.latencyBrokerCpu)}`);
   const rlat = results.replicatedLatencyMs as { p50: number; p99: number; p999: number } | undefined;
   if (rlat) console.log(`replicated (3 brokers, RF 3, min.insync.replicas 2, acks=all) latency at 10k msg/s: p50 ${rlat.p50.toFixed(2)} ms, p99 ${rlat.p99.toFixed(2)} ms, p999 ${rlat.p999.toFixed(2)} ms${cpuNote(results.replicatedLatencyBrokerCpu)}`);
+  if (results.metricsScrapeCost) printSummaries('kcat produce 100 B while /metrics is scraped (medians of 3 alternated rounds)', results.metricsScrapeCost as ModeSummary[]);
   if (results.startupMedianMs !== undefined) console.log(`start-up median ${Number(results.startupMedianMs).toFixed(0)} ms (first ApiVersions response ${Number(results.firstResponseMedianMs).toFixed(0)} ms); idle RSS ${Number(results.idleRssMb).toFixed(0)} MB; RSS after 10x data ${Number(results.rssAfter10xMb).toFixed(0)} MB${cpuNote(results.volumeBrokerCpu, '10x 1 KiB kcat produce: ')}`);
   const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
