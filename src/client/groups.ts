@@ -16,7 +16,7 @@ import { ErrorCode } from '../wire/errors.js';
 import type { AdminConnection } from '../cli/admin-connection.js';
 import type { KafkaClient } from './kafka-client.js';
 import { KafkaClientError, check } from './errors.js';
-import { tpKey, type TopicPartition } from './leader-routing.js';
+import { atEveryBroker, tpKey, type TopicPartition } from './leader-routing.js';
 import { listOffsetOutcomes, listOffsets } from './offsets.js';
 import { describeTopic } from './topics.js';
 import { decodeAssignment, decodeSubscription, type TopicPartitions } from './consumer-protocol.js';
@@ -87,13 +87,12 @@ export interface ResetOffset { topic: string; partition: number; offset: number;
 
 /** Groups at every broker, sorted by id; `states` keeps those in one of the states (ListGroups v4 filters at the broker). */
 export async function listGroups(client: KafkaClient, opts: { states?: string[] } = {}): Promise<GroupListing[]> {
-  const brokers = await client.everyBroker();
-  const lists = await Promise.all(brokers.map(async ({ nodeId, conn }) => {
+  const lists = await atEveryBroker(client, async (conn, nodeId) => {
     const v = conn.version(ApiKey.ListGroups, 5, 'ListGroups');
     const r = await conn.request(ApiKey.ListGroups, v, (w) => encodeListGroupsRequest(w, { statesFilter: v >= 4 ? opts.states ?? [] : [], typesFilter: [] }, v), (rd) => decodeListGroupsResponse(rd, v));
     check(r.errorCode, `ListGroups at broker ${nodeId}`);
     return r.groups.map((g) => ({ groupId: g.groupId, state: g.groupState ?? '', protocolType: g.protocolType, coordinator: nodeId }));
-  }));
+  });
   const byId = new Map<string, GroupListing>();
   for (const g of lists.flat()) {
     if (opts.states && g.state !== '' && !opts.states.some((s) => s.toLowerCase() === g.state.toLowerCase())) continue;

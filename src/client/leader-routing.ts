@@ -79,3 +79,26 @@ export async function routeToLeaders<T extends TopicPartition, R>(
   }
   return done;
 }
+
+/**
+ * `fn` at every broker the cluster lists (ListGroups, ListTransactions,
+ * DescribeLogDirs: each broker answers for itself), in node id order. A
+ * broker that cannot be reached is left out, so a cluster with a broker down
+ * still shows what the others hold; a refusal (a KafkaClientError) is thrown,
+ * and so is the failure when no broker answered at all.
+ */
+export async function atEveryBroker<T>(client: KafkaClient, fn: (conn: AdminConnection, nodeId: number) => Promise<T>): Promise<T[]> {
+  await client.metadata([]);
+  const brokers = client.knownBrokers();
+  const settled = await Promise.allSettled(brokers.map(async (b) => fn(await client.node(b.nodeId), b.nodeId)));
+  const out: T[] = [];
+  let unreachable: unknown;
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') { out.push(s.value); return; }
+    if (s.reason instanceof KafkaClientError || !(s.reason instanceof AdminError)) throw s.reason;
+    client.forget(brokers[i]!.nodeId);
+    unreachable ??= s.reason;
+  });
+  if (out.length === 0 && unreachable !== undefined) throw unreachable;
+  return out;
+}

@@ -7,7 +7,7 @@ import { decodeDescribeLogDirsResponse, encodeDescribeLogDirsRequest } from '../
 import { ErrorCode } from '../wire/errors.js';
 import type { KafkaClient } from './kafka-client.js';
 import { check } from './errors.js';
-import { tpKey } from './leader-routing.js';
+import { atEveryBroker, tpKey } from './leader-routing.js';
 
 export interface LogDirPartition {
   nodeId: number;
@@ -33,7 +33,7 @@ export async function logDirSizes(client: KafkaClient, topics: string[] | null =
     query = md.topics.filter((t) => t.errorCode === ErrorCode.NONE && t.name).map((t) => ({ topic: t.name!, partitions: t.partitions.map((p) => p.partitionIndex) }));
     if (query.length === 0) return [];
   }
-  const perBroker = await Promise.all((await client.everyBroker()).map(async ({ nodeId, conn }) => {
+  const perBroker = await atEveryBroker(client, async (conn, nodeId) => {
     const v = conn.version(ApiKey.DescribeLogDirs, 4, 'DescribeLogDirs');
     const r = await conn.request(ApiKey.DescribeLogDirs, v, (w) => encodeDescribeLogDirsRequest(w, { topics: query }, v), (rd) => decodeDescribeLogDirsResponse(rd, v));
     check(r.errorCode ?? ErrorCode.NONE, `DescribeLogDirs at broker ${nodeId}`);
@@ -47,7 +47,7 @@ export async function logDirSizes(client: KafkaClient, topics: string[] | null =
       }
     }
     return rows;
-  }));
+  });
   return perBroker.flat();
 }
 

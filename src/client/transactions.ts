@@ -12,7 +12,7 @@ import { decodeDescribeProducersResponse, encodeDescribeProducersRequest } from 
 import { ErrorCode } from '../wire/errors.js';
 import type { KafkaClient } from './kafka-client.js';
 import { KafkaClientError, check } from './errors.js';
-import { routeToLeaders, type Outcome } from './leader-routing.js';
+import { atEveryBroker, routeToLeaders, type Outcome } from './leader-routing.js';
 import { partitionOffsets } from './offsets.js';
 import { describeTopic } from './topics.js';
 
@@ -58,8 +58,7 @@ export interface PartitionProducers {
 
 /** Transactional ids at every broker, sorted; `states` keeps those in one of them (e.g. ['Ongoing']). */
 export async function listTransactions(client: KafkaClient, opts: { states?: string[]; producerIds?: number[] } = {}): Promise<TransactionListing[]> {
-  const brokers = await client.everyBroker();
-  const lists = await Promise.all(brokers.map(async ({ nodeId, conn }) => {
+  const lists = await atEveryBroker(client, async (conn, nodeId) => {
     const v = conn.version(ApiKey.ListTransactions, 1, 'ListTransactions');
     const r = await conn.request(ApiKey.ListTransactions, v, (w) => encodeListTransactionsRequest(w, {
       stateFilters: opts.states ?? [],
@@ -68,7 +67,7 @@ export async function listTransactions(client: KafkaClient, opts: { states?: str
     }, v), (rd) => decodeListTransactionsResponse(rd, v));
     check(r.errorCode, `ListTransactions at broker ${nodeId}`);
     return r.transactionStates.map((s) => ({ transactionalId: s.transactionalId, producerId: Number(s.producerId), state: s.transactionState, coordinator: nodeId }));
-  }));
+  });
   return lists.flat().sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
 }
 

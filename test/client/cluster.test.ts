@@ -69,4 +69,7 @@ t.test('a 3-broker cluster: leaders and coordinators on every broker, failover',
   read = await fetchRecords(client, { topic: 'spread', positions, maxRecords: 1000 });
   t.equal(read.records.length, 307, 'and read back from the new leaders');
   t.ok((await describeTopic(client, 'spread')).partitions.every((p) => p.leader !== victim), 'no partition is led by the stopped broker');
+  const live = await logDirSizes(client, ['spread']);
+  t.ok(live.length >= 12 && live.every((r) => r.nodeId !== victim), 'log dirs of the brokers still up');
+  t.ok(Array.isArray(await listGroups(client)), 'groups listed with a broker down');
 });
