@@ -29,7 +29,8 @@ t.test('refusals', async (t) => {
   t.throws(() => parseStartArgs(['--brokers']), /--brokers needs a value/);
   t.throws(() => parseStartArgs(['--port-step', '2']), /--port-step needs --brokers/);
   t.throws(() => parseStartArgs(['--brokers', '3', '--port-step', '0']), /--port-step must be a whole number >= 1/);
-  t.throws(() => parseStartArgs(['--http', '127.0.0.1:9644']), /--http needs --brokers N .*--brokers 1/);
+  t.same(parseStartArgs(['--http', '127.0.0.1:9644', '--http-allow-writes']).http, { host: '127.0.0.1', port: 9644 }, 'a lone broker serves --http too');
+  t.throws(() => parseStartArgs(['--http-allow-writes']), /--http-allow-writes needs --http host:port/);
   t.throws(() => parseStartArgs(['--brokers', '2', '--http', '9644']), /--http expects host:port/);
   t.throws(() => parseStartArgs(['--brokers', '2', '--http', '127.0.0.1:99999']), /--http expects host:port/);
   t.throws(() => parseStartArgs(['--brokers', '2', '--node-id', '4']), /node.id cannot be set with --brokers/);
