@@ -1,5 +1,5 @@
 // Overview: the brokers, counts, partition health and throughput (now and the last minutes).
-import { useEffect, useMemo } from 'preact/hooks';
+import { useLayoutEffect, useMemo } from 'preact/hooks';
 import { api, usePoll } from './api.js';
 import { TimeChart } from './chart.js';
 import { fmtNum, fmtRate, html } from './lib.js';
@@ -12,8 +12,9 @@ let marked = false;
 
 export function Overview() {
   const { data: o, error } = usePoll(() => api('/api/overview'), [], 2000);
-  useEffect(() => {
-    if (o && !marked) { marked = true; performance.mark('samsa:overview-rendered'); }
+  useLayoutEffect(() => {
+    // The figures are in the DOM now: the next animation frame is the one that paints them.
+    if (o && !marked) { marked = true; requestAnimationFrame(() => performance.mark('samsa:overview-rendered')); }
   }, [o]);
   const chartData = useMemo(() => {
     const h = o?.history ?? [];
