@@ -23,6 +23,8 @@ import { HttpError } from './route.js';
 export const SCAN_BUDGET = 20_000;
 /** The most records read from one partition in one round. */
 const MAX_CHUNK = 5_000;
+/** Reads for one page at most, whatever they return. */
+const MAX_ROUNDS = 20;
 
 function toMessage(r: FetchedRecord): Message {
   const m: Message = {
@@ -87,6 +89,7 @@ async function forward(client: KafkaClient, topic: string, partitions: number[],
   let scanned = 0;
   // Records read per partition per round: a page's worth first, growing when a filter drops most of them (fewer, larger reads).
   let chunk = q.limit;
+  let rounds = 0;
   for (;;) {
     const dry = partitions.filter((p) => !finished.has(p) && buffers.get(p)!.length === 0);
     if (dry.length > 0) {
@@ -97,8 +100,10 @@ async function forward(client: KafkaClient, topic: string, partitions: number[],
       for (const rec of f.records) buffers.get(rec.partition)!.push(rec);
       for (const p of dry) {
         pos.set(p, f.next[p] ?? pos.get(p)!);
-        if (buffers.get(p)!.length === 0 || pos.get(p)! >= (f.highWatermarks[p] ?? 0)) finished.add(p);
+        // Not at its end yet with nothing read (left out of a response other partitions filled): read again next round.
+        if (pos.get(p)! >= (f.highWatermarks[p] ?? 0)) finished.add(p);
       }
+      rounds++;
     }
     // Merge while every partition that may still hold older records has some buffered.
     while (messages.length < q.limit) {
@@ -115,7 +120,7 @@ async function forward(client: KafkaClient, topic: string, partitions: number[],
       if (!q.filter || q.filter(rec)) messages.push(toMessage(rec)); else filteredOut++;
     }
     const drained = partitions.every((p) => finished.has(p) && buffers.get(p)!.length === 0);
-    if (messages.length >= q.limit || drained) break;
+    if (messages.length >= q.limit || drained || rounds >= MAX_ROUNDS) break;
   }
   const next: Record<number, number> = {};
   for (const p of partitions) next[p] = buffers.get(p)![0]?.offset ?? pos.get(p)!;
