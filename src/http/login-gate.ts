@@ -243,7 +243,7 @@ export function loginGate(target: HttpTarget): HttpRoute {
     sendJson(r.res, 200, session(auth, null));
   };
 
-  return async (r) => {
+  const route: HttpRoute = async (r) => {
     checkSameOrigin(r.req, r.method);
     const path = r.url.pathname;
     const api = r.parts[0] === 'api';
@@ -280,4 +280,11 @@ export function loginGate(target: HttpTarget): HttpRoute {
     authOf.set(r.req, auth);
     return false;
   };
+  return Object.assign(route, {
+    close: () => {
+      clearInterval(sweep);
+      for (const map of [sessions, basicLogins]) { for (const s of map.values()) s.reset(); map.clear(); }
+      anonymous?.reset();
+    },
+  });
 }

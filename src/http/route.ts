@@ -30,8 +30,12 @@ export interface HttpRequest {
   target: HttpTarget;
 }
 
-/** Answers the request and returns true, or returns false to let the next route try. */
-export type HttpRoute = (r: HttpRequest) => boolean | Promise<boolean>;
+/**
+ * Answers the request and returns true, or returns false to let the next
+ * route try. A route holding timers or connections says how to let go of
+ * them in `close`, which the server calls when it stops.
+ */
+export type HttpRoute = ((r: HttpRequest) => boolean | Promise<boolean>) & { close?(): void };
 
 /** Thrown by a route: sent as {"error": message, "code": code} with the status. */
 export class HttpError extends Error {

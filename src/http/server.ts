@@ -76,6 +76,7 @@ export async function startHttp(target: RunningCluster | HttpTarget, host: strin
     port: bound,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     close: () => new Promise<void>((resolve) => {
+      for (const route of all) route.close?.();
       server.close(() => resolve());
       // Keep-alive connections (fetch() keeps them) would hold close() open.
       server.closeAllConnections();
