@@ -3,8 +3,7 @@
  * broker-to-broker client (TCP or TLS, then on a SASL listener SaslHandshake
  * v1 and SaslAuthenticate rounds, PLAIN or SCRAM), then ApiVersions, so each
  * command picks versions the broker serves. Each request is bounded by a
- * timeout. kafkajs (used by `samsa topics`) has no SCRAM-credential or quota
- * admin APIs, hence this.
+ * timeout. src/client's KafkaClient opens one per broker it talks to.
  */
 import { isIP } from 'node:net';
 import type { Writer } from '../wire/protocol/writer.js';
