@@ -64,24 +64,6 @@ t.test('the console in chromium', async (t) => {
   await admin.connect();
   t.teardown(() => admin.disconnect());
 
-  // Steady background traffic (a producer and a consumer group), so that the
-  // throughput chart, the group list and the README pictures show a live broker.
-  await admin.createTopics({ topics: [{ topic: 'clickstream', numPartitions: 3 }] });
-  const traffic = kafka.producer();
-  await traffic.connect();
-  let clicks = 0;
-  const click = () => ({ key: `user-${clicks % 7}`, value: JSON.stringify({ page: `/products/${clicks % 13}`, n: clicks }), headers: { source: 'web', 'trace-id': `t-${(clicks++).toString(16).padStart(6, '0')}` } });
-  const ticker = setInterval(() => { traffic.send({ topic: 'clickstream', messages: Array.from({ length: 20 }, click) }).catch(() => undefined); }, 500);
-  const readers = kafka.consumer({ groupId: 'clickstream-readers', maxWaitTimeInMs: 200 });
-  await readers.connect();
-  await readers.subscribe({ topic: 'clickstream', fromBeginning: true });
-  await readers.run({ eachMessage: async () => undefined });
-  t.teardown(async () => {
-    clearInterval(ticker);
-    await readers.disconnect();
-    await traffic.disconnect();
-  });
-
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.teardown(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -159,6 +141,25 @@ t.test('the console in chromium', async (t) => {
       await shot(page, hash.replace(/\//g, '-'));
     }
     t.same(seen.take(), [], 'no console errors, page errors or failed requests');
+  });
+
+  // Steady background traffic (a producer and a consumer group), so that the
+  // throughput chart and the README pictures show a live broker; started after
+  // the first-paint figures, which it would slow down.
+  await admin.createTopics({ topics: [{ topic: 'clickstream', numPartitions: 3 }] });
+  const traffic = kafka.producer();
+  await traffic.connect();
+  let clicks = 0;
+  const click = () => ({ key: `user-${clicks % 7}`, value: JSON.stringify({ page: `/products/${clicks % 13}`, n: clicks }), headers: { source: 'web', 'trace-id': `t-${(clicks++).toString(16).padStart(6, '0')}` } });
+  const ticker = setInterval(() => { traffic.send({ topic: 'clickstream', messages: Array.from({ length: 20 }, click) }).catch(() => undefined); }, 500);
+  const readers = kafka.consumer({ groupId: 'clickstream-readers', maxWaitTimeInMs: 200 });
+  await readers.connect();
+  await readers.subscribe({ topic: 'clickstream', fromBeginning: true });
+  await readers.run({ eachMessage: async () => undefined });
+  t.teardown(async () => {
+    clearInterval(ticker);
+    await readers.disconnect();
+    await traffic.disconnect();
   });
 
   await t.test('topics: create from the browser; a config change the broker refuses shows its "did you mean"', async (t) => {
