@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { startBroker, startCluster } from '../src/index.js';
 import { kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
 
+/** kcat's first request waits up to 10 s for an answer; a broker loads its request path then, slow on a loaded machine (and from source, under tap's TypeScript loader). */
+const PATIENT = ['-X', 'api.version.request.timeout.ms=60000'];
+
 t.test('startBroker(): a free port on 127.0.0.1, temporary data removed at close', async (t) => {
   const b = await startBroker({ logLevel: 'silent' });
   t.teardown(() => b.close());
@@ -22,7 +25,7 @@ t.test('startBroker(): a free port on 127.0.0.1, temporary data removed at close
   t.same(b.brokers, [b.bootstrap]);
   t.equal(b.httpUrl, undefined, 'no HTTP side unless asked');
   t.ok(existsSync(b.dataDir), 'its data directory exists while it runs');
-  await kcatProduce(b.bootstrap, 'api', ['k:v'], ['-K:']);
+  await kcatProduce(b.bootstrap, 'api', ['k:v'], ['-K:', ...PATIENT]);
   t.same((await kcatConsumeAll(b.bootstrap, 'api')).map((m) => [m.key, m.payload]), [['k', 'v']]);
   await b.close();
   t.notOk(existsSync(b.dataDir), 'removed at close');
@@ -35,7 +38,7 @@ t.test('dataDir is kept; config takes Kafka settings as numbers and booleans too
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const b = await startBroker({ dataDir: dir, logLevel: 'silent', config: { 'num.partitions': 3, 'auto.create.topics.enable': true } });
   t.equal(b.dataDir, dir);
-  await kcatProduce(b.bootstrap, 'three', ['x']);
+  await kcatProduce(b.bootstrap, 'three', ['x'], PATIENT);
   await b.close();
   t.ok(existsSync(dir), 'a given data directory stays');
   t.same(readdirSync(dir).filter((f) => f.startsWith('three-')).sort(), ['three-0', 'three-1', 'three-2'], 'num.partitions=3 applied');
@@ -77,7 +80,7 @@ t.test('startCluster(): bootstrap list, restarts on the same port, the console',
   t.equal(c.status().brokers[1]!.state, 'stopped');
   const again = await c.startBroker(1);
   t.equal(again.port, before.port, 'back on its port');
-  await kcatProduce(c.bootstrap, 'cluster-api', ['k:v'], ['-K:', '-X', 'acks=all']);
+  await kcatProduce(c.bootstrap, 'cluster-api', ['k:v'], ['-K:', '-X', 'acks=all', ...PATIENT]);
   t.same((await kcatConsumeAll(c.bootstrap, 'cluster-api')).map((m) => [m.key, m.payload]), [['k', 'v']]);
   await c.close();
   t.notOk(existsSync(c.dataDir), 'temporary data removed at close');

@@ -23,6 +23,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kcat, kcatConsumeAll, kcatProduce } from './helpers/kcat.js';
 
+/** kcat's first request waits up to 10 s for an answer; a broker loads its request path then, slow on a loaded machine (and from source, under tap's TypeScript loader). */
+const PATIENT = ['-X', 'api.version.request.timeout.ms=60000'];
+
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoPackage = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; license: string; dependencies: Record<string, string>; bin: Record<string, string>; engines: Record<string, string> };
 
@@ -255,7 +258,7 @@ async function afterPack(app: string, tarball: string): Promise<void> {
     const bootstrap = `${host}:${port}`;
     t.ok(existsSync(dataDir!), 'its temporary data directory exists while it runs');
     // compression.type=zstd: the broker recompresses the batch with the addon the install built.
-    await kcatProduce(bootstrap, 'npx-check', ['k1:hello from npx'], ['-K:']);
+    await kcatProduce(bootstrap, 'npx-check', ['k1:hello from npx'], ['-K:', ...PATIENT]);
     const got = await kcatConsumeAll(bootstrap, 'npx-check');
     t.same(got.map((m) => [m.key, m.payload]), [['k1', 'hello from npx']], 'kcat reads back what kcat wrote');
     process.kill(-p.pid!, 'SIGINT');
@@ -271,7 +274,7 @@ async function afterPack(app: string, tarball: string): Promise<void> {
     const child = background(p, 'samsa start');
     t.teardown(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
     const [, host, port, dataDir] = await child.waitFor(ready, 60_000);
-    await kcat(['-L', '-b', `${host}:${port}`, '-J']);
+    await kcat(['-L', '-b', `${host}:${port}`, '-J', ...PATIENT]);
     p.kill('SIGINT');
     const end = await child.ended;
     t.equal(end.code, 0, `exit 0\n${child.output()}`);
@@ -300,9 +303,9 @@ async function afterPack(app: string, tarball: string): Promise<void> {
     t.equal(started.cluster.bootstrap, started.cluster.brokers.join(','));
     t.ok(existsSync(started.broker.dataDir) && existsSync(started.cluster.dataDir), 'temporary data directories while running');
 
-    await kcatProduce(started.broker.bootstrap, 'api-broker', ['k:one record'], ['-K:']);
+    await kcatProduce(started.broker.bootstrap, 'api-broker', ['k:one record'], ['-K:', ...PATIENT]);
     t.same((await kcatConsumeAll(started.broker.bootstrap, 'api-broker')).map((m) => [m.key, m.payload]), [['k', 'one record']], 'the broker: kcat round trip (stored with zstd)');
-    await kcatProduce(started.cluster.bootstrap, 'api-cluster', ['k:replicated'], ['-K:', '-X', 'acks=all']);
+    await kcatProduce(started.cluster.bootstrap, 'api-cluster', ['k:replicated'], ['-K:', '-X', 'acks=all', ...PATIENT]);
     t.same((await kcatConsumeAll(started.cluster.bootstrap, 'api-cluster')).map((m) => [m.key, m.payload]), [['k', 'replicated']], 'the cluster: kcat round trip with acks=all');
 
     // The console's page and its vendored modules come from the installed packages; /metrics from prom-client.
