@@ -23,6 +23,19 @@ export async function startClusterCommand(args: StartArgs): Promise<void> {
     throw err;
   }
   let server: { url: string; close(): Promise<void> } | undefined;
+  // Before the ready lines: a supervisor that signals as soon as it reads them must get a clean stop.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    new Logger(logLevel, logFormat).info(`${signal}: shutting down`, { signal });
+    await server?.close();
+    await cluster.close();
+    removeTemp();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   if (http) {
     const { clusterTarget } = await import('../http/server.js');
     const { startHttpCommand } = await import('./http-start.js');
@@ -39,16 +52,4 @@ export async function startClusterCommand(args: StartArgs): Promise<void> {
     console.log(`samsa broker ${b.id} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port} (data: ${base}/broker-${b.id}${tempDir ? ', removed at exit' : ''})`);
   }
   if (server) console.log(`samsa console and control API on ${server.url}`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    new Logger(logLevel, logFormat).info(`${signal}: shutting down`, { signal });
-    await server?.close();
-    await cluster.close();
-    removeTemp();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

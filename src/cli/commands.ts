@@ -35,20 +35,8 @@ async function start(args: string[]): Promise<void> {
   let tempDir: string | undefined;
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
   const broker = await startBroker({ flags, file, env: process.env, logLevel, logFormat });
-  console.log(`samsa listening on ${broker.host}:${broker.port} (data: ${tempDir ? `${tempDir}, removed at exit` : broker.dataDir})`);
+  // Before the ready line: a supervisor that signals as soon as it reads it must get a clean stop.
   let http: { url: string; close(): Promise<void> } | undefined;
-  if (parsed.http) {
-    const { brokerTarget } = await import('../http/server.js');
-    const { startHttpCommand } = await import('./http-start.js');
-    try {
-      http = await startHttpCommand(brokerTarget(broker, parsed.httpAllowWrites), parsed.http);
-    } catch (err) {
-      await broker.close();
-      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-      throw err;
-    }
-    console.log(`samsa console on ${http.url}`);
-  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -61,6 +49,19 @@ async function start(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  console.log(`samsa listening on ${broker.host}:${broker.port} (data: ${tempDir ? `${tempDir}, removed at exit` : broker.dataDir})`);
+  if (parsed.http) {
+    const { brokerTarget } = await import('../http/server.js');
+    const { startHttpCommand } = await import('./http-start.js');
+    try {
+      http = await startHttpCommand(brokerTarget(broker, parsed.httpAllowWrites), parsed.http);
+    } catch (err) {
+      await broker.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      throw err;
+    }
+    console.log(`samsa console on ${http.url}`);
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
