@@ -117,7 +117,9 @@ export class LocalController implements ControllerApi {
 
   /** Takes a broker out of every ISR and elects new leaders where it led. */
   private async fence(brokerId: number, why: string): Promise<void> {
-    this.opts.log?.warn(`controller: fencing broker ${brokerId} (${why})`);
+    // A controlled shutdown is routine; a broker gone silent is worth a warning.
+    const line = `controller: fencing broker ${brokerId} (${why})`;
+    if (why === 'controlled shutdown') this.opts.log?.info(line); else this.opts.log?.warn(line);
     await this.store.setFenced(brokerId, true);
     await this.pickController();
     await this.reconcile();
