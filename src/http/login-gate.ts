@@ -21,7 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KafkaClient } from '../client/kafka-client.js';
 import { consoleConnectionPlan, type ConsoleConnectionPlan } from './console-connection.js';
-import { samsaVersion } from './console-version.js';
+import { samsaVersion } from '../broker/samsa-version.js';
 import type { Session } from './console-api-types.js';
 import { HttpError, readJson, sendJson, type HttpRequest, type HttpRoute, type HttpTarget } from './route.js';
 import { isLoopback } from './server.js';
