@@ -224,18 +224,9 @@ export interface GroupMember {
   assignment: { topic: string; partitions: number[] }[];
 }
 
-export interface GroupOffset {
-  topic: string;
-  partition: number;
-  /** The committed offset, -1 when none. */
-  committed: number;
-  /** The partition's end offset (the last stable offset for read_committed is not used here). */
-  endOffset: number;
-  lag: number;
-  metadata: string | null;
-  /** The member assigned this partition now, when any. */
-  memberId: string | null;
-}
+/** A group's committed offset and lag on one partition: the client's own shape, passed through. */
+import type { GroupOffset } from '../client/groups.js';
+export type { GroupOffset };
 
 export interface GroupDetail extends GroupSummary {
   memberDetails: GroupMember[];
@@ -254,18 +245,8 @@ export interface ResetOffsetsRequest {
   offset?: number;
 }
 
-export interface TransactionSummary {
-  transactionalId: string;
-  producerId: number;
-  producerEpoch: number;
-  /** Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Empty, Dead, PrepareEpochFence. */
-  state: string;
-  timeoutMs: number;
-  /** Epoch ms the ongoing transaction started, -1 when none. */
-  startTimeMs: number;
-  partitions: { topic: string; partition: number }[];
-  coordinator: number;
-}
+/** A transactional id as its coordinator describes it: the client's own shape, passed through. */
+export type { TransactionDescription as TransactionSummary } from '../client/transactions.js';
 
 export interface PartitionProducers {
   topic: string;
