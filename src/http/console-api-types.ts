@@ -46,15 +46,9 @@ export interface Session {
 
 export interface LoginRequest { username: string; password: string }
 
-export interface BrokerSummary {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
-  isController: boolean;
-  /** Partitions this broker leads. */
-  leaderCount: number;
-}
+/** A broker: the client's own shape, passed through. */
+import type { BrokerDescription as BrokerSummary } from '../client/topics.js';
+export type { BrokerSummary };
 
 export interface ThroughputPoint {
   /** Epoch ms at the end of the interval. */
@@ -105,15 +99,9 @@ export interface PartitionDetail {
   sizeBytes: number;
 }
 
-export interface ConfigEntry {
-  name: string;
-  value: string | null;
-  /** DescribeConfigs' source: DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG, STATIC_BROKER_CONFIG, ... */
-  source: string;
-  isDefault: boolean;
-  readOnly: boolean;
-  sensitive: boolean;
-}
+/** A topic's setting as DescribeConfigs says it: the client's own shape, passed through. */
+import type { ConfigEntry } from '../client/topic-configs.js';
+export type { ConfigEntry };
 
 export interface TopicDetail {
   name: string;
