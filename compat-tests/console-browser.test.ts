@@ -108,22 +108,29 @@ t.test('the console in chromium', async (t) => {
 
   await t.test('each page loads with no console errors; first paint of the overview', async (t) => {
     await admin.createTopics({ topics: [{ topic: 'page-check', numPartitions: 2 }] });
-    // Twice: just after the browser started (everything cold), then in a fresh
-    // context (an empty HTTP cache, a new renderer) with the browser warm.
+    // Just after the browser started (everything cold), then five times in a
+    // fresh context (an empty HTTP cache, a new renderer) with the browser warm.
     const firstPaint = async (p: Page) => {
       await p.goto(`${url}/#/overview`);
-      await waitText(p, '.stat-label', 'brokers');
+      await p.waitForFunction(() => performance.getEntriesByName('samsa:overview-rendered').length > 0, null, { timeout: WAIT });
       return p.evaluate(() => ({
         fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
         rendered: performance.getEntriesByName('samsa:overview-rendered')[0]?.startTime ?? NaN,
       }));
     };
     const cold = await firstPaint(page);
-    const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const warm = await firstPaint(await fresh.newPage());
-    await fresh.close();
-    t.ok(!Number.isNaN(cold.rendered) && !Number.isNaN(warm.rendered), 'the overview marks when its figures first show');
-    const line = `console first paint of the overview (the broker's figures shown): ${warm.rendered.toFixed(0)} ms with an empty cache (first contentful paint ${warm.fcp.toFixed(0)} ms); ${cold.rendered.toFixed(0)} ms on the browser's very first page; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`;
+    const warm: { fcp: number; rendered: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      warm.push(await firstPaint(await fresh.newPage()));
+      await fresh.close();
+    }
+    t.ok([cold, ...warm].every((p) => !Number.isNaN(p.rendered)), 'the overview marks when its figures first show');
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ms = (x: number) => `${x.toFixed(0)} ms`;
+    const rendered = warm.map((p) => p.rendered);
+    const line = `console first paint of the overview (the broker's figures painted), empty cache, 5 loads: median ${ms(median(rendered))}, best ${ms(Math.min(...rendered))} `
+      + `(first contentful paint median ${ms(median(warm.map((p) => p.fcp)))}); the browser's very first page ${ms(cold.rendered)}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`;
     t.comment(line);
     await shot(page, 'overview');
 

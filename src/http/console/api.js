@@ -14,15 +14,20 @@ export class ApiError extends Error {
 let onLoginRequired = () => {};
 export const setLoginRequiredHandler = (fn) => { onLoginRequired = fn; };
 
-export async function api(path, { method = 'GET', body } = {}) {
+export function api(path, { method = 'GET', body } = {}) {
+  return answer(path, fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  }));
+}
+
+/** The JSON of a fetch() in flight, or an ApiError with the server's message and code. */
+async function answer(path, pending) {
   let res;
   try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
+    res = await pending;
   } catch (err) {
     throw new ApiError(0, 'NETWORK', `the console's server did not answer (${err.message}): is samsa still running?`);
   }
@@ -37,6 +42,19 @@ export async function api(path, { method = 'GET', body } = {}) {
   }
   if (json === null && text) throw new ApiError(res.status, 'BAD_RESPONSE', `${path} did not answer JSON`);
   return json;
+}
+
+/**
+ * A request index.html's inline script started before the modules loaded
+ * (GET /api/session, and GET /api/overview when no login is needed), taken
+ * once; later calls fetch anew.
+ */
+export function early(path) {
+  const boot = window.samsaBoot;
+  const pending = boot?.[path];
+  if (!pending) return api(path);
+  delete boot[path];
+  return answer(path, pending);
 }
 
 /** Query string from an object, leaving out undefined, null and '' values. */

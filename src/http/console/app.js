@@ -3,7 +3,7 @@
 // and a link or a reload keeps the page).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, setLoginRequiredHandler } from './api.js';
+import { api, early, setLoginRequiredHandler } from './api.js';
 import { html } from './lib.js';
 import { Overview } from './overview.js';
 import { ErrorBox, Loading, SessionContext } from './ui.js';
@@ -77,7 +77,7 @@ function App() {
   const [error, setError] = useState(null);
   const route = useRoute();
 
-  const loadSession = () => api('/api/session').then((s) => { setSession(s); setError(null); }, setError);
+  const loadSession = () => early('/api/session').then((s) => { setSession(s); setError(null); }, setError);
   useEffect(() => {
     setLoginRequiredHandler(() => setSession((s) => (s ? { ...s, authRequired: true, user: null } : s)));
     loadSession();

@@ -1,6 +1,6 @@
 // Overview: the brokers, counts, partition health and throughput (now and the last minutes).
 import { useLayoutEffect, useMemo } from 'preact/hooks';
-import { api, usePoll } from './api.js';
+import { early, usePoll } from './api.js';
 import { TimeChart } from './chart.js';
 import { fmtNum, fmtRate, html } from './lib.js';
 import { ErrorBox, Loading, Stat } from './ui.js';
@@ -11,7 +11,7 @@ const SERIES = [{ label: 'produce' }, { label: 'fetch' }];
 let marked = false;
 
 export function Overview() {
-  const { data: o, error } = usePoll(() => api('/api/overview'), [], 2000);
+  const { data: o, error } = usePoll(() => early('/api/overview'), [], 2000);
   useLayoutEffect(() => {
     // The figures are in the DOM now: the next animation frame is the one that paints them.
     if (o && !marked) { marked = true; requestAnimationFrame(() => performance.mark('samsa:overview-rendered')); }
