@@ -8,16 +8,19 @@ export const html = htm.bind(h);
 const nf = new Intl.NumberFormat('en-US');
 export const fmtNum = (n) => (n === null || n === undefined ? '–' : nf.format(n));
 
-export function fmtBytes(n) {
+function scaled(n, base, units) {
   if (n === null || n === undefined || Number.isNaN(n)) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0;
   let v = n;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  while (Math.abs(v) >= base && i < units.length - 1) { v /= base; i++; }
+  return `${i === 0 ? Math.round(v) : +v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-export const fmtRate = (n) => `${fmtBytes(n)}/s`;
+/** Sizes on disk in binary units (KiB ...), as du and Kafka's segment.bytes count them. */
+export const fmtBytes = (n) => scaled(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']);
+
+/** Rates in decimal units, so that a chart's round ticks (2.5k, 5k) read as round numbers. */
+export const fmtRate = (n) => `${scaled(n, 1000, ['B', 'kB', 'MB', 'GB', 'TB'])}/s`;
 
 /** Retention and timeouts: 604800000 -> "7 d"; -1 -> "unlimited". */
 export function fmtDuration(ms) {
