@@ -8,12 +8,13 @@
  * onto a folder, so no path (../, %2F, absolute) can reach another file.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { findPackage } from '../broker/samsa-version.js';
 import { HttpError, type HttpRequest, type HttpRoute } from './route.js';
 
 /** /vendor/<name> -> a file of an installed package. The page's import map uses these names. */
@@ -39,35 +40,20 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** The folder holding `name`'s package.json, walking up from `from` (a file or folder). */
-function packageRoot(from: string, name: string): string {
-  for (let dir = from; ; ) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
-      } catch { /* a broken package.json on the way up is not ours */ }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json named "${name}" above ${from}`);
-    dir = up;
-  }
-}
-
 /**
  * Samsa's package root: the repo when run from source (src/http) or from
  * dist/src/http, node_modules/samsa when installed. The page's files ship as
  * source in src/http/console/ either way (there is no build step for them).
  */
 export function consoleDir(): string {
-  return join(packageRoot(dirname(fileURLToPath(import.meta.url)), 'samsa'), 'src', 'http', 'console');
+  return join(findPackage(dirname(fileURLToPath(import.meta.url)), 'samsa').dir, 'src', 'http', 'console');
 }
 
 /** Where a vendor file is: resolved the way Node resolves the package, from this file. */
 function vendorPath(name: string): string {
   const v = VENDOR[name]!;
   const entry = createRequire(import.meta.url).resolve(v.pkg);
-  return join(packageRoot(dirname(entry), v.pkg), v.file);
+  return join(findPackage(dirname(entry), v.pkg).dir, v.file);
 }
 
 interface Cached { body: Buffer; gzip: Buffer | null; etag: string; type: string }
