@@ -47,7 +47,8 @@ export interface Session {
 export interface LoginRequest { username: string; password: string }
 
 /** A broker: the client's own shape, passed through. */
-import type { BrokerDescription as BrokerSummary } from '../client/topics.js';
+import type { BrokerDescription as BrokerSummary, PartitionInfo } from '../client/topics.js';
+import type { ProducerState } from '../client/transactions.js';
 export type { BrokerSummary };
 
 export interface ThroughputPoint {
@@ -87,13 +88,8 @@ export interface TopicSummary {
   underReplicatedPartitions: number;
 }
 
-export interface PartitionDetail {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas: number[];
+/** A partition's state (the client's shape) with its offsets and size on disk. */
+export interface PartitionDetail extends PartitionInfo {
   startOffset: number;
   endOffset: number;
   sizeBytes: number;
@@ -242,13 +238,6 @@ export interface PartitionProducers {
   /** The high watermark and the last stable offset: an open transaction holds the LSO back. */
   highWatermark: number;
   lastStableOffset: number;
-  producers: {
-    producerId: number;
-    producerEpoch: number;
-    lastSequence: number;
-    lastTimestamp: number;
-    coordinatorEpoch: number;
-    /** -1 unless a transaction is open on this partition. */
-    currentTxnStartOffset: number;
-  }[];
+  producers: ProducerState[];
+
 }
