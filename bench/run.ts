@@ -3,10 +3,13 @@
  *
  * Starts Samsa with an ephemeral data dir (or uses BROKER=host:port), runs the
  * client workloads (kcat/librdkafka and kafkajs; produce latency with
- * librdkafka from bench/latency.py), measures start-up and RSS,
- * adds a replicated row (a 3-broker cluster, replication factor 3, acks=all),
- * measures the ceiling (a bare TCP server that only frames and CRCs), then
- * prints a table, writes bench/results/<date>.json, and ends with one JSON line.
+ * librdkafka from bench/latency.py, three runs), measures start-up and idle
+ * RSS against a bare Node process that listens (alternated, same run), adds
+ * replicated rows (a 3-broker cluster in one process, replication factor 3,
+ * min.insync.replicas 2, acks=all) beside the single broker's, measures the
+ * ceiling (a bare TCP server that only frames and CRCs), then prints a table,
+ * writes bench/results/<date>.json, and ends with issue 16's targets (figure,
+ * met or not) on one line and every headline figure as one JSON line.
  * Every workload row also gives the broker process's CPU time (user + system,
  * all threads, from /proc/<pid>/stat) over the workload and per million
  * records, which is steadier than throughput on a shared machine; kcat consume
@@ -17,18 +20,23 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startSamsa, startSamsaCluster, externalBroker, type BenchBroker } from './lib/broker-process.js';
 import { rssMb, sampleRss } from './lib/rss.js';
 import { meterCpu } from './lib/cpu.js';
 import { measureCeiling } from './lib/ceiling.js';
 import { writeMessageFile, kcatProduce, kcatConsume, kcatConsumePrinting } from './lib/kcat.js';
 import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume } from './lib/kafkajs.js';
-import { librdkafkaLatency } from './lib/latency.js';
+import { librdkafkaLatency, type LatencyResult } from './lib/latency.js';
+import { compareStartup, type StartupComparison } from './lib/startup.js';
+import { issue16Targets, targetsLine } from './lib/targets.js';
 import { THIS_BUILD_CLI, printSummaries, scrapeCost, type ModeSummary } from './lib/metrics-cost.js';
 
-/** brokerCpuS: user + system CPU seconds of the broker process over the workload (NaN, null in the JSON, for an external broker). */
-interface Row { workload: string; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number; brokerCpuS: number; brokerCpuSPerMillion: number }
+/**
+ * brokerCpuS: user + system CPU seconds of the broker process over the workload (NaN, null in the JSON, for an external broker).
+ * brokers: how many brokers that process holds (3 for the replicated rows, whose CPU and RSS are the whole cluster's).
+ */
+interface Row { workload: string; brokers: number; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number; brokerCpuS: number; brokerCpuSPerMillion: number }
 
 const rows: Row[] = [];
 const failures: string[] = [];
@@ -59,9 +67,9 @@ function meter(pid: number | undefined): { stop(): Metered } {
   return { stop: () => { const cpuS = cpu.stop(); return { peakRssMb: rss.stop(), cpuS }; } };
 }
 
-function row(workload: string, msgs: number, bytes: number, seconds: number, m: Metered): void {
+function row(workload: string, msgs: number, bytes: number, seconds: number, m: Metered, brokers = 1): void {
   const r: Row = {
-    workload, msgs, seconds, msgsPerSec: msgs / seconds, mbPerSec: bytes / (1 << 20) / seconds, peakRssMb: m.peakRssMb,
+    workload, brokers, msgs, seconds, msgsPerSec: msgs / seconds, mbPerSec: bytes / (1 << 20) / seconds, peakRssMb: m.peakRssMb,
     brokerCpuS: m.cpuS, brokerCpuSPerMillion: m.cpuS / (msgs / 1e6),
   };
   rows.push(r);
@@ -73,26 +81,41 @@ function latencyCpu(cpuS: number, records: number): { brokerCpuS: number; broker
   return { brokerCpuS: cpuS, brokerCpuSPerMillion: cpuS / (records / 1e6) };
 }
 
-/** Medians of n starts: exec to accepting connections, and exec to the first ApiVersions response. */
-async function startupMedian(n: number): Promise<{ accept: number; firstResponse: number }> {
-  const accept: number[] = [];
-  const first: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const b = await startSamsa();
-    accept.push(b.startupMs);
-    first.push(b.firstResponseMs);
-    await b.stop();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** Latency runs at 10,000 msg/s summarised: medians of each percentile, and p99's and p999's spread over the runs. */
+interface LatencySummary { runs: number; p50: number; p99: number; p999: number; p99Range: [number, number]; p999Range: [number, number]; client: string; each: LatencyResult[] }
+function summariseLatency(each: LatencyResult[]): LatencySummary | undefined {
+  if (each.length === 0) return undefined;
+  const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+  return {
+    runs: each.length, p50: median(each.map((r) => r.p50)), p99: median(each.map((r) => r.p99)), p999: median(each.map((r) => r.p999)),
+    p99Range: range(each.map((r) => r.p99)), p999Range: range(each.map((r) => r.p999)), client: each[0]!.client, each,
+  };
+}
+
+/** `runs` latency runs (5 s at 10,000 msg/s, 100 B, acks=all, linger 0) on fresh topics, with the broker CPU over all of them. */
+async function latencyRuns(admin: Admin, addr: string, pid: number | undefined, name: string, runs: number, replicationFactor = 1): Promise<{ summary?: LatencySummary; cpu: { brokerCpuS: number; brokerCpuSPerMillion: number } }> {
+  const each: LatencyResult[] = [];
+  let cpuS = 0;
+  for (let i = 0; i < runs; i++) {
+    const topic = `${name}-${i}-${Date.now().toString(36)}`;
+    await createTopic(admin, topic, 1, replicationFactor, replicationFactor > 1 ? { 'min.insync.replicas': '2' } : {});
+    const cpu = meterCpu(pid);
+    const r = await attempt(`${name} run ${i + 1}`, 120_000, () => librdkafkaLatency(addr, topic, 10_000, 5, 100));
+    cpuS += cpu.stop();
+    if (r) each.push(r);
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(n / 2)]!;
-  return { accept: median(accept), firstResponse: median(first) };
+  return { summary: summariseLatency(each), cpu: latencyCpu(cpuS, 10_000 * 5 * runs) };
 }
 
 /**
- * The replicated row: a 3-broker cluster in one process (samsa start
- * --brokers 3), a topic with replication factor 3 and min.insync.replicas 2,
- * kcat producing 1 KiB records with acks=all (every batch waits for both
- * followers' fetches), and produce latency at 10,000 msg/s on it, beside the
- * single broker's rows above.
+ * The replicated rows: a 3-broker cluster in one process (samsa start
+ * --brokers 3), topics with replication factor 3 and min.insync.replicas 2,
+ * kcat producing 100 B and 1 KiB records with acks=all (every batch waits for
+ * the followers' fetches), and produce latency at 10,000 msg/s on it, beside
+ * the single broker's rows. The CPU is the one process's, so it holds the
+ * followers' fetching and appending too: the cost of a replicated record.
  */
 async function replicated(): Promise<void> {
   console.error('replicated: 3 brokers, RF 3...');
@@ -104,33 +127,37 @@ async function replicated(): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
     const stamp = Date.now().toString(36);
-    const topic = `replicated-${stamp}`;
-    await createTopic(admin, topic, 1, 3, { 'min.insync.replicas': '2' });
-    const count = 100_000, size = 1024;
-    const file = join(work, `msgs-${size}.txt`);
-    await writeMessageFile(file, count, size);
-    const m = meter(cluster.pid);
-    const seconds = await attempt('replicated kcat produce', 300_000, () => kcatProduce(addr, topic, file));
-    if (seconds !== undefined) row(`kcat produce ${size} B, 3 brokers RF 3 (one process)`, count, count * size, seconds, m.stop());
-    else m.stop();
-    const latTopic = `replicated-latency-${stamp}`;
-    await createTopic(admin, latTopic, 1, 3, { 'min.insync.replicas': '2' });
-    const cpu = meterCpu(cluster.pid);
-    results.replicatedLatencyMs = await attempt('replicated latency', 120_000, () => librdkafkaLatency(addr, latTopic, 10_000, 5, 100));
-    results.replicatedLatencyBrokerCpu = latencyCpu(cpu.stop(), 10_000 * 5);
+    for (const [count, size] of [[1_000_000, 100], [100_000, 1024]] as const) {
+      const topic = `replicated-${size}-${stamp}`;
+      await createTopic(admin, topic, 1, 3, { 'min.insync.replicas': '2' });
+      const file = join(work, `msgs-${size}.txt`);
+      await writeMessageFile(file, count, size);
+      const m = meter(cluster.pid);
+      const seconds = await attempt(`replicated kcat produce ${size} B`, 300_000, () => kcatProduce(addr, topic, file));
+      if (seconds !== undefined) row(`kcat produce ${size} B, ${REPLICATED}`, count, count * size, seconds, m.stop(), 3);
+      else m.stop();
+    }
+    const lat = await latencyRuns(admin, addr, cluster.pid, 'replicated-latency', 1, 3);
+    results.replicatedLatencyMs = lat.summary;
+    results.replicatedLatencyBrokerCpu = lat.cpu;
     await admin.disconnect();
   } finally {
     await cluster.stop();
   }
 }
 
+const REPLICATED = '3 brokers RF 3 (one process)';
+
 async function main(): Promise<void> {
   const external = process.env.BROKER;
   if (!external) {
-    console.error('start-up (median of 20)...');
-    const startup = await startupMedian(20);
-    results.startupMedianMs = startup.accept;
-    results.firstResponseMedianMs = startup.firstResponse;
+    console.error('start-up: samsa and a bare listening node, 20 of each, alternated...');
+    const startup = await attempt('start-up', 300_000, () => compareStartup(20));
+    if (startup) {
+      results.startup = startup;
+      results.startupMedianMs = startup.samsa.startupMs;
+      results.firstResponseMedianMs = startup.samsa.firstResponseMs;
+    }
   }
   const broker: BenchBroker = external
     ? externalBroker(external)
@@ -177,18 +204,17 @@ async function main(): Promise<void> {
       else m.stop();
     }
 
-    console.error('latency at 10,000 msg/s, 100 B, acks=all...');
-    const latTopic = `latency-${stamp}`;
-    await createTopic(admin, latTopic);
-    const latCpu = meterCpu(broker.pid);
-    results.latencyMs = await attempt('latency', 120_000, () => librdkafkaLatency(addr, latTopic, 10_000, 5, 100));
-    results.latencyBrokerCpu = latencyCpu(latCpu.stop(), 10_000 * 5);
+    console.error('latency at 10,000 msg/s, 100 B, acks=all, 3 runs...');
+    const lat = await latencyRuns(admin, addr, broker.pid, 'latency', 3);
+    results.latencyMs = lat.summary;
+    results.latencyBrokerCpu = lat.cpu;
 
     if (broker.pid) {
       console.error('RSS after 10x the 1 KiB workload...');
       const big = `volume-${stamp}`;
       await createTopic(admin, big);
       const file = join(work, 'msgs-1024.txt');
+      const rssBefore10x = rssMb(broker.pid);
       const rss = sampleRss(broker.pid);
       const cpu = meterCpu(broker.pid);
       for (let i = 0; i < 10; i++) await kcatProduce(addr, big, file);
@@ -196,6 +222,7 @@ async function main(): Promise<void> {
       results.volumeBrokerCpu = { brokerCpuS: cpuS, brokerCpuSPerMillion: cpuS / (10 * 100_000 / 1e6) };
       results.peakRssAfter10xMb = rss.stop();
       results.rssAfter10xMb = rssMb(broker.pid);
+      results.rssBefore10xMb = rssBefore10x;
     }
     await admin.disconnect();
   } finally {
@@ -212,36 +239,65 @@ async function main(): Promise<void> {
   console.error('ceiling (bare TCP server, 4-byte frames + CRC32C)...');
   const ceilingMbPerSec = await measureCeiling();
   results.ceilingMbPerSec = ceilingMbPerSec;
-  const ratio = (name: string) => (rows.find((r) => r.workload === name)?.mbPerSec ?? NaN) / ceilingMbPerSec;
+  const find = (name: string) => rows.find((r) => r.workload === name);
+  const ratio = (name: string) => (find(name)?.mbPerSec ?? NaN) / ceilingMbPerSec;
   results.kcatProduce1KiBRatio = ratio('kcat produce 1024 B');
   results.kcatConsume1KiBRatio = ratio('kcat consume 1024 B');
   results.workloads = rows;
-  const cpuPerMillion = (name: string) => rows.find((r) => r.workload === name)?.brokerCpuSPerMillion ?? NaN;
-  results.kcatProduce100BCpuSPerMillion = cpuPerMillion('kcat produce 100 B');
+  results.kcatProduce100BCpuSPerMillion = find('kcat produce 100 B')?.brokerCpuSPerMillion ?? NaN;
   results.failures = failures;
-  results.peakRssMb = Math.max(...rows.map((r) => r.peakRssMb), Number(results.peakRssAfter10xMb ?? 0));
+  // The single broker's peak: the replicated rows' process holds three brokers.
+  results.peakRssMb = Math.max(...rows.filter((r) => r.brokers === 1).map((r) => r.peakRssMb), Number(results.peakRssAfter10xMb ?? 0));
   results.machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
   results.broker = external ?? 'samsa';
 
   console.log('\n| workload | msgs | msg/s | MB/s | peak RSS MB | broker CPU s | broker CPU s per million records |\n|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.workload} | ${r.msgs} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${r.brokerCpuS.toFixed(2)} | ${r.brokerCpuSPerMillion.toFixed(2)} |`);
-  const lat = (results.latencyMs ?? { p50: NaN, p99: NaN, p999: NaN, client: 'failed' }) as { p50: number; p99: number; p999: number; client: string };
+  const lat = results.latencyMs as LatencySummary | undefined;
+  const rlat = results.replicatedLatencyMs as LatencySummary | undefined;
   for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`\nceiling ${ceilingMbPerSec.toFixed(0)} MB/s; kcat 1 KiB produce ${(100 * Number(results.kcatProduce1KiBRatio)).toFixed(0)}% and consume ${(100 * Number(results.kcatConsume1KiBRatio)).toFixed(0)}% of it`);
-  console.log(`latency at 10k msg/s: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, p999 ${lat.p999.toFixed(2)} ms (${lat.client})${cpuNote(results.latencyBrokerCpu)}`);
-  const rlat = results.replicatedLatencyMs as { p50: number; p99: number; p999: number } | undefined;
-  if (rlat) console.log(`replicated (3 brokers, RF 3, min.insync.replicas 2, acks=all) latency at 10k msg/s: p50 ${rlat.p50.toFixed(2)} ms, p99 ${rlat.p99.toFixed(2)} ms, p999 ${rlat.p999.toFixed(2)} ms${cpuNote(results.replicatedLatencyBrokerCpu)}`);
+  if (lat) console.log(`latency at 10k msg/s, ${lat.runs} runs: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms (${lat.p99Range.map((x) => x.toFixed(2)).join('-')}), p999 ${lat.p999.toFixed(2)} ms (${lat.p999Range.map((x) => x.toFixed(2)).join('-')}) (${lat.client})${cpuNote(results.latencyBrokerCpu)}`);
+  if (!external) printReplicatedBeside(find, lat, rlat);
   if (results.metricsScrapeCost) printSummaries('kcat produce 100 B while /metrics is scraped (medians of 3 alternated rounds)', results.metricsScrapeCost as ModeSummary[]);
-  if (results.startupMedianMs !== undefined) console.log(`start-up median ${Number(results.startupMedianMs).toFixed(0)} ms (first ApiVersions response ${Number(results.firstResponseMedianMs).toFixed(0)} ms); idle RSS ${Number(results.idleRssMb).toFixed(0)} MB; RSS after 10x data ${Number(results.rssAfter10xMb).toFixed(0)} MB${cpuNote(results.volumeBrokerCpu, '10x 1 KiB kcat produce: ')}`);
+  const startup = results.startup as StartupComparison | undefined;
+  if (startup) {
+    console.log(`start-up (exec to accepting connections, medians of ${startup.runs} alternated): samsa ${startup.samsa.startupMs.toFixed(0)} ms (first ApiVersions response ${startup.samsa.firstResponseMs.toFixed(0)} ms), bare node listening ${startup.bareNode.startupMs.toFixed(0)} ms: ${startup.startupRatio.toFixed(2)}x`);
+    console.log(`idle RSS: samsa ${startup.samsa.idleRssMb.toFixed(1)} MB, bare node ${startup.bareNode.idleRssMb.toFixed(1)} MB: +${startup.idleRssDiffMb.toFixed(1)} MB`);
+  }
+  if (results.rssAfter10xMb !== undefined) console.log(`RSS of the bench's broker: ${Number(results.idleRssMb).toFixed(0)} MB idle, ${Number(results.rssBefore10xMb).toFixed(0)} MB before and ${Number(results.rssAfter10xMb).toFixed(0)} MB after 10x 1 KiB data (peak ${Number(results.peakRssMb).toFixed(0)} MB over the run)${cpuNote(results.volumeBrokerCpu, '10x 1 KiB kcat produce: ')}`);
+
+  const targets = issue16Targets({
+    produceCpuSPerMillion100B: Number(results.kcatProduce100BCpuSPerMillion),
+    kcatProduce1KiBRatio: Number(results.kcatProduce1KiBRatio),
+    latencyP99Ms: lat?.p99 ?? NaN, latencyP999Ms: lat?.p999 ?? NaN, latencyRuns: lat?.runs ?? 0,
+    startupRatio: startup?.startupRatio ?? NaN, idleRssDiffMb: startup?.idleRssDiffMb ?? NaN,
+    peakRssMb: external ? NaN : Number(results.peakRssMb),
+  });
+  results.targets = targets;
   const file = join(resultsDir, `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(`results: ${file}`);
+  console.log(targetsLine(targets));
   console.log(JSON.stringify({
-    startupMs: results.startupMedianMs, firstResponseMs: results.firstResponseMedianMs, idleRssMb: results.idleRssMb, peakRssMb: results.peakRssMb,
-    ceilingMbPerSec, kcatProduceRatio: results.kcatProduce1KiBRatio, kcatConsumeRatio: results.kcatConsume1KiBRatio,
-    p50Ms: lat.p50, p99Ms: lat.p99, p999Ms: lat.p999,
+    startupMs: results.startupMedianMs, bareNodeStartupMs: startup?.bareNode.startupMs, startupRatio: startup?.startupRatio,
+    firstResponseMs: results.firstResponseMedianMs, idleRssMb: startup?.samsa.idleRssMb, bareNodeIdleRssMb: startup?.bareNode.idleRssMb,
+    peakRssMb: results.peakRssMb, ceilingMbPerSec, kcatProduceRatio: results.kcatProduce1KiBRatio, kcatConsumeRatio: results.kcatConsume1KiBRatio,
+    p50Ms: lat?.p50, p99Ms: lat?.p99, p999Ms: lat?.p999,
     produceCpuSPerMillion100B: results.kcatProduce100BCpuSPerMillion,
+    replicatedProduceCpuSPerMillion100B: find(`kcat produce 100 B, ${REPLICATED}`)?.brokerCpuSPerMillion, replicatedP99Ms: rlat?.p99,
+    targetsMet: targets.filter((t) => t.met === true).length, targets: targets.length,
   }));
+}
+
+/** The single broker and the replicated cluster side by side: kcat produce throughput and CPU, and latency. */
+function printReplicatedBeside(find: (name: string) => Row | undefined, single: LatencySummary | undefined, replicated: LatencySummary | undefined): void {
+  const fmt = (r: Row | undefined, unit: 'msg' | 'MB') => (r ? `${unit === 'msg' ? r.msgsPerSec.toFixed(0) + ' msg/s' : r.mbPerSec.toFixed(1) + ' MB/s'}, ${r.brokerCpuSPerMillion.toFixed(2)} s` : 'failed');
+  const latency = (l: LatencySummary | undefined) => (l ? `${l.p50.toFixed(2)} / ${l.p99.toFixed(2)} / ${l.p999.toFixed(2)}` : 'failed');
+  const cpu = (c: unknown) => { const x = c as { brokerCpuSPerMillion: number } | undefined; return x && Number.isFinite(x.brokerCpuSPerMillion) ? x.brokerCpuSPerMillion.toFixed(1) : '-'; };
+  console.log('\n| kcat produce, acks=all | 100 B: throughput, broker CPU s per M records | 1 KiB: throughput, broker CPU s per M records | 10k msg/s latency p50 / p99 / p999 ms | broker CPU s per M records at 10k msg/s |\n|---|---|---|---|---:|');
+  console.log(`| 1 broker, RF 1 | ${fmt(find('kcat produce 100 B'), 'msg')} | ${fmt(find('kcat produce 1024 B'), 'MB')} | ${latency(single)} (median of ${single?.runs ?? 0}) | ${cpu(results.latencyBrokerCpu)} |`);
+  console.log(`| ${REPLICATED}, min.insync.replicas 2 | ${fmt(find(`kcat produce 100 B, ${REPLICATED}`), 'msg')} | ${fmt(find(`kcat produce 1024 B, ${REPLICATED}`), 'MB')} | ${latency(replicated)} | ${cpu(results.replicatedLatencyBrokerCpu)} |\n`);
 }
 
 function cpuNote(c: unknown, label = ''): string {

@@ -38,6 +38,20 @@ export function tryConnect(port: number): Promise<Socket | undefined> {
 }
 
 /**
+ * Polls `port` every 2 ms until a connection is accepted and returns it; the
+ * same loop times Samsa's start-up and the bare Node baseline's
+ * (bench/lib/startup.ts), so both pay the same polling cost.
+ */
+export async function waitUntilListening(port: number, exited: () => boolean, what: string): Promise<Socket> {
+  let sock: Socket | undefined;
+  while (!(sock = await tryConnect(port))) {
+    if (exited()) throw new Error(`${what} exited before accepting connections`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return sock;
+}
+
+/**
  * Sends ApiVersions v0 and resolves when the whole response is in: the broker
  * listens before its request path has loaded (src/broker/index.ts), so the
  * first answer, not only the accepted connection, is what a client waits for.
@@ -75,11 +89,7 @@ export async function startSamsa(opts: { profileDir?: string } = {}): Promise<Be
   });
   let exited = false;
   child.once('exit', () => { exited = true; });
-  let sock: Socket | undefined;
-  while (!(sock = await tryConnect(port))) {
-    if (exited) throw new Error('samsa exited before accepting connections');
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  const sock = await waitUntilListening(port, () => exited, 'samsa');
   const startupMs = Number(process.hrtime.bigint() - t0) / 1e6;
   await apiVersionsRoundTrip(sock);
   const firstResponseMs = Number(process.hrtime.bigint() - t0) / 1e6;
