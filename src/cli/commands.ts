@@ -66,6 +66,11 @@ async function start(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
+  // `samsa start --help` (and the other commands that take no sub-command) print the command's help.
+  if ((cmd === 'start' || cmd === 'dev-certs' || cmd === 'cluster' || cmd === 'users' || cmd === 'acls' || cmd === 'quotas') && (rest.includes('--help') || rest.includes('-h'))) {
+    process.exitCode = (await import('./help.js')).helpCommand(cmd === 'cluster' && rest[0] === 'info' ? ['cluster', 'info'] : [cmd]);
+    return;
+  }
   switch (cmd) {
     case 'start': return start(rest);
     // Loaded on demand: the Kafka client commands and the API table (the whole
