@@ -21,6 +21,7 @@ import { Logger, type LogFormat, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ClassicGroup } from '../coordinator/group/classic-group.js';
+import type { ConsumerGroupConfig } from '../coordinator/group/consumer-group-config.js';
 import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-topic.js';
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
@@ -178,8 +179,24 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
     maxSize: config.int('group.max.size'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+    consumer: {
+      sessionTimeoutMs: config.int('group.consumer.session.timeout.ms'),
+      heartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
+      maxSize: config.int('group.consumer.max.size'),
+      assignors: config.get('group.consumer.assignors').split(',').map((a) => a.trim()),
+      migrationPolicy: config.get('group.consumer.migration.policy').toLowerCase() as ConsumerGroupConfig['migrationPolicy'],
+    },
   }, offsetsStore, coordinatorFailure(log, 'writing group state to __consumer_offsets'));
   groups.onRebalanced = (g) => log.info('group rebalanced', rebalanceFields(g));
+  groups.onConsumerRebalance = (g, reason) => log.info('consumer group epoch bumped', { group: g.groupId, epoch: g.groupEpoch, members: g.members.size, reason });
+  // The consumer protocol subscribes to topics by name and regex, and rebalances when they change.
+  const groupTopic = (t: { id: string; name: string; partitions: number; internal: boolean }) => ({ id: t.id, name: t.name, partitions: t.partitions, internal: t.internal });
+  groups.useTopics({
+    topic: (name) => { const t = metadata.topic(name); return t && groupTopic(t); },
+    topicById: (id) => { const t = metadata.topicById(id); return t && groupTopic(t); },
+    all: () => metadata.topics().map(groupTopic),
+    onChange: (fn) => metadata.onChange((c) => { if (c.kind === 'created' || c.kind === 'deleted' || c.kind === 'partitions') fn(c.topic.name); }),
+  });
   // The brokers of a cluster reserve producer ids in the shared metadata, so no two hand out the same one.
   const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.

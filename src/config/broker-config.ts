@@ -98,6 +98,15 @@ export const BROKER_SETTINGS: Record<string, BrokerSettingDef> = {
   'group.min.session.timeout.ms': { type: 'INT', default: '6000', validate: int(0), doc: 'smallest session timeout a member may ask for' },
   'group.max.session.timeout.ms': { type: 'INT', default: '1800000', validate: int(0), doc: 'largest session timeout a member may ask for' },
   'group.max.size': { type: 'INT', default: '2147483647', validate: int(1), doc: 'members per group' },
+  'group.consumer.session.timeout.ms': { type: 'INT', default: '45000', validate: int(1), doc: 'consumer-protocol (KIP-848) groups: a member not heard from for this long is removed (between the min and max below)' },
+  'group.consumer.min.session.timeout.ms': { type: 'INT', default: '45000', validate: int(1), doc: 'lowest group.consumer.session.timeout.ms allowed' },
+  'group.consumer.max.session.timeout.ms': { type: 'INT', default: '60000', validate: int(1), doc: 'highest group.consumer.session.timeout.ms allowed' },
+  'group.consumer.heartbeat.interval.ms': { type: 'INT', default: '5000', validate: int(1), doc: 'consumer-protocol groups: how often members heartbeat (below the session timeout)' },
+  'group.consumer.min.heartbeat.interval.ms': { type: 'INT', default: '5000', validate: int(1), doc: 'lowest group.consumer.heartbeat.interval.ms allowed' },
+  'group.consumer.max.heartbeat.interval.ms': { type: 'INT', default: '15000', validate: int(1), doc: 'highest group.consumer.heartbeat.interval.ms allowed' },
+  'group.consumer.max.size': { type: 'INT', default: '2147483647', validate: int(1), doc: 'members per consumer-protocol group' },
+  'group.consumer.assignors': { type: 'LIST', default: 'uniform,range', validate: (v) => (v.split(',').every((a) => ['uniform', 'range'].includes(a.trim())) ? undefined : 'must list uniform and/or range (server assignors; the first is the default)'), doc: 'server assignors consumer-protocol members may ask for; the first is the default' },
+  'group.consumer.migration.policy': { type: 'STRING', default: 'bidirectional', validate: (v) => oneOf('disabled', 'upgrade', 'downgrade', 'bidirectional')(v.toLowerCase()), doc: 'conversions between classic and consumer groups (Kafka\'s values); Samsa converts empty groups whatever it says and never converts groups with members online' },
   'transaction.max.timeout.ms': { type: 'INT', default: '900000', validate: int(1), doc: 'largest transaction timeout' },
   'transactional.id.expiration.ms': { type: 'INT', default: '604800000', validate: int(1), doc: 'how long an idle transactional id is kept' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'INT', default: '3600000', validate: int(1), doc: 'how often idle transactional ids are looked for' },
@@ -204,6 +213,7 @@ export class BrokerConfig {
     }
     apply(fromEnv, 'env', 'the environment (SAMSA_*)');
     apply(sources.flags ?? {}, 'flag', 'the command line');
+    checkConsumerGroupBounds((k) => Number(values.get(k)!.value));
     return new BrokerConfig(values, [...ignored], perListener);
   }
 
@@ -234,6 +244,23 @@ export class BrokerConfig {
   get listenPort(): number { return this.plan.listeners[0]!.port; }
   get nodeId(): number { return this.int('node.id'); }
   get dataDir(): string { return this.get('log.dirs'); }
+}
+
+/** Kafka's GroupCoordinatorConfig checks of the consumer protocol's timeouts against their bounds. */
+function checkConsumerGroupBounds(n: (key: string) => number): void {
+  const rules: [string, '>=' | '<=' | '<', string][] = [
+    ['group.consumer.max.heartbeat.interval.ms', '>=', 'group.consumer.min.heartbeat.interval.ms'],
+    ['group.consumer.heartbeat.interval.ms', '>=', 'group.consumer.min.heartbeat.interval.ms'],
+    ['group.consumer.heartbeat.interval.ms', '<=', 'group.consumer.max.heartbeat.interval.ms'],
+    ['group.consumer.max.session.timeout.ms', '>=', 'group.consumer.min.session.timeout.ms'],
+    ['group.consumer.session.timeout.ms', '>=', 'group.consumer.min.session.timeout.ms'],
+    ['group.consumer.session.timeout.ms', '<=', 'group.consumer.max.session.timeout.ms'],
+    ['group.consumer.heartbeat.interval.ms', '<', 'group.consumer.session.timeout.ms'],
+  ];
+  for (const [a, op, b] of rules) {
+    const ok = op === '>=' ? n(a) >= n(b) : op === '<=' ? n(a) <= n(b) : n(a) < n(b);
+    if (!ok) throw new ConfigError(`${a} must be ${op === '>=' ? 'greater than or equal to' : op === '<=' ? 'less than or equal to' : 'less than'} ${b}`);
+  }
 }
 
 /** etcd://host:port[,host:port...][/prefix]: the endpoints and key prefix of an etcd metadata store. */

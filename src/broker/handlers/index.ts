@@ -29,6 +29,7 @@ import { offsetCommit } from './offset-commit.js';
 import { offsetFetch } from './offset-fetch.js';
 import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { deleteGroups } from './delete-groups.js';
 import { offsetDelete } from './offset-delete.js';
 import { initProducerId } from './init-producer-id.js';
@@ -81,6 +82,7 @@ export const HANDLERS: readonly Handler[] = [
   listGroups,
   describeGroups,
   deleteGroups,
+  consumerGroupHeartbeat,
   offsetDelete,
   addPartitionsToTxn,
   addOffsetsToTxn,

@@ -10,6 +10,11 @@
  * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads): per group
  * from v8, at the top from v2, per partition before.
  *
+ * v9 (KIP-848): a member of a consumer-protocol group sends its member id
+ * and epoch: an unknown member is UNKNOWN_MEMBER_ID, another epoch
+ * STALE_MEMBER_EPOCH (for the group); no member id with epoch -1 (admin
+ * tools) reads freely, and classic groups take any.
+ *
  * Authorization: DESCRIBE on the group, else GROUP_AUTHORIZATION_FAILED
  * where a group error goes (above). DESCRIBE on each topic: asked for all
  * topics, those the principal may not describe are left out; named, they get
@@ -26,7 +31,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
 
 function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean, mayDescribe: (topic: string) => boolean) {
-  const g = ctx.groups.group(groupId);
+  const g = ctx.groups.anyGroup(groupId);
   const list = wanted ?? [...(g?.offsets ?? new Map()).entries()].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] })).filter((t) => mayDescribe(t.name));
   return list.map((t) => ({
     name: t.name,
@@ -55,7 +60,9 @@ export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponse
       return {
         throttleTimeMs: 0,
         groups: (req.groups ?? []).map((g) => {
-          const status = statusOf(g.groupId);
+          let status = statusOf(g.groupId);
+          // v9: a consumer-protocol member fetches with its member id and epoch.
+          if (status === ErrorCode.NONE && version >= 9) status = ctx.groups.validateOffsetFetch(g.groupId, g.memberId ?? null, g.memberEpoch ?? -1);
           return { groupId: g.groupId, topics: status === ErrorCode.NONE ? topicsOf(ctx, g.groupId, g.topics, req.requireStable ?? false, mayDescribe) : [], errorCode: status };
         }),
       };

@@ -41,6 +41,7 @@ export interface Member {
 export interface CommittedOffset { offset: bigint; leaderEpoch: number; metadata: string | null; commitTimestamp: number }
 
 export class ClassicGroup {
+  readonly type = 'classic' as const;
   state: GroupState = 'Empty';
   generationId = 0;
   protocolType: string | null = null;
@@ -54,9 +55,6 @@ export class ClassicGroup {
    * every later rebalance to the full rebalance timeout.
    */
   readonly pendingMembers = new Map<string, NodeJS.Timeout>();
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
-  /** Offsets committed inside open transactions (TxnOffsetCommit), by producer id; a commit marker moves them into `offsets`. */
-  readonly pendingTxnOffsets = new Map<number, { topic: string; partition: number; offset: CommittedOffset }[]>();
   rebalanceTimer?: NodeJS.Timeout;
   /** In the delayed first rebalance of an Empty group (Kafka: PreparingRebalance entered from Empty); joins do not complete it early. */
   initialRebalance = false;
@@ -65,7 +63,17 @@ export class ClassicGroup {
   /** When the group entered its current state (Kafka's currentStateTimestamp; offset expiry counts from Empty). */
   stateTimestamp = Date.now();
 
-  constructor(readonly groupId: string) {}
+  /**
+   * `offsets`: committed offsets; `pendingTxnOffsets`: offsets committed inside
+   * open transactions (TxnOffsetCommit), by producer id, which a commit marker
+   * moves into `offsets`. Both are handed over when a group changes type
+   * (an empty consumer group joined by a classic member, and back).
+   */
+  constructor(
+    readonly groupId: string,
+    readonly offsets = new Map<string, Map<number, CommittedOffset>>(),
+    readonly pendingTxnOffsets = new Map<number, { topic: string; partition: number; offset: CommittedOffset }[]>(),
+  ) {}
 
   /** The current member id of a static member (group.instance.id). */
   staticMemberId(groupInstanceId: string): string | undefined {

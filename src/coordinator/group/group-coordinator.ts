@@ -40,6 +40,14 @@ import { ClassicGroup, type CommittedOffset, type JoinResult, type Member } from
 import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readOffsetValue, type GroupRecordKey } from './group-records.js';
 import type { GroupReplay, GroupStore, StoredRecord } from './offsets-topic.js';
 import { FIRST_LOAD_WAIT_MS, LoadWaiters, type TxnWrite } from '../internal-topic.js';
+import type { Group } from './group.js';
+import type { ConsumerGroup } from './consumer-group.js';
+import { DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig } from './consumer-group-config.js';
+import { decodeConsumerRecord, encodeConsumerRecord, type ConsumerGroupRecord } from './consumer-group-records.js';
+import { replayConsumerRecord } from './consumer-group-replay.js';
+import { ConsumerHeartbeats, groupTombstoneRecords, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult } from './consumer-heartbeat.js';
+import { consumerOffsetCommitError, consumerOffsetFetchError, expirableOffsets } from './consumer-offsets.js';
+import { NO_TOPICS, type GroupTopics } from './group-topics.js';
 
 export interface GroupLimits {
   minSessionTimeoutMs: number;
@@ -50,6 +58,8 @@ export interface GroupLimits {
   offsetsRetentionMs?: number;
   /** How often expiry runs (Kafka's offsets.retention.check.interval.ms, 600000). */
   offsetsRetentionCheckIntervalMs?: number;
+  /** The consumer protocol's settings (group.consumer.*); Kafka's defaults for what is not given. */
+  consumer?: Partial<ConsumerGroupConfig>;
 }
 
 export interface JoinRequest {
@@ -73,7 +83,7 @@ interface OwnedPartition {
 }
 
 export class GroupCoordinator {
-  private readonly groups = new Map<string, ClassicGroup>();
+  private readonly groups = new Map<string, Group>();
   private lastWrite: Promise<void> = Promise.resolve();
   private readonly lastWriteOf = new Map<string, Promise<void>>();
   private expiryTimer?: NodeJS.Timeout;
@@ -82,8 +92,25 @@ export class GroupCoordinator {
   private readonly loadWaiters = new LoadWaiters();
   /** Told when a join phase ends with a new generation (the broker logs the rebalance). */
   onRebalanced: (g: ClassicGroup) => void = () => {};
+  /** Told when a consumer-protocol group gets a new group epoch, and why. */
+  onConsumerRebalance: (g: ConsumerGroup, reason: string) => void = () => {};
+  /** The consumer protocol (KIP-848): ConsumerGroupHeartbeat and its timers. */
+  private readonly consumer: ConsumerHeartbeats;
+  private topics: GroupTopics = NO_TOPICS;
+  private unwatchTopics = () => {};
+  readonly consumerConfig: ConsumerGroupConfig;
 
   constructor(private readonly limits: GroupLimits, private readonly store: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
+    this.consumerConfig = { ...DEFAULT_CONSUMER_GROUP_CONFIG, ...limits.consumer };
+    const self = this;
+    this.consumer = new ConsumerHeartbeats({
+      groups: this.groups,
+      config: this.consumerConfig,
+      get topics() { return self.topics; },
+      status: (groupId) => this.coordinatorStatus(groupId),
+      commit: (groupId, records) => this.commitConsumerRecords(groupId, records),
+      onRebalance: (g, reason) => this.onConsumerRebalance(g, reason),
+    }, onError);
     if (limits.offsetsRetentionMs !== undefined) {
       this.expiryTimer = setInterval(() => this.expireOffsets(), limits.offsetsRetentionCheckIntervalMs ?? 600_000);
       this.expiryTimer.unref();
@@ -97,6 +124,29 @@ export class GroupCoordinator {
    */
   written(groupId?: string): Promise<void> {
     return groupId === undefined ? this.lastWrite : this.lastWriteOf.get(groupId) ?? Promise.resolve();
+  }
+
+  /**
+   * The cluster's topics, for the consumer protocol (subscriptions, regexes,
+   * assignments by topic id); a topic created, deleted or grown makes the
+   * groups subscribed to it rebalance.
+   */
+  useTopics(topics: GroupTopics): void {
+    this.unwatchTopics();
+    this.topics = topics;
+    this.unwatchTopics = topics.onChange((name) => this.consumer.onTopicChange(name));
+  }
+
+  /** The topic name of a topic id (ConsumerGroupDescribe). */
+  topicName(id: string): string | undefined { return this.topics.topicById(id)?.name; }
+
+  /** ConsumerGroupHeartbeat (consumer-heartbeat.ts). */
+  consumerHeartbeat(req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> { return this.consumer.heartbeat(req); }
+
+  /** Consumer group records: replayed into memory at once, then written (resolves once committed). */
+  private commitConsumerRecords(groupId: string, records: ConsumerGroupRecord[]): Promise<void> {
+    for (const r of records) replayConsumerRecord(this.groups, r);
+    return this.write(groupId, records.map(encodeConsumerRecord));
   }
 
   private write(groupId: string, records: StoredRecord[], txn?: TxnWrite, offsetCommit = false): Promise<void> {
@@ -207,6 +257,7 @@ export class GroupCoordinator {
     for (const g of [...this.groups.values()]) {
       if (this.partitionOf(g.groupId) !== partition) continue;
       this.groups.delete(g.groupId);
+      if (g.type === 'consumer') { this.consumer.forgetGroup(g.groupId); continue; }
       clearTimeout(g.rebalanceTimer);
       for (const timer of g.pendingMembers.values()) clearTimeout(timer);
       g.pendingMembers.clear();
@@ -243,14 +294,35 @@ export class GroupCoordinator {
     this.writeGroup(g);
   }
 
-  group(id: string): ClassicGroup | undefined { return this.groups.get(id); }
+  /** The classic group of that id (undefined for a consumer-protocol group: DescribeGroups, classic APIs). */
+  group(id: string): ClassicGroup | undefined { return this.classic(id); }
+  /** The group of that id, of either protocol (check `type`). */
+  anyGroup(id: string): Group | undefined { return this.groups.get(id); }
+  /** The consumer-protocol group of that id (ConsumerGroupDescribe). */
+  consumerGroup(id: string): ConsumerGroup | undefined { const g = this.groups.get(id); return g?.type === 'consumer' ? g : undefined; }
   /** The groups of partitions loaded here (ListGroups). */
-  all(): ClassicGroup[] { return [...this.groups.values()].filter((g) => this.coordinatorStatus(g.groupId) === ErrorCode.NONE); }
+  all(): Group[] { return [...this.groups.values()].filter((g) => this.coordinatorStatus(g.groupId) === ErrorCode.NONE); }
 
+  /** The classic group of that id, created when missing; an empty consumer group in its place is converted first. */
   private getOrCreate(id: string): ClassicGroup {
     let g = this.groups.get(id);
+    if (g?.type === 'consumer') {
+      // Replay or a classic join to an empty consumer group: its offsets stay, its metadata goes.
+      this.consumer.forgetGroup(id);
+      g = new ClassicGroup(id, g.offsets, g.pendingTxnOffsets);
+      this.groups.set(id, g);
+    }
     if (!g) { g = new ClassicGroup(id); this.groups.set(id, g); }
     return g;
+  }
+
+  /** The group holding the offsets of that id (a commit-only classic group when there is none). */
+  private holder(id: string): Group { return this.groups.get(id) ?? this.getOrCreate(id); }
+
+  /** The classic group of that id, if the id names one. */
+  private classic(id: string): ClassicGroup | undefined {
+    const g = this.groups.get(id);
+    return g?.type === 'classic' ? g : undefined;
   }
 
   join(req: JoinRequest): Promise<JoinResult> {
@@ -259,6 +331,13 @@ export class GroupCoordinator {
     if (status !== ErrorCode.NONE) return Promise.resolve(joinError(status, req.memberId));
     if (req.sessionTimeoutMs < this.limits.minSessionTimeoutMs || req.sessionTimeoutMs > this.limits.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
+    }
+    const current = this.groups.get(req.groupId);
+    if (current?.type === 'consumer') {
+      // Kafka 4.0 lets classic members into a non-empty consumer group; this broker does not (see the README).
+      if (current.members.size > 0) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      // An empty consumer group becomes a classic one: its records tombstoned, its offsets kept.
+      this.commitConsumerRecords(req.groupId, groupTombstoneRecords(current)).catch(() => {});
     }
     const g = this.getOrCreate(req.groupId);
     if (!g.supports(req.protocolType, req.protocols)) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
@@ -405,7 +484,7 @@ export class GroupCoordinator {
   sync(groupId: string, generationId: number, memberId: string, protocolType: string | null, protocolName: string | null, assignments: { memberId: string; assignment: Buffer }[], groupInstanceId: string | null = null): Promise<{ errorCode: number; assignment: Buffer; protocolType: string | null; protocolName: string | null }> {
     const status = this.coordinatorStatus(groupId);
     if (status !== ErrorCode.NONE) return Promise.resolve({ errorCode: status, assignment: Buffer.alloc(0), protocolType: null, protocolName: null });
-    const g = this.groups.get(groupId);
+    const g = this.classic(groupId);
     const answer = (errorCode: number, assignment: Buffer = Buffer.alloc(0)) => Promise.resolve({ errorCode, assignment, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null });
     if (!g) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
     const invalid = g.validateMember(memberId, groupInstanceId);
@@ -451,7 +530,7 @@ export class GroupCoordinator {
   heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null = null): number {
     const status = this.coordinatorStatus(groupId);
     if (status !== ErrorCode.NONE) return status;
-    const g = this.groups.get(groupId);
+    const g = this.classic(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     const invalid = g.validateMember(memberId, groupInstanceId);
     if (invalid !== ErrorCode.NONE) return invalid;
@@ -466,6 +545,8 @@ export class GroupCoordinator {
     if (status !== ErrorCode.NONE) return { errorCode: status, members: members.map((m) => ({ ...m, errorCode: status })) };
     const g = this.groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    // No classic members live in a consumer group here: each one named is unknown to it.
+    if (g.type === 'consumer') return { errorCode: ErrorCode.NONE, members: members.map((x) => ({ ...x, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
     const out = members.map((x) => ({ ...x, errorCode: this.leaveOne(g, x.memberId, x.groupInstanceId) }));
     if (out.some((x) => x.errorCode === ErrorCode.NONE)) this.afterMemberLeft(g);
     return { errorCode: ErrorCode.NONE, members: out };
@@ -539,18 +620,23 @@ export class GroupCoordinator {
     const existing = this.groups.get(groupId);
     if (!existing && generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
     const g = existing ?? this.getOrCreate(groupId);
-    if (generationId >= 0 || g.state !== 'Empty') {
-      if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
-        const invalid = g.validateMember(memberId, groupInstanceId);
-        if (invalid !== ErrorCode.NONE) return invalid;
-        if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-      } else {
-        return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (g.type === 'consumer') {
+      const invalid = consumerOffsetCommitError(g, memberId, generationId, false, apiVersion);
+      if (invalid !== ErrorCode.NONE) return invalid;
+    } else {
+      if (generationId >= 0 || g.state !== 'Empty') {
+        if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+          const invalid = g.validateMember(memberId, groupInstanceId);
+          if (invalid !== ErrorCode.NONE) return invalid;
+          if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+        } else {
+          return ErrorCode.UNKNOWN_MEMBER_ID;
+        }
+        if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
       }
-      if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+      const m = g.members.get(memberId);
+      if (m) this.touch(g, m);
     }
-    const m = g.members.get(memberId);
-    if (m) this.touch(g, m);
     offsets = offsets.map(withStoredMetadata);
     const previous = offsets.map((o) => g.offsets.get(o.topic)?.get(o.partition));
     for (const o of offsets) {
@@ -581,19 +667,25 @@ export class GroupCoordinator {
   txnCommit(groupId: string, txn: TxnWrite, generationId: number, memberId: string, groupInstanceId: string | null, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): number {
     const status = this.coordinatorStatus(groupId);
     if (status !== ErrorCode.NONE) return status;
-    const g = this.getOrCreate(groupId);
-    if (memberId !== '' && !g.members.has(memberId)) {
-      const stale = groupInstanceId !== null && [...g.members.values()].some((x) => x.groupInstanceId === groupInstanceId);
-      return stale ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID;
+    const g = this.holder(groupId);
+    if (g.type === 'consumer') {
+      // Kafka: the member epoch goes in generation_id, and a stale one is ILLEGAL_GENERATION here.
+      const invalid = consumerOffsetCommitError(g, memberId, generationId, true, 0);
+      if (invalid !== ErrorCode.NONE) return invalid === ErrorCode.STALE_MEMBER_EPOCH ? ErrorCode.ILLEGAL_GENERATION : invalid;
+    } else {
+      if (memberId !== '' && !g.members.has(memberId)) {
+        const stale = groupInstanceId !== null && [...g.members.values()].some((x) => x.groupInstanceId === groupInstanceId);
+        return stale ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID;
+      }
+      if (generationId >= 0 && generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     }
-    if (generationId >= 0 && generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     offsets = offsets.map(withStoredMetadata);
     this.addPending(g, txn.producerId, offsets);
     this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), txn, true);
     return ErrorCode.NONE;
   }
 
-  private addPending(g: ClassicGroup, producerId: number, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): void {
+  private addPending(g: Group, producerId: number, offsets: { topic: string; partition: number; offset: CommittedOffset }[]): void {
     const list = g.pendingTxnOffsets.get(producerId) ?? [];
     for (const o of offsets) {
       const i = list.findIndex((x) => x.topic === o.topic && x.partition === o.partition);
@@ -629,6 +721,15 @@ export class GroupCoordinator {
     this.completeTxn(producerId, commit, (g) => this.partitionOf(g) === partition);
   }
 
+  /**
+   * OffsetFetch v9's member id and epoch, checked against a consumer-protocol
+   * group (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); classic groups take any.
+   */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const g = this.groups.get(groupId);
+    return g?.type === 'consumer' ? consumerOffsetFetchError(g, memberId, memberEpoch) : ErrorCode.NONE;
+  }
+
   /** Whether an open transaction has offsets pending for the partition (OffsetFetch require_stable). */
   hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
     const g = this.groups.get(groupId);
@@ -639,7 +740,7 @@ export class GroupCoordinator {
 
   /** Sets a committed offset without writing it (replay, a committed transaction's offsets). */
   private restore(groupId: string, topic: string, partition: number, offset: CommittedOffset): void {
-    const g = this.getOrCreate(groupId);
+    const g = this.holder(groupId);
     let t = g.offsets.get(topic);
     if (!t) g.offsets.set(topic, (t = new Map()));
     t.set(partition, offset);
@@ -664,6 +765,9 @@ export class GroupCoordinator {
         if (g?.offsets.get(key.topic)?.size === 0) g.offsets.delete(key.topic);
         return;
       }
+      if (key.kind === 'consumer') { replayConsumerRecord(this.groups, decodeConsumerRecord(key, value)); return; }
+      // A classic tombstone does not concern a consumer group of the same id (written before it became one).
+      if (!value && this.groups.get(key.groupId)?.type === 'consumer') return;
       const g = this.getOrCreate(key.groupId);
       for (const m of g.members.values()) clearTimeout(m.sessionTimer);
       g.members.clear();
@@ -706,12 +810,13 @@ export class GroupCoordinator {
         const producerId = Number(k.slice(k.indexOf(':') + 1));
         for (const x of list) {
           touched.add(x.key.groupId);
-          this.addPending(this.getOrCreate(x.key.groupId), producerId, [{ topic: x.key.topic, partition: x.key.partition, offset: readOffsetValue(x.value) }]);
+          this.addPending(this.holder(x.key.groupId), producerId, [{ topic: x.key.topic, partition: x.key.partition, offset: readOffsetValue(x.value) }]);
         }
       }
       for (const id of touched) {
         const g = this.groups.get(id);
         if (!g) continue;
+        if (g.type === 'consumer') { this.consumer.onLoaded(g); continue; }
         // Nothing left of a deleted group, or of a commit-only group whose offsets all went.
         if (g.members.size === 0 && g.offsets.size === 0 && g.pendingTxnOffsets.size === 0 && (g.protocolType === null || tombstoned.has(g.groupId))) {
           this.groups.delete(g.groupId);
@@ -728,9 +833,10 @@ export class GroupCoordinator {
     const retention = this.limits.offsetsRetentionMs;
     if (retention === undefined) return;
     for (const g of [...this.groups.values()]) {
-      if (g.members.size > 0 || g.state !== 'Empty') continue;
       // Only the leader of a group's partition writes its tombstones.
       if (this.coordinatorStatus(g.groupId) !== ErrorCode.NONE) continue;
+      if (g.type === 'consumer') { this.expireConsumerOffsets(g, now, retention); continue; }
+      if (g.members.size > 0 || g.state !== 'Empty') continue;
       const tombstones: StoredRecord[] = [];
       for (const [topic, parts] of g.offsets) {
         for (const [p, o] of parts) {
@@ -751,6 +857,23 @@ export class GroupCoordinator {
   }
 
   /**
+   * A consumer group's offsets expire as Kafka's do: per offset, from its
+   * commit time, for topics no member subscribes to (members or not); an
+   * Empty group left without offsets is deleted.
+   */
+  private expireConsumerOffsets(g: ConsumerGroup, now: number, retention: number): void {
+    const tombstones: StoredRecord[] = [];
+    for (const { topic, partition } of expirableOffsets(g, now, retention)) {
+      const parts = g.offsets.get(topic)!;
+      parts.delete(partition);
+      if (parts.size === 0) g.offsets.delete(topic);
+      tombstones.push({ key: offsetKey(g.groupId, topic, partition), value: null });
+    }
+    this.write(g.groupId, tombstones);
+    if (g.state === 'Empty' && g.offsets.size === 0 && g.pendingTxnOffsets.size === 0) this.commitConsumerRecords(g.groupId, groupTombstoneRecords(g)).catch(() => {});
+  }
+
+  /**
    * OffsetDelete: removes committed offsets, except for topics the group's
    * consumer members subscribe to (GROUP_SUBSCRIBED_TO_TOPIC per partition).
    * `subscribed(metadata)` reads a member's subscription for the group's protocol.
@@ -762,7 +885,9 @@ export class GroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     const inUse = new Set<string>();
-    if (g.protocolType === 'consumer') {
+    if (g.type === 'consumer') {
+      for (const t of g.subscribedTopicNames().keys()) inUse.add(t);
+    } else if (g.protocolType === 'consumer') {
       for (const m of g.members.values()) {
         const meta = m.protocols.find((p) => p.name === g.protocolName)?.metadata;
         if (meta) for (const t of subscribed(meta)) inUse.add(t);
@@ -784,10 +909,18 @@ export class GroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
-    g.state = 'Dead';
-    this.groups.delete(groupId);
     const tombstones: StoredRecord[] = [];
     for (const [topic, parts] of g.offsets) for (const p of parts.keys()) tombstones.push({ key: offsetKey(groupId, topic, p), value: null });
+    if (g.type === 'consumer') {
+      // Offsets first, then the group's records (Kafka's order); their replay removes the group.
+      this.write(groupId, tombstones);
+      g.offsets.clear();
+      g.pendingTxnOffsets.clear();
+      this.commitConsumerRecords(groupId, groupTombstoneRecords(g)).catch(() => {});
+      return ErrorCode.NONE;
+    }
+    g.state = 'Dead';
+    this.groups.delete(groupId);
     tombstones.push({ key: groupKey(groupId), value: null });
     this.write(groupId, tombstones);
     return ErrorCode.NONE;
@@ -795,7 +928,10 @@ export class GroupCoordinator {
 
   close(): void {
     clearInterval(this.expiryTimer);
+    this.unwatchTopics();
+    this.consumer.close();
     for (const g of this.groups.values()) {
+      if (g.type === 'consumer') continue;
       clearTimeout(g.rebalanceTimer);
       for (const m of g.members.values()) clearTimeout(m.sessionTimer);
       for (const timer of g.pendingMembers.values()) clearTimeout(timer);

@@ -9,12 +9,16 @@
  *   group instance id, client id, client host, rebalance and session timeouts,
  *   subscription, assignment).
  *
+ * - Key versions 3..8: the records of consumer-protocol groups
+ *   (consumer-group-records.ts).
+ *
  * Keys and values open with an int16 version. A null value is a tombstone
  * (offset deleted or expired, group deleted). Older value versions (offset
  * v0-v2, group v0-v2) are read too.
  */
 import { Writer } from '../../wire/protocol/writer.js';
 import { Reader } from '../../wire/protocol/reader.js';
+import { isConsumerKeyVersion, readConsumerKey, type ConsumerRecordKey } from './consumer-group-records.js';
 
 export interface OffsetRecordValue { offset: bigint; leaderEpoch: number; metadata: string | null; commitTimestamp: number }
 
@@ -30,7 +34,8 @@ export interface GroupRecordValue {
 
 export type GroupRecordKey =
   | { kind: 'offset'; groupId: string; topic: string; partition: number }
-  | { kind: 'group'; groupId: string };
+  | { kind: 'group'; groupId: string }
+  | ConsumerRecordKey;
 
 export function offsetKey(groupId: string, topic: string, partition: number): Buffer {
   const w = new Writer(64);
@@ -86,6 +91,7 @@ export function readKey(key: Buffer): GroupRecordKey | undefined {
   const version = r.int16();
   if (version === 0 || version === 1) return { kind: 'offset', groupId: r.string(), topic: r.string(), partition: r.int32() };
   if (version === 2) return { kind: 'group', groupId: r.string() };
+  if (isConsumerKeyVersion(version)) return readConsumerKey(version, r);
   return undefined;
 }
 

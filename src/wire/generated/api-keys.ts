@@ -176,7 +176,7 @@ export const API_SPECS: readonly ApiSpec[] = [
   { apiKey: 65, name: 'DescribeTransactions', minVersion: 0, maxVersion: 0, specMaxVersion: 0, flexibleFrom: 0, listeners: ['zkBroker', 'broker'] },
   { apiKey: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 1, specMaxVersion: 1, flexibleFrom: 0, listeners: ['zkBroker', 'broker'] },
   { apiKey: 67, name: 'AllocateProducerIds', minVersion: 0, maxVersion: 0, specMaxVersion: 0, flexibleFrom: 0, listeners: ['zkBroker', 'controller'] },
-  { apiKey: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 0, specMaxVersion: 1, flexibleFrom: 0, listeners: ['zkBroker', 'broker'] },
+  { apiKey: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, specMaxVersion: 1, flexibleFrom: 0, listeners: ['zkBroker', 'broker'] },
   { apiKey: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 0, specMaxVersion: 0, flexibleFrom: 0, listeners: ['zkBroker', 'broker'] },
   { apiKey: 70, name: 'ControllerRegistration', minVersion: 0, maxVersion: 0, specMaxVersion: 0, flexibleFrom: 0, listeners: ['controller'] },
   { apiKey: 71, name: 'GetTelemetrySubscriptions', minVersion: 0, maxVersion: 0, specMaxVersion: 0, flexibleFrom: 0, listeners: ['broker'] },
