@@ -36,9 +36,12 @@ import type { BrokerStats } from './broker-stats.js';
  * waits in the DelayedFetchPurgatory, woken whenever a partition's high
  * watermark moves (key `topic:partition`).
  *
- * Producer state of a partition is rebuilt from its batch headers the first
- * time an idempotent batch arrives after startup; producers idle for
- * producer.id.expiration.ms (one day) are forgotten.
+ * Producer state of a partition is the log's (src/log: loaded from its
+ * newest producer snapshot on first use, recorded by every append, aborted
+ * transactions in its segments' transaction indexes); the replica manager
+ * checks batches against it before appending. A log that keeps none (the
+ * data path's unit tests) gets it rebuilt here from its batch headers and
+ * recorded here. Producers idle for producer.id.expiration.ms (one day) are forgotten.
  *
  * The checks and rewrites of a batch (Kafka's LogValidator: CRC, sizes,
  * record counts and framing, compressed contents, keys on compacted topics,
@@ -58,6 +61,10 @@ export interface PartitionLogView {
   maxTimestampOffset(): { offset: number; timestamp: number } | null | undefined;
   deleteRecordsBefore(offset: number): unknown;
   scanBatches(fromOffset: number): Iterable<BatchHeader>;
+  /** The producer state the log keeps and records its appends in (PartitionLog); absent: kept here. */
+  producerState?(): ProducerStateManager;
+  /** read_committed: aborted transactions overlapping [fetchOffset, upperBound) (with producerState). */
+  abortedTxns?(fetchOffset: number, upperBound: number): AbortedTxn[];
   /** Set while a failed write is being cut back: appends get KAFKA_STORAGE_ERROR at once. */
   readonly offline?: Error | null;
   /** Changes when the log was cut back: state derived from it is rebuilt. */
@@ -508,11 +515,12 @@ export class ReplicaManager {
   }
 
   /**
-   * The partition's producer state, rebuilt from the log's batch headers the
-   * first time an idempotent batch arrives (partitions only ever written by
-   * plain producers never pay for the scan).
+   * The partition's producer state: the log's own when it keeps one (loaded
+   * from its snapshot on first use), else rebuilt from the log's batch
+   * headers the first time it is needed.
    */
   private producersOf(s: PartitionState): ProducerStateManager {
+    if (s.producers === null && s.log.producerState) s.producers = s.log.producerState();
     if (s.producers === null) {
       s.producers = new ProducerStateManager(s.name);
       for (const b of s.log.scanBatches(s.log.logStartOffset)) {
@@ -558,7 +566,7 @@ export class ReplicaManager {
       this.log.error(`marker to ${topic}-${partition} failed: ${(e as Error)?.message ?? e}`);
       return Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
     }
-    producers.completeTxn(producerId, producerEpoch, commit, appended.baseOffset, now);
+    if (!h.log.producerState) producers.completeTxn(producerId, producerEpoch, commit, appended.baseOffset, now);
     return this.track(s, appended.lastOffset, appended.done, -1);
   }
 
@@ -637,7 +645,8 @@ export class ReplicaManager {
     this.stats?.produced(topic, bytes.length, lastOffset - baseOffset + 1);
     if (producerBatch !== null) {
       const producers = this.producersOf(s);
-      producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);
+      // A log that keeps producer state recorded the batch as it appended it.
+      if (!h.log.producerState) producers.update(producerBatch, baseOffset, lastOffset, logAppendTimeMs >= 0 ? logAppendTimeMs : batch.maxTimestamp);
       // Every producer id ever seen would otherwise stay forever (kafkajs takes a new id per connect).
       if (++s.producerUpdates % 1000 === 0) producers.removeExpiredProducers(this.now(), PRODUCER_ID_EXPIRATION_MS);
     }
@@ -666,7 +675,7 @@ export class ReplicaManager {
       return Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
     }
     const header = new BatchHeader(batch);
-    if (s.producers !== null && header.producerId >= 0) {
+    if (s.producers !== null && header.producerId >= 0 && !h.log.producerState) {
       s.producers.update({ producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, lastOffsetDelta: header.lastOffsetDelta, isTransactional: header.isTransactional },
         appended.baseOffset, appended.lastOffset, header.maxTimestamp);
     }
@@ -765,9 +774,12 @@ export class ReplicaManager {
         let records = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
         if (!minOneBatch && records.length > maxBytes) records = EMPTY;
         if (!committed) return { errorCode: ErrorCode.NONE, ...base, records };
+        if (records.length === 0) return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: [] };
+        const upTo = lastOffsetIn(records) + 1;
+        if (h.log.abortedTxns) return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: h.log.abortedTxns(fetchOffset, upTo) };
         const producers = s.producers!;
         producers.truncateAbortedBefore(logStartOffset);
-        return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: records.length === 0 ? [] : producers.abortedTxns(fetchOffset, lastOffsetIn(records) + 1) };
+        return { errorCode: ErrorCode.NONE, ...base, records, abortedTransactions: producers.abortedTxns(fetchOffset, upTo) };
       },
     };
   }

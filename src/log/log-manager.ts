@@ -276,6 +276,8 @@ export class LogManager {
       while (next < logs.length) {
         const l = logs[next++]!;
         try { await l.flushAsync(); } catch (err) { clean = false; this.report(`cannot flush ${l.topic}-${l.partition}: ${(err as Error).message}`); }
+        // Spares the next start a replay of batch headers; without it that start only replays more.
+        try { await l.snapshotProducerState(); } catch (err) { this.report(`cannot write the producer snapshot of ${l.topic}-${l.partition}: ${(err as Error).message}`); }
       }
     };
     await Promise.all(Array.from({ length: CLOSE_FLUSHES }, flusher));

@@ -3,7 +3,8 @@
  * exactly as appended, with its sparse offset index (`.index`) and time index
  * (`.timeindex`) next to it, in Kafka's formats (offset-index.ts,
  * time-index.ts). Both indexes live in memory; the files let a clean start
- * skip the scan of the log.
+ * skip the scan of the log. Once a transaction aborts in the segment, its
+ * transaction index (`.txnindex`, txn-index.ts) is there too.
  *
  * Opening: after a clean shutdown the index files are read and checked
  * (whole entries, increasing, inside the log, the last offset entry pointing at
@@ -38,6 +39,7 @@ import { WriteQueue, type WriteTarget } from './write-queue.js';
 import { ReadWindow } from './read-window.js';
 import { batchRange, type RangeRead, type ReadRequest } from './batch-range.js';
 import type { FileCache, SegmentFile } from './file-cache.js';
+import { deleteTxnIndexFile, TxnIndex } from './txn-index.js';
 
 export function segmentFileName(baseOffset: number, suffix = '.log'): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -94,6 +96,8 @@ export class LogSegment implements WriteTarget {
   private writes: WriteQueue;
   private sealed = false;
   private closed = false;
+  /** Made on first use: most segments never index an aborted transaction. */
+  private txn: TxnIndex | undefined;
 
   private constructor(readonly dir: string, readonly baseOffset: number, readonly opts: SegmentOptions, at: number, after?: Promise<unknown>) {
     const path = join(dir, segmentFileName(baseOffset));
@@ -127,6 +131,8 @@ export class LogSegment implements WriteTarget {
   writeFailed(err: Error): void { this.opts.onWriteError?.(err); }
 
   get path(): string { return this.file.path; }
+  /** The segment's `.txnindex` (txn-index.ts). */
+  get txnIndex(): TxnIndex { return this.txn ??= new TxnIndex(this.path, this.baseOffset, this.opts.files, this.opts.report); }
   /** End of the prefix of the file whose writes completed. */
   get writtenUpTo(): number { return this.writes.writtenUpTo; }
 
@@ -352,6 +358,9 @@ export class LogSegment implements WriteTarget {
   /** Where the batch of the last offset index entry starts: the last batch's header is found by a short scan from there. */
   lastIndexedPosition(): number { return this.offsetIndex.lookup(this.nextOffset - this.baseOffset); }
 
+  /** Where a scan for the batch holding `offset` can start (the offset index entry at or before it). */
+  positionFor(offset: number): number { return this.offsetIndex.lookup(offset - this.baseOffset); }
+
   /** fsync once the writes started so far are done; false when the segment closed first or a write failed. */
   async flushWritten(): Promise<boolean> {
     await this.writes.idle();
@@ -359,7 +368,16 @@ export class LogSegment implements WriteTarget {
     let fd: number;
     try { fd = await this.pinWhenFree(); } catch { return false; }
     if (fd < 0) return false;
+    if (!this.syncTxnIndex()) { this.file.unpin(); return false; }
     return new Promise((resolve) => fsync(fd, (err) => { this.file.unpin(); resolve(!err); }));
+  }
+
+  /** fsyncs the transaction index with the data (below the recovery point both are on disk); false when it failed. */
+  private syncTxnIndex(): boolean {
+    try { this.txn?.sync(); return true; } catch (err) {
+      this.opts.report?.(`cannot fsync ${this.txn!.path}: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   /** Records the batch at `buf[at]`, stored at `position`, in the indexes and the segment's bounds. */
@@ -516,12 +534,16 @@ export class LogSegment implements WriteTarget {
     return done === length ? buf : buf.subarray(0, done);
   }
 
-  flush(): void { this.file.use((fd) => fsyncSync(fd)); }
+  flush(): void {
+    this.txn?.sync();
+    this.file.use((fd) => fsyncSync(fd));
+  }
 
   /** `flush` off the event loop. */
   async fsync(): Promise<void> {
     const fd = await this.pinWhenFree();
     if (fd < 0) throw new Error(`${this.path} is closed`);
+    try { this.txn?.sync(); } catch (err) { this.file.unpin(); throw err; }
     await new Promise<void>((resolve, reject) => fsync(fd, (err) => {
       this.file.unpin();
       if (err) reject(err); else resolve();
@@ -571,9 +593,11 @@ export class LogSegment implements WriteTarget {
   /** Closes and removes the segment's files. */
   delete(): void {
     this.offsetIndex.deleted = this.timeIndex.deleted = true;
+    if (this.txn) this.txn.deleted = true;
     this.close();
     try { unlinkSync(this.path); } catch { /* already gone */ }
     deleteIndexFiles(this.dir, this.baseOffset);
+    deleteTxnIndexFile(this.path);
   }
 }
 

@@ -4,7 +4,9 @@
  * log end offset, and where each leader epoch starts (`leader-epoch-checkpoint`,
  * leader-epoch-cache.ts). A leader appends with `append` (offsets assigned
  * here), a follower with `appendAsFollower` (the leader's offsets), and a
- * follower whose tail diverged cuts it with `truncateTo`.
+ * follower whose tail diverged cuts it with `truncateTo`. The producer state
+ * (idempotence, transactions) lives here too, with its `.snapshot` files and
+ * the segments' `.txnindex` files (producer-state-store.ts).
  *
  * Invariants: offsets are dense and assigned here, synchronously, in append
  * order; a read returns whole batches, never bytes whose write has not
@@ -24,6 +26,10 @@ import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { FileCache } from './file-cache.js';
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache, type EpochEntry } from './leader-epoch-cache.js';
 import { readInt64 } from './int64.js';
+import { ProducerSnapshots } from './producer-snapshots.js';
+import { hasProducerId, ProducerStateStore } from './producer-state-store.js';
+import type { ProducerStateManager, AbortedTxn } from './producer-state-manager.js';
+import { deleteTxnIndexFile, TXN_INDEX_SUFFIX } from './txn-index.js';
 
 const START_CHECKPOINT = 'log-start-offset';
 /** How long a log whose recovery from a failed write failed waits before trying again. */
@@ -77,6 +83,8 @@ export class PartitionLog {
   private segmentOpts: SegmentOptions | undefined;
   /** Where each leader epoch starts (leader-epoch-checkpoint). */
   private readonly epochs: LeaderEpochCache;
+  /** Producer state with its snapshots and transaction indexes (producer-state-store.ts); made by load. */
+  private producers!: ProducerStateStore;
 
   private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig,
     private readonly report: (message: string) => void, private readonly files: FileCache) {
@@ -117,15 +125,19 @@ export class PartitionLog {
     const dir = this.dir;
     let names = this.files.withRoom(() => readdirSync(dir));
     if (completeInterruptedSwaps(dir, names)) names = this.files.withRoom(() => readdirSync(dir));
+    this.producers = new ProducerStateStore({
+      name: `${this.topic}-${this.partition}`, segments: () => this.segments, logStartOffset: () => this._logStartOffset, logEndOffset: () => this.logEndOffset,
+    }, new ProducerSnapshots(dir, names, this.files, this.report), this.report);
     const bases = names.filter((f) => f.length === 24 && /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
     // Index files whose segment is gone (a crash between the two unlinks) would be taken for a new segment's.
     for (const f of names) {
       const m = /^(\d{20})(\.\w+)$/.exec(f);
-      if (m && (INDEX_SUFFIXES as readonly string[]).includes(m[2]!) && !bases.includes(Number(m[1]))) unlinkSync(join(dir, f));
+      if (m && ((INDEX_SUFFIXES as readonly string[]).includes(m[2]!) || m[2] === TXN_INDEX_SUFFIX) && !bases.includes(Number(m[1]))) unlinkSync(join(dir, f));
     }
     const recoveryPoint = checkpointed ?? 0;
     let removedUpTo = -1;
     let cutAt: number | undefined;
+    let firstVerified: number | undefined;
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
       if (cutAt !== undefined) {
@@ -140,10 +152,12 @@ export class PartitionLog {
         // first: those offsets were never written, so the empty segment goes and the log ends where the data does.
         unlinkSync(join(dir, segmentFileName(base)));
         deleteIndexFiles(dir, base);
+        deleteTxnIndexFile(join(dir, segmentFileName(base)));
         continue;
       }
       const { segment, tail } = LogSegment.open(dir, base, this.segmentOptions(), verify);
       this.segments.push(segment);
+      if (verify) firstVerified ??= base;
       if (tail) {
         removedUpTo = Math.max(removedUpTo, tail.maxOffset);
         cutAt = segment.nextOffset;
@@ -153,6 +167,7 @@ export class PartitionLog {
     this._logStartOffset = Math.max(saved, this.segments[0]?.baseOffset ?? 0);
     if (this.segments.length === 0) this.segments.push(LogSegment.create(dir, this._logStartOffset, this.segmentOptions()));
     for (const s of this.segments.slice(0, -1)) s.seal();
+    const dataEnd = this.logEndOffset;
     if (removedUpTo >= this.logEndOffset) {
       // Offsets up to removedUpTo may have been seen: the log continues after them (a gap, as compaction leaves).
       this.report(`${this.topic}-${this.partition}: recovery removed offsets ${this.logEndOffset}..${removedUpTo}; the log continues at ${removedUpTo + 1}`);
@@ -163,6 +178,7 @@ export class PartitionLog {
     this.segments = this.segments.slice();
     this.recoveryPoint = Math.min(checkpointed ?? (clean ? this.logEndOffset : 0), this.logEndOffset);
     this.loadEpochs(names.includes(LEADER_EPOCH_CHECKPOINT));
+    this.producers.opened(dataEnd, firstVerified);
   }
 
   /**
@@ -216,6 +232,7 @@ export class PartitionLog {
     for (let n = 1; existsSync(target); n++) target = `${path}.corrupt.${n}`;
     renameSync(path, target);
     deleteIndexFiles(this.dir, base);
+    deleteTxnIndexFile(path);
     this.report(`recovery: ${path} follows a torn segment (which ends at offset ${after - 1}); moved aside to ${target}${maxOffset >= 0 ? ` (offsets up to ${maxOffset})` : ''}`);
     return maxOffset;
   }
@@ -284,15 +301,29 @@ export class PartitionLog {
     let next = this.logEndOffset;
     const baseOffset = next;
     let batches = 0;
+    let producerBatches = false;
     // Header fields are read and written in place (no BatchHeader, no BigInt): this loop runs for every batch produced.
     for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; batches++) {
       writeInt64(records, at, next);
       records.writeInt32BE(leaderEpoch, at + 12);
+      if (!producerBatches) producerBatches = hasProducerId(records, at);
       next += records.readInt32BE(at + 23) + 1;
       at += records.readInt32BE(at + 8) + LOG_OVERHEAD;
     }
+    if (producerBatches) this.prepareProducerState();
     if (leaderEpoch !== this.epochs.latest) this.assignEpoch(leaderEpoch, baseOffset);
-    return this.write(records, baseOffset, next, batches, false);
+    const appended = this.write(records, baseOffset, next, batches, false);
+    if (producerBatches) this.producers.record(records, this.active);
+    return appended;
+  }
+
+  /** Before an append of batches with producer ids: the state that records them is loaded (a failure fails the append, unwritten). */
+  private prepareProducerState(): void {
+    try {
+      this.producers.prepare();
+    } catch (err) {
+      throw new LogWriteError(`log ${this.topic}-${this.partition} cannot load its producer state: ${(err as Error).message}`);
+    }
   }
 
   /**
@@ -315,6 +346,7 @@ export class PartitionLog {
     let batches = 0;
     let at = 0;
     let epoch = this.epochs.latest;
+    let producerBatches = false;
     // Pairs of (epoch, start offset), only where the epoch changes: usually none.
     let newEpochs: number[] | undefined;
     for (; at + BATCH_HEADER_SIZE <= records.length; batches++) {
@@ -334,12 +366,18 @@ export class PartitionLog {
       }
       const e = records.readInt32BE(at + 12);
       if (e !== epoch && e >= 0) { (newEpochs ??= []).push(e, base); epoch = e; }
+      if (!producerBatches) producerBatches = hasProducerId(records, at);
       next = last + 1;
       at += size;
     }
     if (batches === 0) return { baseOffset: end, lastOffset: end - 1, done: Promise.resolve() };
+    if (producerBatches) this.prepareProducerState();
     if (newEpochs) for (let i = 0; i < newEpochs.length; i += 2) this.assignEpoch(newEpochs[i]!, newEpochs[i + 1]!);
-    return this.write(at < records.length ? records.subarray(0, at) : records, baseOffset, next, batches, true);
+    const whole = at < records.length ? records.subarray(0, at) : records;
+    const appended = this.write(whole, baseOffset, next, batches, true);
+    // The leader's producer checks do not run here: the state follows the batches as they are.
+    if (producerBatches) this.producers.record(whole, this.active);
+    return appended;
   }
 
   private checkWritable(): void {
@@ -430,6 +468,7 @@ export class PartitionLog {
     this.unflushed = 0;
     this.recoveryPoint = offset;
     this.afterTruncation();
+    this.producers.startedAt(offset);
   }
 
   /** Waits until no write is in flight, appends made meanwhile included. */
@@ -444,6 +483,7 @@ export class PartitionLog {
     this.epochs.truncateFromEnd(end);
     this.recoveryPoint = Math.min(this.recoveryPoint, end);
     this.cleanedUpTo = Math.min(this.cleanedUpTo, end);
+    this.producers.truncated(end);
     this.truncations++;
   }
 
@@ -463,6 +503,8 @@ export class PartitionLog {
    */
   private roll(baseOffset: number): void {
     const old = this.active;
+    // Kafka keeps the snapshots of the last two segments and those past the recovery point.
+    this.producers.rolled(baseOffset, Math.min(old.baseOffset, this.recoveryPoint));
     const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions(), old.idle());
     old.seal();
     this.segments.push(next);
@@ -557,6 +599,7 @@ export class PartitionLog {
     this.writeLogStart(target);
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= target) this.dropOldest();
     this.epochs.truncateFromStart(this._logStartOffset);
+    this.producers.logStartMoved();
     return target;
   }
 
@@ -573,6 +616,7 @@ export class PartitionLog {
     if (this._logStartOffset < this.segments[0]!.baseOffset) {
       this._logStartOffset = this.segments[0]!.baseOffset;
       this.epochs.truncateFromStart(this._logStartOffset);
+      this.producers.logStartMoved();
     }
   }
 
@@ -614,6 +658,29 @@ export class PartitionLog {
     });
     this.cleanedUpTo = cleanable[cleanable.length - 1]!.nextOffset;
     return result;
+  }
+
+  /**
+   * The partition's producer state (idempotence, transactions), loaded from
+   * the newest producer snapshot and the batches after it on first use, then
+   * kept current by every append (producer-state-store.ts). Callers check
+   * batches against it before appending; the log records them.
+   */
+  producerState(): ProducerStateManager { return this.producers.state(); }
+
+  /** read_committed: the aborted transactions overlapping [fetchOffset, upperBound), from the segments' transaction indexes. */
+  abortedTxns(fetchOffset: number, upperBound: number): AbortedTxn[] { return this.producers.abortedTxns(fetchOffset, upperBound); }
+
+  /** Offsets of the producer snapshot files (tests, status). */
+  producerSnapshotOffsets(): readonly number[] { return this.producers.snapshots.list(); }
+
+  /**
+   * A clean shutdown: a producer snapshot at the log end, so the next start
+   * replays nothing (the log manager calls it once writes are flushed).
+   */
+  async snapshotProducerState(): Promise<void> {
+    if (this.writeError || this.deleted) return;
+    await this.producers.snapshotAtEnd();
   }
 
   *scanBatches(fromOffset: number): Generator<BatchHeader> {

@@ -23,15 +23,18 @@ import { crc32c } from '../wire/records/crc.js';
  * Transactions: a transactional batch opens the producer's transaction at its
  * offset (currentTxnFirstOffset) unless one is open; a marker (control batch)
  * closes it. The smallest first offset of the open transactions bounds the
- * last stable offset (firstUnstableOffset); an abort marker adds the
- * transaction's range to the aborted list that read_committed fetches return
- * (Kafka keeps it in .txnindex files; here it is rebuilt by the same replay).
+ * last stable offset (firstUnstableOffset); an abort marker returns the
+ * transaction's range, with the last stable offset after it, which a log
+ * keeps in its segments' `.txnindex` files (txn-index.ts). A manager made
+ * with `trackAborted` also keeps those ranges itself for abortedTxns() (a
+ * partition without such files: the broker's unit tests of the data path).
  *
  * check() is pure; update() records a batch once offsets are assigned. Both
  * are synchronous, so a partition's appends are checked and recorded in
  * request order with no await in between (STYLE 10). replay() applies a batch
  * read back from the log without checks: that is how the state is rebuilt at
- * startup (scan batch headers from the latest snapshot, or from the log start).
+ * startup (scan batch headers from the latest snapshot, or from the log start;
+ * producer-state-store.ts).
  *
  * Snapshot format (Kafka's producer snapshot, `<20-digit offset>.snapshot`,
  * the offset being the log end offset it covers), big-endian:
@@ -86,6 +89,8 @@ export interface ProducerBatch {
 
 /** An aborted transaction's range in the partition, as Fetch reports it. */
 export interface AbortedTxn { producerId: number; firstOffset: number; lastOffset: number }
+/** An abort as a marker records it: the range and the last stable offset right after it (a `.txnindex` entry). */
+export interface CompletedAbort extends AbortedTxn { lastStableOffset: number }
 
 export type ProducerCheck =
   | { kind: 'ok' }
@@ -104,10 +109,10 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
-  /** Aborted transactions, ordered by lastOffset (the marker's offset). */
+  /** Aborted transactions, ordered by lastOffset (the marker's offset); kept only with `trackAborted`. */
   private aborted: AbortedTxn[] = [];
 
-  constructor(readonly partition = '') {}
+  constructor(readonly partition = '', private readonly trackAborted = true) {}
 
   get size(): number { return this.producers.size; }
   entry(producerId: number): ProducerStateEntry | undefined { return this.producers.get(producerId); }
@@ -175,19 +180,32 @@ export class ProducerStateManager {
 
   /**
    * Records a marker written at `offset`: the producer's transaction (if one is
-   * open) ends; an abort adds its range to the aborted list. The epoch moves up
-   * to the marker's (a fenced producer's later batches are refused).
+   * open) ends; an abort of an open transaction returns its range and the last
+   * stable offset after it (null otherwise). The epoch moves up to the
+   * marker's (a fenced producer's later batches are refused).
    */
-  completeTxn(producerId: number, producerEpoch: number, commit: boolean, offset: number, timestamp: number): void {
+  completeTxn(producerId: number, producerEpoch: number, commit: boolean, offset: number, timestamp: number): CompletedAbort | null {
     let entry = this.producers.get(producerId);
     if (entry === undefined) {
       entry = { producerId, producerEpoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
       this.producers.set(producerId, entry);
     }
     if (producerEpoch > entry.producerEpoch) { entry.producerEpoch = producerEpoch; entry.batches = []; }
-    if (entry.currentTxnFirstOffset >= 0 && !commit) this.aborted.push({ producerId, firstOffset: entry.currentTxnFirstOffset, lastOffset: offset });
+    let abort: CompletedAbort | null = null;
+    if (entry.currentTxnFirstOffset >= 0 && !commit) {
+      abort = { producerId, firstOffset: entry.currentTxnFirstOffset, lastOffset: offset, lastStableOffset: this.stableOffsetWithout(producerId, offset + 1) };
+      if (this.trackAborted) this.aborted.push({ producerId, firstOffset: abort.firstOffset, lastOffset: offset });
+    }
     entry.currentTxnFirstOffset = -1;
     entry.lastTimestamp = timestamp;
+    return abort;
+  }
+
+  /** The first offset of the oldest transaction open by another producer than `producerId`, else `end`. */
+  private stableOffsetWithout(producerId: number, end: number): number {
+    let first = end;
+    for (const e of this.producers.values()) if (e.producerId !== producerId && e.currentTxnFirstOffset >= 0 && e.currentTxnFirstOffset < first) first = e.currentTxnFirstOffset;
+    return first;
   }
 
   /** The first offset of the oldest open transaction (the last stable offset's bound); Infinity when none is open. */
@@ -214,15 +232,15 @@ export class ProducerStateManager {
    * older epoch never overwrites a newer one. Batches without a producer id
    * are ignored; a control batch is a marker (`commit` tells which kind).
    */
-  replay(h: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; isControl: boolean; isTransactional?: boolean }, commit?: boolean): void {
-    if (h.producerId < 0) return;
+  replay(h: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; isControl: boolean; isTransactional?: boolean }, commit?: boolean): CompletedAbort | null {
+    if (h.producerId < 0) return null;
     if (h.isControl) {
-      if (commit !== undefined) this.completeTxn(h.producerId, h.producerEpoch, commit, h.baseOffset, h.maxTimestamp);
-      return;
+      return commit === undefined ? null : this.completeTxn(h.producerId, h.producerEpoch, commit, h.baseOffset, h.maxTimestamp);
     }
     const entry = this.producers.get(h.producerId);
-    if (entry !== undefined && h.producerEpoch < entry.producerEpoch) return;
+    if (entry !== undefined && h.producerEpoch < entry.producerEpoch) return null;
     this.update(h, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
+    return null;
   }
 
   /** Forgets producers whose last write is older than `expirationMs` (producer.id.expiration.ms). */
@@ -288,6 +306,4 @@ export class ProducerStateManager {
 }
 
 /** `<20-digit offset>.snapshot`, Kafka's producer snapshot file name. */
-export function snapshotFileName(offset: number): string {
-  return `${String(offset).padStart(20, '0')}.snapshot`;
-}
+export { snapshotFileName } from './producer-snapshots.js';

@@ -1,0 +1,139 @@
+/**
+ * The producer state snapshot files of one partition directory
+ * (`<20-digit offset>.snapshot`, Kafka's names and format: see
+ * producer-state-manager.ts), each holding the producer state of the log up
+ * to that offset. This module knows the files only: which offsets exist,
+ * writing one atomically, reading one, moving a damaged one aside, deleting
+ * ranges. When they are taken and which one is loaded is decided in
+ * producer-state-store.ts.
+ *
+ * Writes go to `<name>.tmp`, then are renamed over the name, so a reader never
+ * sees half a file. With `sync` the temporary file is fsynced before the
+ * rename (a clean shutdown, where the file is what the next start trusts). A
+ * roll's snapshot is renamed at once and fsynced afterwards, off the append
+ * path, as Kafka flushes it asynchronously: a crash before that fsync can
+ * leave a damaged file, which its CRC check catches at load and which then
+ * only costs a longer replay from an older snapshot.
+ */
+import { closeSync, fsync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { open as openAsync, rename as renameAsync } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FileCache } from './file-cache.js';
+
+export const SNAPSHOT_SUFFIX = '.snapshot';
+const NAME = /^(\d{20})\.snapshot$/;
+const TMP = /^\d{20}\.snapshot\.tmp$/;
+const NONE: readonly number[] = Object.freeze([]);
+
+export function snapshotFileName(offset: number): string {
+  return `${String(offset).padStart(20, '0')}${SNAPSHOT_SUFFIX}`;
+}
+
+export class ProducerSnapshots {
+  /** Offsets of the snapshot files, ascending. A log without snapshots shares one empty array. */
+  private offsets: number[];
+
+  /** `names`: the directory's listing (taken by the log's load); leftover temporary files are removed. */
+  constructor(readonly dir: string, names: readonly string[], private readonly files: FileCache, private readonly report: (message: string) => void) {
+    const found: number[] = [];
+    for (const name of names) {
+      const m = NAME.exec(name);
+      if (m) found.push(Number(m[1]));
+      else if (TMP.test(name)) this.unlink(name);
+    }
+    this.offsets = found.length === 0 ? (NONE as number[]) : found.sort((a, b) => a - b);
+  }
+
+  /** Every snapshot offset, ascending (tests, status). */
+  list(): readonly number[] { return this.offsets; }
+  get latest(): number | undefined { return this.offsets[this.offsets.length - 1]; }
+  has(offset: number): boolean { return this.offsets.includes(offset); }
+
+  /** The largest snapshot offset in [from, to], or undefined. */
+  newestIn(from: number, to: number): number | undefined {
+    for (let i = this.offsets.length - 1; i >= 0; i--) {
+      const o = this.offsets[i]!;
+      if (o <= to) return o >= from ? o : undefined;
+    }
+    return undefined;
+  }
+
+  path(offset: number): string { return join(this.dir, snapshotFileName(offset)); }
+
+  read(offset: number): Buffer {
+    return this.files.withRoom(() => readFileSync(this.path(offset)));
+  }
+
+  /** Writes the snapshot at `offset` (replacing one there); see the header for `sync`. */
+  write(offset: number, bytes: Buffer, sync: boolean): void {
+    const path = this.path(offset);
+    const fd = this.files.withRoom(() => openSync(`${path}.tmp`, 'w', 0o644));
+    try {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      if (sync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(`${path}.tmp`, path);
+    this.added(offset);
+    if (!sync) this.fsyncLater(path);
+  }
+
+  /** `write` with sync, its file work off the event loop (many logs at a clean shutdown). */
+  async writeAsync(offset: number, bytes: Buffer): Promise<void> {
+    const path = this.path(offset);
+    const file = await openAsync(`${path}.tmp`, 'w', 0o644);
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await renameAsync(`${path}.tmp`, path);
+    this.added(offset);
+  }
+
+  private added(offset: number): void {
+    if (this.offsets.includes(offset)) return;
+    this.offsets = [...this.offsets, offset].sort((a, b) => a - b);
+  }
+
+  private fsyncLater(path: string): void {
+    let fd: number;
+    try { fd = this.files.withRoom(() => openSync(path, 'r')); } catch { return; /* deleted meanwhile: nothing to keep */ }
+    fsync(fd, () => closeSync(fd));
+  }
+
+  /** A snapshot that failed to load: renamed to `<name>.corrupt` (never deleted), and forgotten. */
+  moveAside(offset: number): string | null {
+    const path = this.path(offset);
+    this.offsets = this.offsets.filter((o) => o !== offset);
+    let target = `${path}.corrupt`;
+    for (let n = 1; existsSync(target); n++) target = `${path}.corrupt.${n}`;
+    try {
+      renameSync(path, target);
+      return target;
+    } catch (err) {
+      this.report(`cannot move ${path} aside: ${(err as Error).message}; deleting it`);
+      this.unlink(snapshotFileName(offset));
+      return null;
+    }
+  }
+
+  /** Deletes the snapshots for which `drop` holds. */
+  deleteWhere(drop: (offset: number) => boolean): void {
+    if (this.offsets.length === 0) return;
+    const kept: number[] = [];
+    for (const o of this.offsets) {
+      if (drop(o)) this.unlink(snapshotFileName(o));
+      else kept.push(o);
+    }
+    if (kept.length !== this.offsets.length) this.offsets = kept.length === 0 ? (NONE as number[]) : kept;
+  }
+
+  private unlink(name: string): void {
+    try { unlinkSync(join(this.dir, name)); } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.report(`cannot delete ${join(this.dir, name)}: ${(err as Error).message}`);
+    }
+  }
+}
