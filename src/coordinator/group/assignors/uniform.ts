@@ -423,7 +423,7 @@ class ChainBalancer {
   private readonly owners: Int32Array[];
   private readonly sizes: Int32Array;
   private readonly subscribers: number[][];
-  /** Per member, the topics it holds partitions of, with how many. */
+  /** Per member, the topics it holds partitions of, with how many (no entry at zero). */
   private readonly held: Map<number, number>[];
 
   constructor(group: GroupState) {
@@ -459,9 +459,9 @@ class ChainBalancer {
       let target = -1;
       bfs: while (head < tail) {
         const from = queue[head++]!;
-        for (const [t, count] of this.held[from]!) {
+        for (const t of this.held[from]!.keys()) {
           // A topic expanded once has put all its subscribers in the queue already.
-          if (count === 0 || topicSeen[t] === search) continue;
+          if (topicSeen[t] === search) continue;
           topicSeen[t] = search;
           for (const to of this.subscribers[t]!) {
             if (!active[to] || seen[to] === search) continue;
@@ -496,7 +496,9 @@ class ChainBalancer {
       this.sizes[from]!--;
       this.sizes[member]!++;
       const held = this.held[from]!;
-      held.set(t, held.get(t)! - 1);
+      const left = held.get(t)! - 1;
+      if (left === 0) held.delete(t);
+      else held.set(t, left);
       this.held[member]!.set(t, (this.held[member]!.get(t) ?? 0) + 1);
     }
   }
