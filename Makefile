@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_DEPS := node_modules/.samsa-installed
 TSC := node_modules/.bin/tsc
 
-.PHONY: run-cluster deps system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz chaos run bench bench-wire bench-log clean
+.PHONY: run-cluster deps native-build-deps rdkafka-addon system-deps sarama-client kafka-go-client bench-deps generate build lint test fuzz chaos run bench bench-wire bench-log clean
 
 # Debian packages the tests drive: etcd (the metadata store of brokers in
 # separate processes: compat-tests/etcd-*.test.ts, the process chaos test),
@@ -53,8 +53,17 @@ system-deps: kafka-go-client
 # The benchmarks need nothing beyond what the tests need.
 bench-deps: system-deps
 
-$(NODE_DEPS): package.json package-lock.json
-	npm ci --no-audit --no-fund
+# The compiler and headers the native addons build with: zstd-napi (the
+# broker's zstd codec) and node-rdkafka (a test client, below).
+native-build-deps:
+	@dpkg -s g++ make python3 libssl-dev zlib1g-dev libzstd-dev >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 g++ make python3 libssl-dev zlib1g-dev libzstd-dev; }
+
+# npm ci runs no package scripts: each native addon is built by the target
+# that needs it, so `make run` does not wait for node-rdkafka's.
+$(NODE_DEPS): package.json package-lock.json | native-build-deps
+	npm ci --no-audit --no-fund --ignore-scripts
+	npm rebuild zstd-napi
 	@touch $@
 
 deps: $(NODE_DEPS)
@@ -62,8 +71,9 @@ deps: $(NODE_DEPS)
 # Regenerates src/wire/generated/ from ../shared/kafka-protocol/messages. It needs
 # only the compiler: an install is made when there is none, but a dependency
 # change elsewhere (a new runtime package) does not make it reinstall first.
-$(TSC):
-	npm ci --no-audit --no-fund
+$(TSC): | native-build-deps
+	npm ci --no-audit --no-fund --ignore-scripts
+	npm rebuild zstd-napi
 	@touch $(NODE_DEPS)
 
 generate: | $(TSC)
@@ -77,7 +87,25 @@ build: deps
 lint: deps
 	$(TSC) -p tsconfig.json --noEmit
 
-test: deps system-deps build
+# node-rdkafka, librdkafka 2.12 built from the sources it bundles (Debian's
+# 2.0.2 predates the KIP-848 consumer protocol), for
+# compat-tests/consumer-protocol-clients*.test.ts. At -O0: it is a test client,
+# and that halves the ~4 min of CPU its build takes at -O2.
+RDKAFKA_ADDON := node_modules/node-rdkafka/build/Release/node-librdkafka.node
+
+rdkafka-addon: $(RDKAFKA_ADDON)
+
+$(RDKAFKA_ADDON): $(NODE_DEPS)
+	CFLAGS='-O0 -g0' CXXFLAGS='-O0 -g0' npm rebuild node-rdkafka
+	@touch $@
+
+# librdkafka's build is one compiler process at a time: it runs beside the
+# apt installs, the Go clients and tsc instead of before them.
+test: deps
+	@mkdir -p build; ( $(MAKE) --no-print-directory rdkafka-addon > build/rdkafka-addon.log 2>&1 ) & addon=$$!; \
+	  $(MAKE) --no-print-directory system-deps build; status=$$?; \
+	  wait $$addon || { cat build/rdkafka-addon.log; echo 'node-rdkafka did not build (log above)'; exit 1; }; \
+	  exit $$status
 	node_modules/.bin/tap
 
 # The protocol fuzzer (compat-tests/fuzz/) for FUZZ_SECONDS (default 10 minutes)
