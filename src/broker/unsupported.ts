@@ -4,14 +4,12 @@
  * registry, handlers/index.ts): a reason here is shown only while no handler
  * serves the API, so registering a handler is the only change needed.
  */
-const KIP848 = 'the KIP-848 consumer group protocol is not served yet; clients use the classic protocol';
 const TOKENS = 'no delegation tokens: clients authenticate with SASL (PLAIN, SCRAM, OAUTHBEARER) or TLS client certificates';
 const NO_RAFT = 'no KRaft quorum: the controller keeps its metadata in a store (in the process, or etcd), not a Raft log';
 const TELEMETRY = 'no client telemetry (KIP-714); clients carry on without it';
 const SHARE = 'share groups (KIP-932) are unstable in the Kafka specs';
 
 const REASONS: Record<string, string> = {
-  ConsumerGroupHeartbeat: KIP848, ConsumerGroupDescribe: KIP848,
   CreateDelegationToken: TOKENS, RenewDelegationToken: TOKENS, ExpireDelegationToken: TOKENS, DescribeDelegationToken: TOKENS,
   AlterReplicaLogDirs: 'one log dir per broker',
   UnregisterBroker: 'brokers unregister themselves on a clean stop; not through the Kafka API yet',

@@ -11,10 +11,12 @@
  */
 import type { RunningBroker } from '../broker/index.js';
 import type { GroupState } from '../coordinator/group/classic-group.js';
+import type { ConsumerGroupState } from '../coordinator/group/consumer-group.js';
 import type { Families } from './metrics-family.js';
 import type { PartitionOffsets } from './metrics-partitions.js';
 
-const STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
+/** Classic groups' states, then those only consumer-protocol (KIP-848) groups have. */
+const STATES: readonly (GroupState | ConsumerGroupState)[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Assigning', 'Reconciling'];
 
 export function groupMetrics(f: Families, brokers: readonly RunningBroker[], offsets: ReadonlyMap<string, PartitionOffsets>): void {
   const committed = f.gauge('kafka_consumergroup_current_offset', 'Offset the consumer group committed for the partition.');

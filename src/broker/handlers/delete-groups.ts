@@ -1,8 +1,9 @@
 /**
  * DeleteGroups (API 42), v0-v2.
  *
- * Behavior: removes a group without members and its offsets;
- * NON_EMPTY_GROUP while members remain, GROUP_ID_NOT_FOUND for unknown groups.
+ * Behavior: removes a group without members and its offsets, classic or
+ * consumer-protocol (KIP-848: its records tombstoned); NON_EMPTY_GROUP while
+ * members remain, GROUP_ID_NOT_FOUND for unknown groups.
  *
  * Authorization: DELETE on each group, else GROUP_AUTHORIZATION_FAILED for it.
  */

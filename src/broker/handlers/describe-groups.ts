@@ -3,7 +3,9 @@
  *
  * Behavior: state, protocol type and chosen protocol, and each member with
  * its metadata and assignment. An unknown group is described as Dead with no
- * error, as Kafka does (v6's GROUP_ID_NOT_FOUND is not in these specs).
+ * error, as Kafka does (v6's GROUP_ID_NOT_FOUND is not in these specs); so is
+ * a consumer-protocol (KIP-848) group, as Kafka 4.0 answers v0-v5 for one
+ * (clients describe those with ConsumerGroupDescribe).
  * A group whose __consumer_offsets partition this broker does not lead gets
  * NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  *

@@ -30,6 +30,7 @@ import { offsetFetch } from './offset-fetch.js';
 import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { deleteGroups } from './delete-groups.js';
 import { offsetDelete } from './offset-delete.js';
 import { initProducerId } from './init-producer-id.js';
@@ -83,6 +84,7 @@ export const HANDLERS: readonly Handler[] = [
   describeGroups,
   deleteGroups,
   consumerGroupHeartbeat,
+  consumerGroupDescribe,
   offsetDelete,
   addPartitionsToTxn,
   addOffsetsToTxn,

@@ -3,7 +3,9 @@
  *
  * Behavior: the groups of the __consumer_offsets partitions this broker
  * leads (clients ask every broker), with their protocol type;
- * v4+ filters by state, v5+ by type (all groups are "classic").
+ * v4+ filters by state (case-insensitive; a consumer-protocol group's states
+ * are Empty, Assigning, Reconciling, Stable), v5+ by type: "classic" or
+ * "consumer" (KIP-848 groups, protocol type "consumer").
  *
  * Authorization: DESCRIBE on the cluster lists every group; without it only
  * the groups the principal may DESCRIBE are listed.
@@ -25,8 +27,8 @@ export const listGroups = defineHandler<ListGroupsRequest, ListGroupsResponse>({
     const groups = ctx.groups.all()
       .filter((g) => mayDescribe(g.groupId))
       .filter((g) => states.length === 0 || states.includes(g.state.toLowerCase()))
-      .filter(() => types.length === 0 || types.includes('classic'))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
+      .filter((g) => types.length === 0 || types.includes(g.type))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: g.type }));
     // As Kafka: the groups already loaded, with COORDINATOR_LOAD_IN_PROGRESS while some partition still loads.
     return { throttleTimeMs: 0, errorCode: ctx.groups.loading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
   },

@@ -10,7 +10,15 @@
  * group (consumers that assign partitions themselves, admin tools) and is
  * UNKNOWN_MEMBER_ID without a member id to a group with members; generation
  * >= 0 to a missing group: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9.
- * A null committed_metadata is stored as "". Unknown topic or partition:
+ * A null committed_metadata is stored as "".
+ *
+ * To a consumer-protocol (KIP-848) group, validated as Kafka's ConsumerGroup:
+ * generation_id_or_member_epoch carries the member epoch; -1 without members
+ * commits (admin tools); otherwise the member id must be a member
+ * (UNKNOWN_MEMBER_ID) and the epoch its own (STALE_MEMBER_EPOCH); such a
+ * member committing with v8 or older gets UNSUPPORTED_VERSION.
+ *
+ * Unknown topic or partition:
  * UNKNOWN_TOPIC_OR_PARTITION for that entry. The answer is sent once the
  * offset records are committed to __consumer_offsets (replicated); a group
  * whose partition this broker does not lead gets NOT_COORDINATOR, one still

@@ -13,7 +13,10 @@
  * transactional records and become visible to OffsetFetch only when the
  * transaction commits. v3+ member id / generation / group instance id are
  * checked like OffsetCommit's (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
- * FENCED_INSTANCE_ID). Unknown partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ * FENCED_INSTANCE_ID). To a consumer-protocol (KIP-848) group the member
+ * epoch goes in generation_id, as Kafka has it: an unknown member is
+ * UNKNOWN_MEMBER_ID, another epoch ILLEGAL_GENERATION. Unknown partitions get
+ * UNKNOWN_TOPIC_OR_PARTITION.
  *
  * Version notes: v4 (KIP-890) gets TRANSACTION_ABORTABLE instead of
  * INVALID_TXN_STATE for a group not added to the transaction.
