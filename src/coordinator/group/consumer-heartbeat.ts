@@ -26,9 +26,8 @@
  * against the existing topics (internal ones excluded) when a member brings
  * a new one and again whenever topics are created or deleted.
  */
-import { randomUUID } from 'node:crypto';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
-import type { Uuid } from '../../wire/protocol/uuid.js';
+import { randomUuid, type Uuid } from '../../wire/protocol/uuid.js';
 import { assignorFor } from './assignors/index.js';
 import {
   ConsumerGroup, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH, MemberState, isReconciledTo, newMember, sameAssignment, sameMember,
@@ -163,7 +162,8 @@ export class ConsumerHeartbeats {
     if (group.members.size >= config.maxSize && (req.memberId === '' || !group.members.has(req.memberId))) {
       throw new KafkaError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${config.maxSize} members.`);
     }
-    const memberId = req.memberId === '' ? randomUUID() : req.memberId;
+    // v0: a joining member without an id gets one, a Kafka UUID as Kafka's coordinator makes it.
+    const memberId = req.memberId === '' ? randomUuid() : req.memberId;
     const member = req.instanceId === null
       ? this.dynamicMember(group, memberId, req, joining)
       : this.staticMember(group, memberId, req, joining, records);
@@ -236,12 +236,13 @@ export class ConsumerHeartbeats {
     }
 
     // Into memory, then to the log.
+    const epochBefore = group.groupEpoch;
     const written = this.host.commit(group.groupId, records);
     const live = this.host.groups.get(group.groupId);
     if (live?.type === 'consumer') {
       if (bump || refresh) { live.resolvedRegexes.clear(); for (const [r, t] of resolved) live.resolvedRegexes.set(r, t); live.metadataRefreshNeeded = false; }
-      if (groupEpoch > group.groupEpoch) this.host.onRebalance(live, isNew ? `member ${memberId} joined` : `member ${memberId} changed its subscription`);
-      if (reconciled !== updated) {
+      if (groupEpoch > epochBefore) this.host.onRebalance(live, isNew ? `member ${memberId} joined` : refresh ? 'the subscribed topics changed' : `member ${memberId} changed its subscription`);
+      if (!sameMember(reconciled, updated)) {
         if (reconciled.state === MemberState.UNREVOKED_PARTITIONS) this.scheduleRebalanceTimeout(live.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs);
         else this.cancel(this.rebalanceTimers, live.groupId, memberId);
       }
