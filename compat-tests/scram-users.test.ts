@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { secureBroker, ADMIN, ALICE, PLAIN_USERS } from './helpers/secure-broker.js';
 import { kcat } from './helpers/kcat.js';
+import { TS_LOADER_ARGS } from '../test/loader/ts-loader-args.js';
 import { usersCommand } from '../src/cli/users.js';
 import { AdminConnection, type ConnectionSettings } from '../src/cli/admin-connection.js';
 import { saltedPassword } from '../src/security/sasl/client.js';
@@ -197,9 +198,8 @@ t.test('the SCRAM admin APIs refuse what Kafka refuses', async (t) => {
 t.test('`samsa users` as a command: main.ts runs it in its own process', async (t) => {
   const b = await secureBroker(t, { listeners: ['PLAINTEXT'] });
   const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
-  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
   const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, [...loader, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...TS_LOADER_ARGS, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });

@@ -16,10 +16,10 @@ import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { rawConnect, closedWithin } from './helpers/raw.js';
 import { kcatProduce } from './helpers/kcat.js';
+import { TS_LOADER_ARGS as TS_LOADER } from '../test/loader/ts-loader-args.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

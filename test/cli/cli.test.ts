@@ -9,9 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TS_LOADER_ARGS as TS_LOADER } from '../loader/ts-loader-args.js';
 
-/** The TypeScript loader tap runs this file with. */
-const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 function samsa(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {

@@ -9,11 +9,12 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { TS_LOADER_ARGS as TS_LOADER } from '../loader/ts-loader-args.js';
 
-// Every spawn type-checks its module graph through the loader: seconds each on a busy machine.
+// Every spawn loads src/cli/main.ts's module graph through the TypeScript loader
+// (compiled once, then cached by test/loader/transpile-cache.mjs): seconds each on a busy machine.
 t.setTimeout(300_000);
 
-const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 function samsa(args: string[]): ChildProcess {
