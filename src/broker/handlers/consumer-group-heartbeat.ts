@@ -19,7 +19,8 @@
  *
  * Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED; with
  * subscribed topic names, DESCRIBE on each of them, else
- * TOPIC_AUTHORIZATION_FAILED (Kafka 4.0).
+ * TOPIC_AUTHORIZATION_FAILED (Kafka 4.0); a regex resolves only to topics
+ * the member may DESCRIBE.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../../wire/generated/consumer-group-heartbeat.js';
@@ -38,16 +39,14 @@ export const consumerGroupHeartbeat = defineHandler<ConsumerGroupHeartbeatReques
   async handle(ctx, req, version) {
     if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return refusal(ErrorCode.GROUP_AUTHORIZATION_FAILED, deniedMessage(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     const names = req.subscribedTopicNames;
-    if (names && names.length > 0) {
-      const mayDescribe = checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
-      if (!names.every(mayDescribe)) return refusal(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-    }
+    const mayDescribe = checker(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC);
+    if (names && names.length > 0 && !names.every(mayDescribe)) return refusal(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     await ctx.groups.prepare(req.groupId);
     const r = await ctx.groups.consumerHeartbeat({
       groupId: req.groupId, memberId: req.memberId, memberEpoch: req.memberEpoch, instanceId: req.instanceId, rackId: req.rackId,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs, subscribedTopicNames: names, subscribedTopicRegex: version >= 1 ? req.subscribedTopicRegex ?? null : null,
       serverAssignor: req.serverAssignor, topicPartitions: req.topicPartitions,
-      clientId: ctx.clientId ?? '', clientHost: ctx.clientHost, apiVersion: version,
+      clientId: ctx.clientId ?? '', clientHost: ctx.clientHost, apiVersion: version, mayDescribeTopic: mayDescribe,
     });
     return {
       throttleTimeMs: 0, errorCode: r.errorCode, errorMessage: r.errorMessage, memberId: r.memberId, memberEpoch: r.memberEpoch,

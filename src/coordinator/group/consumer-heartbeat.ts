@@ -23,8 +23,9 @@
  *
  * Regular expressions (v1) use JavaScript's RegExp syntax where Kafka uses
  * RE2J, and must match a whole topic name; they are resolved on the broker
- * against the existing topics (internal ones excluded) when a member brings
- * a new one and again whenever topics are created or deleted.
+ * against the existing topics (internal ones excluded, and those the
+ * heartbeating member may not DESCRIBE) when a member brings a new one and
+ * again whenever topics are created or deleted.
  */
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import { randomUuid, type Uuid } from '../../wire/protocol/uuid.js';
@@ -55,6 +56,11 @@ export interface ConsumerHeartbeatRequest {
   clientHost: string;
   /** v1+ (KIP-1082): the client chose the member id, which must be sent. */
   apiVersion: number;
+  /**
+   * Whether the member's principal may DESCRIBE a topic: regexes resolve only
+   * to those (Kafka 4.0 resolves them with the heartbeating member's rights).
+   */
+  mayDescribeTopic?: (topic: string) => boolean;
 }
 
 export interface ConsumerHeartbeatResult {
@@ -188,10 +194,11 @@ export class ConsumerHeartbeats {
     }
     // Regexes: a new one is checked and resolved now; all are resolved again after topic changes.
     const refresh = group.metadataRefreshNeeded;
-    let resolved: Map<string, Set<string>> = refresh ? this.resolveAll(group, updated) : new Map(group.resolvedRegexes);
+    const visible = req.mayDescribeTopic ?? (() => true);
+    let resolved: Map<string, Set<string>> = refresh ? this.resolveAll(group, visible, updated) : new Map(group.resolvedRegexes);
     if (updated.subscribedTopicRegex !== member.subscribedTopicRegex) {
       const regex = updated.subscribedTopicRegex;
-      if (regex !== '' && !resolved.has(regex)) resolved.set(regex, this.resolve(compileTopicRegex(regex)));
+      if (regex !== '' && !resolved.has(regex)) resolved.set(regex, this.resolve(compileTopicRegex(regex), visible));
       // As Kafka once a regex is resolved: a rebalance when it changes what the member subscribes to.
       if ((resolved.get(regex)?.size ?? 0) > 0 || (resolved.get(member.subscribedTopicRegex)?.size ?? 0) > 0) bump = true;
     }
@@ -368,12 +375,12 @@ export class ConsumerHeartbeats {
     return out;
   }
 
-  private resolve(re: RegExp): Set<string> {
-    return new Set(this.host.topics.all().filter((t) => !t.internal && re.test(t.name)).map((t) => t.name));
+  private resolve(re: RegExp, visible: (topic: string) => boolean): Set<string> {
+    return new Set(this.host.topics.all().filter((t) => !t.internal && re.test(t.name) && visible(t.name)).map((t) => t.name));
   }
 
   /** Every regex of the group (and of the member being updated) resolved against the topics as they are now. */
-  private resolveAll(group: ConsumerGroup, updated?: ConsumerMember): Map<string, Set<string>> {
+  private resolveAll(group: ConsumerGroup, visible: (topic: string) => boolean = () => true, updated?: ConsumerMember): Map<string, Set<string>> {
     const regexes = new Set([...group.members.values()].map((m) => m.subscribedTopicRegex));
     if (updated) regexes.add(updated.subscribedTopicRegex);
     regexes.delete('');
@@ -381,7 +388,7 @@ export class ConsumerHeartbeats {
     for (const r of regexes) {
       let re: RegExp;
       try { re = compileTopicRegex(r); } catch { continue; } // a regex stored by a broker with another syntax: matches nothing here
-      out.set(r, this.resolve(re));
+      out.set(r, this.resolve(re, visible));
     }
     return out;
   }
