@@ -111,6 +111,10 @@ t.test('fencing: epochs ahead, behind, the previous-epoch tolerance, unknown mem
   t.equal(stale.errorCode, ErrorCode.FENCED_MEMBER_EPOCH, 'the previous epoch owning partitions outside the assignment is fenced');
   t.match(stale.errorMessage, /smaller member epoch \(1\)/);
   t.equal((await a.beat({ memberEpoch: 0 })).errorCode, ErrorCode.INVALID_REQUEST, 'epoch 0 is a join and needs the join fields');
+  // Fenced, the member rejoins with epoch 0 under the id it had (KIP-1082); it gets its place back (KAFKA-19233).
+  const rejoin = await a.join({ subscribedTopicNames: ['t'] });
+  t.same({ code: rejoin.errorCode, epoch: rejoin.memberEpoch }, { code: ErrorCode.NONE, epoch: 2 }, 'a rejoin with epoch 0 and its member id is accepted');
+  t.equal(a.count(), 1, 'with its assignment');
   const nobody = new TestMember(c);
   nobody.epoch = 2;
   t.equal((await nobody.beat()).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);

@@ -467,8 +467,14 @@ export class ConsumerHeartbeats {
   }
 }
 
-/** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
+/**
+ * Kafka's throwIfConsumerGroupMemberEpochIsInvalid, with KAFKA-19233: a
+ * member fenced with FENCED_MEMBER_EPOCH rejoins with epoch 0 and the member
+ * id it had (KIP-1082), which is accepted (Kafka 4.0.0 fenced it again until
+ * its session timed out).
+ */
 function checkEpoch(m: ConsumerMember, received: number, owned: readonly OwnedPartitions[] | null): void {
+  if (received === 0) return;
   if (received > m.memberEpoch) {
     throw new KafkaError(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${m.memberEpoch}). The member must abandon all its partitions and rejoin.`);
   }
