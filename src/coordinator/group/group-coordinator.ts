@@ -1,5 +1,15 @@
 /**
- * The group coordinator for the classic rebalance protocol. Join, sync, heartbeat and leave drive
+ * The group coordinator. A group id names a group of one of two protocols:
+ * the KIP-848 consumer protocol (ConsumerGroupHeartbeat: consumer-heartbeat.ts
+ * and the files it uses, state in consumer-group.ts, records replayed by
+ * consumer-group-replay.ts) or the classic one, below. Both keep committed
+ * offsets the same way; an empty group of one type becomes the other when a
+ * member of the other protocol joins (its metadata tombstoned, its offsets
+ * kept); a classic join to a consumer group with members is
+ * INCONSISTENT_GROUP_PROTOCOL, a consumer-protocol join to a classic group
+ * with members GROUP_ID_NOT_FOUND (no online upgrade here).
+ *
+ * The classic rebalance protocol: join, sync, heartbeat and leave drive
  * each group's state machine; JoinGroup and SyncGroup answers are held until
  * the rebalance decides them. Timers: each member's session timeout (also of
  * member ids handed out with MEMBER_ID_REQUIRED), the rebalance timeout after
