@@ -125,9 +125,7 @@ export class PartitionLog {
     const dir = this.dir;
     let names = this.files.withRoom(() => readdirSync(dir));
     if (completeInterruptedSwaps(dir, names)) names = this.files.withRoom(() => readdirSync(dir));
-    this.producers = new ProducerStateStore({
-      name: `${this.topic}-${this.partition}`, segments: () => this.segments, logStartOffset: () => this._logStartOffset, logEndOffset: () => this.logEndOffset,
-    }, new ProducerSnapshots(dir, names, this.files, this.report), this.report);
+    this.producers = new ProducerStateStore(this, new ProducerSnapshots(dir, names, this.files, this.report), this.report);
     const bases = names.filter((f) => f.length === 24 && /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
     // Index files whose segment is gone (a crash between the two unlinks) would be taken for a new segment's.
     for (const f of names) {
@@ -688,6 +686,9 @@ export class PartitionLog {
       for (const { header } of this.segments[i]!.headers(0)) if (header.lastOffset >= fromOffset) yield header;
     }
   }
+
+  /** The segments, oldest first, for the producer state store to read (never to change). */
+  segmentList(): readonly LogSegment[] { return this.segments; }
 
   sizeInBytes(): number { return this.segments.reduce((n, s) => n + s.size, 0); }
   segmentCount(): number { return this.segments.length; }

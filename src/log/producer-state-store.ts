@@ -47,13 +47,14 @@ import type { ProducerSnapshots } from './producer-snapshots.js';
 import type { LogSegment } from './log-segment.js';
 import type { AbortedTxnEntry } from './txn-index.js';
 
-/** What the store sees of its log. */
+/** What the store sees of its log (PartitionLog itself: no object of its own per log). */
 export interface StoreLogView {
-  /** `<topic>-<partition>`, for reports. */
-  readonly name: string;
-  segments(): readonly LogSegment[];
-  logStartOffset(): number;
-  logEndOffset(): number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  /** The segments, oldest first. */
+  segmentList(): readonly LogSegment[];
 }
 
 /** Where the producer id of a batch starts (int64; negative when the batch has none). */
@@ -89,12 +90,14 @@ export class ProducerStateStore {
   opened(dataEnd: number, firstVerified: number | undefined): void {
     const keepUpTo = firstVerified === undefined ? dataEnd : Math.min(dataEnd, firstVerified);
     this.snapshots.deleteWhere((o) => o > keepUpTo);
-    if (firstVerified === undefined) this.unchangedAt(this.log.logEndOffset());
+    if (firstVerified === undefined) this.unchangedAt(this.log.logEndOffset);
     else this.rebuildFrom = firstVerified;
     this.ready = true;
   }
 
   get isLoaded(): boolean { return this.loaded !== null; }
+
+  private get name(): string { return `${this.log.topic}-${this.log.partition}`; }
 
   /** The state, loaded now if it is not yet. Throws when the log cannot be read. */
   state(): ProducerStateManager {
@@ -102,9 +105,9 @@ export class ProducerStateStore {
   }
 
   private load(): ProducerStateManager {
-    const start = this.log.logStartOffset();
-    const end = this.log.logEndOffset();
-    const state = new ProducerStateManager(this.log.name, false);
+    const start = this.log.logStartOffset;
+    const end = this.log.logEndOffset;
+    const state = new ProducerStateManager(this.name, false);
     let from = start;
     for (let s = this.snapshots.newestIn(start, end); s !== undefined; s = this.snapshots.newestIn(start, end)) {
       try {
@@ -113,7 +116,7 @@ export class ProducerStateStore {
         break;
       } catch (err) {
         const movedTo = this.snapshots.moveAside(s);
-        this.report(`${this.log.name}: producer snapshot at offset ${s} cannot be loaded (${(err as Error).message})${movedTo ? `; moved aside to ${movedTo}` : ''}; trying an older one, or replaying the log from offset ${start}`);
+        this.report(`${this.name}: producer snapshot at offset ${s} cannot be loaded (${(err as Error).message})${movedTo ? `; moved aside to ${movedTo}` : ''}; trying an older one, or replaying the log from offset ${start}`);
         state.clear();
       }
     }
@@ -129,7 +132,7 @@ export class ProducerStateStore {
    * verified segments are cut first, so they are rebuilt from their markers.
    */
   private replay(state: ProducerStateManager, from: number): void {
-    const segments = this.log.segments();
+    const segments = this.log.segmentList();
     if (this.rebuildFrom !== Infinity) {
       for (let i = segmentIndexFor(segments, this.rebuildFrom); i < segments.length; i++) segments[i]!.txnIndex.truncateTo(this.rebuildFrom);
       this.rebuildFrom = Infinity;
@@ -168,7 +171,7 @@ export class ProducerStateStore {
     try {
       seg.txnIndex.add(abort);
     } catch (err) {
-      this.report(`${this.log.name}: cannot index the transaction of producer ${abort.producerId} aborted at offset ${abort.lastOffset}: ${(err as Error).message}`);
+      this.report(`${this.name}: cannot index the transaction of producer ${abort.producerId} aborted at offset ${abort.lastOffset}: ${(err as Error).message}`);
     }
   }
 
@@ -182,10 +185,10 @@ export class ProducerStateStore {
       const bytes = this.snapshotBytes();
       if (bytes !== undefined && !(this.loaded === null && this.snapshots.has(base))) this.snapshots.write(base, bytes, false);
     } catch (err) {
-      this.report(`${this.log.name}: cannot write the producer snapshot at offset ${base}: ${(err as Error).message}`);
+      this.report(`${this.name}: cannot write the producer snapshot at offset ${base}: ${(err as Error).message}`);
     }
     // Unloaded, the snapshot a load would start from stays whatever its age.
-    const needed = this.loaded === null ? this.snapshots.newestIn(this.log.logStartOffset(), this.log.logEndOffset()) : undefined;
+    const needed = this.loaded === null ? this.snapshots.newestIn(this.log.logStartOffset, this.log.logEndOffset) : undefined;
     const keep = Math.min(keepFrom, needed ?? keepFrom);
     this.snapshots.deleteWhere((o) => o < keep);
   }
@@ -198,14 +201,14 @@ export class ProducerStateStore {
   private snapshotBytes(): Buffer | undefined {
     if (this.loaded !== null) return this.loaded.toSnapshot();
     if (this.unchangedSince === Infinity) return undefined;
-    const at = this.snapshots.newestIn(this.unchangedSince, this.log.logEndOffset());
+    const at = this.snapshots.newestIn(this.unchangedSince, this.log.logEndOffset);
     if (at === undefined) return this.emptyAtUnchanged ? new ProducerStateManager().toSnapshot() : undefined;
     const bytes = this.snapshots.read(at);
     try {
       new ProducerStateManager().loadSnapshot(bytes);
     } catch (err) {
       const movedTo = this.snapshots.moveAside(at);
-      this.report(`${this.log.name}: producer snapshot at offset ${at} is damaged (${(err as Error).message})${movedTo ? `; moved aside to ${movedTo}` : ''}`);
+      this.report(`${this.name}: producer snapshot at offset ${at} is damaged (${(err as Error).message})${movedTo ? `; moved aside to ${movedTo}` : ''}`);
       return undefined;
     }
     return bytes;
@@ -214,7 +217,7 @@ export class ProducerStateStore {
   /** A clean shutdown: the snapshot at the log end, unless there is one already (nothing changed since). */
   async snapshotAtEnd(): Promise<void> {
     if (!this.ready) return;
-    const end = this.log.logEndOffset();
+    const end = this.log.logEndOffset;
     if (this.snapshots.latest === end) return;
     const bytes = this.snapshotBytes();
     if (bytes !== undefined) await this.snapshots.writeAsync(end, bytes);
@@ -227,7 +230,7 @@ export class ProducerStateStore {
    */
   truncated(end: number): void {
     this.snapshots.deleteWhere((o) => o > end);
-    const segments = this.log.segments();
+    const segments = this.log.segmentList();
     segments[segmentIndexFor(segments, end)]?.txnIndex.truncateTo(end);
     // Unknown-since stays unknown when no load has rebuilt the indexes yet.
     if (this.loaded !== null || this.unchangedSince !== Infinity) this.unchangedAt(end);
@@ -243,13 +246,13 @@ export class ProducerStateStore {
 
   /** The log start moved (retention, DeleteRecords): snapshots below it go. */
   logStartMoved(): void {
-    const start = this.log.logStartOffset();
+    const start = this.log.logStartOffset;
     this.snapshots.deleteWhere((o) => o < start);
   }
 
   private unchangedAt(offset: number): void {
     this.unchangedSince = offset;
-    this.emptyAtUnchanged = offset <= this.log.logStartOffset();
+    this.emptyAtUnchanged = offset <= this.log.logStartOffset;
   }
 
   /**
@@ -260,7 +263,7 @@ export class ProducerStateStore {
   abortedTxns(fetchOffset: number, upperBound: number): AbortedTxn[] {
     // Index entries past the snapshot exist once the state is loaded (its replay rebuilds them).
     this.state();
-    const segments = this.log.segments();
+    const segments = this.log.segmentList();
     const out: AbortedTxnEntry[] = [];
     for (let i = segmentIndexFor(segments, fetchOffset); i < segments.length; i++) {
       if (segments[i]!.txnIndex.collect(fetchOffset, upperBound, out)) break;
