@@ -8,15 +8,17 @@
  * producer-state-store.ts.
  *
  * Writes go to `<name>.tmp`, then are renamed over the name, so a reader never
- * sees half a file. With `sync` the temporary file is fsynced before the
- * rename (a clean shutdown, where the file is what the next start trusts). A
- * roll's snapshot is renamed at once and fsynced afterwards, off the append
- * path, as Kafka flushes it asynchronously: a crash before that fsync can
- * leave a damaged file, which its CRC check catches at load and which then
- * only costs a longer replay from an older snapshot.
+ * sees half a file. At a clean shutdown (`writeDurably`) the temporary file is
+ * fsynced before the rename: that file is what the next start trusts. A
+ * roll's snapshot (`write`) is renamed at once and fsynced afterwards, off
+ * the append path, as Kafka flushes it asynchronously: a crash before that
+ * fsync can leave a damaged file, which its CRC check catches at load and
+ * which then only costs a longer replay from an older snapshot. The
+ * asynchronous fsyncs hold their descriptor through the log manager's file
+ * cache (file-cache.ts), so they count against log.max.open.files like a
+ * segment's and wait for room rather than pass the process's limit.
  */
-import { closeSync, fsync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
-import { open as openAsync, rename as renameAsync } from 'node:fs/promises';
+import { closeSync, fsync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileCache } from './file-cache.js';
 
@@ -64,44 +66,55 @@ export class ProducerSnapshots {
     return this.files.withRoom(() => readFileSync(this.path(offset)));
   }
 
-  /** Writes the snapshot at `offset` (replacing one there); see the header for `sync`. */
-  write(offset: number, bytes: Buffer, sync: boolean): void {
+  /** Writes the snapshot at `offset` (replacing one there), fsynced soon after (see header). */
+  write(offset: number, bytes: Buffer): void {
     const path = this.path(offset);
-    const fd = this.files.withRoom(() => openSync(`${path}.tmp`, 'w', 0o644));
+    this.writeFile(`${path}.tmp`, bytes);
+    renameSync(`${path}.tmp`, path);
+    this.added(offset);
+    this.fsync(path).catch(() => { /* deleted meanwhile, or a failed fsync: its CRC tells at load */ });
+  }
+
+  /** Writes the snapshot at `offset`, fsynced before it takes its name (a clean shutdown: many logs at once, so the fsync is off the event loop). */
+  async writeDurably(offset: number, bytes: Buffer): Promise<void> {
+    const path = this.path(offset);
+    this.writeFile(`${path}.tmp`, bytes);
+    await this.fsync(`${path}.tmp`);
+    renameSync(`${path}.tmp`, path);
+    this.added(offset);
+  }
+
+  /** A small file written whole (a snapshot is tens of bytes per producer). */
+  private writeFile(path: string, bytes: Buffer): void {
+    const fd = this.files.withRoom(() => openSync(path, 'w', 0o644));
     try {
       for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-      if (sync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(`${path}.tmp`, path);
-    this.added(offset);
-    if (!sync) this.fsyncLater(path);
   }
 
-  /** `write` with sync, its file work off the event loop (many logs at a clean shutdown). */
-  async writeAsync(offset: number, bytes: Buffer): Promise<void> {
-    const path = this.path(offset);
-    const file = await openAsync(`${path}.tmp`, 'w', 0o644);
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await renameAsync(`${path}.tmp`, path);
-    this.added(offset);
+  /** fsync in the thread pool, with the descriptor pinned in the file cache (waiting for room when every one is pinned). */
+  private fsync(path: string): Promise<void> {
+    const file = this.files.file(path);
+    return new Promise<void>((resolve, reject) => {
+      const attempt = () => {
+        let fd: number;
+        try { fd = file.tryPin(); } catch (err) { file.close(); reject(err as Error); return; }
+        if (fd < 0) { file.whenFree(attempt); return; }
+        fsync(fd, (err) => {
+          file.unpin();
+          file.close();
+          if (err) reject(err); else resolve();
+        });
+      };
+      attempt();
+    });
   }
 
   private added(offset: number): void {
     if (this.offsets.includes(offset)) return;
     this.offsets = [...this.offsets, offset].sort((a, b) => a - b);
-  }
-
-  private fsyncLater(path: string): void {
-    let fd: number;
-    try { fd = this.files.withRoom(() => openSync(path, 'r')); } catch { return; /* deleted meanwhile: nothing to keep */ }
-    fsync(fd, () => closeSync(fd));
   }
 
   /** A snapshot that failed to load: renamed to `<name>.corrupt` (never deleted), and forgotten. */

@@ -183,7 +183,7 @@ export class ProducerStateStore {
     if (!this.ready) return;
     try {
       const bytes = this.snapshotBytes();
-      if (bytes !== undefined && !(this.loaded === null && this.snapshots.has(base))) this.snapshots.write(base, bytes, false);
+      if (bytes !== undefined && !(this.loaded === null && this.snapshots.has(base))) this.snapshots.write(base, bytes);
     } catch (err) {
       this.report(`${this.name}: cannot write the producer snapshot at offset ${base}: ${(err as Error).message}`);
     }
@@ -220,7 +220,7 @@ export class ProducerStateStore {
     const end = this.log.logEndOffset;
     if (this.snapshots.latest === end) return;
     const bytes = this.snapshotBytes();
-    if (bytes !== undefined) await this.snapshots.writeAsync(end, bytes);
+    if (bytes !== undefined) await this.snapshots.writeDurably(end, bytes);
   }
 
   /**
