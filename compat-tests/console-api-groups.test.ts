@@ -4,6 +4,9 @@
  * partition), a lag that appears while the consumer is paused and clears when
  * it resumes, its lag history, resets refused while the group has members
  * (409) and applied once it is empty (checked with kafkajs's admin), delete.
+ * A KIP-848 consumer group (members heartbeating with our codecs): its type,
+ * epochs, assignor, members' epochs and current and target assignments, and
+ * lag from the commits it shares with classic groups.
  */
 import t from 'tap';
 import kafkajs from 'kafkajs';
@@ -11,6 +14,7 @@ import { testBroker } from './helpers/broker.js';
 import { kcat } from './helpers/kcat.js';
 import { consoleHttp, type ConsoleHttp } from './helpers/console-http.js';
 import type { GroupDetail, GroupOffset, GroupSummary } from '../src/http/console-api-types.js';
+import { GroupWire, Member, beatUntil } from './helpers/consumer-group-wire.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -57,7 +61,9 @@ t.test('a kafkajs group: lag appears and clears, resets and delete', async (t) =
   t.same(caughtUp.offsets.map((o) => [o.partition, o.committed, o.endOffset, o.lag, o.memberId]), [[0, 6, 6, 0, member.memberId], [1, 4, 4, 0, member.memberId]], 'committed offsets, ends, lags and owners');
 
   const list = await c.api<GroupSummary[]>('GET', '/api/groups');
-  t.same(list.body, [{ groupId: 'g-console', state: 'Stable', protocolType: 'consumer', protocol: caughtUp.protocol, members: 1, coordinator: 0, totalLag: 0 }], 'the group list');
+  t.same(list.body, [{ groupId: 'g-console', state: 'Stable', type: 'classic', protocolType: 'consumer', protocol: caughtUp.protocol, members: 1, coordinator: 0, totalLag: 0 }], 'the group list');
+  t.equal(caughtUp.type, 'classic', 'a kafkajs group is classic');
+  t.notOk('memberEpoch' in member || 'groupEpoch' in caughtUp, 'with no KIP-848 epochs');
 
   consumer.pause([{ topic: 'lagged' }]);
   await kcat(['-P', '-b', b.bootstrap, '-t', 'lagged', '-p', '0'], 'k\nl\nm\n');
@@ -124,4 +130,45 @@ t.test('a kafkajs group: lag appears and clears, resets and delete', async (t) =
   t.equal(gone.status, 404, 'and gone');
   t.equal(gone.body.code, 'GROUP_ID_NOT_FOUND');
   t.same((await c.api('GET', '/api/groups')).body, [], 'and not listed');
+});
+
+t.test('a consumer-protocol (KIP-848) group: type, epochs, current and target assignments, lag', async (t) => {
+  const b = await testBroker(t, { 'group.initial.rebalance.delay.ms': '0' });
+  const c = await consoleHttp(t, b.samsa!, true);
+  const g = await GroupWire.connect(t, b.host, b.port);
+  await g.createTopics(2, 'cg-lagged');
+  await kcat(['-P', '-b', b.bootstrap, '-t', 'cg-lagged', '-p', '0'], 'a\nb\nc\nd\n');
+  const a = new Member(g, 'g-kip848', { topics: ['cg-lagged'], rackId: 'rack-1' });
+  const bm = new Member(g, 'g-kip848', { topics: ['cg-lagged'], instanceId: 'static-b' });
+  await a.join();
+  await beatUntil([a], () => a.partitions().length === 2, 10_000, 'A to own both partitions');
+  await bm.join();
+
+  const moving = (await c.api<GroupDetail>('GET', '/api/groups/g-kip848')).body;
+  t.match(moving, { groupId: 'g-kip848', type: 'consumer', state: 'Reconciling', protocolType: 'consumer', protocol: 'uniform', members: 2, groupEpoch: 2, assignmentEpoch: 2 }, 'the detail while a partition moves');
+  const movingA = moving.memberDetails.find((m) => m.memberId === a.memberId)!;
+  t.match(movingA, { rackId: 'rack-1', memberEpoch: 1, subscription: ['cg-lagged'], assignment: [{ topic: 'cg-lagged', partitions: [0, 1] }] }, 'A still owns both');
+  t.equal(movingA.targetAssignment?.[0]?.partitions.length, 1, 'its target is one of them');
+  const movingB = moving.memberDetails.find((m) => m.memberId === bm.memberId)!;
+  t.match(movingB, { groupInstanceId: 'static-b', memberEpoch: 2, assignment: [] }, 'B owns nothing yet');
+  t.equal(movingB.targetAssignment?.[0]?.partitions.length, 1, 'its target is the other');
+
+  await beatUntil([a, bm], () => a.partitions().length === 1 && bm.partitions().length === 1 && a.epoch === 2, 10_000, 'the group to settle');
+  t.equal(await g.commit('g-kip848', a.memberId, a.epoch, 'cg-lagged', 0, 1n), 0, 'a commit of partition 0 with a member epoch');
+  const settled = await groupUntil(c, 'g-kip848', (d) => d.state === 'Stable', 'the group to be Stable');
+  t.same(settled.memberDetails.map((m) => m.assignment), settled.memberDetails.map((m) => m.targetAssignment), 'current = target once reconciled');
+  const owner0 = settled.memberDetails.find((m) => m.assignment.some((x) => x.partitions.includes(0)))!.memberId;
+  t.same(settled.offsets.map((o) => [o.partition, o.committed, o.endOffset, o.lag, o.memberId]), [[0, 1, 4, 3, owner0], [1, -1, 0, 0, settled.offsets[1]!.memberId]], 'lag from the shared offsets, with the owner');
+  t.equal(settled.totalLag, 3, 'total lag');
+
+  const list = (await c.api<GroupSummary[]>('GET', '/api/groups')).body;
+  t.same(list, [{ groupId: 'g-kip848', state: 'Stable', type: 'consumer', protocolType: 'consumer', protocol: 'uniform', members: 2, coordinator: 0, totalLag: 3, groupEpoch: 2, assignmentEpoch: 2 }], 'the list: type and epochs');
+
+  t.equal((await c.api('DELETE', '/api/groups/g-kip848')).status, 409, 'no delete while members are in');
+  await a.leave();
+  await bm.leave();
+  const reset = await c.api<GroupOffset[]>('POST', '/api/groups/g-kip848/reset', { to: 'latest', topic: 'cg-lagged' });
+  t.equal(reset.status, 200, 'an empty consumer group is reset');
+  t.same(committedOf(reset.body), [['cg-lagged', 0, 4], ['cg-lagged', 1, 0]], 'to the ends');
+  t.same((await c.api('DELETE', '/api/groups/g-kip848')).body, { deleted: 'g-kip848' }, 'and deleted');
 });

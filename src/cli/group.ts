@@ -1,6 +1,8 @@
 /**
  * `samsa group list|describe|delete|seek` (and `samsa groups ...`): consumer
- * groups over the Kafka protocol (src/client/groups.ts), as rpk shows them.
+ * groups over the Kafka protocol (src/client/groups.ts), as rpk shows them;
+ * classic groups and KIP-848 consumer groups alike, with a consumer group's
+ * epochs, assignor and members' current and target assignments.
  */
 import { didYouMean } from '../config/did-you-mean.js';
 import { ErrorCode } from '../wire/errors.js';
@@ -8,7 +10,7 @@ import type { KafkaClient } from '../client/kafka-client.js';
 import { KafkaClientError } from '../client/errors.js';
 import {
   deleteGroups, describeGroup, groupOffsets, listGroups, resetGroupOffsets, totalLag,
-  type GroupDescription, type GroupOffset, type ResetOffset, type ResetTarget,
+  type GroupDescription, type GroupOffset, type ResetOffset, type ResetTarget, type TopicPartitions,
 } from '../client/groups.js';
 import { UsageError, outputFormat } from './client-options.js';
 import { STDIO, table, type CliIo } from './cli-output.js';
@@ -19,6 +21,7 @@ import { helpFor } from './help.js';
 import { isUnknownTopic, printJson, requireTopics, runKafkaCommand, withClient } from './topic-client.js';
 
 const SUBCOMMANDS = ['list', 'describe', 'delete', 'seek'];
+const GROUP_TYPES = ['classic', 'consumer'];
 
 export async function groupCommand(args: string[], io: CliIo = STDIO): Promise<number> {
   const [sub, ...rest] = args;
@@ -40,10 +43,12 @@ function groupList(args: string[], io: CliIo): Promise<number> {
   return runKafkaCommand(io, GROUP_LIST, args, async (f) => {
     const format = outputFormat(f);
     if (f.operands.length) throw new UsageError(`group list takes no names (got ${f.operands.join(' ')})`);
+    const types = f.list('type').map((x) => x.toLowerCase());
+    for (const x of types) if (!GROUP_TYPES.includes(x)) throw new UsageError(`--type ${x}: expected ${GROUP_TYPES.join(' or ')}${didYouMean(x, GROUP_TYPES)}`);
     return withClient(f, async (c) => {
-      const groups = await listGroups(c);
+      const groups = await listGroups(c, types.length ? { types } : {});
       if (format === 'json') printJson(io, groups);
-      else io.out(table(['GROUP', 'COORDINATOR', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, String(g.coordinator), g.state || '-', g.protocolType || '-'])));
+      else io.out(table(['GROUP', 'COORDINATOR', 'STATE', 'TYPE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, String(g.coordinator), g.state || '-', g.type, g.protocolType || '-'])));
       return 0;
     });
   });
@@ -65,13 +70,28 @@ interface DescribedGroup extends GroupDescription {
   offsets: GroupOffset[];
 }
 
+/** An assignment as kafka-consumer-groups prints it: topic(0,1),other(2); "-" for none. */
+const assignmentText = (a: TopicPartitions[] | undefined) => (a?.length ? a.map((x) => `${x.topic}(${x.partitions.join(',')})`).join(',') : '-');
+
+/** A consumer group's members with their epochs and assignments (a classic group's show in the partition table). */
+function membersText(g: DescribedGroup): string {
+  return table(['MEMBER-ID', 'INSTANCE-ID', 'CLIENT-ID', 'HOST', 'RACK', 'MEMBER-EPOCH', 'ASSIGNMENT', 'TARGET-ASSIGNMENT'], g.members.map((m) => [
+    m.memberId, m.groupInstanceId ?? '-', m.clientId || '-', m.clientHost || '-', m.rackId ?? '-', String(m.memberEpoch ?? '-'),
+    assignmentText(m.assignment), assignmentText(m.targetAssignment),
+  ]));
+}
+
 function describeText(g: DescribedGroup): string {
   const client = new Map(g.members.map((m) => [m.memberId, m]));
+  const consumer = g.type === 'consumer';
   const summary = table(['GROUP', g.groupId], [
     ['COORDINATOR', String(g.coordinator)],
+    ['TYPE', g.type],
     ['STATE', g.state],
     ['PROTOCOL-TYPE', g.protocolType || '-'],
-    ['PROTOCOL', g.protocol || '-'],
+    ...consumer
+      ? [['ASSIGNOR', g.protocol || '-'], ['GROUP-EPOCH', String(g.groupEpoch ?? '-')], ['ASSIGNMENT-EPOCH', String(g.assignmentEpoch ?? '-')]]
+      : [['PROTOCOL', g.protocol || '-']],
     ['MEMBERS', String(g.members.length)],
     ['TOTAL-LAG', g.totalLag === null ? '-' : String(g.totalLag)],
   ]);
@@ -82,7 +102,10 @@ function describeText(g: DescribedGroup): string {
   // Members without partitions still show who is in the group.
   const idle = g.members.filter((m) => !g.offsets.some((o) => o.memberId === m.memberId)).map((m) => ['-', '-', '-', '-', '-', m.memberId, m.clientId, m.clientHost]);
   const all = [...rows, ...idle];
-  return all.length ? `${summary}\n\n${table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST'], all)}` : summary;
+  const parts = [summary];
+  if (all.length) parts.push(table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST'], all));
+  if (consumer && g.members.length) parts.push(membersText(g));
+  return parts.join('\n\n');
 }
 
 function groupDescribe(args: string[], io: CliIo): Promise<number> {

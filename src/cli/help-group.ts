@@ -6,16 +6,24 @@ import { OUTPUT_FORMAT_FLAG, type CommandHelp } from './help-spec.js';
 
 export const GROUP_LIST: CommandHelp = {
   name: 'group list', operands: '', connection: true,
-  summary: 'list consumer groups (from every broker) with their state',
-  flags: [OUTPUT_FORMAT_FLAG],
-  examples: ['samsa group list'],
+  summary: 'list consumer groups (from every broker) with their state and type',
+  flags: [
+    { long: 'type', kind: 'list', arg: 'TYPE[,TYPE]', help: 'only groups of these types: classic (JoinGroup/SyncGroup) or consumer (KIP-848, group.protocol=consumer)' },
+    OUTPUT_FORMAT_FLAG,
+  ],
+  details: 'TYPE is classic or consumer (the KIP-848 protocol); brokers before ListGroups v5 have only classic groups.',
+  examples: ['samsa group list', 'samsa group list --type consumer'],
 };
 
 export const GROUP_DESCRIBE: CommandHelp = {
   name: 'group describe', operands: 'GROUP...', connection: true,
   summary: 'a group\'s state, members, committed offsets and lag per partition',
   flags: [OUTPUT_FORMAT_FLAG],
-  details: 'LAG is the partition\'s end offset minus the committed offset; TOTAL-LAG sums it.',
+  details: `LAG is the partition's end offset minus the committed offset; TOTAL-LAG sums it.
+A consumer group (TYPE consumer, KIP-848) also shows its GROUP-EPOCH and
+ASSIGNMENT-EPOCH, the broker's ASSIGNOR, and its members with their
+MEMBER-EPOCH, RACK, ASSIGNMENT and TARGET-ASSIGNMENT (the two differ while
+partitions move between members).`,
   examples: ['samsa group describe billing', 'samsa group describe billing --format json'],
 };
 

@@ -1,9 +1,12 @@
 /**
  * Consumer group operations, each at the broker that answers for it:
  * ListGroups at every broker (each lists the groups it coordinates),
- * DescribeGroups, OffsetFetch, OffsetCommit, OffsetDelete and DeleteGroups at
- * the group's coordinator. Lag is the partition's end offset (high watermark)
- * minus the committed offset.
+ * ConsumerGroupDescribe then DescribeGroups (consumer-group-describe.ts),
+ * OffsetFetch, OffsetCommit, OffsetDelete and DeleteGroups at the group's
+ * coordinator. Both kinds of group are covered: classic groups (JoinGroup,
+ * SyncGroup) and KIP-848 consumer groups (ConsumerGroupHeartbeat); they share
+ * offsets, so lag is computed the same way for both: the partition's end
+ * offset (high watermark) minus the committed offset.
  */
 import { ApiKey } from '../wire/generated/api-keys.js';
 import { decodeListGroupsResponse, encodeListGroupsRequest } from '../wire/generated/list-groups.js';
@@ -20,6 +23,7 @@ import { atEveryBroker, tpKey, type TopicPartition } from './leader-routing.js';
 import { listOffsetOutcomes, listOffsets } from './offsets.js';
 import { describeTopic } from './topics.js';
 import { decodeAssignment, decodeSubscription, type TopicPartitions } from './consumer-protocol.js';
+import { describeConsumerGroups } from './consumer-group-describe.js';
 
 export { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from './consumer-protocol.js';
 
@@ -29,6 +33,8 @@ export interface GroupListing {
   state: string;
   /** "consumer" for consumer groups, "connect", ... or "" for a group that only holds offsets. */
   protocolType: string;
+  /** "classic" or "consumer" (KIP-848), from ListGroups v5; "classic" from older brokers, which have no other kind. */
+  type: string;
   /** The broker that coordinates it (the one that listed it). */
   coordinator: number;
 }
@@ -42,15 +48,38 @@ export interface GroupMemberDescription {
   assignment: TopicPartitions[];
   /** The topics the member subscribed to (consumer groups). */
   subscription: string[];
+  /** KIP-848 members only (type "consumer"): the regular expression it subscribed with, if any. */
+  subscribedTopicRegex?: string | null;
+  /** KIP-848 members only: the rack the client said it is in. */
+  rackId?: string | null;
+  /** KIP-848 members only: the epoch of the assignment the member has reconciled to. */
+  memberEpoch?: number;
+  /**
+   * KIP-848 members only: what the coordinator's assignor wants the member to
+   * own; differs from `assignment` while it revokes or waits for partitions
+   * another member still owns.
+   */
+  targetAssignment?: TopicPartitions[];
 }
 
 export interface GroupDescription {
   groupId: string;
+  /** "classic" (described with DescribeGroups) or "consumer" (KIP-848, described with ConsumerGroupDescribe). */
+  type: string;
+  /** Classic: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead; consumer: Empty, Assigning, Reconciling, Stable. */
   state: string;
   protocolType: string;
-  /** The chosen assignor ("range", "RoundRobinAssigner", ...) while Stable or CompletingRebalance. */
+  /**
+   * The chosen assignor: a classic group's ("range", "RoundRobinAssigner",
+   * ...) while Stable or CompletingRebalance; a consumer group's server-side
+   * assignor ("uniform", "range").
+   */
   protocol: string;
   coordinator: number;
+  /** Consumer groups only: bumped by every change of members or subscriptions. */
+  groupEpoch?: number;
+  /** Consumer groups only: the group epoch the target assignment was computed for. */
+  assignmentEpoch?: number;
   members: GroupMemberDescription[];
 }
 
@@ -85,17 +114,24 @@ export interface ResetScope {
 
 export interface ResetOffset { topic: string; partition: number; offset: number; previous: number }
 
-/** Groups at every broker, sorted by id; `states` keeps those in one of the states (ListGroups v4 filters at the broker). */
-export async function listGroups(client: KafkaClient, opts: { states?: string[] } = {}): Promise<GroupListing[]> {
+/**
+ * Groups at every broker, sorted by id; `states` keeps those in one of the
+ * states (ListGroups v4 filters at the broker), `types` those of one of the
+ * types, "classic" or "consumer" (v5).
+ */
+export async function listGroups(client: KafkaClient, opts: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
   const lists = await atEveryBroker(client, async (conn, nodeId) => {
     const v = conn.version(ApiKey.ListGroups, 5, 'ListGroups');
-    const r = await conn.request(ApiKey.ListGroups, v, (w) => encodeListGroupsRequest(w, { statesFilter: v >= 4 ? opts.states ?? [] : [], typesFilter: [] }, v), (rd) => decodeListGroupsResponse(rd, v));
+    const req = { statesFilter: v >= 4 ? opts.states ?? [] : [], typesFilter: v >= 5 ? opts.types ?? [] : [] };
+    const r = await conn.request(ApiKey.ListGroups, v, (w) => encodeListGroupsRequest(w, req, v), (rd) => decodeListGroupsResponse(rd, v));
     check(r.errorCode, `ListGroups at broker ${nodeId}`);
-    return r.groups.map((g) => ({ groupId: g.groupId, state: g.groupState ?? '', protocolType: g.protocolType, coordinator: nodeId }));
+    return r.groups.map((g) => ({ groupId: g.groupId, state: g.groupState ?? '', protocolType: g.protocolType, type: (v >= 5 && g.groupType) || 'classic', coordinator: nodeId }));
   });
+  const same = (wanted: string[] | undefined, x: string) => !wanted || x === '' || wanted.some((w) => w.toLowerCase() === x.toLowerCase());
   const byId = new Map<string, GroupListing>();
   for (const g of lists.flat()) {
-    if (opts.states && g.state !== '' && !opts.states.some((s) => s.toLowerCase() === g.state.toLowerCase())) continue;
+    // Older brokers do not filter: the same filters here.
+    if (!same(opts.states, g.state) || !same(opts.types, g.type)) continue;
     byId.set(g.groupId, g);
   }
   return [...byId.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
@@ -106,18 +142,40 @@ async function coordinatorOf(client: KafkaClient, groupId: string): Promise<{ no
   return { nodeId, conn: await client.node(nodeId) };
 }
 
-/** Groups described at their coordinators. An unknown group comes back in state Dead, as Kafka describes it. */
+/**
+ * Groups described at their coordinators, one request per coordinator and
+ * API. As Kafka's admin client: ConsumerGroupDescribe first, where the
+ * broker serves it, and DescribeGroups for the groups it does not know as
+ * consumer groups. An unknown group comes back in state Dead, as Kafka's
+ * DescribeGroups describes it.
+ */
 export async function describeGroups(client: KafkaClient, groupIds: string[]): Promise<GroupDescription[]> {
-  return Promise.all(groupIds.map(async (groupId) => {
-    const { nodeId, conn } = await coordinatorOf(client, groupId);
-    const v = conn.version(ApiKey.DescribeGroups, 5, 'DescribeGroups');
-    const r = await conn.request(ApiKey.DescribeGroups, v, (w) => encodeDescribeGroupsRequest(w, { groups: [groupId], includeAuthorizedOperations: false }, v), (rd) => decodeDescribeGroupsResponse(rd, v));
+  const ids = [...new Set(groupIds)];
+  const coordinators = await Promise.all(ids.map((id) => client.coordinatorId('group', id)));
+  const byCoordinator = new Map<number, string[]>();
+  ids.forEach((id, i) => byCoordinator.set(coordinators[i]!, [...(byCoordinator.get(coordinators[i]!) ?? []), id]));
+  const found = new Map<string, GroupDescription>();
+  await Promise.all([...byCoordinator].map(async ([nodeId, here]) => {
+    const conn = await client.node(nodeId);
+    const { described, others } = await describeConsumerGroups(conn, nodeId, here);
+    for (const d of described) found.set(d.groupId, d);
+    if (others.length) for (const d of await describeClassicGroups(conn, nodeId, others)) found.set(d.groupId, d);
+  }));
+  return groupIds.map((id) => found.get(id)!);
+}
+
+/** DescribeGroups: classic groups (and unknown ones, Dead), all coordinated by `conn`'s broker. */
+async function describeClassicGroups(conn: AdminConnection, nodeId: number, groupIds: string[]): Promise<GroupDescription[]> {
+  const v = conn.version(ApiKey.DescribeGroups, 5, 'DescribeGroups');
+  const r = await conn.request(ApiKey.DescribeGroups, v, (w) => encodeDescribeGroupsRequest(w, { groups: groupIds, includeAuthorizedOperations: false }, v), (rd) => decodeDescribeGroupsResponse(rd, v));
+  return groupIds.map((groupId) => {
     const g = r.groups.find((x) => x.groupId === groupId);
     if (!g) throw new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `group ${groupId}`, 'the coordinator answered DescribeGroups without this group');
     check(g.errorCode, `group ${groupId}`);
     const consumer = g.protocolType === 'consumer';
     return {
       groupId,
+      type: 'classic',
       state: g.groupState,
       protocolType: g.protocolType,
       protocol: g.protocolData,
@@ -131,7 +189,7 @@ export async function describeGroups(client: KafkaClient, groupIds: string[]): P
         subscription: consumer ? decodeSubscription(m.memberMetadata) : [],
       })).sort((a, b) => (a.memberId < b.memberId ? -1 : 1)),
     };
-  }));
+  });
 }
 
 /** One group; GROUP_ID_NOT_FOUND when the coordinator knows no such group (Dead). */

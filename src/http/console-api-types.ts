@@ -189,14 +189,21 @@ export interface ProduceResult { partition: number; offset: number; timestamp: n
 
 export interface GroupSummary {
   groupId: string;
-  /** Empty, Stable, PreparingRebalance, CompletingRebalance, Dead. */
+  /** Classic: Empty, Stable, PreparingRebalance, CompletingRebalance, Dead; consumer: Empty, Assigning, Reconciling, Stable. */
   state: string;
+  /** "classic" (JoinGroup/SyncGroup) or "consumer" (KIP-848, group.protocol=consumer). */
+  type?: string;
   protocolType: string;
+  /** The assignor: a classic group's (chosen by its leader) or a consumer group's server-side one. */
   protocol: string;
   members: number;
   coordinator: number;
   /** Sum of the lag of every committed partition; null when the group has no committed offsets. */
   totalLag: number | null;
+  /** Consumer groups: bumped by every change of members or subscriptions. */
+  groupEpoch?: number;
+  /** Consumer groups: the group epoch the target assignment was computed for. */
+  assignmentEpoch?: number;
 }
 
 export interface GroupMember {
@@ -206,6 +213,16 @@ export interface GroupMember {
   clientHost: string;
   /** Decoded when the group is a consumer group (protocol type "consumer"). */
   assignment: { topic: string; partitions: number[] }[];
+  /** The topics it subscribed to (by name). */
+  subscription?: string[];
+  /** Consumer groups (KIP-848): its regular expression subscription, if any. */
+  subscribedTopicRegex?: string | null;
+  /** Consumer groups: the client's rack. */
+  rackId?: string | null;
+  /** Consumer groups: the member's epoch. */
+  memberEpoch?: number;
+  /** Consumer groups: what the assignor wants it to own (differs from `assignment` while partitions move). */
+  targetAssignment?: { topic: string; partitions: number[] }[];
 }
 
 /** A group's committed offset and lag on one partition: the client's own shape, passed through. */

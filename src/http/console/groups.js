@@ -1,4 +1,4 @@
-// Consumer groups: the list with state and total lag.
+// Consumer groups: the list with state, type (classic or KIP-848 consumer) and total lag.
 import { useState } from 'preact/hooks';
 import { api, usePoll } from './api.js';
 import { fmtNum, href, html } from './lib.js';
@@ -17,16 +17,17 @@ export function Groups() {
     <${ErrorBox} error=${error} what="Groups" />
     ${!groups && !error ? html`<${Loading} />` : ''}
     ${groups ? html`<table class="grid">
-      <thead><tr><th>group</th><th>state</th><th>protocol</th><th class="num">members</th><th class="num">coordinator</th><th class="num">total lag</th></tr></thead>
+      <thead><tr><th>group</th><th>state</th><th>type</th><th>protocol</th><th class="num">members</th><th class="num">coordinator</th><th class="num">total lag</th></tr></thead>
       <tbody>
         ${shown.map((g) => html`<tr key=${g.groupId}>
           <td><a href=${href('groups', g.groupId)}>${g.groupId}</a></td>
           <td><${StateBadge} state=${g.state} /></td>
+          <td>${g.type ?? 'classic'}</td>
           <td>${g.protocolType}${g.protocol ? ` / ${g.protocol}` : ''}</td>
           <td class="num">${g.members}</td><td class="num">${g.coordinator}</td>
           <td class=${`num ${g.totalLag > 0 ? 'warn-text' : ''}`}>${fmtNum(g.totalLag)}</td>
         </tr>`)}
-        ${shown.length === 0 ? html`<tr><td colspan="6" class="muted">${groups.length ? 'No group matches.' : 'No consumer groups yet.'}</td></tr>` : ''}
+        ${shown.length === 0 ? html`<tr><td colspan="7" class="muted">${groups.length ? 'No group matches.' : 'No consumer groups yet.'}</td></tr>` : ''}
       </tbody>
     </table>` : ''}`;
 }
