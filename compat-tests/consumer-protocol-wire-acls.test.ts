@@ -83,6 +83,9 @@ t.test('consumer group APIs under ACLs', async (t) => {
     t.same([now.errorCode, now.members.map((x) => x.memberId), now.authorizedOperations], [E.NONE, [secret.memberId], bits(OP.READ, OP.DESCRIBE)],
       'with DESCRIBE on the topic it is described; READ implies DESCRIBE in her operations');
     t.equal((await root.describeOne('acl-desc-secret', true)).authorizedOperations, bits(OP.READ, OP.DESCRIBE, OP.DELETE, OP.DESCRIBE_CONFIGS, OP.ALTER_CONFIGS), 'a super user: every group operation');
+
+    const listed = (await alice.listGroups(['consumer'])).map((x) => x.groupId).sort();
+    t.same(listed, ['acl-desc-open', 'acl-desc-secret', 'acl-g', 'acl-regex'], 'ListGroups (no DESCRIBE on the cluster): only the groups she may describe');
     await open.leave();
     await secret.leave();
   });

@@ -4,8 +4,9 @@
  * ConsumerGroupDescribe), the group's state replayed by the broker that takes
  * that leadership over (epochs and assignments as they were, members still
  * able to heartbeat), and the same after a broker restarts on its data dir:
- * member epochs and assignments survive, and members that do not heartbeat
- * afterwards time out. Our codecs over sockets to in-process brokers.
+ * member epochs and assignments survive, a revocation in progress continues
+ * where it was, a static member away with -2 is still held for it, and
+ * members that do not heartbeat afterwards time out. Our codecs over sockets to in-process brokers.
  */
 import t from 'tap';
 import { testBroker } from './helpers/broker.js';
@@ -116,4 +117,41 @@ t.test('the group survives a broker restart; members that do not come back time 
   // B never heartbeats again: its session runs out and A takes its partitions.
   await beatUntil([ra], () => ra.partitions().length === 4, 30_000, "A to get B's partitions after B's session times out", 500);
   t.same((await g.describeOne('rs-group')).members.map((m) => m.memberId), [a.memberId], 'B timed out after the restart');
+});
+
+t.test('a revocation in progress and a static member away with -2 survive a restart', async (t) => {
+  const b = await testBroker(t, TIMEOUTS);
+  let g = await GroupWire.connect(t, b.host, b.port);
+  await g.createTopics(4, 'rv-t');
+  const a = new Member(g, 'rv-group', { topics: ['rv-t'], rebalanceTimeoutMs: 120_000 });
+  await a.join();
+  const allFour = a.assignment;
+  const bm = new Member(g, 'rv-group', { topics: ['rv-t'] });
+  await bm.join();
+  await a.beat({ owned: allFour });
+  t.same([a.epoch, a.partitions().length, bm.epoch, bm.partitions()], [1, 2, 2, []], 'before: A asked to revoke two partitions at epoch 1, B at epoch 2 waiting for them');
+  const s = new Member(g, 'rv-static', { topics: ['rv-t'], instanceId: 'rv-inst' });
+  await s.join();
+  await s.leave(-2);
+  const beforeRevoke = snapshot(await g.describeOne('rv-group'));
+  const beforeStatic = snapshot(await g.describeOne('rv-static'));
+
+  await b.restart();
+  g = await GroupWire.connect(t, b.host, b.port);
+  await g.topicIds('rv-t');
+  t.same(snapshot(await g.describeOne('rv-group')), beforeRevoke, 'the reconciling group as it was');
+  t.same(snapshot(await g.describeOne('rv-static')), beforeStatic, 'the static member still held at epoch -2');
+
+  const ra = a.via(g);
+  const rb = bm.via(g);
+  const still = await ra.beat({ owned: allFour });
+  t.same([still.errorCode, still.memberEpoch], [E.NONE, 1], 'A still owning all four: still epoch 1');
+  t.same([(await rb.beat()).memberEpoch, rb.partitions()], [2, []], 'B still waits');
+  t.equal((await ra.beat()).memberEpoch, 2, 'A acknowledges: epoch 2');
+  await rb.beat();
+  t.equal(rb.partitions().length, 2, 'B gets the two partitions A gave up');
+  t.same([...ra.partitions(), ...rb.partitions()].sort(), ['rv-t-0', 'rv-t-1', 'rv-t-2', 'rv-t-3'], 'each partition once');
+
+  const back = new Member(g, 'rv-static', { topics: ['rv-t'], instanceId: 'rv-inst' });
+  t.same([(await back.join()).errorCode, back.partitions()], [E.NONE, ['rv-t-0', 'rv-t-1', 'rv-t-2', 'rv-t-3']], 'the static member rejoins after the restart with its partitions');
 });

@@ -5,15 +5,19 @@
  * members, assignments and target assignments, authorized operations);
  * OffsetCommit and OffsetFetch v9 with member epochs (STALE_MEMBER_EPOCH,
  * UNKNOWN_MEMBER_ID, UNSUPPORTED_VERSION below v9); ListGroups v5 with its
- * types filter; DescribeGroups of a consumer group; a classic JoinGroup to a
- * non-empty consumer group (INCONSISTENT_GROUP_PROTOCOL) and to an empty one
- * (it converts, offsets kept); a heartbeat to an empty classic group (converts)
+ * types filter; DescribeGroups of a consumer group; a classic JoinGroup of
+ * another protocol type to a non-empty consumer group
+ * (INCONSISTENT_GROUP_PROTOCOL) and to an empty one (it converts, offsets
+ * kept); mixed groups: a classic member inside a consumer group (JoinGroup,
+ * SyncGroup, Heartbeat with REBALANCE_IN_PROGRESS and ILLEGAL_GENERATION), the
+ * downgrade when the last consumer-protocol member leaves and the online
+ * upgrade of a classic group; a heartbeat to an empty classic group (converts)
  * and to a non-empty one of another protocol type (GROUP_ID_NOT_FOUND);
- * DeleteGroups of a non-empty and an empty consumer group.
+ * DeleteGroups, OffsetDelete and TxnOffsetCommit on consumer groups.
  */
 import t from 'tap';
 import { testBroker } from './helpers/broker.js';
-import { GroupWire, Member, beatUntil } from './helpers/consumer-group-wire.js';
+import { GroupWire, Member, beatUntil, classicAssignment } from './helpers/consumer-group-wire.js';
 import { ErrorCode as E } from '../src/wire/errors.js';
 import { AclOperation as OP } from '../src/security/acl.js';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
@@ -45,7 +49,7 @@ t.test('consumer groups through the group APIs', async (t) => {
     const first = await g.joinClassic({ groupId, protocolType, topics: ['grp-t'] });
     const joined = await g.joinClassic({ groupId, protocolType, topics: ['grp-t'], memberId: first.memberId });
     if (joined.errorCode !== E.NONE) throw new Error(`classic join: ${joined.errorCode}`);
-    const synced = await g.syncClassic(groupId, joined.generationId, joined.memberId);
+    const synced = await g.syncClassic(groupId, joined.generationId, joined.memberId, protocolType);
     if (synced.errorCode !== E.NONE) throw new Error(`classic sync: ${synced.errorCode}`);
     return joined;
   };
@@ -170,16 +174,12 @@ t.test('consumer groups through the group APIs', async (t) => {
     t.same(pick(await g.listGroups(['consumer'], ['empty'])), [['grp-list-consumer', 'consumer', 'Empty', 'consumer']], 'Empty once its member left');
   });
 
-  t.test('a classic JoinGroup to a consumer group: refused while it has members, converts it once empty', async (t) => {
+  t.test('a classic JoinGroup: INCONSISTENT_GROUP_PROTOCOL for another protocol type; an empty consumer group converts', async (t) => {
     const m = new Member(g, 'grp-convert', { topics: ['grp-t'] });
     await m.join();
     await g.commit('grp-convert', m.memberId, m.epoch, 'grp-t', 2, 42n);
     const connect = await g.joinClassic({ groupId: 'grp-convert', protocolType: 'connect', topics: ['grp-t'] });
     t.equal(connect.errorCode, E.INCONSISTENT_GROUP_PROTOCOL, 'a non-consumer protocol type to a non-empty consumer group');
-    // Kafka 4.0 lets a classic consumer join a consumer group as a member of it (a mixed group); Samsa does not mix protocols in one group.
-    const consumer = await g.joinClassic({ groupId: 'grp-convert', topics: ['grp-t'] });
-    if (b.external) t.equal(consumer.errorCode, E.MEMBER_ID_REQUIRED, 'Kafka: a classic consumer joins the consumer group (v5: member id first)');
-    else t.equal(consumer.errorCode, E.INCONSISTENT_GROUP_PROTOCOL, 'Samsa: a classic consumer to a non-empty consumer group is refused');
 
     await m.leave();
     const first = await g.joinClassic({ groupId: 'grp-convert', topics: ['grp-t'] });
@@ -191,11 +191,60 @@ t.test('consumer groups through the group APIs', async (t) => {
     t.same([listed?.groupType, listed?.groupState], ['classic', 'Stable'], 'it is a classic group now');
     t.equal((await g.describeOne('grp-convert')).errorCode, E.GROUP_ID_NOT_FOUND, 'ConsumerGroupDescribe no longer knows it');
     t.same((await g.fetchOffsets('grp-convert', null, -1, 'grp-t', [2])).offsets, { 'grp-t-2': 42n }, 'its offsets were kept');
+  });
 
-    // Kafka 4.0 upgrades a non-empty classic consumer group online when a consumer-protocol member joins; Samsa refuses as Kafka does with the migration policy disabled.
-    const hb = await new Member(g, 'grp-convert', { topics: ['grp-t'] }).join();
-    if (b.external) t.equal(hb.errorCode, E.NONE, 'Kafka: a consumer-protocol member upgrades the non-empty classic group');
-    else t.equal(hb.errorCode, E.GROUP_ID_NOT_FOUND, 'Samsa: a consumer-protocol member cannot join the non-empty classic group');
+  t.test('mixed groups (Kafka 4.0): a classic member inside a consumer group, and the downgrade when the last consumer-protocol member leaves', async (t) => {
+    const GROUP = 'grp-mixed';
+    const ALL = ['grp-t-0', 'grp-t-1', 'grp-t-2'];
+    const a = new Member(g, GROUP, { topics: ['grp-t'] });
+    await a.join();
+    const allOfA = a.assignment;
+    const first = await g.joinClassic({ groupId: GROUP, topics: ['grp-t'] });
+    t.equal(first.errorCode, E.MEMBER_ID_REQUIRED, 'a classic consumer joining a consumer group: v5, member id first');
+    const id = first.memberId;
+    const joined = await g.joinClassic({ groupId: GROUP, topics: ['grp-t'], memberId: id });
+    t.same([joined.errorCode, joined.generationId, joined.protocolName, joined.leader, joined.members], [E.NONE, 2, 'range', '', []],
+      'joined: its generation is its member epoch (2); the coordinator assigns, so there is no leader and no member list');
+    const waiting = await g.syncClassic(GROUP, 2, id);
+    t.same([waiting.errorCode, classicAssignment(waiting.assignment)], [E.NONE, []], 'SyncGroup: nothing yet, A still owns its share');
+    t.equal(await g.heartbeatClassic(GROUP, 2, id), E.NONE, 'it heartbeats while A has not released anything');
+    t.equal(await g.heartbeatClassic(GROUP, 1, id), E.ILLEGAL_GENERATION, 'a heartbeat with another generation');
+
+    await a.beat({ owned: allOfA });
+    t.equal(a.epoch, 1, 'A is asked to revoke, at epoch 1');
+    t.equal((await a.beat()).memberEpoch, 2, 'A acknowledges');
+    t.equal(await g.heartbeatClassic(GROUP, 2, id), E.REBALANCE_IN_PROGRESS, 'its partitions are free: the classic member is told to rejoin');
+    const rejoined = await g.joinClassic({ groupId: GROUP, topics: ['grp-t'], memberId: id });
+    t.same([rejoined.errorCode, rejoined.generationId], [E.NONE, 2], 'it rejoins at the same generation');
+    const synced = await g.syncClassic(GROUP, rejoined.generationId, id);
+    const mine = classicAssignment(synced.assignment);
+    t.ok(synced.errorCode === E.NONE && mine.length > 0, `SyncGroup now hands it its share (${mine.join(', ')})`);
+    t.same([...a.partitions(), ...mine].sort(), ALL, 'between them the two members own each partition once');
+    t.equal(await g.heartbeatClassic(GROUP, 2, id), E.NONE, 'and its heartbeats are answered NONE');
+
+    const d = await g.describeOne(GROUP);
+    const c = d.members.find((x) => x.memberId === id);
+    t.same([d.members.length, c?.memberEpoch, c?.clientId, c && GroupWire.describedPartitions(c.assignment)], [2, 2, 'samsa-compat', mine], 'ConsumerGroupDescribe lists the classic member with its epoch and partitions');
+    t.same((await g.listGroups()).filter((x) => x.groupId === GROUP).map((x) => x.groupType), ['consumer'], 'still a consumer group');
+
+    await a.leave();
+    const down = (await g.listGroups()).find((x) => x.groupId === GROUP);
+    t.equal(down?.groupType, 'classic', 'the last consumer-protocol member left: downgraded to a classic group');
+    t.equal((await g.describeOne(GROUP)).errorCode, E.GROUP_ID_NOT_FOUND, 'ConsumerGroupDescribe no longer knows it');
+    t.equal(await g.heartbeatClassic(GROUP, 2, id), E.REBALANCE_IN_PROGRESS, 'the classic group rebalances');
+    const again = await g.joinClassic({ groupId: GROUP, topics: ['grp-t'], memberId: id });
+    t.same([again.errorCode, again.leader], [E.NONE, id], 'the remaining member rejoins and leads the classic group');
+  });
+
+  t.test('online upgrade (Kafka 4.0): a consumer-protocol member joining a classic group with members converts it', async (t) => {
+    const classic = await classicGroup('grp-upgrade');
+    const m = new Member(g, 'grp-upgrade', { topics: ['grp-t'] });
+    const res = await m.join();
+    t.equal(res.errorCode, E.NONE, 'the consumer-protocol member joins');
+    t.same((await g.listGroups()).filter((x) => x.groupId === 'grp-upgrade').map((x) => x.groupType), ['consumer'], 'the group is a consumer group now');
+    const d = await g.describeOne('grp-upgrade');
+    t.same(d.members.map((x) => x.memberId).sort(), [classic.memberId, m.memberId].sort(), 'with the classic member in it');
+    await m.leave();
   });
 
   t.test('a heartbeat converts an empty classic group; a non-empty one of another protocol type is GROUP_ID_NOT_FOUND', async (t) => {

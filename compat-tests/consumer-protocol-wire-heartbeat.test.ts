@@ -5,8 +5,9 @@
  * created), UNSUPPORTED_ASSIGNOR, INVALID_REGULAR_EXPRESSION and regex
  * subscriptions, GROUP_ID_NOT_FOUND, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH
  * (ahead, behind, and the previous epoch Kafka tolerates), member ids made by
- * the client (v1) or the coordinator (v0), the default heartbeat interval and
- * GROUP_MAX_SIZE_REACHED. The expected answers are Kafka's
+ * the client (v1) or the coordinator (v0), the default heartbeat interval,
+ * subscribed topics created, grown and deleted, GROUP_MAX_SIZE_REACHED and
+ * the start-up checks of the interval and timeout bounds. The expected answers are Kafka's
  * (GroupMetadataManager.throwIfConsumerGroupHeartbeatRequestIsInvalid and
  * consumerGroupHeartbeat), not read from our coordinator.
  */
@@ -16,6 +17,10 @@ import { GroupWire, Member, beatUntil } from './helpers/consumer-group-wire.js';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { ErrorCode as E } from '../src/wire/errors.js';
 import { randomUuid } from '../src/wire/protocol/uuid.js';
+import { startBroker } from '../src/broker/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 t.test('ConsumerGroupHeartbeat errors on one broker', async (t) => {
   const b = await testBroker(t);
@@ -80,6 +85,17 @@ t.test('ConsumerGroupHeartbeat errors on one broker', async (t) => {
     t.equal((await v0.beat()).errorCode, E.NONE, 'v0: heartbeats with that id are accepted');
     t.equal((await v0.leave()).errorCode, E.NONE);
     t.equal((await v1.beat()).heartbeatIntervalMs, 5000, 'every answer carries the interval');
+  });
+
+  t.test('KIP-1082: a join retried with the same member id (its answer was lost) is the same member', async (t) => {
+    const m = new Member(g, 'hb-retry', { topics: ['hb-x'] });
+    const first = await m.join();
+    const again = await m.join();
+    t.same([again.errorCode, again.memberId, again.memberEpoch, g.named(again.assignment?.topicPartitions)], [E.NONE, first.memberId, 1, ['hb-x-0', 'hb-x-1']],
+      'the same member id, epoch and assignment');
+    const d = await g.describeOne('hb-retry');
+    t.same([d.members.length, d.groupEpoch], [1, 1], 'one member, no rebalance');
+    await m.leave();
   });
 
   t.test('GROUP_ID_NOT_FOUND: a heartbeat or a leave for a group that does not exist', async (t) => {
@@ -189,4 +205,18 @@ t.test('GROUP_MAX_SIZE_REACHED with group.consumer.max.size=2', async (t) => {
   t.equal((await m2!.leave()).errorCode, E.NONE);
   t.equal((await m3!.join()).errorCode, E.NONE, 'after one leaves, another may join');
   t.equal((await g.describeOne('max-g')).members.length, 2);
+});
+
+t.test("the interval and timeout bounds are checked at start-up with Kafka's messages", async (t) => {
+  const cases: [Record<string, string>, string][] = [
+    [{ 'group.consumer.heartbeat.interval.ms': '100' }, 'group.consumer.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms'],
+    [{ 'group.consumer.session.timeout.ms': '70000' }, 'group.consumer.session.timeout.ms must be less than or equal to group.consumer.max.session.timeout.ms'],
+    [{ 'group.consumer.min.session.timeout.ms': '1000', 'group.consumer.session.timeout.ms': '2000', 'group.consumer.min.heartbeat.interval.ms': '100', 'group.consumer.heartbeat.interval.ms': '3000' },
+      'group.consumer.heartbeat.interval.ms must be less than group.consumer.session.timeout.ms'],
+  ];
+  for (const [flags, message] of cases) {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-cg-bounds-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    await t.rejects(startBroker({ flags: { 'log.dirs': dir, listeners: '127.0.0.1:0', ...flags }, logLevel: 'silent' }), { message: new RegExp(message) }, message);
+  }
 });

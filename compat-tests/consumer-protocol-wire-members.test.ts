@@ -56,6 +56,11 @@ t.test('consumer group membership with short timeouts', async (t) => {
     // A reports it still owns everything: it is asked to revoke, at its old epoch.
     const kept = await a.beat({ owned: allFour });
     t.same([kept.errorCode, kept.memberEpoch, a.partitions()], [E.NONE, 1, targetOf(a.memberId)], 'A: still epoch 1, its assignment shrinks to its target (the rest is to revoke)');
+    const mid = await g.describeOne('mem-revoke');
+    const da = mid.members.find((m) => m.memberId === a.memberId)!;
+    const db = mid.members.find((m) => m.memberId === bm.memberId)!;
+    t.same([da.memberEpoch, GroupWire.describedPartitions(da.assignment), db.memberEpoch, GroupWire.describedPartitions(db.assignment), mid.groupState],
+      [1, targetOf(a.memberId), 2, [], 'Reconciling'], 'ConsumerGroupDescribe meanwhile: A at epoch 1 with what it keeps, B at epoch 2 with nothing');
     for (let i = 0; i < 3; i++) {
       const again = await a.beat({ owned: allFour });
       t.same([again.errorCode, again.memberEpoch], [E.NONE, 1], `A heartbeat ${i + 1} still owning all four: epoch 1`);
@@ -164,7 +169,8 @@ t.test('consumer group membership with short timeouts', async (t) => {
     t.equal(changed.errorCode, E.UNKNOWN_MEMBER_ID, 'a member that changes its instance id: the new one is unknown');
     const dynamicWithInstance = await other.beat({ fields: { instanceId: 'inst-3' } });
     t.equal(dynamicWithInstance.errorCode, E.UNKNOWN_MEMBER_ID, 'a dynamic member that starts sending an instance id: unknown');
-    t.equal((await s2.beat()).errorCode, E.NONE, 'the static member with its own instance id is fine');
+    t.equal((await s2.beat({ epoch: s2.epoch + 1 })).errorCode, E.FENCED_MEMBER_EPOCH, 'a static member is fenced on its epoch like any other');
+    t.equal((await s2.beat()).errorCode, E.NONE, 'the static member with its own instance id and epoch is fine');
 
     const gone = await s2.leave(-1);
     t.same([gone.errorCode, gone.memberEpoch], [E.NONE, -1], 'a static member leaving for good (-1)');

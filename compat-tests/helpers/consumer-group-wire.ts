@@ -11,7 +11,7 @@ import { WireClient } from './wire-client.js';
 import { ApiKey } from '../../src/wire/generated/api-keys.js';
 import { randomUuid, ZERO_UUID } from '../../src/wire/protocol/uuid.js';
 import { Writer } from '../../src/wire/protocol/writer.js';
-import type { Reader } from '../../src/wire/protocol/reader.js';
+import { Reader } from '../../src/wire/protocol/reader.js';
 import {
   encodeConsumerGroupHeartbeatRequest, decodeConsumerGroupHeartbeatResponse,
   type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse, type ConsumerGroupHeartbeatRequestTopicPartitions,
@@ -32,6 +32,8 @@ import { encodeDeleteGroupsRequest, decodeDeleteGroupsResponse } from '../../src
 import { encodeJoinGroupRequest, decodeJoinGroupResponse, type JoinGroupRequest } from '../../src/wire/generated/join-group.js';
 import { encodeSyncGroupRequest, decodeSyncGroupResponse } from '../../src/wire/generated/sync-group.js';
 import { encodeConsumerProtocolSubscription } from '../../src/wire/generated/consumer-protocol-subscription.js';
+import { decodeConsumerProtocolAssignment } from '../../src/wire/generated/consumer-protocol-assignment.js';
+import { encodeHeartbeatRequest, decodeHeartbeatResponse } from '../../src/wire/generated/heartbeat.js';
 import { encodeSaslHandshakeRequest, decodeSaslHandshakeResponse } from '../../src/wire/generated/sasl-handshake.js';
 import { encodeSaslAuthenticateRequest, decodeSaslAuthenticateResponse } from '../../src/wire/generated/sasl-authenticate.js';
 
@@ -39,6 +41,14 @@ interface Teardown { teardown(fn: () => unknown): void }
 
 export type Owned = ConsumerGroupHeartbeatRequestTopicPartitions[];
 export type HeartbeatFields = Partial<ConsumerGroupHeartbeatRequest> & { groupId: string };
+
+/** "topic-partition" strings, sorted, of a classic SyncGroup assignment (the consumer protocol's Assignment). */
+export function classicAssignment(bytes: Buffer): string[] {
+  if (bytes.length === 0) return [];
+  const r = new Reader(bytes);
+  const version = r.int16();
+  return decodeConsumerProtocolAssignment(r, version).assignedPartitions.flatMap((x) => x.partitions.map((p) => `${x.topic}-${p}`)).sort();
+}
 
 /** The classic consumer protocol's subscription bytes (version 0) for a JoinGroup. */
 export function subscriptionBytes(topics: string[]): Buffer {
@@ -201,9 +211,15 @@ export class GroupWire {
     return this.request(ApiKey.JoinGroup, 5, (w) => encodeJoinGroupRequest(w, req, 5), (r) => decodeJoinGroupResponse(r, 5));
   }
 
-  /** A SyncGroup v3 with no assignments (a follower's, or a leader's that assigns nothing). */
-  syncClassic(groupId: string, generationId: number, memberId: string) {
-    return this.request(ApiKey.SyncGroup, 3, (w) => encodeSyncGroupRequest(w, { groupId, generationId, memberId, groupInstanceId: null, assignments: [] }, 3), (r) => decodeSyncGroupResponse(r, 3));
+  /** A SyncGroup v5 with no assignments (a follower's, or a leader's that assigns nothing). */
+  syncClassic(groupId: string, generationId: number, memberId: string, protocolType = 'consumer') {
+    return this.request(ApiKey.SyncGroup, 5, (w) => encodeSyncGroupRequest(w, { groupId, generationId, memberId, groupInstanceId: null, protocolType, protocolName: 'range', assignments: [] }, 5), (r) => decodeSyncGroupResponse(r, 5));
+  }
+
+  /** A classic Heartbeat v4; its error code. */
+  async heartbeatClassic(groupId: string, generationId: number, memberId: string): Promise<number> {
+    const res = await this.request(ApiKey.Heartbeat, 4, (w) => encodeHeartbeatRequest(w, { groupId, generationId, memberId, groupInstanceId: null }, 4), (r) => decodeHeartbeatResponse(r, 4));
+    return res.errorCode;
   }
 }
 
