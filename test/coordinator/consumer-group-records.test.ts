@@ -78,8 +78,8 @@ t.test('a fresh coordinator rebuilds consumer groups from the log, with fresh se
   t.equal((await a2.beat()).errorCode, ErrorCode.NONE, 'a member heartbeats on after the move');
 });
 
-t.test('an empty classic group becomes a consumer group and back, its offsets kept', async (t) => {
-  const { c, topics } = await consumerCoordinator(t);
+t.test('an empty classic group becomes a consumer group and back, its offsets kept (migration policy disabled: no mixed groups)', async (t) => {
+  const { c, topics } = await consumerCoordinator(t, { ...consumerLimits, consumer: { ...consumerLimits.consumer, migrationPolicy: 'disabled' } });
   topics.add('t', 2);
   // A commit-only group (no members) holding offsets.
   t.equal(c.commit('g', -1, '', [{ topic: 't', partition: 0, offset: off(5n) }]), ErrorCode.NONE);
@@ -97,7 +97,7 @@ t.test('an empty classic group becomes a consumer group and back, its offsets ke
   t.equal(j.errorCode, ErrorCode.NONE, 'a classic member turns the empty consumer group back into a classic one');
   t.equal(c.consumerGroup('g'), undefined);
   t.equal(c.group('g')?.offsets.get('t')?.get(0)?.offset, 5n, 'still with its offsets');
-  // And a consumer-protocol join to a classic group with members is refused as Kafka does without an online upgrade.
+  // And a consumer-protocol join to a classic group with members is refused as Kafka does when the policy forbids the online upgrade.
   const refused = await new TestMember(c).join({ subscribedTopicNames: ['t'] });
   t.equal(refused.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   t.equal(refused.errorMessage, 'Group g is not a consumer group.');

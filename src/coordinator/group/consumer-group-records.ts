@@ -13,8 +13,8 @@
  *
  * Keys are not flexible (int16 version, int16-length strings); values open
  * with their int16 version and then use compact strings, compact arrays and
- * a tagged-field section (classic-member metadata, tag 0, is read past and
- * never written: this broker has no classic members inside consumer groups).
+ * a tagged-field section (MemberMetadata's tag 0: the classic member
+ * metadata of a member that speaks the classic protocol inside the group).
  * A null value is a tombstone.
  */
 import { Writer } from '../../wire/protocol/writer.js';
@@ -22,7 +22,7 @@ import { Reader } from '../../wire/protocol/reader.js';
 import type { Uuid } from '../../wire/protocol/uuid.js';
 import type { StoredRecord } from '../internal-topic.js';
 import { groupKey } from './group-records.js';
-import type { Assignment, MemberState, SubscribedTopic } from './consumer-group.js';
+import type { Assignment, ClassicMemberMetadata, MemberState, SubscribedTopic } from './consumer-group.js';
 
 /** The key versions of consumer group records. */
 export const ConsumerRecordType = {
@@ -33,6 +33,8 @@ export type ConsumerRecordType = (typeof ConsumerRecordType)[keyof typeof Consum
 export interface MemberMetadataValue {
   instanceId: string | null; rackId: string | null; clientId: string; clientHost: string;
   subscribedTopicNames: string[]; subscribedTopicRegex: string | null; rebalanceTimeoutMs: number; serverAssignor: string | null;
+  /** Tagged field 0: set for a classic member of the group (its session timeout and JoinGroup protocols). */
+  classicMemberMetadata?: ClassicMemberMetadata | null;
 }
 
 export interface CurrentAssignmentValue {
@@ -113,12 +115,36 @@ function skipTaggedFields(r: Reader): void {
   }
 }
 
-function value(write: (w: Writer) => void): Buffer {
+function value(write: (w: Writer) => void, tagged?: Map<number, Buffer>): Buffer {
   const w = new Writer(128);
   w.int16(0);
   write(w);
-  w.uvarint(0); // no tagged fields
+  w.uvarint(tagged?.size ?? 0);
+  for (const [tag, bytes] of tagged ?? []) { w.uvarint(tag); w.uvarint(bytes.length); w.raw(bytes); }
   return w.toBuffer();
+}
+
+function writeClassicMemberMetadata(c: ClassicMemberMetadata): Buffer {
+  const w = new Writer(64);
+  w.int32(c.sessionTimeoutMs);
+  w.compactArrayLength(c.protocols.length);
+  for (const p of c.protocols) { w.compactString(p.name); w.compactBytes(p.metadata); w.uvarint(0); }
+  w.uvarint(0);
+  return w.toBuffer();
+}
+
+function readClassicMemberMetadata(r: Reader): ClassicMemberMetadata {
+  const sessionTimeoutMs = r.int32();
+  const n = r.compactArrayLength();
+  const protocols: { name: string; metadata: Buffer }[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = r.compactString();
+    const metadata = Buffer.from(r.compactBytes());
+    skipTaggedFields(r);
+    protocols.push({ name, metadata });
+  }
+  skipTaggedFields(r);
+  return { sessionTimeoutMs, protocols };
 }
 
 /** The record as __consumer_offsets stores it. */
@@ -157,7 +183,7 @@ export function encodeConsumerRecord(rec: ConsumerGroupRecord): StoredRecord {
           w.compactNullableString(v.subscribedTopicRegex);
           w.int32(v.rebalanceTimeoutMs);
           w.compactNullableString(v.serverAssignor);
-        }),
+        }, rec.value.classicMemberMetadata ? new Map([[0, writeClassicMemberMetadata(rec.value.classicMemberMetadata)]]) : undefined),
       };
     case 'TargetAssignmentEpoch':
       return { key: key(6, rec.groupId), value: rec.value && value((w) => w.int32(rec.value!.assignmentEpoch)) };
@@ -223,7 +249,14 @@ export function decodeConsumerRecord(k: ConsumerRecordKey, v: Buffer | null): Co
       const subscribedTopicRegex = r.compactNullableString();
       const rebalanceTimeoutMs = r.int32();
       const serverAssignor = r.compactNullableString();
-      return { type, groupId, memberId, value: { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor } };
+      let classicMemberMetadata: ClassicMemberMetadata | null = null;
+      const tags = r.uvarint();
+      for (let i = 0; i < tags; i++) {
+        const tag = r.uvarint();
+        const size = r.uvarint();
+        if (tag === 0) classicMemberMetadata = readClassicMemberMetadata(r.sub(size)); else r.skip(size);
+      }
+      return { type, groupId, memberId, value: { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor, ...(classicMemberMetadata ? { classicMemberMetadata } : {}) } };
     }
     case 'TargetAssignmentMember': return { type, groupId, memberId, value: { partitions: readTopicPartitions(r) } };
     case 'CurrentAssignment': {

@@ -31,7 +31,11 @@ export function replayConsumerRecord(groups: Map<string, Group>, r: ConsumerGrou
   switch (r.type) {
     case 'ClassicGroupTombstone': {
       const g = groups.get(r.groupId);
-      if (g?.type === 'classic') Object.assign(g, { state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null });
+      if (g?.type !== 'classic') return;
+      Object.assign(g, { state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null });
+      // An online upgrade: the members move into the consumer group the records that follow build (their timers were stopped by the coordinator).
+      g.members.clear();
+      g.pendingMembers.clear();
       return;
     }
     case 'GroupEpoch': {
@@ -70,7 +74,7 @@ export function replayConsumerRecord(groups: Map<string, Group>, r: ConsumerGrou
       g.updateMember({
         ...old, instanceId: v.instanceId, rackId: v.rackId, clientId: v.clientId, clientHost: v.clientHost,
         subscribedTopicNames: [...new Set(v.subscribedTopicNames)].sort(), subscribedTopicRegex: v.subscribedTopicRegex ?? '',
-        rebalanceTimeoutMs: v.rebalanceTimeoutMs, serverAssignor: v.serverAssignor,
+        rebalanceTimeoutMs: v.rebalanceTimeoutMs, serverAssignor: v.serverAssignor, classic: v.classicMemberMetadata ?? null,
       });
       return;
     }

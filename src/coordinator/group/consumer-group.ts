@@ -53,7 +53,20 @@ export interface ConsumerMember {
   readonly assigned: Assignment;
   /** Partitions the member must give up before its epoch moves on. */
   readonly pendingRevocation: Assignment;
+  /** Set for a member speaking the classic protocol (JoinGroup/SyncGroup) inside the group; null for a consumer-protocol member. */
+  readonly classic: ClassicMemberMetadata | null;
 }
+
+/** Kafka's ClassicMemberMetadata (tagged field of the MemberMetadata record): what a classic member joined with. */
+export interface ClassicMemberMetadata {
+  readonly sessionTimeoutMs: number;
+  /** The JoinGroup protocols in the member's order of preference (name, ConsumerProtocol subscription bytes). */
+  readonly protocols: readonly { name: string; metadata: Buffer }[];
+}
+
+const sameClassic = (a: ClassicMemberMetadata | null, b: ClassicMemberMetadata | null): boolean =>
+  a === b || (a !== null && b !== null && a.sessionTimeoutMs === b.sessionTimeoutMs && a.protocols.length === b.protocols.length
+    && a.protocols.every((p, i) => p.name === b.protocols[i]!.name && p.metadata.equals(b.protocols[i]!.metadata)));
 
 /** A topic the group subscribes to, as it was when the group epoch was last bumped. */
 export interface SubscribedTopic { id: Uuid; name: string; partitions: number }
@@ -63,7 +76,7 @@ export function newMember(memberId: string): ConsumerMember {
   return {
     memberId, memberEpoch: 0, previousMemberEpoch: -1, state: MemberState.STABLE, instanceId: null, rackId: null,
     rebalanceTimeoutMs: -1, clientId: '', clientHost: '', subscribedTopicNames: [], subscribedTopicRegex: '', serverAssignor: null,
-    assigned: new Map(), pendingRevocation: new Map(),
+    assigned: new Map(), pendingRevocation: new Map(), classic: null,
   };
 }
 
@@ -89,7 +102,7 @@ export function sameMember(a: ConsumerMember, b: ConsumerMember): boolean {
     && a.state === b.state && a.instanceId === b.instanceId && a.rackId === b.rackId && a.rebalanceTimeoutMs === b.rebalanceTimeoutMs
     && a.clientId === b.clientId && a.clientHost === b.clientHost && sameList(a.subscribedTopicNames, b.subscribedTopicNames)
     && a.subscribedTopicRegex === b.subscribedTopicRegex && a.serverAssignor === b.serverAssignor
-    && sameAssignment(a.assigned, b.assigned) && sameAssignment(a.pendingRevocation, b.pendingRevocation);
+    && sameAssignment(a.assigned, b.assigned) && sameAssignment(a.pendingRevocation, b.pendingRevocation) && sameClassic(a.classic, b.classic);
 }
 
 /** Whether the member's current assignment is the target of `assignmentEpoch`, with nothing in flight. */

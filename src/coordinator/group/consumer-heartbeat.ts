@@ -39,6 +39,9 @@ import type { ConsumerGroupRecord } from './consumer-group-records.js';
 import { reconcile, type OwnedPartitions } from './current-assignment.js';
 import { computeTargetAssignment } from './target-assignment.js';
 import type { Group } from './group.js';
+import type { ClassicGroup } from './classic-group.js';
+import { replayConsumerRecord } from './consumer-group-replay.js';
+import { shouldDowngrade, upgradeRecords, upgradeRefusal } from './consumer-group-migration.js';
 import type { GroupTopics } from './group-topics.js';
 
 export interface ConsumerHeartbeatRequest {
@@ -84,6 +87,12 @@ export interface ConsumerGroupHost {
   commit(groupId: string, records: ConsumerGroupRecord[]): Promise<void>;
   /** Told of each new group epoch (the broker logs it). */
   onRebalance(g: ConsumerGroup, reason: string): void;
+  /** An online upgrade takes the classic group's members: their classic timers stop, waiting joins and syncs get REBALANCE_IN_PROGRESS. */
+  retireClassicGroup(g: ClassicGroup): void;
+  /** An online downgrade: the group becomes a classic group without `leavingMemberId` and rebalances; resolves once written. */
+  downgrade(g: ConsumerGroup, leavingMemberId: string, reason: string): Promise<void>;
+  /** group.max.size (a downgrade must fit in a classic group). */
+  readonly classicMaxSize: number;
 }
 
 const invalid = (message: string) => new KafkaError(ErrorCode.INVALID_REQUEST, message);
@@ -137,6 +146,10 @@ function sameSubscription(a: ReadonlyMap<string, SubscribedTopic>, b: ReadonlyMa
 export class ConsumerHeartbeats {
   private readonly sessionTimers = new Map<string, NodeJS.Timeout>();
   private readonly rebalanceTimers = new Map<string, NodeJS.Timeout>();
+  /** Classic members told to rejoin (REBALANCE_IN_PROGRESS) have their rebalance timeout to send JoinGroup. */
+  private readonly joinTimers = new Map<string, NodeJS.Timeout>();
+  /** Classic members that joined have their rebalance timeout to send SyncGroup. */
+  private readonly syncTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly host: ConsumerGroupHost, private readonly onError: (e: unknown) => void = () => {}) {}
 
@@ -163,7 +176,7 @@ export class ConsumerHeartbeats {
   private memberHeartbeat(req: ConsumerHeartbeatRequest): { result: ConsumerHeartbeatResult; written: Promise<void> } {
     const records: ConsumerGroupRecord[] = [];
     const joining = req.memberEpoch === 0;
-    const group = this.groupForHeartbeat(req.groupId, joining, records);
+    const { group, upgraded } = this.groupForHeartbeat(req.groupId, joining, records);
     const config = this.host.config;
     if (group.members.size >= config.maxSize && (req.memberId === '' || !group.members.has(req.memberId))) {
       throw new KafkaError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${config.maxSize} members.`);
@@ -187,6 +200,29 @@ export class ConsumerHeartbeats {
       clientId: req.clientId,
       clientHost: req.clientHost,
     };
+    const { reconciled, written } = this.advance(group, member, updated, req.topicPartitions, req.mayDescribeTopic ?? (() => true), records, upgraded);
+    this.scheduleSessionTimeout(group.groupId, memberId);
+    const full = joining || (req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.topicPartitions !== null);
+    return {
+      written,
+      result: {
+        errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: reconciled.memberEpoch, heartbeatIntervalMs: config.heartbeatIntervalMs,
+        assignment: full || !sameAssignment(member.assigned, reconciled.assigned) ? toWire(reconciled.assigned) : null,
+      },
+    };
+  }
+
+  /**
+   * Steps 1 to 3 for a member whose new state is `updated` (a heartbeat, or
+   * a classic member's JoinGroup): the group epoch bumped when its
+   * subscription changed, a new target assignment when the epoch moved, its
+   * reconciliation against `owned`. The records are replayed and written;
+   * `upgraded` is the classic group the records convert, retired first.
+   */
+  advance(group: ConsumerGroup, member: ConsumerMember, updated: ConsumerMember, owned: readonly OwnedPartitions[] | null,
+    visible: (topic: string) => boolean, records: ConsumerGroupRecord[], upgraded?: ClassicGroup): { reconciled: ConsumerMember; written: Promise<void> } {
+    const config = this.host.config;
+    const memberId = updated.memberId;
     let bump = false;
     if (!sameMember(member, updated)) {
       records.push(memberMetadataRecord(group.groupId, updated));
@@ -194,7 +230,6 @@ export class ConsumerHeartbeats {
     }
     // Regexes: a new one is checked and resolved now; all are resolved again after topic changes.
     const refresh = group.metadataRefreshNeeded;
-    const visible = req.mayDescribeTopic ?? (() => true);
     let resolved: Map<string, Set<string>> = refresh ? this.resolveAll(group, visible, updated) : new Map(group.resolvedRegexes);
     if (updated.subscribedTopicRegex !== member.subscribedTopicRegex) {
       const regex = updated.subscribedTopicRegex;
@@ -238,52 +273,60 @@ export class ConsumerHeartbeats {
     // 3. Reconciliation.
     let reconciled = updated;
     if (!isReconciledTo(updated, targetEpoch)) {
-      reconciled = reconcile(updated, { targetEpoch, target, partitionEpoch: (t, p) => group.partitionEpoch(t, p), owned: req.topicPartitions });
+      reconciled = reconcile(updated, { targetEpoch, target, partitionEpoch: (t, p) => group.partitionEpoch(t, p), owned });
       if (!sameMember(reconciled, updated)) records.push(currentAssignmentRecord(group.groupId, reconciled));
     }
 
     // Into memory, then to the log.
-    const epochBefore = group.groupEpoch;
+    const epochBefore = upgraded ? -1 : group.groupEpoch;
+    if (upgraded) this.host.retireClassicGroup(upgraded);
     const written = this.host.commit(group.groupId, records);
     const live = this.host.groups.get(group.groupId);
     if (live?.type === 'consumer') {
+      if (upgraded) this.onUpgraded(live, memberId);
       if (bump || refresh) { live.resolvedRegexes.clear(); for (const [r, t] of resolved) live.resolvedRegexes.set(r, t); live.metadataRefreshNeeded = false; }
       if (groupEpoch > epochBefore) this.host.onRebalance(live, isNew ? `member ${memberId} joined` : refresh ? 'the subscribed topics changed' : `member ${memberId} changed its subscription`);
       if (!sameMember(reconciled, updated)) {
         if (reconciled.state === MemberState.UNREVOKED_PARTITIONS) this.scheduleRebalanceTimeout(live.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs);
         else this.cancel(this.rebalanceTimers, live.groupId, memberId);
       }
-      this.scheduleSessionTimeout(live.groupId, memberId);
     }
-    const full = joining || (req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.topicPartitions !== null);
-    return {
-      written,
-      result: {
-        errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: reconciled.memberEpoch, heartbeatIntervalMs: config.heartbeatIntervalMs,
-        assignment: full || !sameAssignment(member.assigned, reconciled.assigned) ? toWire(reconciled.assigned) : null,
-      },
-    };
+    return { reconciled, written };
+  }
+
+  /** The members a classic group brought along get session timers of their own timeouts. */
+  private onUpgraded(g: ConsumerGroup, joiningMemberId: string): void {
+    for (const m of g.members.values()) if (m.memberId !== joiningMemberId) this.scheduleSessionTimeout(g.groupId, m.memberId);
   }
 
   /**
    * The consumer group a heartbeat goes to (Kafka's getOrMaybeCreateConsumerGroup):
-   * a join creates it, and turns an empty classic group into one (its metadata
-   * tombstoned, its offsets kept); a classic group with members is refused.
+   * a join creates it, turns an empty classic group into one (its metadata
+   * tombstoned, its offsets kept), and upgrades a classic group with members
+   * when the migration policy allows (consumer-group-migration.ts): the
+   * group returned is then built from the conversion records, which are
+   * written ahead of the heartbeat's own; otherwise GROUP_ID_NOT_FOUND.
    */
-  private groupForHeartbeat(groupId: string, create: boolean, records: ConsumerGroupRecord[]): ConsumerGroup {
+  private groupForHeartbeat(groupId: string, create: boolean, records: ConsumerGroupRecord[]): { group: ConsumerGroup; upgraded?: ClassicGroup } {
     const g = this.host.groups.get(groupId);
     if (!g) {
       if (!create) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`);
-      return new ConsumerGroup(groupId);
+      return { group: new ConsumerGroup(groupId) };
     }
-    if (g.type === 'consumer') return g;
+    if (g.type === 'consumer') return { group: g };
     if (create && g.members.size === 0 && g.state === 'Empty') {
       records.push({ type: 'ClassicGroupTombstone', groupId });
-      return new ConsumerGroup(groupId, g.offsets, g.pendingTxnOffsets);
+      return { group: new ConsumerGroup(groupId, g.offsets, g.pendingTxnOffsets) };
     }
-    // Kafka 4.0 upgrades a classic group with members online (classic members inside a consumer group);
-    // this broker does not: it answers as Kafka does when group.consumer.migration.policy forbids the upgrade.
-    throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    const refusal = create && g.members.size > 0 ? upgradeRefusal(g, this.host.config) : 'not joining';
+    if (refusal !== null) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    const conversion = upgradeRecords(g, this.host.topics, (names) => this.subscriptionOf(names));
+    // What the conversion makes, built aside: the live classic group stays until the records are committed.
+    const group = new ConsumerGroup(groupId, g.offsets, g.pendingTxnOffsets);
+    const scratch = new Map<string, Group>([[groupId, group]]);
+    for (const r of conversion) if (r.type !== 'ClassicGroupTombstone') replayConsumerRecord(scratch, r);
+    records.push(...conversion);
+    return { group, upgraded: g };
   }
 
   private dynamicMember(group: ConsumerGroup, memberId: string, req: ConsumerHeartbeatRequest, create: boolean): ConsumerMember {
@@ -341,8 +384,17 @@ export class ConsumerHeartbeats {
     return { result, written: this.fence(group, m, `static member ${m.memberId} left`) };
   }
 
-  /** Removes a member: its records tombstoned, the subscription recomputed without it, the group epoch bumped. */
-  private fence(group: ConsumerGroup, m: ConsumerMember, reason: string): Promise<void> {
+  /**
+   * Removes a member: its records tombstoned, the subscription recomputed
+   * without it, the group epoch bumped. When it was the last consumer-protocol
+   * member among classic ones (and the policy allows), the group goes back to
+   * the classic protocol instead (Kafka's consumerGroupFenceMember).
+   */
+  fence(group: ConsumerGroup, m: ConsumerMember, reason: string, mayDowngrade = true): Promise<void> {
+    if (mayDowngrade && shouldDowngrade(group, m.memberId, this.host.config, this.host.classicMaxSize)) {
+      this.forgetGroup(group.groupId);
+      return this.host.downgrade(group, m.memberId, reason);
+    }
     const records = removeMemberRecords(group.groupId, m.memberId);
     const others = [...group.members.values()].filter((x) => x.memberId !== m.memberId);
     const subscription = this.subscriptionOf(group.subscribedTopicNames(others));
@@ -358,7 +410,7 @@ export class ConsumerHeartbeats {
     return written;
   }
 
-  private consumerGroup(groupId: string): ConsumerGroup {
+  consumerGroup(groupId: string): ConsumerGroup {
     const g = this.host.groups.get(groupId);
     if (!g) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
     if (g.type !== 'consumer') throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
@@ -366,7 +418,7 @@ export class ConsumerHeartbeats {
   }
 
   /** The subscribed topics that exist, by name. */
-  private subscriptionOf(names: ReadonlyMap<string, number>): Map<string, SubscribedTopic> {
+  subscriptionOf(names: ReadonlyMap<string, number>): Map<string, SubscribedTopic> {
     const out = new Map<string, SubscribedTopic>();
     for (const name of [...names.keys()].sort()) {
       const t = this.host.topics.topic(name);
@@ -395,9 +447,27 @@ export class ConsumerHeartbeats {
 
   // Timers -------------------------------------------------------------------
 
-  private scheduleSessionTimeout(groupId: string, memberId: string): void {
-    this.schedule(this.sessionTimers, groupId, memberId, this.host.config.sessionTimeoutMs, () => this.fenceOperation(groupId, memberId, 'its session expired'));
+  /** (Re)starts a member's session timer: group.consumer.session.timeout.ms, or a classic member's own session timeout. */
+  scheduleSessionTimeout(groupId: string, memberId: string): void {
+    const g = this.host.groups.get(groupId);
+    const classic = g?.type === 'consumer' ? g.members.get(memberId)?.classic : undefined;
+    this.schedule(this.sessionTimers, groupId, memberId, classic?.sessionTimeoutMs ?? this.host.config.sessionTimeoutMs, () => this.fenceOperation(groupId, memberId, 'its session expired'));
   }
+
+  /** Kafka's scheduleConsumerGroupJoinTimeoutIfAbsent (classic members). */
+  scheduleJoinTimeoutIfAbsent(groupId: string, memberId: string, rebalanceTimeoutMs: number): void {
+    if (this.joinTimers.has(`${groupId}\0${memberId}`)) return;
+    this.schedule(this.joinTimers, groupId, memberId, Math.max(0, rebalanceTimeoutMs), () => this.fenceOperation(groupId, memberId, 'the classic member failed to join within the rebalance timeout'));
+  }
+
+  cancelJoinTimeout(groupId: string, memberId: string): void { this.cancel(this.joinTimers, groupId, memberId); }
+
+  /** Kafka's scheduleConsumerGroupSyncTimeout (classic members). */
+  scheduleSyncTimeout(groupId: string, memberId: string, rebalanceTimeoutMs: number): void {
+    this.schedule(this.syncTimers, groupId, memberId, Math.max(0, rebalanceTimeoutMs), () => this.fenceOperation(groupId, memberId, 'the member failed to sync within timeout'));
+  }
+
+  cancelSyncTimeout(groupId: string, memberId: string): void { this.cancel(this.syncTimers, groupId, memberId); }
 
   private scheduleRebalanceTimeout(groupId: string, memberId: string, memberEpoch: number, rebalanceTimeoutMs: number): void {
     this.schedule(this.rebalanceTimers, groupId, memberId, Math.max(0, rebalanceTimeoutMs), () => {
@@ -432,14 +502,13 @@ export class ConsumerHeartbeats {
 
   /** Drops a member's timers. */
   forget(groupId: string, memberId: string): void {
-    this.cancel(this.sessionTimers, groupId, memberId);
-    this.cancel(this.rebalanceTimers, groupId, memberId);
+    for (const timers of [this.sessionTimers, this.rebalanceTimers, this.joinTimers, this.syncTimers]) this.cancel(timers, groupId, memberId);
   }
 
   /** Drops the timers of every member of the group (unloaded, deleted, converted). */
   forgetGroup(groupId: string): void {
     const prefix = `${groupId}\0`;
-    for (const timers of [this.sessionTimers, this.rebalanceTimers]) {
+    for (const timers of [this.sessionTimers, this.rebalanceTimers, this.joinTimers, this.syncTimers]) {
       for (const [key, t] of timers) if (key.startsWith(prefix)) { clearTimeout(t); timers.delete(key); }
     }
   }
@@ -463,7 +532,7 @@ export class ConsumerHeartbeats {
   }
 
   close(): void {
-    for (const timers of [this.sessionTimers, this.rebalanceTimers]) { for (const t of timers.values()) clearTimeout(t); timers.clear(); }
+    for (const timers of [this.sessionTimers, this.rebalanceTimers, this.joinTimers, this.syncTimers]) { for (const t of timers.values()) clearTimeout(t); timers.clear(); }
   }
 }
 
@@ -510,6 +579,7 @@ export function memberMetadataRecord(groupId: string, m: ConsumerMember): Consum
   return { type: 'MemberMetadata', groupId, memberId: m.memberId, value: {
     instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: [...m.subscribedTopicNames],
     subscribedTopicRegex: m.subscribedTopicRegex, rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor,
+    classicMemberMetadata: m.classic,
   } };
 }
 

@@ -6,7 +6,8 @@
  *   member commits only while the group has no members (admin tools,
  *   consumers assigning partitions themselves); otherwise the member id must
  *   be a member (UNKNOWN_MEMBER_ID) and the epoch its current one
- *   (STALE_MEMBER_EPOCH). A consumer-protocol member must commit with
+ *   (STALE_MEMBER_EPOCH; ILLEGAL_GENERATION for a classic member, whose
+ *   generation is its epoch, with any version). A consumer-protocol member must commit with
  *   OffsetCommit v9+ (UNSUPPORTED_VERSION), which carries the member epoch.
  * - OffsetFetch v9 (validateOffsetFetch): no member id and epoch -1 reads
  *   freely; otherwise the same member and epoch checks.
@@ -21,6 +22,8 @@ export function consumerOffsetCommitError(g: ConsumerGroup, memberId: string, me
   if (memberEpoch < 0 && g.members.size === 0) return ErrorCode.NONE;
   const m = g.members.get(memberId);
   if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+  // A classic member of the group commits with its generation, which is its member epoch.
+  if (m.classic !== null) return memberEpoch === m.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
   if (!transactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
   return memberEpoch === m.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
 }

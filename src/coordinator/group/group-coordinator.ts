@@ -5,9 +5,15 @@
  * consumer-group-replay.ts) or the classic one, below. Both keep committed
  * offsets the same way; an empty group of one type becomes the other when a
  * member of the other protocol joins (its metadata tombstoned, its offsets
- * kept); a classic join to a consumer group with members is
- * INCONSISTENT_GROUP_PROTOCOL, a consumer-protocol join to a classic group
- * with members GROUP_ID_NOT_FOUND (no online upgrade here).
+ * kept). Groups with members migrate online as in Kafka 4.0
+ * (group.consumer.migration.policy, consumer-group-migration.ts): a
+ * consumer-protocol member joining a classic consumer group upgrades it, its
+ * classic members staying in as classic members of the consumer group
+ * (consumer-group-classic-members.ts answers their JoinGroup, SyncGroup,
+ * Heartbeat and LeaveGroup), and the last consumer-protocol member leaving
+ * downgrades it. Where the policy forbids it, a consumer-protocol join to a
+ * classic group with members is GROUP_ID_NOT_FOUND and (policy disabled) a
+ * classic join to a consumer group with members INCONSISTENT_GROUP_PROTOCOL.
  *
  * The classic rebalance protocol: join, sync, heartbeat and leave drive
  * each group's state machine; JoinGroup and SyncGroup answers are held until
@@ -55,7 +61,9 @@ import type { ConsumerGroup } from './consumer-group.js';
 import { DEFAULT_CONSUMER_GROUP_CONFIG, type ConsumerGroupConfig } from './consumer-group-config.js';
 import { decodeConsumerRecord, encodeConsumerRecord, type ConsumerGroupRecord } from './consumer-group-records.js';
 import { replayConsumerRecord } from './consumer-group-replay.js';
-import { ConsumerHeartbeats, groupTombstoneRecords, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult } from './consumer-heartbeat.js';
+import { ConsumerHeartbeats, groupTombstoneRecords, type ConsumerGroupHost, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult } from './consumer-heartbeat.js';
+import { ClassicMembers } from './consumer-group-classic-members.js';
+import { classicGroupFrom } from './consumer-group-migration.js';
 import { consumerOffsetCommitError, consumerOffsetFetchError, expirableOffsets } from './consumer-offsets.js';
 import { NO_TOPICS, type GroupTopics } from './group-topics.js';
 
@@ -106,6 +114,8 @@ export class GroupCoordinator {
   onConsumerRebalance: (g: ConsumerGroup, reason: string) => void = () => {};
   /** The consumer protocol (KIP-848): ConsumerGroupHeartbeat and its timers. */
   private readonly consumer: ConsumerHeartbeats;
+  /** Classic members inside consumer groups (after an online upgrade, or classic consumers joining one). */
+  private readonly classicMembers: ClassicMembers;
   private topics: GroupTopics = NO_TOPICS;
   private unwatchTopics = () => {};
   readonly consumerConfig: ConsumerGroupConfig;
@@ -113,14 +123,19 @@ export class GroupCoordinator {
   constructor(private readonly limits: GroupLimits, private readonly store: GroupStore, private readonly onError: (e: unknown) => void = () => {}) {
     this.consumerConfig = { ...DEFAULT_CONSUMER_GROUP_CONFIG, ...limits.consumer };
     const self = this;
-    this.consumer = new ConsumerHeartbeats({
+    const host: ConsumerGroupHost = {
       groups: this.groups,
       config: this.consumerConfig,
       get topics() { return self.topics; },
       status: (groupId) => this.coordinatorStatus(groupId),
       commit: (groupId, records) => this.commitConsumerRecords(groupId, records),
       onRebalance: (g, reason) => this.onConsumerRebalance(g, reason),
-    }, onError);
+      retireClassicGroup: (g) => this.retireClassicGroup(g),
+      downgrade: (g, leavingMemberId, reason) => this.downgradeToClassic(g, leavingMemberId, reason),
+      classicMaxSize: limits.maxSize,
+    };
+    this.consumer = new ConsumerHeartbeats(host, onError);
+    this.classicMembers = new ClassicMembers(host, this.consumer);
     if (limits.offsetsRetentionMs !== undefined) {
       this.expiryTimer = setInterval(() => this.expireOffsets(), limits.offsetsRetentionCheckIntervalMs ?? 600_000);
       this.expiryTimer.unref();
@@ -297,6 +312,41 @@ export class GroupCoordinator {
     }]);
   }
 
+  /**
+   * An online upgrade takes the group's members (consumer-group-migration.ts):
+   * its timers stop, and members waiting in a join or sync are told to
+   * rejoin (REBALANCE_IN_PROGRESS), which they do as classic members of the
+   * consumer group.
+   */
+  private retireClassicGroup(g: ClassicGroup): void {
+    clearTimeout(g.rebalanceTimer);
+    for (const timer of g.pendingMembers.values()) clearTimeout(timer);
+    for (const m of g.members.values()) {
+      clearTimeout(m.sessionTimer);
+      m.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, m.memberId));
+      m.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: Buffer.alloc(0) });
+      m.awaitingJoin = m.awaitingSync = undefined;
+    }
+  }
+
+  /**
+   * An online downgrade: the last consumer-protocol member left a group of
+   * classic members. The consumer group's records are tombstoned, the classic
+   * group (consumer-group-migration.ts) is written, and it rebalances, as
+   * Kafka's convertToClassicGroup. Resolves once all of it is written.
+   */
+  private downgradeToClassic(cg: ConsumerGroup, leavingMemberId: string, reason: string): Promise<void> {
+    const g = classicGroupFrom(cg, leavingMemberId, this.topics);
+    const tombstones = this.commitConsumerRecords(cg.groupId, groupTombstoneRecords(cg));
+    this.groups.set(g.groupId, g);
+    this.writeGroup(g);
+    for (const m of g.members.values()) this.touch(g, m);
+    this.onConsumerRebalance(cg, `${reason}; the group is a classic group again`);
+    this.prepareRebalance(g);
+    const group = this.written(g.groupId);
+    return tombstones.then(() => group);
+  }
+
   private becomeEmpty(g: ClassicGroup): void {
     g.state = 'Empty';
     g.stateTimestamp = Date.now();
@@ -344,8 +394,11 @@ export class GroupCoordinator {
     }
     const current = this.groups.get(req.groupId);
     if (current?.type === 'consumer') {
-      // Kafka 4.0 lets classic members into a non-empty consumer group; this broker does not (see the README).
-      if (current.members.size > 0) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      if (current.members.size > 0) {
+        // A classic member of a consumer group; with group.consumer.migration.policy=disabled this broker keeps the protocols apart (Kafka admits it whatever the policy).
+        if (this.consumerConfig.migrationPolicy === 'disabled') return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+        return this.classicMembers.join(current, req);
+      }
       // An empty consumer group becomes a classic one: its records tombstoned, its offsets kept.
       this.commitConsumerRecords(req.groupId, groupTombstoneRecords(current)).catch(() => {});
     }
@@ -494,6 +547,8 @@ export class GroupCoordinator {
   sync(groupId: string, generationId: number, memberId: string, protocolType: string | null, protocolName: string | null, assignments: { memberId: string; assignment: Buffer }[], groupInstanceId: string | null = null): Promise<{ errorCode: number; assignment: Buffer; protocolType: string | null; protocolName: string | null }> {
     const status = this.coordinatorStatus(groupId);
     if (status !== ErrorCode.NONE) return Promise.resolve({ errorCode: status, assignment: Buffer.alloc(0), protocolType: null, protocolName: null });
+    const any = this.groups.get(groupId);
+    if (any?.type === 'consumer') return Promise.resolve(this.classicMembers.sync(any, memberId, groupInstanceId, generationId, protocolType, protocolName));
     const g = this.classic(groupId);
     const answer = (errorCode: number, assignment: Buffer = Buffer.alloc(0)) => Promise.resolve({ errorCode, assignment, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null });
     if (!g) return answer(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -540,6 +595,8 @@ export class GroupCoordinator {
   heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null = null): number {
     const status = this.coordinatorStatus(groupId);
     if (status !== ErrorCode.NONE) return status;
+    const any = this.groups.get(groupId);
+    if (any?.type === 'consumer') return this.classicMembers.heartbeat(any, memberId, groupInstanceId, generationId);
     const g = this.classic(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     const invalid = g.validateMember(memberId, groupInstanceId);
@@ -555,8 +612,7 @@ export class GroupCoordinator {
     if (status !== ErrorCode.NONE) return { errorCode: status, members: members.map((m) => ({ ...m, errorCode: status })) };
     const g = this.groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
-    // No classic members live in a consumer group here: each one named is unknown to it.
-    if (g.type === 'consumer') return { errorCode: ErrorCode.NONE, members: members.map((x) => ({ ...x, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
+    if (g.type === 'consumer') return { errorCode: ErrorCode.NONE, members: this.classicMembers.leave(g, members) };
     const out = members.map((x) => ({ ...x, errorCode: this.leaveOne(g, x.memberId, x.groupInstanceId) }));
     if (out.some((x) => x.errorCode === ErrorCode.NONE)) this.afterMemberLeft(g);
     return { errorCode: ErrorCode.NONE, members: out };
