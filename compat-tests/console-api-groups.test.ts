@@ -6,7 +6,9 @@
  * (409) and applied once it is empty (checked with kafkajs's admin), delete.
  * A KIP-848 consumer group (members heartbeating with our codecs): its type,
  * epochs, assignor, members' epochs and current and target assignments, and
- * lag from the commits it shares with classic groups.
+ * lag from the commits it shares with classic groups. Under ACLs, a consumer
+ * group the user may describe but whose topics she may not is still listed
+ * (ConsumerGroupDescribe refuses the whole group) and its page is a 403.
  */
 import t from 'tap';
 import kafkajs from 'kafkajs';
@@ -15,8 +17,10 @@ import { kcat } from './helpers/kcat.js';
 import { consoleHttp, type ConsoleHttp } from './helpers/console-http.js';
 import type { GroupDetail, GroupOffset, GroupSummary } from '../src/http/console-api-types.js';
 import { GroupWire, Member, beatUntil } from './helpers/consumer-group-wire.js';
+import { ADMIN, ALICE } from './helpers/secure-broker.js';
+import { LISTENER, aclBroker, grant } from './helpers/acl-clients.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, AclResourceTypes, AclOperationTypes } = kafkajs;
 
 /** Polls the group's detail until `cond` holds (bounded: a wait for the consumer, not a timing assertion). */
 async function groupUntil(c: ConsoleHttp, groupId: string, cond: (g: GroupDetail) => boolean, what: string, ms = 30_000): Promise<GroupDetail> {
@@ -171,4 +175,30 @@ t.test('a consumer-protocol (KIP-848) group: type, epochs, current and target as
   t.equal(reset.status, 200, 'an empty consumer group is reset');
   t.same(committedOf(reset.body), [['cg-lagged', 0, 4], ['cg-lagged', 1, 0]], 'to the ends');
   t.same((await c.api('DELETE', '/api/groups/g-kip848')).body, { deleted: 'g-kip848' }, 'and deleted');
+});
+
+t.test('ACLs: a consumer group assigned a topic the user may not describe is listed, its page refused', async (t) => {
+  const { b, admin } = await aclBroker(t);
+  const root = await GroupWire.connect(t, '127.0.0.1', b.port(LISTENER), ADMIN);
+  await root.createTopics(1, 'acl-open', 'acl-secret');
+  const open = new Member(root, 'cg-open', { topics: ['acl-open'] });
+  const hidden = new Member(root, 'cg-hidden', { topics: ['acl-secret'] });
+  await open.join();
+  await hidden.join();
+  const { GROUP, TOPIC } = AclResourceTypes;
+  await grant(admin, { type: GROUP, name: 'cg-open', op: AclOperationTypes.DESCRIBE }, { type: GROUP, name: 'cg-hidden', op: AclOperationTypes.DESCRIBE },
+    { type: TOPIC, name: 'acl-open', op: AclOperationTypes.DESCRIBE });
+  const c = await consoleHttp(t, b.samsa, false);
+  const alice = { authorization: `Basic ${Buffer.from(`${ALICE.username}:${ALICE.password}`).toString('base64')}` };
+
+  const list = await c.api<GroupSummary[]>('GET', '/api/groups', undefined, alice);
+  t.equal(list.status, 200, 'the list is answered');
+  t.match(list.body, [
+    { groupId: 'cg-hidden', type: 'consumer', state: 'Stable', members: 0, totalLag: null },
+    { groupId: 'cg-open', type: 'consumer', state: 'Stable', protocol: 'uniform', members: 1 },
+  ], 'both groups: the one she may not describe as the listing has it');
+  const refused = await c.api('GET', '/api/groups/cg-hidden', undefined, alice);
+  t.equal(refused.status, 403, 'its page: 403');
+  t.equal(refused.body.code, 'TOPIC_AUTHORIZATION_FAILED', "with ConsumerGroupDescribe's error");
+  t.match((await c.api<GroupDetail>('GET', '/api/groups/cg-open', undefined, alice)).body, { type: 'consumer', memberDetails: [{ assignment: [{ topic: 'acl-open', partitions: [0] }] }] }, 'the other group in full');
 });
