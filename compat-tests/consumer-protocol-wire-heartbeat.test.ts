@@ -137,6 +137,13 @@ t.test('ConsumerGroupHeartbeat errors on one broker', async (t) => {
     t.equal((await a.beat({ epoch: 1 })).errorCode, E.FENCED_MEMBER_EPOCH, 'an epoch older than the previous one');
     const still = await a.beat();
     t.same([still.errorCode, still.memberEpoch], [E.NONE, 3], 'fencing answers change nothing: the member is still there at its epoch');
+    // A fenced client rejoins with epoch 0 under the member id it made (KIP-1082). Kafka 4.0.0 fences that
+    // too until the session expires; KAFKA-19233 (later Kafka) accepts it, and so does Samsa.
+    if (!b.external) {
+      const rejoin = await a.join();
+      t.same([rejoin.errorCode, rejoin.memberId, a.partitions()], [E.NONE, a.memberId, ['hb-x-0', 'hb-x-1']], 'a rejoin with epoch 0 under its own id is accepted, with its assignment');
+      t.equal((await g.describeOne('hb-fenced')).members.length, 1, 'still one member');
+    }
   });
 
   t.test('INVALID_REGULAR_EXPRESSION, and regex subscriptions resolved on the broker', async (t) => {

@@ -152,6 +152,7 @@ t.test('consumer group membership with short timeouts', async (t) => {
     const held = during.members.find((m) => m.instanceId === 'inst-1');
     t.same([held?.memberId, held?.memberEpoch, during.groupEpoch], [s1.memberId, -2, epochBefore], 'it stays in the group at epoch -2, the group epoch unchanged');
     t.same(GroupWire.describedPartitions(held!.assignment), assigned, 'its partitions are kept for it');
+    t.equal(during.groupState, 'Reconciling', 'a member at epoch -2 is not reconciled to the target epoch: the group is Reconciling (as Kafka computes it)');
 
     const back = await s2.join();
     t.same([back.errorCode, s2.partitions()], [E.NONE, assigned], 'the instance id rejoins under a new member id and gets the same partitions');
@@ -177,6 +178,31 @@ t.test('consumer group membership with short timeouts', async (t) => {
     await beatUntil([other], () => other.partitions().length === 4, 10_000, 'the other member to get all partitions');
     t.ok((await g.describeOne('mem-static')).groupEpoch > epochBefore, 'a permanent leave rebalances');
     await other.leave();
+  });
+
+  t.test('a member that leaves while asked to revoke frees its partitions at once', async (t) => {
+    const a = new Member(g, 'mem-leave-revoking', { topics: ['mem-t'] });
+    await a.join();
+    const allFour = a.assignment;
+    const bm = new Member(g, 'mem-leave-revoking', { topics: ['mem-t'] });
+    await bm.join();
+    await a.beat({ owned: allFour });
+    t.same([a.epoch, bm.partitions()], [1, []], 'A is asked to revoke; B waits');
+    await a.leave();
+    await beatUntil([bm], () => bm.partitions().length === 4, 10_000, 'B to get all four');
+    t.same(bm.partitions(), ALL, 'B owns all four once A left');
+    await bm.leave();
+  });
+
+  t.test('DeleteGroups: a group whose only member is a static member away with -2 is not empty', async (t) => {
+    const s = new Member(g, 'mem-static-delete', { topics: ['mem-t'], instanceId: 'inst-del' });
+    await s.join();
+    await s.leave(-2);
+    t.equal(await g.deleteGroup('mem-static-delete'), E.NON_EMPTY_GROUP, 'NON_EMPTY_GROUP: the member is still held');
+    const back = new Member(g, 'mem-static-delete', { topics: ['mem-t'], instanceId: 'inst-del' });
+    await back.join();
+    await back.leave(-1);
+    t.equal(await g.deleteGroup('mem-static-delete'), E.NONE, 'after it leaves for good the group is deleted');
   });
 
   t.test('a static member that left with -2 and does not return is removed after the session timeout', async (t) => {
