@@ -2,8 +2,8 @@
  * Producer state across broker restarts, with real clients: a kafkajs
  * idempotent producer writes, the broker stops cleanly and starts again (its
  * producer state now comes from the `.snapshot` it wrote at shutdown); a
- * retry of the producer's last batch is acknowledged as a duplicate at its
- * original offset, a gap is still OUT_OF_ORDER_SEQUENCE_NUMBER, and the
+ * retry of one of the producer's last batches is acknowledged as a duplicate
+ * at its original offset, a gap is still OUT_OF_ORDER_SEQUENCE_NUMBER, and the
  * producer's next sends go on without an error. A kafkajs transactional
  * producer aborts a transaction between two committed ones; after a restart a
  * read_committed kcat consumer skips the aborted records (from the
@@ -89,6 +89,8 @@ async function checkBoth(t: Test, host: string, port: number, prefix: string, id
   t.equal(state!.lastSequence, 4, 'with its last sequence');
   const retry = recordBatch({ values: ['m4'], producerId: state!.producerId, producerEpoch: state!.producerEpoch, baseSequence: 4 });
   t.same(await rawProduce(host, port, `${prefix}-idem`, retry), { errorCode: 0, baseOffset: 4n }, 'a retry of the last batch is a duplicate: acknowledged at its original offset');
+  const earlier = recordBatch({ values: ['m2'], producerId: state!.producerId, producerEpoch: state!.producerEpoch, baseSequence: 2 });
+  t.same(await rawProduce(host, port, `${prefix}-idem`, earlier), { errorCode: 0, baseOffset: 2n }, 'so is a retry of an earlier one of the last five');
   const gap = recordBatch({ values: ['m6'], producerId: state!.producerId, producerEpoch: state!.producerEpoch, baseSequence: 6 });
   t.equal((await rawProduce(host, port, `${prefix}-idem`, gap)).errorCode, OUT_OF_ORDER_SEQUENCE_NUMBER, 'a gap in the sequence is still refused');
   const [next] = await idem.send({ topic: `${prefix}-idem`, messages: [{ value: 'm5', partition: 0 }] });

@@ -42,8 +42,11 @@ import { crc32c } from '../wire/records/crc.js';
  *   count int32 | count x { producerId int64, epoch int16, lastSequence int32,
  *   lastOffset int64, offsetDelta int32, timestamp int64,
  *   coordinatorEpoch int32, currentTxnFirstOffset int64 (-1: none) }
- * Like Kafka's, a snapshot keeps only each producer's last batch; batches
- * replayed from the log after it restore the rest.
+ * Kafka writes one entry per producer, for its last batch, so a retry of an
+ * earlier one of its (up to 5) batches in flight is OUT_OF_ORDER after a
+ * restart. Here each retained batch is an entry of its own, oldest first:
+ * duplicates are still recognised, and the file stays what Kafka's loader
+ * reads (it keeps the last entry of each producer id, the last batch).
  */
 
 export const NO_PRODUCER_ID = -1;
@@ -52,6 +55,8 @@ export const NO_SEQUENCE = -1;
 /** Batches kept per producer for duplicate detection (max.in.flight limit for idempotence). */
 export const NUM_BATCHES_TO_RETAIN = 5;
 const INT32_MAX = 0x7fffffff;
+/** Bytes of a snapshot entry. */
+const SNAPSHOT_ENTRY = 8 + 2 + 4 + 8 + 4 + 8 + 4 + 8;
 
 // Kafka error codes returned by check(); numbers so this module needs nothing from the broker.
 export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
@@ -253,54 +258,70 @@ export class ProducerStateManager {
   /** Drops all state (the log was emptied or replaced). */
   clear(): void { this.producers.clear(); this.aborted = []; }
 
-  /** Serialises the state in Kafka's snapshot format (see header). */
+  /** Serialises the state in Kafka's snapshot format (see header): one entry per retained batch, oldest first. */
   toSnapshot(): Buffer {
-    const ENTRY = 8 + 2 + 4 + 8 + 4 + 8 + 4 + 8;
-    const out = Buffer.alloc(2 + 4 + 4 + ENTRY * this.producers.size);
+    let count = 0;
+    for (const e of this.producers.values()) count += Math.max(1, e.batches.length);
+    const out = Buffer.alloc(10 + SNAPSHOT_ENTRY * count);
     out.writeInt16BE(1, 0);
-    out.writeInt32BE(this.producers.size, 6);
+    out.writeInt32BE(count, 6);
     let at = 10;
     for (const e of this.producers.values()) {
-      const last = e.batches[e.batches.length - 1];
-      out.writeBigInt64BE(BigInt(e.producerId), at);
-      out.writeInt16BE(e.producerEpoch, at + 8);
-      out.writeInt32BE(last?.lastSeq ?? NO_SEQUENCE, at + 10);
-      out.writeBigInt64BE(BigInt(last?.lastOffset ?? -1), at + 14);
-      out.writeInt32BE(last ? last.lastOffset - last.firstOffset : 0, at + 22);
-      out.writeBigInt64BE(BigInt(e.lastTimestamp), at + 26);
-      out.writeInt32BE(e.coordinatorEpoch, at + 34);
-      out.writeBigInt64BE(BigInt(e.currentTxnFirstOffset), at + 38);
-      at += ENTRY;
+      // A producer with no batch (only a marker) is one entry without one.
+      const batches: (BatchMetadata | undefined)[] = e.batches.length === 0 ? [undefined] : e.batches;
+      const last = batches.length - 1;
+      for (let i = 0; i <= last; i++, at += SNAPSHOT_ENTRY) {
+        const b = batches[i];
+        out.writeBigInt64BE(BigInt(e.producerId), at);
+        out.writeInt16BE(e.producerEpoch, at + 8);
+        out.writeInt32BE(b?.lastSeq ?? NO_SEQUENCE, at + 10);
+        out.writeBigInt64BE(BigInt(b?.lastOffset ?? -1), at + 14);
+        out.writeInt32BE(b ? b.lastOffset - b.firstOffset : 0, at + 22);
+        // The last entry carries the producer's own time (a marker may be newer than its last batch).
+        out.writeBigInt64BE(BigInt(i === last ? e.lastTimestamp : b!.maxTimestamp), at + 26);
+        out.writeInt32BE(e.coordinatorEpoch, at + 34);
+        out.writeBigInt64BE(BigInt(e.currentTxnFirstOffset), at + 38);
+      }
     }
     out.writeUInt32BE(crc32c(out.subarray(6)), 2);
     return out;
   }
 
-  /** Replaces the state with a snapshot's; throws on a bad version, size or CRC. */
+  /**
+   * Replaces the state with a snapshot's; throws on a bad version, size or
+   * CRC. Entries of one producer id add up to its retained batches, and its
+   * last entry gives its epoch, time and open transaction (as Kafka's loader,
+   * which keeps the last entry of each id).
+   */
   loadSnapshot(buf: Buffer): void {
     if (buf.length < 10) throw new Error('producer snapshot truncated');
     const version = buf.readInt16BE(0);
     if (version !== 1) throw new Error(`producer snapshot version ${version} not supported`);
     if (buf.readUInt32BE(2) !== crc32c(buf.subarray(6))) throw new Error('producer snapshot CRC mismatch');
     const count = buf.readInt32BE(6);
-    const ENTRY = 46;
-    if (count < 0 || 10 + count * ENTRY !== buf.length) throw new Error('producer snapshot size mismatch');
+    if (count < 0 || 10 + count * SNAPSHOT_ENTRY !== buf.length) throw new Error('producer snapshot size mismatch');
     this.producers.clear();
-    for (let i = 0, at = 10; i < count; i++, at += ENTRY) {
+    for (let i = 0, at = 10; i < count; i++, at += SNAPSHOT_ENTRY) {
       const producerId = Number(buf.readBigInt64BE(at));
+      const producerEpoch = buf.readInt16BE(at + 8);
       const lastSeq = buf.readInt32BE(at + 10);
       const lastOffset = Number(buf.readBigInt64BE(at + 14));
       const offsetDelta = buf.readInt32BE(at + 22);
       const timestamp = Number(buf.readBigInt64BE(at + 26));
-      const batches: BatchMetadata[] = lastOffset >= 0
-        ? [{ firstSeq: lastSeq - offsetDelta, lastSeq, firstOffset: lastOffset - offsetDelta, lastOffset, maxTimestamp: timestamp }]
-        : [];
+      let entry = this.producers.get(producerId);
+      if (entry === undefined || entry.producerEpoch !== producerEpoch) {
+        entry = { producerId, producerEpoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
+        this.producers.set(producerId, entry);
+      }
+      entry.lastTimestamp = timestamp;
+      entry.coordinatorEpoch = buf.readInt32BE(at + 34);
+      entry.currentTxnFirstOffset = Number(buf.readBigInt64BE(at + 38));
+      if (lastOffset < 0) continue;
       // firstSeq wraps like the sequence itself when the batch crossed Int32.MAX.
-      if (batches[0] && batches[0].firstSeq < 0) batches[0].firstSeq += INT32_MAX + 1;
-      this.producers.set(producerId, {
-        producerId, producerEpoch: buf.readInt16BE(at + 8), batches, lastTimestamp: timestamp,
-        coordinatorEpoch: buf.readInt32BE(at + 34), currentTxnFirstOffset: Number(buf.readBigInt64BE(at + 38)),
-      });
+      let firstSeq = lastSeq - offsetDelta;
+      if (firstSeq < 0) firstSeq += INT32_MAX + 1;
+      entry.batches.push({ firstSeq, lastSeq, firstOffset: lastOffset - offsetDelta, lastOffset, maxTimestamp: timestamp });
+      if (entry.batches.length > NUM_BATCHES_TO_RETAIN) entry.batches.shift();
     }
   }
 }

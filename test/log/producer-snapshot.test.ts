@@ -131,7 +131,7 @@ t.test('only the batches after the newest snapshot are replayed', async (t) => {
   const state = reopen(t, dir).producerState();
   t.equal(state.entry(99), undefined, 'batches before the snapshot were not read');
   t.equal(lastSeq(state), 29, 'batches after it were');
-  t.equal(state.entry(PID)!.batches.length, Math.min(5, 1 + 30 - newest), 'the snapshot\'s last batch and those replayed, for duplicate checks');
+  t.equal(state.entry(PID)!.batches.length, 5, 'the last five batches, for duplicate checks');
 });
 
 t.test('a damaged snapshot is moved aside with a report; an older one, then the log start, is used', async (t) => {

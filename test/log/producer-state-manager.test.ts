@@ -81,7 +81,7 @@ t.test('replay rebuilds the same state and ignores control batches and older epo
   t.same(append(m, 1, 0, 4, 1, 8), { kind: 'ok' });
 });
 
-t.test('snapshot round trip keeps the last batch of each producer', async (t) => {
+t.test('snapshot round trip keeps the retained batches of each producer', async (t) => {
   const m = new ProducerStateManager();
   append(m, 1, 0, 0, 2, 0);
   append(m, 1, 0, 2, 3, 2);
@@ -90,7 +90,9 @@ t.test('snapshot round trip keeps the last batch of each producer', async (t) =>
   const m2 = new ProducerStateManager();
   m2.loadSnapshot(buf);
   t.equal(m2.size, 2);
-  t.same(m2.entry(1)!.batches, [{ firstSeq: 2, lastSeq: 4, firstOffset: 2, lastOffset: 4, maxTimestamp: 1002 }]);
+  t.same(m2.entry(1)!.batches, [{ firstSeq: 0, lastSeq: 1, firstOffset: 0, lastOffset: 1, maxTimestamp: 1000 }, { firstSeq: 2, lastSeq: 4, firstOffset: 2, lastOffset: 4, maxTimestamp: 1002 }]);
+  t.equal(buf.readInt32BE(6), 3, 'one entry per batch');
+  t.equal(append(m2, 1, 0, 0, 2, 9).kind, 'duplicate', 'a retry of the earlier batch is still a duplicate');
   t.same(m2.entry(2 ** 40)!.batches[0], { firstSeq: INT32_MAX, lastSeq: 0, firstOffset: 5, lastOffset: 6, maxTimestamp: 1005 });
   t.equal(m2.entry(2 ** 40)!.producerEpoch, 7);
   t.same(append(m2, 1, 0, 5, 1, 7), { kind: 'ok' });
