@@ -221,6 +221,11 @@ t.test('consumer groups through the group APIs', async (t) => {
     t.ok(synced.errorCode === E.NONE && mine.length > 0, `SyncGroup now hands it its share (${mine.join(', ')})`);
     t.same([...a.partitions(), ...mine].sort(), ALL, 'between them the two members own each partition once');
     t.equal(await g.heartbeatClassic(GROUP, 2, id), E.NONE, 'and its heartbeats are answered NONE');
+    t.equal(await g.heartbeatClassic(GROUP, 2, 'not-a-member'), E.UNKNOWN_MEMBER_ID, 'a classic heartbeat from an unknown member');
+    t.equal((await g.syncClassic(GROUP, 1, id)).errorCode, E.ILLEGAL_GENERATION, 'a SyncGroup with another generation');
+    t.equal(await g.commit(GROUP, id, 2, 'grp-t', 0, 21n, 8), E.NONE, 'the classic member commits with OffsetCommit v8 at its generation');
+    t.equal(await g.commit(GROUP, id, 1, 'grp-t', 0, 22n, 8), E.ILLEGAL_GENERATION, 'another generation: ILLEGAL_GENERATION (a classic member never gets STALE_MEMBER_EPOCH)');
+    t.equal(await g.commit(GROUP, a.memberId, a.epoch, 'grp-t', 0, 23n, 8), E.UNSUPPORTED_VERSION, 'while the consumer-protocol member still needs v9');
 
     const d = await g.describeOne(GROUP);
     const c = d.members.find((x) => x.memberId === id);
