@@ -14,7 +14,7 @@ import { OffsetsTopicStore } from '../../src/coordinator/group/offsets-topic.js'
 import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../src/client/consumer-protocol.js';
 import type { MigrationPolicy } from '../../src/coordinator/group/consumer-group-config.js';
 import { host } from './helpers/fake-host.js';
-import { consumerCoordinator, consumerLimits, TestMember } from './consumer-group-helpers.js';
+import { consumerCoordinator, consumerLimits, TestMember, until } from './consumer-group-helpers.js';
 
 const limits = (migrationPolicy: MigrationPolicy): GroupLimits => ({ ...consumerLimits, consumer: { ...consumerLimits.consumer, migrationPolicy } });
 
@@ -23,13 +23,13 @@ class ClassicMember {
   memberId = '';
   generation = -1;
   owned: number[] = [];
-  constructor(readonly c: GroupCoordinator, readonly topic = 't', readonly groupId = 'g') {}
+  constructor(readonly c: GroupCoordinator, readonly topic = 't', readonly groupId = 'g', readonly over: Partial<JoinRequest> = {}) {}
 
   joinRequest(): JoinRequest {
     return {
       groupId: this.groupId, memberId: this.memberId, groupInstanceId: null, clientId: 'kafkajs', clientHost: '/127.0.0.1',
       sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, protocolType: 'consumer',
-      protocols: [{ name: 'RoundRobinAssigner', metadata: encodeSubscription([this.topic]) }], requireKnownMemberId: false,
+      protocols: [{ name: 'RoundRobinAssigner', metadata: encodeSubscription([this.topic]) }], requireKnownMemberId: false, ...this.over,
     };
   }
 
@@ -200,4 +200,52 @@ t.test('group.consumer.migration.policy', async (t) => {
     const r = await new TestMember(c).join({ subscribedTopicNames: ['t'] });
     t.same([r.errorCode, r.errorMessage], [ErrorCode.GROUP_ID_NOT_FOUND, 'Group g is not a consumer group.']);
   });
+});
+
+t.test('classic members of a consumer group: MEMBER_ID_REQUIRED, static restarts, their own session timeout, the join timeout, a downgrade in the log', async (t) => {
+  const h = host(t);
+  const { c, topics } = await consumerCoordinator(t, consumerLimits, h);
+  topics.add('t', 6);
+  const m = new TestMember(c);
+  await m.join({ subscribedTopicNames: ['t'] });
+
+  const first = await c.join({ ...new ClassicMember(c).joinRequest(), requireKnownMemberId: true });
+  t.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED, 'v4+: a member id first');
+  const k = new ClassicMember(c, 't', 'g', { requireKnownMemberId: true });
+  k.memberId = first.memberId;
+  t.equal(await k.joinAndSync(), ErrorCode.NONE, 'then the join with it');
+  t.ok(c.consumerGroup('g')!.members.get(first.memberId)?.classic, 'a classic member of the consumer group');
+  t.equal((await c.join({ ...k.joinRequest(), protocolType: 'connect' })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'another protocol type');
+
+  const s = new ClassicMember(c, 't', 'g', { groupInstanceId: 'static-1' });
+  t.equal(await s.joinAndSync(), ErrorCode.NONE, 'a static classic member joins');
+  const oldId = s.memberId;
+  s.memberId = '';
+  t.equal(await s.joinAndSync(), ErrorCode.NONE, 'and comes back under a new member id (a restart)');
+  t.not(s.memberId, oldId);
+  t.notOk(c.consumerGroup('g')!.members.has(oldId), 'it replaced its old self');
+  t.equal(c.heartbeat('g', s.generation, oldId, 'static-1'), ErrorCode.FENCED_INSTANCE_ID, 'the old member id is fenced');
+
+  // A member with a short session that stops heartbeating goes after it; one told to rejoin that does not goes after its rebalance timeout.
+  const quiet = new ClassicMember(c, 't', 'g', { sessionTimeoutMs: 200 });
+  t.equal(await quiet.joinAndSync(), ErrorCode.NONE);
+  const slow = new ClassicMember(c, 't', 'g', { rebalanceTimeoutMs: 200 });
+  t.equal(await slow.joinAndSync(), ErrorCode.NONE);
+  await m.beat({ subscribedTopicNames: ['t', 'u'] }); // a new group epoch: every classic member must rejoin
+  t.equal(slow.beat(), ErrorCode.REBALANCE_IN_PROGRESS, 'told to rejoin');
+  await until(() => !c.consumerGroup('g')!.members.has(quiet.memberId), 5000, 'the silent member to be removed');
+  await until(() => !c.consumerGroup('g')!.members.has(slow.memberId), 5000, 'the member that did not rejoin to be removed');
+  t.pass('both removed');
+  t.equal(slow.beat(), ErrorCode.UNKNOWN_MEMBER_ID);
+
+  // The consumer-protocol member leaves: a classic group of k and s, which the log rebuilds.
+  t.same(c.leave('g', [{ memberId: '', groupInstanceId: 'static-1' }]).members.map((x) => x.errorCode), [ErrorCode.NONE], 'an admin removes the static member by instance id');
+  await m.leave();
+  t.same([...c.group('g')!.members.keys()], [k.memberId], 'downgraded');
+  await c.written('g');
+  const c2 = new GroupCoordinator(consumerLimits, new OffsetsTopicStore(h, 1, 1 << 20, 1));
+  t.teardown(() => c2.close());
+  c2.useTopics(topics);
+  await c2.loadPartition(0, 1);
+  t.same([c2.consumerGroup('g'), [...c2.group('g')!.members.keys()], c2.group('g')!.protocolName], [undefined, [k.memberId], 'RoundRobinAssigner'], 'the log holds the classic group');
 });

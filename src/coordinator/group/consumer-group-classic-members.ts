@@ -23,7 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
 import type { JoinResult } from './classic-group.js';
-import { LEAVE_GROUP_STATIC_MEMBER_EPOCH, MemberState, newMember, type ConsumerGroup, type ConsumerMember } from './consumer-group.js';
+import { MemberState, newMember, type ConsumerGroup, type ConsumerMember } from './consumer-group.js';
 import type { ConsumerGroupRecord } from './consumer-group-records.js';
 import { currentAssignmentRecord, memberMetadataRecord, removeMemberRecords, type ConsumerGroupHost, type ConsumerHeartbeats } from './consumer-heartbeat.js';
 import { ownedByTopicId, readSubscription, writeAssignment, type ClassicSubscription } from './consumer-group-migration.js';
@@ -186,7 +186,7 @@ export class ClassicMembers {
     if (!existing) return newMember(memberId);
     if (existing.memberId === memberId) return existing;
     if (!unknown) throw new KafkaError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${existing.memberId}.`);
-    const successor: ConsumerMember = { ...existing, memberId, memberEpoch: existing.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? 0 : existing.memberEpoch, previousMemberEpoch: 0 };
+    const successor: ConsumerMember = { ...existing, memberId, memberEpoch: 0, previousMemberEpoch: 0 };
     records.push(...removeMemberRecords(group.groupId, existing.memberId));
     records.push(memberMetadataRecord(group.groupId, successor));
     records.push({ type: 'TargetAssignmentMember', groupId: group.groupId, memberId, value: { partitions: group.targetAssignment.get(existing.memberId) ?? new Map() } });
