@@ -21,13 +21,14 @@
  * reassigned), -2 for a static member that comes back (it keeps its
  * assignment until its session times out).
  *
- * Regular expressions (v1) use JavaScript's RegExp syntax where Kafka uses
- * RE2J, and must match a whole topic name; they are resolved on the broker
+ * Regular expressions (v1) are RE2 patterns as in Kafka (topic-regex.ts turns
+ * them into RegExp), and must match a whole topic name; they are resolved on the broker
  * against the existing topics (internal ones excluded, and those the
  * heartbeating member may not DESCRIBE) when a member brings a new one and
  * again whenever topics are created or deleted.
  */
 import { ErrorCode, KafkaError } from '../../wire/errors.js';
+import { translateRe2 } from './topic-regex.js';
 import { randomUuid, type Uuid } from '../../wire/protocol/uuid.js';
 import { assignorFor } from './assignors/index.js';
 import {
@@ -118,10 +119,11 @@ export function validateHeartbeat(req: ConsumerHeartbeatRequest, assignors: read
   }
 }
 
-/** A JavaScript RegExp matching whole topic names; INVALID_REGULAR_EXPRESSION when it does not compile. */
+/** A RegExp matching whole topic names (RE2 syntax, topic-regex.ts); INVALID_REGULAR_EXPRESSION when RE2 or RegExp refuses it. */
 export function compileTopicRegex(regex: string): RegExp {
   try {
-    return new RegExp(`^(?:${regex})$`, 'u');
+    const { source, flags } = translateRe2(regex);
+    return new RegExp(`^(?:${source})$`, `u${flags}`);
   } catch (e) {
     throw new KafkaError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${regex}\` is not a valid regular expression: ${(e as Error).message}.`);
   }
