@@ -46,6 +46,7 @@ import { ProducerStateManager, type AbortedTxn, type CompletedAbort } from './pr
 import type { ProducerSnapshots } from './producer-snapshots.js';
 import type { LogSegment } from './log-segment.js';
 import type { AbortedTxnEntry } from './txn-index.js';
+import { readInt64 } from './int64.js';
 
 /** What the store sees of its log (PartitionLog itself: no object of its own per log). */
 export interface StoreLogView {
@@ -59,6 +60,9 @@ export interface StoreLogView {
 
 /** Where the producer id of a batch starts (int64; negative when the batch has none). */
 const PRODUCER_ID_OFFSET = 43;
+/** Batch attribute bits (RecordBatch v2). */
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
 
 /** Whether the batch at `at` carries a producer id (its high word is negative when the id is -1). */
 export function hasProducerId(records: Buffer, at: number): boolean {
@@ -161,8 +165,15 @@ export class ProducerStateStore {
     const state = this.state();
     for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; at += records.readInt32BE(at + 8) + LOG_OVERHEAD) {
       if (!hasProducerId(records, at)) continue;
-      const h = new BatchHeader(records, at);
-      this.indexAbort(active, state.replay(h, h.isControl ? markerIsCommit(h) : undefined));
+      // Fields read once, without BigInt: this runs for every idempotent batch produced.
+      const attributes = records.readInt16BE(at + 21);
+      const isControl = (attributes & CONTROL_BIT) !== 0;
+      const batch = {
+        producerId: readInt64(records, at + PRODUCER_ID_OFFSET), producerEpoch: records.readInt16BE(at + 51), baseSequence: records.readInt32BE(at + 53),
+        lastOffsetDelta: records.readInt32BE(at + 23), baseOffset: readInt64(records, at), maxTimestamp: readInt64(records, at + 35),
+        isControl, isTransactional: (attributes & TRANSACTIONAL_BIT) !== 0,
+      };
+      this.indexAbort(active, state.replay(batch, isControl ? markerIsCommit(new BatchHeader(records, at)) : undefined));
     }
   }
 
