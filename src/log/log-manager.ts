@@ -5,6 +5,8 @@
  * batches past its recovery point, read from Kafka's
  * `recovery-point-offset-checkpoint` file, which is rewritten every
  * `log.flush.offset.checkpoint.interval.ms` and at close (recovery-points.ts).
+ * close() also has each log write a producer snapshot at its end, so the
+ * next start replays no batch header (producer-state-store.ts).
  * Retention runs on an unref'd timer.
  *
  * Start-up: after an unclean stop every log is opened (and its unflushed
