@@ -176,7 +176,7 @@ export class PartitionLog {
     this.segments = this.segments.slice();
     this.recoveryPoint = Math.min(checkpointed ?? (clean ? this.logEndOffset : 0), this.logEndOffset);
     this.loadEpochs(names.includes(LEADER_EPOCH_CHECKPOINT));
-    this.producers.opened(dataEnd, firstVerified);
+    this.producers.opened(dataEnd, firstVerified, cutAt !== undefined || removedUpTo >= 0);
   }
 
   /**

@@ -89,11 +89,14 @@ export class ProducerStateStore {
   /**
    * The log finished opening: `dataEnd` is where its recovered data ends (a
    * gap roll may start the log after it), `firstVerified` the base of the
-   * first segment verified after an unclean shutdown (undefined after a clean one).
+   * first segment verified after an unclean shutdown (undefined after a
+   * clean one), `cut` whether the open removed a tail of the data.
    */
-  opened(dataEnd: number, firstVerified: number | undefined): void {
+  opened(dataEnd: number, firstVerified: number | undefined, cut: boolean): void {
     const keepUpTo = firstVerified === undefined ? dataEnd : Math.min(dataEnd, firstVerified);
     this.snapshots.deleteWhere((o) => o > keepUpTo);
+    // Index entries of markers in the removed tail (a clean open's torn tail is not replayed over).
+    if (cut) this.cutTxnIndexes(dataEnd);
     if (firstVerified === undefined) this.unchangedAt(this.log.logEndOffset);
     else this.rebuildFrom = firstVerified;
     this.ready = true;
@@ -241,11 +244,17 @@ export class ProducerStateStore {
    */
   truncated(end: number): void {
     this.snapshots.deleteWhere((o) => o > end);
-    const segments = this.log.segmentList();
-    segments[segmentIndexFor(segments, end)]?.txnIndex.truncateTo(end);
-    // Unknown-since stays unknown when no load has rebuilt the indexes yet.
-    if (this.loaded !== null || this.unchangedSince !== Infinity) this.unchangedAt(end);
+    this.cutTxnIndexes(end);
+    // Unloaded, "unchanged since" an offset at or below the cut still holds; unknown stays unknown
+    // (no load has rebuilt the indexes yet).
+    if (this.loaded !== null || (this.unchangedSince !== Infinity && this.unchangedSince > end)) this.unchangedAt(end);
     this.loaded = null;
+  }
+
+  /** Index entries of markers at or past `end` go (the segments after the one holding it are gone with their files). */
+  private cutTxnIndexes(end: number): void {
+    const segments = this.log.segmentList();
+    for (let i = segmentIndexFor(segments, end); i < segments.length; i++) segments[i]!.txnIndex.truncateTo(end);
   }
 
   /** The log was emptied to start at `offset`: no snapshot applies; the state is empty. */

@@ -120,9 +120,16 @@ export class TxnIndex {
     const entries = this.load();
     let i = entries.length;
     while (i > 0 && entries[i - 1]!.lastOffset > e.lastOffset) i--;
-    if (i > 0 && entries[i - 1]!.lastOffset === e.lastOffset) return;
-    entries.splice(i, 0, e);
-    if (i < entries.length - 1) this.stale = true;
+    const same = entries[i - 1];
+    if (same !== undefined && same.lastOffset === e.lastOffset) {
+      if (same.producerId === e.producerId && same.firstOffset === e.firstOffset && same.lastStableOffset === e.lastStableOffset) return;
+      // An entry of other data that once had this offset: the marker's own replaces it.
+      entries[i - 1] = e;
+      this.stale = true;
+    } else {
+      entries.splice(i, 0, e);
+      if (i < entries.length - 1) this.stale = true;
+    }
     this.write(this.stale ? entries : [e], this.stale ? 0 : i);
   }
 

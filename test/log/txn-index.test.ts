@@ -9,7 +9,7 @@
  * file keeps its whole entries; a follower's appends index aborts too.
  */
 import t from 'tap';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogManager } from '../../src/log/log-manager.js';
@@ -201,4 +201,24 @@ t.test("a follower's appends index the aborts they carry", async (t) => {
   t.same(follower.abortedTxns(0, 10).map((a) => [a.producerId, a.firstOffset, a.lastOffset]), [[6, 0, 4]]);
   t.equal(follower.producerState().entry(6)!.producerEpoch, 0, "and the follower's producer state follows");
   t.equal(follower.producerState().firstUnstableOffset(), Infinity);
+});
+
+t.test('a clean open that cuts a torn tail drops the index entries of the markers in it', async (t) => {
+  const dir = tempDir(t);
+  const cfg = { segmentBytes: 1 << 20 };
+  const m = LogManager.open(dir, { configFor: () => cfg, report: () => {} });
+  const log = m.create('x', 0, cfg);
+  await append(log, txn(1, 0));
+  const abort = await append(log, marker(1, false));
+  await m.close();
+  const path = join(dir, 'x-0', name(0, '.log'));
+  truncateSync(path, statSync(path).size - 10);
+  const m2 = LogManager.open(dir, { configFor: () => cfg, report: () => {} });
+  t.teardown(() => m2.close());
+  const log2 = m2.get('x', 0)!;
+  t.equal(log2.logEndOffset, abort, 'the torn marker is gone');
+  t.same(log2.abortedTxns(0, 10), [], 'and its index entry with it');
+  await append(log2, txn(2, 0));
+  const again = await append(log2, marker(2, false));
+  t.same(log2.abortedTxns(0, 10).map((a) => [a.producerId, a.firstOffset, a.lastOffset]), [[2, abort, again]], 'a new abort indexed in its place');
 });
