@@ -39,6 +39,17 @@
  *   dropped, the socket is destroyed when it still holds unsent bytes (a
  *   peer that does not read is not waited for), and results of requests
  *   still in flight are dropped when they arrive.
+ * - Reads. A plain TCP socket reads into one buffer shared by every
+ *   connection (socket-reads.ts): nothing is allocated per read, and what a
+ *   read leaves unconsumed is copied out before the next. A large frame
+ *   (from 16 KiB) gets a buffer of its own once its size is known, and the
+ *   socket then reads the rest of it straight into that buffer, so its bytes
+ *   are copied by the kernel only. Frames of the `pooled` kind (Produce) get
+ *   that buffer from the broker's frame pool (frame-pool.ts) and hand its
+ *   lease to `handleFrame`, which gives the buffer back when nothing refers to
+ *   it any more. A TLS socket (or a Node whose internals differ) reads as
+ *   sockets usually do, each read a new buffer, from which large frames are
+ *   copied into theirs as they arrive.
  * - Timeouts, checked by the broker's sweep (checkTimeouts): a frame whose
  *   rest the client is slow to send (`requestReceiveTimeoutMs`), and a
  *   connection with nothing read or written and no request in flight for
@@ -50,6 +61,13 @@ import type { Socket } from 'node:net';
 import type { Logger } from './logger.js';
 import type { MemoryBudget } from './memory-budget.js';
 import type { ClientSession } from './client-session.js';
+import { MIN_BYTES as ASSEMBLE_MIN_BYTES, type FramePool, type FrameLease } from './frame-pool.js';
+import { readIntoBuffers } from './socket-reads.js';
+
+/** The buffer every connection's socket reads into (see the class comment); made on first use. */
+const READ_BUFFER_BYTES = 256 * 1024;
+let sharedReads: Buffer | undefined;
+const readBuffer = () => (sharedReads ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
 
 /** Unanswered requests per connection before reading stops (a count bound beside the byte bounds). */
 const MAX_PENDING = 256;
@@ -69,6 +87,9 @@ export interface ConnectionOptions {
   budget?: MemoryBudget;
   /** Frames (by their first int16, the API key) of which at most one is in flight: those with responses as large as a Fetch's. */
   oneAtATime?: (key: number) => boolean;
+  /** Frames (by API key) read into buffers of `framePool` when large: those whose bytes the handler gives back (Produce). */
+  pooled?: (key: number) => boolean;
+  framePool?: FramePool;
   /** Before a SASL exchange succeeds frames are at most this large (sasl.server.max.receive.size), as Kafka bounds what an unauthenticated client may make it read. */
   maxUnauthenticatedBytes?: number;
   /** Close when a frame's rest takes longer than this to arrive; negative: never. */
@@ -91,6 +112,11 @@ export class Connection {
   private expected = -1;
   /** Whether the frame being read is of the oneAtATime kind. */
   private expectedOneAtATime = false;
+  /** The buffer a large frame is copied into as it arrives (see the class comment), and how much of it is filled. */
+  private assembling: Buffer | null = null;
+  private assembled = 0;
+  /** The pool's lease on `assembling`, when it came from the frame pool. */
+  private assemblingLease: FrameLease | undefined;
   private readonly slots: Slot[] = [];
   /** Bytes held (see the class comment); the same amount is charged to the budget. */
   private held = 0;
@@ -123,11 +149,11 @@ export class Connection {
     readonly socket: Socket,
     private readonly opts: ConnectionOptions,
     private readonly log: Logger,
-    private readonly handleFrame: (frame: Buffer, conn: Connection) => FrameResult | Promise<FrameResult>,
+    private readonly handleFrame: (frame: Buffer, conn: Connection, lease?: FrameLease) => FrameResult | Promise<FrameResult>,
   ) {
     this.maxQueuedBytes = opts.maxQueuedBytes !== undefined && opts.maxQueuedBytes >= 0 ? opts.maxQueuedBytes : Infinity;
     socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => this.onData(d));
+    if (!readIntoBuffers(socket, () => this.nextRead(), (buffer, n) => this.onRead(buffer, n))) socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (err) => this.log.debug(`connection ${id}: ${err.message}`, this.logFields()));
     let onClose!: () => void;
     this.done = new Promise((resolve) => { onClose = resolve; });
@@ -184,9 +210,45 @@ export class Connection {
     }
   }
 
+  /** Where the socket's next read goes: the rest of the frame being assembled, else the shared buffer. */
+  private nextRead(): Buffer {
+    return this.assembling !== null && this.assembled < this.expected ? this.assembling.subarray(this.assembled) : readBuffer();
+  }
+
+  /** `n` bytes read into `buffer`, the buffer nextRead() named. */
+  private onRead(buffer: Buffer, n: number): void {
+    if (buffer === sharedReads) {
+      this.onData(buffer.subarray(0, n));
+      this.keepUnconsumed();
+      return;
+    }
+    // Straight into the frame being assembled (unless it was dropped meanwhile: the connection is closing).
+    this.lastActivity = Date.now();
+    if (this.draining || this.closed || this.refusing || this.assembling === null) return;
+    if (buffer.buffer !== this.assembling.buffer || buffer.byteOffset !== this.assembling.byteOffset + this.assembled) {
+      return this.close('internal error: a read landed outside the frame being read');
+    }
+    this.assembled += n;
+    if (this.assembled === this.expected) this.pump();
+  }
+
+  /** Bytes of the shared read buffer still waiting in `chunks` are copied out: the next read overwrites them. */
+  private keepUnconsumed(): void {
+    for (let i = 0; i < this.chunks.length; i++) {
+      if (this.chunks[i]!.buffer === sharedReads!.buffer) this.chunks[i] = Buffer.from(this.chunks[i]!);
+    }
+  }
+
   private onData(data: Buffer): void {
     this.lastActivity = Date.now();
     if (this.draining || this.closed || this.refusing) return;
+    if (this.assembling !== null) {
+      const n = Math.min(data.length, this.expected - this.assembled);
+      data.copy(this.assembling, this.assembled, 0, n);
+      this.assembled += n;
+      if (n === data.length) return void (this.assembled === this.expected && this.pump());
+      data = data.subarray(n);
+    }
     this.chunks.push(data);
     this.buffered += data.length;
     this.pump();
@@ -220,22 +282,35 @@ export class Connection {
         if (size < min || size > max) {
           return this.refuse(`request size ${size} is outside ${min}..${max} (${unauthenticated && max < this.opts.maxRequestBytes ? 'sasl.server.max.receive.size before authentication' : 'socket.request.max.bytes'})`);
         }
-        const keyed = this.opts.oneAtATime !== undefined && size >= 2;
+        const keyed = (this.opts.oneAtATime !== undefined || this.opts.pooled !== undefined) && size >= 2;
         if (keyed && this.buffered < 6) break;
-        const oneAtATime = keyed && this.opts.oneAtATime!(this.peekInt16(4));
+        const key = keyed ? this.peekInt16(4) : -1;
+        const oneAtATime = keyed && this.opts.oneAtATime !== undefined && this.opts.oneAtATime(key);
         if (this.mustWait(oneAtATime)) return this.pause();
         this.take(4);
         this.expected = size;
         this.expectedOneAtATime = oneAtATime;
         this.charge(size);
+        if (size >= ASSEMBLE_MIN_BYTES) this.startAssembling(size, keyed && this.opts.pooled !== undefined && this.opts.pooled(key));
       }
-      if (this.buffered < this.expected) break;
-      let frame = this.take(this.expected);
-      // A small frame cut from a large read would keep the whole read alive while it is in flight.
-      if (frame.buffer.byteLength > 2 * frame.length) frame = Buffer.from(frame);
+      let frame: Buffer;
+      let lease: FrameLease | undefined;
+      if (this.assembling !== null) {
+        if (this.assembled < this.expected) break;
+        frame = this.assembling;
+        lease = this.assemblingLease;
+        this.assembling = null;
+        this.assemblingLease = undefined;
+      } else {
+        if (this.buffered < this.expected) break;
+        frame = this.take(this.expected);
+        // A frame in the shared read buffer is overwritten by the next read; a small one cut from a large
+        // read would keep the whole read alive while it is in flight.
+        if (frame.buffer === sharedReads?.buffer || frame.buffer.byteLength > 2 * frame.length) frame = Buffer.from(frame);
+      }
       this.expected = -1;
       this.partialSince = 0;
-      this.dispatch(frame, this.expectedOneAtATime);
+      this.dispatch(frame, this.expectedOneAtATime, lease);
     }
     if (this.closed || this.draining || this.refusing) return;
     // Wanting more bytes: read on; the receive timeout runs while part of a frame is here.
@@ -314,6 +389,35 @@ export class Connection {
     return out;
   }
 
+  /**
+   * A large frame of `size` bytes starts: its buffer (from the frame pool for
+   * the pooled kind) takes what is buffered of it now, and the rest as it
+   * arrives (read straight into it, or copied in by onData). A frame that is
+   * here whole already and not pooled is taken as it is.
+   */
+  private startAssembling(size: number, pooled: boolean): void {
+    const fromPool = pooled ? this.opts.framePool?.get(size) : undefined;
+    if (fromPool === undefined && this.buffered >= size) return;
+    this.assembling = fromPool?.frame ?? Buffer.allocUnsafe(size);
+    this.assemblingLease = fromPool?.lease;
+    this.assembled = Math.min(this.buffered, size);
+    if (this.assembled > 0) this.takeInto(this.assembling, this.assembled);
+  }
+
+  /** Moves the next n buffered bytes into the start of `out`. */
+  private takeInto(out: Buffer, n: number): void {
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.buffered -= n;
+  }
+
   /** Removes and returns the next n (>= 1) buffered bytes (a copy only when they span chunks). */
   private take(n: number): Buffer {
     const first = this.chunks[0]!;
@@ -324,21 +428,14 @@ export class Connection {
       else this.chunks[0] = first.subarray(n);
     } else {
       out = Buffer.allocUnsafe(n);
-      let at = 0;
-      while (at < n) {
-        const c = this.chunks[0]!;
-        const k = Math.min(c.length, n - at);
-        c.copy(out, at, 0, k);
-        at += k;
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
-      }
+      this.takeInto(out, n);
+      return out;
     }
     this.buffered -= n;
     return out;
   }
 
-  private dispatch(frame: Buffer, oneAtATime: boolean): void {
+  private dispatch(frame: Buffer, oneAtATime: boolean, lease: FrameLease | undefined): void {
     const slot: Slot = { result: undefined, charge: frame.length, oneAtATime };
     this.slots.push(slot);
     if (oneAtATime) this.oneAtATimeInFlight = true;
@@ -354,7 +451,7 @@ export class Connection {
       this.flush();
     };
     try {
-      const r = this.handleFrame(frame, this);
+      const r = this.handleFrame(frame, this, lease);
       if (r instanceof Promise) r.then(finish, (err) => finish({ close: `internal error: ${err?.stack ?? err}` }));
       else finish(r);
     } catch (err) {
@@ -429,6 +526,9 @@ export class Connection {
   private dropUnread(): void {
     if (this.expected >= 0) this.charge(-this.expected);
     this.expected = -1;
+    // Dropped with its buffer, which the pool does not get back: the socket may be reading into it still.
+    this.assembling = null;
+    this.assemblingLease = undefined;
     this.chunks = [];
     this.buffered = 0;
     this.partialSince = 0;

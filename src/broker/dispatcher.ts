@@ -16,6 +16,10 @@
  *   id and address, connection, correlation id, duration, request and
  *   response sizes (never bodies, so nothing sensitive leaks). With debug
  *   off this costs one level check per request.
+ * - A frame read into a pooled buffer comes with its lease (frame-pool.ts):
+ *   the handler gets it and may take it (Produce, whose log writes use the
+ *   frame's bytes after the answer); otherwise the buffer goes back to the
+ *   pool once the request is answered.
  */
 import { Reader } from '../wire/protocol/reader.js';
 import { Writer } from '../wire/protocol/writer.js';
@@ -27,6 +31,7 @@ import { encodeResponseHeader } from '../wire/generated/response-header.js';
 import { encodeApiVersionsResponse } from '../wire/generated/api-versions.js';
 import { ErrorCode } from '../wire/errors.js';
 import type { Connection, FrameResult } from './connection.js';
+import type { FrameLease } from './frame-pool.js';
 import type { Handler } from './handler.js';
 import type { BrokerContext, SharedContext } from './broker-context.js';
 import { supportedApiVersions } from './handlers/index.js';
@@ -63,16 +68,23 @@ export class Dispatcher {
     for (const key of this.byKey.keys()) if (this.byKey[key]) this.codecs[key] ??= await loadCodecs(key);
   }
 
-  handleFrame = (frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> => {
+  handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => {
+    if (lease === undefined) return this.handleUnleased(frame, conn);
+    const r = this.handleUnleased(frame, conn, lease);
+    if (!(r instanceof Promise)) { lease.done(); return r; }
+    return r.finally(() => lease.done());
+  };
+
+  private handleUnleased(frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> {
     if (conn.session?.rawTokens) return this.rawSaslToken(frame, conn, conn.session);
     const key = frame.length >= 2 ? frame.readInt16BE(0) : -1;
     if (this.byKey[key] && !this.codecs[key]) {
-      return loadCodecs(key).then((c) => { this.codecs[key] = c; return this.handleLoaded(frame, conn); });
+      return loadCodecs(key).then((c) => { this.codecs[key] = c; return this.handleLoaded(frame, conn, lease); });
     }
-    return this.handleLoaded(frame, conn);
-  };
+    return this.handleLoaded(frame, conn, lease);
+  }
 
-  private handleLoaded(frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> {
+  private handleLoaded(frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> {
     if (frame.length < 8) return { close: `frame of ${frame.length} bytes is too short for a request header` };
     const apiKey = frame.readInt16BE(0);
     const version = frame.readInt16BE(2);
@@ -150,7 +162,7 @@ export class Dispatcher {
     };
     let out: unknown;
     try {
-      out = handler.handle(ctx, request, version);
+      out = handler.handle(ctx, request, version, lease);
     } catch (err) {
       return fault(err);
     }

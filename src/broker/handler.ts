@@ -18,6 +18,7 @@
 import { ErrorCode, KafkaError } from '../wire/errors.js';
 import type { BrokerContext } from './broker-context.js';
 import type { Logger } from './logger.js';
+import type { FrameLease } from './frame-pool.js';
 
 /** Returned by a handler that sends no response (acks=0 Produce). */
 export const NO_RESPONSE = null;
@@ -28,8 +29,11 @@ export interface Handler<Req = any, Res = any> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
-  /** Method syntax on purpose: each handler declares the (narrower) context and request types it takes. */
-  handle(ctx: BrokerContext, request: Req, version: number): Res | null | Promise<Res | null>;
+  /**
+   * Method syntax on purpose: each handler declares the (narrower) context and request types it takes.
+   * `frame`: the lease of a frame read into a pooled buffer (Produce's; see dispatcher.ts).
+   */
+  handle(ctx: BrokerContext, request: Req, version: number, frame?: FrameLease): Res | null | Promise<Res | null>;
   /** A response carrying `errorCode` everywhere an error fits (Kafka's getErrorResponse), for faults. */
   errorResponse?(request: Req, version: number, errorCode: number, message: string): Res;
 }

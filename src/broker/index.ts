@@ -16,6 +16,7 @@ import { applyMetadataChange, applyStartupStates } from './metadata-listener.js'
 import { LogManager } from '../log/log-manager.js';
 import { Connection, type ConnectionOptions, type FrameResult } from './connection.js';
 import { MemoryBudget } from './memory-budget.js';
+import { FramePool, type FrameLease } from './frame-pool.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Logger, type LogFormat, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
@@ -50,6 +51,8 @@ const SHUTDOWN_GRACE_MS = 2000;
  * ControlledShutdown v0's, which Samsa does not serve.
  */
 const MIN_REQUEST_BYTES = 10;
+/** Idle Produce frame buffers the broker keeps for reuse (frame-pool.ts): a few producers' requests in flight. */
+const FRAME_POOL_IDLE_BYTES = 16 * 1024 * 1024;
 
 export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
@@ -283,7 +286,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const dispatcherReady: Promise<Dispatcher> = new Promise<void>((resolve) => { listening = resolve; })
     .then(() => Promise.all([import('./dispatcher.js'), import('./handlers/index.js')]))
     .then(([{ Dispatcher }, { HANDLERS }]) => new Dispatcher(shared, HANDLERS));
-  let handleFrame = (frame: Buffer, conn: Connection): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn));
+  let handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn, lease));
   void dispatcherReady.then((d) => { handleFrame = d.handleFrame; return d.preload(); });
   const connections = new Set<Connection>();
   const budget = new MemoryBudget(config.int('queued.max.request.bytes'));
@@ -294,13 +297,15 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxQueuedBytes: config.int('queued.max.request.bytes.per.connection'),
     budget,
     oneAtATime: (key) => key === ApiKey.Fetch, // the large responses: one at a time per connection
+    pooled: (key) => key === ApiKey.Produce, // frames whose buffers come back when their log writes complete
+    framePool: new FramePool(FRAME_POOL_IDLE_BYTES),
     requestReceiveTimeoutMs: config.int('socket.request.receive.timeout.ms'),
     idleTimeoutMs: config.int('connections.max.idle.ms'),
   };
   let nextId = 1;
   let paused = false;
   const accept = (socket: Socket, listener: Listener, principal?: string) => {
-    const conn = new Connection(nextId++, socket, connectionOptions, log, (frame, c) => handleFrame(frame, c));
+    const conn = new Connection(nextId++, socket, connectionOptions, log, (frame, c, lease) => handleFrame(frame, c, lease));
     conn.session = new ClientSession(listener, socket.remoteAddress ?? '', principal);
     if (paused) conn.freeze();
     connections.add(conn);

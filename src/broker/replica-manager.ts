@@ -156,6 +156,13 @@ export interface AppendResult {
    * NONE, or with KAFKA_STORAGE_ERROR when the write failed.
    */
   done: Promise<number>;
+  /**
+   * Settles once the log no longer refers to the request's bytes (its write
+   * of them completed, or they never reached the log); absent when that is
+   * not known (an append that threw), and then the bytes must never be
+   * reused. The produce handler gives a pooled frame back on it.
+   */
+  written?: Promise<unknown>;
 }
 
 export interface ReadResult {
@@ -617,7 +624,7 @@ export class ReplicaManager {
       if (c.kind === 'error') return fail(c.errorCode, c.message, logStartOffset);
       if (c.kind === 'duplicate') {
         // A retry of a batch already in the log: acknowledged with its original offsets once it is written.
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: c.batch.firstOffset, logAppendTimeMs: -1, logStartOffset, done: this.whenWritten(s, c.batch.lastOffset + 1, acks) };
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: c.batch.firstOffset, logAppendTimeMs: -1, logStartOffset, done: this.whenWritten(s, c.batch.lastOffset + 1, acks), written: RESOLVED };
       }
       if (batch.isTransactional) {
         const code = this.txnVerifier?.(batch.producerId, batch.producerEpoch, topic, partition) ?? ErrorCode.INVALID_TXN_STATE;
@@ -639,7 +646,8 @@ export class ReplicaManager {
       appended = h.log.append(bytes, s.cluster.leaderEpoch);
     } catch (e) {
       this.log.error(`append to ${topic}-${partition} failed: ${(e as Error)?.message ?? e}`);
-      return fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, e as Error), logStartOffset);
+      // The bytes may be queued for a write after all: `written` stays unknown.
+      return { ...fail(ErrorCode.KAFKA_STORAGE_ERROR, storageErrorMessage(topic, partition, e as Error), logStartOffset), written: undefined };
     }
     const { baseOffset, lastOffset, done } = appended;
     this.stats?.produced(topic, bytes.length, lastOffset - baseOffset + 1);
@@ -650,7 +658,7 @@ export class ReplicaManager {
       // Every producer id ever seen would otherwise stay forever (kafkajs takes a new id per connect).
       if (++s.producerUpdates % 1000 === 0) producers.removeExpiredProducers(this.now(), PRODUCER_ID_EXPIRATION_MS);
     }
-    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: this.track(s, lastOffset, done, acks) };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs, logStartOffset, done: this.track(s, lastOffset, done, acks), written: done };
   }
 
   /**
@@ -897,5 +905,5 @@ function storageErrorMessage(topic: string, partition: number, cause: Error | nu
 }
 
 function fail(errorCode: number, errorMessage: string | null, logStartOffset = -1): AppendResult {
-  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, done: RESOLVED };
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, done: RESOLVED, written: RESOLVED };
 }

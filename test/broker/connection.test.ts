@@ -2,7 +2,8 @@
  * Connection: framing edge cases, response order under out-of-order
  * completion, no-response requests, size limits, backpressure, the memory a
  * connection may hold (its own budget, the broker-wide one, one Fetch at a
- * time, release on close), timeouts and graceful shutdown, over a real
+ * time, release on close), large frames assembled as they arrive and the
+ * frame pool's buffers (leased, reused once given back), timeouts and graceful shutdown, over a real
  * loopback socket with a stub frame handler.
  */
 import t from 'tap';
@@ -10,8 +11,9 @@ import { createServer, connect, type Socket, type Server } from 'node:net';
 import { Connection, type ConnectionOptions, type FrameResult } from '../../src/broker/connection.js';
 import { Logger } from '../../src/broker/logger.js';
 import { MemoryBudget } from '../../src/broker/memory-budget.js';
+import { FramePool, type FrameLease } from '../../src/broker/frame-pool.js';
 
-type FrameFn = (frame: Buffer, conn: Connection) => FrameResult | Promise<FrameResult>;
+type FrameFn = (frame: Buffer, conn: Connection, lease?: FrameLease) => FrameResult | Promise<FrameResult>;
 
 /**
  * A server whose one connection uses `onFrame`; returns the client socket and the server-side Connection.
@@ -301,4 +303,103 @@ t.test('shutdown answers what was already read, then ends the connection', async
   resolveSlow([frame(Buffer.from('slow'))]);
   await new Promise<void>((resolve) => client.once('end', () => resolve()));
   t.same(frames(received).map(String), ['slow'], 'the owed response arrived; the request sent after shutdown was not read');
+});
+
+/** A frame body of `n` bytes opening with API key `key`, the rest a pattern seeded by `seed`. */
+function keyed(key: number, n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 2; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  b.writeInt16BE(key, 0);
+  return b;
+}
+
+t.test('large frames split in odd pieces, pooled and not, arrive intact and in order', async (t) => {
+  const pool = new FramePool(8 << 20);
+  const got: { body: Buffer; leased: boolean }[] = [];
+  const { client, received } = await pair(t, (f, _c, lease) => {
+    got.push({ body: Buffer.from(f), leased: lease !== undefined });
+    lease?.done();
+    return [frame(Buffer.from('ok'))];
+  }, 5 << 20, { pooled: (key) => key === 0, framePool: pool });
+  // Pooled (key 0) and not (key 1), below and above the 16 KiB at which frames are assembled, and one past the largest pooled size.
+  const bodies = [keyed(0, 100, 1), keyed(0, 70_000, 2), keyed(1, 70_000, 3), keyed(0, 16_384, 4), keyed(1, 300_000, 5), keyed(0, 1_000_000, 6), keyed(0, (4 << 20) + 1, 7)];
+  const all = Buffer.concat(bodies.map(frame));
+  for (let at = 0, step = 1; at < all.length; at += step, step = (step * 7 + 3) % 50_000 + 1) {
+    client.write(all.subarray(at, Math.min(all.length, at + step)));
+    if (step % 3 === 0) await new Promise((r) => setImmediate(r));
+  }
+  t.ok(await until(() => frames(received).length === bodies.length, 20_000), 'every frame answered');
+  t.equal(got.length, bodies.length);
+  got.forEach((g, i) => t.ok(g.body.equals(bodies[i]!), `frame ${i} (${bodies[i]!.length} bytes) intact`));
+  t.same(got.map((g) => g.leased), [false, true, false, true, false, true, false], 'pooled-kind frames from 16 KiB to 4 MiB come with a lease');
+});
+
+t.test('a socket that holds bytes already reads with data events (as a TLS socket does): large frames still arrive intact', async (t) => {
+  // The server side pauses and waits for the client's first bytes, then makes the Connection: reads into the shared buffer cannot start mid-stream.
+  const pool = new FramePool(8 << 20);
+  const got: Buffer[] = [];
+  let conn: Connection | undefined;
+  const server: Server = createServer((s) => {
+    s.pause();
+    const make = () => {
+      if (s.readableLength === 0) return void setTimeout(make, 5);
+      conn = new Connection(1, s, { maxRequestBytes: 2 << 20, minRequestBytes: 1, pooled: () => true, framePool: pool }, new Logger('silent'), (f, _c, lease) => {
+        got.push(Buffer.from(f));
+        lease?.done();
+        return [frame(Buffer.from('ok'))];
+      });
+      s.resume();
+    };
+    make();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const client = await new Promise<Socket>((resolve) => { const c = connect((server.address() as { port: number }).port, '127.0.0.1', () => resolve(c)); });
+  t.teardown(() => { client.destroy(); conn?.socket.destroy(); server.close(); });
+  const received: Buffer[] = [];
+  client.on('data', (d) => received.push(d));
+  const bodies = [keyed(0, 50, 1), keyed(0, 200_000, 2), keyed(1, 1_500_000, 3), keyed(0, 20, 4)];
+  const all = Buffer.concat(bodies.map(frame));
+  client.write(all.subarray(0, 30));
+  t.ok(await until(() => conn !== undefined), 'connection made after bytes arrived');
+  for (let at = 30; at < all.length; at += 40_000) { client.write(all.subarray(at, at + 40_000)); await new Promise((r) => setImmediate(r)); }
+  t.ok(await until(() => frames(received).length === bodies.length, 20_000), 'every frame answered');
+  got.forEach((g, i) => t.ok(g.equals(bodies[i]!), `frame ${i} (${bodies[i]!.length} bytes) intact`));
+});
+
+t.test('a released frame buffer is reused by the next frame; one still leased is not', async (t) => {
+  const pool = new FramePool(8 << 20);
+  const seen: Buffer[] = [];
+  let kept: (() => void) | undefined;
+  const { client, received } = await pair(t, (f, _c, lease) => {
+    seen.push(f);
+    if (seen.length === 1) kept = lease!.take(); // the handler keeps the first frame past its answer
+    else lease!.done();
+    return [frame(Buffer.from('ok'))];
+  }, 1 << 20, { pooled: () => true, framePool: pool });
+  const send = async (seed: number, n: number) => {
+    client.write(frame(keyed(0, 100_000, seed)));
+    t.ok(await until(() => frames(received).length === n, 10_000), `frame ${n} answered`);
+  };
+  await send(1, 1);
+  await send(2, 2);
+  t.not(seen[1]!.buffer, seen[0]!.buffer, 'a kept frame\'s buffer is not handed out again');
+  t.ok(seen[0]!.equals(keyed(0, 100_000, 1)), 'and its bytes are untouched by the next frame');
+  await send(3, 3);
+  t.equal(seen[2]!.buffer, seen[1]!.buffer, 'a buffer given back serves the next frame');
+  kept!();
+  kept!(); // a second release does nothing
+  t.equal(pool.idleTotal, 2 * 128 * 1024, 'both buffers idle once given back, the double release not counted');
+});
+
+t.test('a pooled frame cut off by a close is dropped, its buffer not given back (the socket may be reading into it)', async (t) => {
+  const pool = new FramePool(8 << 20);
+  let calls = 0;
+  const { client, conn } = await pair(t, () => { calls++; return [frame(Buffer.from('ok'))]; }, 1 << 20, { pooled: () => true, framePool: pool });
+  const f = frame(keyed(0, 200_000, 9));
+  client.write(f.subarray(0, 100_000));
+  t.ok(await until(() => conn().heldBytes === 200_000), 'the frame is being read');
+  client.destroy();
+  t.ok(await until(() => conn().isClosed), 'closed');
+  t.equal(calls, 0, 'never dispatched');
+  t.equal(pool.idleTotal, 0, 'its buffer is not back in the pool');
 });

@@ -36,6 +36,11 @@
  * then WRITE on each topic, asked once per topic, else
  * TOPIC_AUTHORIZATION_FAILED for its partitions (before UNKNOWN_TOPIC_OR_PARTITION).
  * Idempotence needs no check here: InitProducerId checked IDEMPOTENT_WRITE.
+ *
+ * A frame read into a pooled buffer (frame-pool.ts) is given back once every
+ * log write made from its bytes has completed, which for acks=0 (and a
+ * partition that timed out) is after the answer; when that cannot be known
+ * (an append that threw) it is never given back, only collected.
  */
 import { ApiKey } from '../../wire/generated/api-keys.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '../../wire/generated/produce.js';
@@ -45,9 +50,27 @@ import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
 import { BATCH_HEADER_SIZE, MAGIC_OFFSET, BatchHeader } from '../../wire/records/batch-header.js';
+import type { FrameLease } from '../frame-pool.js';
 
-const failed = (errorCode: number): AppendResult =>
-  ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: Promise.resolve(0) });
+const RESOLVED = Promise.resolve(0);
+/** A partition refused before its records went anywhere (`reachedLog` false), or whose append failed unexpectedly (they may be queued). */
+const failed = (errorCode: number, reachedLog = false): AppendResult =>
+  ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: RESOLVED, written: reachedLog ? undefined : RESOLVED });
+
+/** Gives the frame back once every write made from it has completed; never when one is unknown. */
+function releaseAfterWrites(release: () => void, results: { partitions: { r: AppendResult }[] }[]): void {
+  const writes: Promise<unknown>[] = [];
+  for (const t of results) {
+    for (const p of t.partitions) {
+      if (p.r.written === undefined) return;
+      if (p.r.written !== RESOLVED) writes.push(p.r.written);
+    }
+  }
+  if (writes.length === 0) return release();
+  const settled = () => { if (--pending === 0) release(); };
+  let pending = writes.length;
+  for (const w of writes) w.then(settled, settled);
+}
 
 /** Whether a partition's first batch is a transactional v2 batch (Kafka's RequestUtils.hasTransactionalRecords looks at first batches only). */
 function opensTransactional(records: Buffer | null | undefined): boolean {
@@ -68,7 +91,7 @@ export const produce = {
   apiKey: ApiKey.Produce,
   minVersion: 0,
   maxVersion: 11,
-  async handle(ctx: DataPathContext, req: ProduceRequest, version: number): Promise<ProduceResponse | null> {
+  async handle(ctx: DataPathContext, req: ProduceRequest, version: number, frame?: FrameLease): Promise<ProduceResponse | null> {
     if (req.topicData.some((t) => t.partitionData.some((p) => opensTransactional(p.records)))
       && (req.transactionalId == null || !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) {
       if (req.acks !== 0) return refuseAll(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
@@ -90,7 +113,7 @@ export const produce = {
           } catch (e) {
             // A bug, not a protocol outcome: this partition fails, the others and the connection carry on.
             ctx.log?.error(`produce to ${t.name}-${p.index}: ${(e as Error)?.stack ?? e}`);
-            r = failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+            r = failed(ErrorCode.UNKNOWN_SERVER_ERROR, true);
           }
         }
         if (r.errorCode !== ErrorCode.NONE) anyFailed = true;
@@ -98,6 +121,8 @@ export const produce = {
       });
       results.push({ name: t.name, partitions });
     }
+    // Refused before this point, the frame went back with the answer (the dispatcher's part); from here the writes decide.
+    if (frame !== undefined) releaseAfterWrites(frame.take(), results);
     if (req.acks === 0) {
       if (anyFailed) ctx.closeConnection?.('a Produce with acks=0 failed');
       return null;
