@@ -501,12 +501,20 @@ export class PartitionLog {
    */
   private roll(baseOffset: number): void {
     const old = this.active;
-    // Kafka keeps the snapshots of the last two segments and those past the recovery point.
-    this.producers.rolled(baseOffset, Math.min(old.baseOffset, this.recoveryPoint));
     const next = LogSegment.create(this.dir, baseOffset, this.segmentOptions(), old.idle());
     old.seal();
     this.segments.push(next);
-    void old.flushWritten().then((ok) => { if (ok) this.advanceRecoveryPoint(old.nextOffset); });
+    this.producers.rolled(baseOffset, this.snapshotsKeptFrom());
+    void old.flushWritten().then((ok) => {
+      if (!ok) return;
+      this.advanceRecoveryPoint(old.nextOffset);
+      if (!this.deleted) this.producers.retain(this.snapshotsKeptFrom());
+    });
+  }
+
+  /** Kafka keeps the producer snapshots of the last two segments and those past the recovery point. */
+  private snapshotsKeptFrom(): number {
+    return Math.min(this.segments[this.segments.length - 2]?.baseOffset ?? this.active.baseOffset, this.recoveryPoint);
   }
 
   private advanceRecoveryPoint(offset: number): void {

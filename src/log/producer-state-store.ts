@@ -189,10 +189,7 @@ export class ProducerStateStore {
     }
   }
 
-  /**
-   * A segment rolled at `base` (the log end): the snapshot there, then the
-   * snapshots below `keepFrom` go (see header).
-   */
+  /** A segment rolled at `base` (the log end): the snapshot there, then the snapshots below `keepFrom` go (see header). */
   rolled(base: number, keepFrom: number): void {
     if (!this.ready) return;
     try {
@@ -201,6 +198,16 @@ export class ProducerStateStore {
     } catch (err) {
       this.report(`${this.name}: cannot write the producer snapshot at offset ${base}: ${(err as Error).message}`);
     }
+    this.retain(keepFrom);
+  }
+
+  /**
+   * Deletes the snapshots below `keepFrom` (the smaller of the second newest
+   * segment's base and the recovery point): at a roll, and when a rolled
+   * segment's fsync moved the recovery point.
+   */
+  retain(keepFrom: number): void {
+    if (!this.ready) return;
     // Unloaded, the snapshot a load would start from stays whatever its age.
     const needed = this.loaded === null ? this.snapshots.newestIn(this.log.logStartOffset, this.log.logEndOffset) : undefined;
     const keep = Math.min(keepFrom, needed ?? keepFrom);
