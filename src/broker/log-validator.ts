@@ -88,11 +88,11 @@ export function validateProduceRecords(records: Buffer | null, version: number, 
   if (tooLarge) return tooLarge;
   if (!h.isCrcValid()) return err(ErrorCode.CORRUPT_MESSAGE, `Record is corrupt (stored crc = ${h.crc}) in topic partition ${partition}.`);
   const count = h.recordCount;
-  const [first, last] = [h.baseOffset, h.baseOffset + h.lastOffsetDelta];
-  if (h.lastOffsetDelta < 0) return err(ErrorCode.INVALID_RECORD, `Batch has an invalid offset range: [${first}, ${last}] in topic partition ${partition}`);
+  const range = () => `[${h.baseOffset}, ${h.baseOffset + h.lastOffsetDelta}]`; // for messages only: reading offsets costs BigInts
+  if (h.lastOffsetDelta < 0) return err(ErrorCode.INVALID_RECORD, `Batch has an invalid offset range: ${range()} in topic partition ${partition}`);
   if (count <= 0) return err(ErrorCode.INVALID_RECORD, `Invalid reported count for record batch: ${count} in topic partition ${partition}`);
   if (count !== h.lastOffsetDelta + 1) {
-    return err(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range [${first}, ${last}] and count of records ${count} in topic partition ${partition}`);
+    return err(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range ${range()} and count of records ${count} in topic partition ${partition}`);
   }
   if (h.isControl) return err(ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${partition}`);
   if (h.producerId >= 0 && h.baseSequence < 0) {

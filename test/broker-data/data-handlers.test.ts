@@ -52,6 +52,23 @@ t.test('produce: acks 1 answers after the write, acks 0 answers nothing, bad ack
   t.equal(unknown!.responses[0]!.partitionResponses[0]!.errorCode, 3);
 });
 
+t.test('produce acks=-1: a partition still waiting at timeout_ms answers REQUEST_TIMED_OUT, the others their own answer', async (t) => {
+  const { ctx, rm } = setup(t.testdir({}));
+  // Partition 1's acknowledgement never comes (a follower that stopped fetching); partition 0's does.
+  const stuck = Object.create(rm) as ReplicaManager;
+  stuck.appendRecords = (topic, partition, records, version, acks) => {
+    const r = rm.appendRecords(topic, partition, records, version, acks);
+    return partition === 1 ? { ...r, done: new Promise<number>(() => {}) } : r;
+  };
+  const req = { transactionalId: null, acks: -1, timeoutMs: 200, topicData: [{ name: 't', partitionData: [0, 1].map((index) => ({ index, records: makeBatch({ values: ['x'] }) })) }] };
+  const r = await produce.handle({ ...ctx, replicaManager: stuck }, req, 9);
+  const [p0, p1] = r!.responses[0]!.partitionResponses;
+  t.same([p0!.errorCode, p0!.baseOffset], [0, 0n], 'the acknowledged partition keeps its answer');
+  t.same([p1!.errorCode, p1!.baseOffset], [7, -1n], 'the waiting one times out (REQUEST_TIMED_OUT)');
+  const none = await produce.handle(ctx, { ...req, topicData: [] }, 9);
+  t.same(none!.responses, [], 'a request with no partitions is answered at once');
+});
+
 t.test('fetch: empty partition has an empty record set, never null; data round-trips through the codec', async (t) => {
   const { ctx } = setup(t.testdir({}));
   const empty = await fetch.handle(ctx, fetchReq({}), 11);

@@ -57,6 +57,40 @@ const RESOLVED = Promise.resolve(0);
 const failed = (errorCode: number, reachedLog = false): AppendResult =>
   ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: RESOLVED, written: reachedLog ? undefined : RESOLVED });
 
+/**
+ * Resolves when every partition's append is acknowledged; a failed write
+ * turns that partition's answer into its error. acks=-1 waits for the ISR,
+ * which may never catch up (a follower gone): `timeoutMs` (the request's
+ * timeout_ms, 0 = none) bounds the wait, and partitions still waiting then
+ * answer REQUEST_TIMED_OUT, as Kafka's DelayedProduce does. One promise and
+ * at most one timer per request, whatever the partition count.
+ */
+function settled(results: { partitions: { r: AppendResult }[] }[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const waiting: { p: { r: AppendResult }; acked: boolean }[] = [];
+    for (const t of results) for (const p of t.partitions) waiting.push({ p, acked: false });
+    let pending = waiting.length;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    for (const w of waiting) {
+      w.p.r.done.then((code) => {
+        if (timedOut) return;
+        w.acked = true;
+        if (code !== ErrorCode.NONE) w.p.r = { ...w.p.r, errorCode: code, baseOffset: -1, errorMessage: null };
+        if (--pending === 0) { clearTimeout(timer); resolve(); }
+      });
+    }
+    if (pending === 0) return resolve();
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        for (const w of waiting) if (!w.acked) w.p.r = { ...w.p.r, errorCode: ErrorCode.REQUEST_TIMED_OUT, baseOffset: -1, errorMessage: null };
+        resolve();
+      }, timeoutMs);
+    }
+  });
+}
+
 /** Gives the frame back once every write made from it has completed; never when one is unknown. */
 function releaseAfterWrites(release: () => void, results: { partitions: { r: AppendResult }[] }[]): void {
   const writes: Promise<unknown>[] = [];
@@ -127,16 +161,7 @@ export const produce = {
       if (anyFailed) ctx.closeConnection?.('a Produce with acks=0 failed');
       return null;
     }
-    // Wait for every write; a failed write turns that partition's answer into its error.
-    // acks=-1 waits for the ISR, which may never catch up (a follower gone): the request's
-    // timeout_ms bounds it with REQUEST_TIMED_OUT, as Kafka's DelayedProduce does.
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = req.acks === -1 && req.timeoutMs > 0 ? new Promise<number>((resolve) => { timer = setTimeout(() => resolve(ErrorCode.REQUEST_TIMED_OUT), req.timeoutMs); }) : undefined;
-    await Promise.all(results.flatMap((t) => t.partitions.map(async (p) => {
-      const code = timedOut ? await Promise.race([p.r.done, timedOut]) : await p.r.done;
-      if (code !== ErrorCode.NONE) p.r = { ...p.r, errorCode: code, baseOffset: -1, errorMessage: null };
-    })));
-    clearTimeout(timer);
+    await settled(results, req.acks === -1 ? req.timeoutMs : 0);
     // KIP-951: from v10 a partition this broker does not lead names the leader, with its endpoint.
     const hints = new LeaderHints(ctx);
     const leaderHint = (topic: string, partition: number, errorCode: number) => (version >= 10 ? hints.for(topic, partition, errorCode) : {});
