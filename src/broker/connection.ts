@@ -65,7 +65,7 @@ import { MIN_BYTES as ASSEMBLE_MIN_BYTES, type FramePool, type FrameLease } from
 import { readIntoBuffers } from './socket-reads.js';
 
 /** The buffer every connection's socket reads into (see the class comment); made on first use. */
-const READ_BUFFER_BYTES = 256 * 1024;
+const READ_BUFFER_BYTES = 64 * 1024;
 let sharedReads: Buffer | undefined;
 const readBuffer = () => (sharedReads ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
 
