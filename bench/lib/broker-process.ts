@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** A broker the workloads drive: one we started, or BROKER=host:port. */
@@ -12,10 +13,13 @@ export interface BenchBroker {
 }
 
 /**
- * The CLI compiled beside this file (<outDir>/bench/lib/ -> <outDir>/src/cli/),
- * so the bench runs from any outDir, not only dist/.
+ * The `samsa` command as users run it: the bundle (dist/bundle/samsa.js,
+ * scripts/bundle.mjs) beside this file's outDir (<outDir>/bench/lib/ ->
+ * <outDir>/bundle/), else tsc's output (<outDir>/src/cli/main.js), so the
+ * bench runs from any outDir, not only dist/. BENCH_CLI names another (not SAMSA_*: those are broker settings).
  */
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const CLI = process.env.BENCH_CLI ?? [new URL('../../bundle/samsa.js', import.meta.url), new URL('../../src/cli/main.js', import.meta.url)]
+  .map((u) => fileURLToPath(u)).find((f) => existsSync(f))!;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -76,15 +80,16 @@ export function apiVersionsRoundTrip(sock: Socket): Promise<void> {
 }
 
 /**
- * Starts `samsa start --ephemeral` on a free loopback port and resolves once
- * it accepts connections; `startupMs` is exec to first accepted connection,
- * `firstResponseMs` exec to the first ApiVersions response on it.
+ * Starts `samsa start --ephemeral` (or `samsa start <args>`) on a free
+ * loopback port and resolves once it accepts connections; `startupMs` is exec
+ * to first accepted connection, `firstResponseMs` exec to the first
+ * ApiVersions response on it.
  */
-export async function startSamsa(opts: { profileDir?: string } = {}): Promise<BenchBroker & { startupMs: number; firstResponseMs: number }> {
+export async function startSamsa(opts: { profileDir?: string; args?: string[] } = {}): Promise<BenchBroker & { startupMs: number; firstResponseMs: number }> {
   const port = await freePort();
   const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   const t0 = process.hrtime.bigint();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'start', '--ephemeral', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, 'start', ...(opts.args ?? ['--ephemeral']), '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let exited = false;

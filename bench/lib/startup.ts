@@ -51,8 +51,8 @@ async function startBareNode(): Promise<OneStart> {
   }
 }
 
-async function startSamsaOnce(): Promise<OneStart & { firstResponseMs: number }> {
-  const b = await startSamsa();
+async function startSamsaOnce(args?: string[]): Promise<OneStart & { firstResponseMs: number }> {
+  const b = await startSamsa({ args });
   try {
     await settle();
     return { startupMs: b.startupMs, firstResponseMs: b.firstResponseMs, idleRssMb: rssMb(b.pid!) };
@@ -63,13 +63,13 @@ async function startSamsaOnce(): Promise<OneStart & { firstResponseMs: number }>
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-/** `pairs` starts of each, alternated; medians, the ratio and the RSS difference. */
-export async function compareStartup(pairs: number): Promise<StartupComparison> {
+/** `pairs` starts of each, alternated; medians, the ratio and the RSS difference. `samsaArgs` replace `--ephemeral`. */
+export async function compareStartup(pairs: number, samsaArgs?: string[]): Promise<StartupComparison> {
   const samsa: (OneStart & { firstResponseMs: number })[] = [];
   const bare: OneStart[] = [];
   for (let i = 0; i < pairs; i++) {
-    if (i % 2 === 0) { samsa.push(await startSamsaOnce()); bare.push(await startBareNode()); }
-    else { bare.push(await startBareNode()); samsa.push(await startSamsaOnce()); }
+    if (i % 2 === 0) { samsa.push(await startSamsaOnce(samsaArgs)); bare.push(await startBareNode()); }
+    else { bare.push(await startBareNode()); samsa.push(await startSamsaOnce(samsaArgs)); }
   }
   const s = { startupMs: median(samsa.map((x) => x.startupMs)), firstResponseMs: median(samsa.map((x) => x.firstResponseMs)), idleRssMb: median(samsa.map((x) => x.idleRssMb)) };
   const b = { startupMs: median(bare.map((x) => x.startupMs)), idleRssMb: median(bare.map((x) => x.idleRssMb)) };

@@ -287,7 +287,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     .then(() => Promise.all([import('./dispatcher.js'), import('./handlers/index.js')]))
     .then(([{ Dispatcher }, { HANDLERS }]) => new Dispatcher(shared, HANDLERS));
   let handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn, lease));
-  void dispatcherReady.then((d) => { handleFrame = d.handleFrame; return d.preload(); });
+  void dispatcherReady.then((d) => { handleFrame = d.handleFrame; });
   const connections = new Set<Connection>();
   const budget = new MemoryBudget(config.int('queued.max.request.bytes'));
   const connectionOptions: ConnectionOptions = {
