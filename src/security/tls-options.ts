@@ -23,11 +23,12 @@
  * handshake (see sslPrincipalOfConnection in ssl-principal.ts).
  */
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createSecureContext, getCiphers, type ConnectionOptions, type SecureVersion, type TlsOptions } from 'node:tls';
+import type { ConnectionOptions, SecureVersion, TlsOptions } from 'node:tls';
 import { ConfigError } from '../config/config-error.js';
 import { parseSslPrincipalMappingRules } from './ssl-principal.js';
+import { nodeCrypto } from './node-crypto.js';
 
 /** The ssl.* settings of one listener, Kafka's names (values as strings, '' when unset). */
 export interface SslSettings { get(key: string): string }
@@ -43,6 +44,11 @@ const storeType: Validate = (v) => (v === '' || STORE_TYPES.includes(v.toUpperCa
 const messageOf = (f: () => unknown): string | undefined => {
   try { f(); return undefined; } catch (e) { return (e as Error).message; }
 };
+
+// node:tls (with its OpenSSL bindings, ~3 ms) is loaded when a TLS listener or
+// setting needs it: the settings table below is read by every broker's config.
+let tlsModule: typeof import('node:tls') | undefined;
+const tls = () => (tlsModule ??= createRequire(import.meta.url)('node:tls') as typeof import('node:tls'));
 
 const NO_EFFECT = 'accepted so that Kafka configurations start unchanged; no effect (a Java setting)';
 
@@ -163,7 +169,7 @@ function opensslSuiteName(name: string): string {
 /** ssl.cipher.suites in OpenSSL's names; a suite node does not know is a ConfigError (OpenSSL would skip it silently). */
 function cipherList(value: string): string[] {
   const listed = value.split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV');
-  const known = new Set(getCiphers());
+  const known = new Set(tls().getCiphers());
   return listed.map((suite) => {
     const name = opensslSuiteName(suite);
     if (!known.has(name.toLowerCase())) throw new ConfigError(`${suite} is not a cipher suite this node (OpenSSL) supports`);
@@ -194,7 +200,7 @@ function versionsAndCiphers(read: Read): { minVersion: SecureVersion; maxVersion
 /** Builds a context once so that a key/certificate mismatch or an unusable option stops start-up. */
 function checkContext(options: TlsOptions | ConnectionOptions): void {
   try {
-    createSecureContext(options);
+    tls().createSecureContext(options);
   } catch (e) {
     throw new ConfigError(`the ssl.* settings do not make a usable TLS context: ${(e as Error).message}`);
   }
@@ -284,7 +290,7 @@ function pemKeystore(certSource: PemSource, keySource: PemSource, keyPassword: s
   if (encrypted && !keyPassword) throw new ConfigError(`${keySource.what}: the private key is encrypted: set ssl.key.password`);
   let key;
   try {
-    key = createPrivateKey({ key: block.pem, format: 'pem', ...(encrypted && { passphrase: keyPassword }) });
+    key = nodeCrypto().createPrivateKey({ key: block.pem, format: 'pem', ...(encrypted && { passphrase: keyPassword }) });
   } catch (e) {
     const why = encrypted ? 'ssl.key.password does not decrypt it' : 'it is not a private key node can read';
     throw new ConfigError(`${keySource.what}: ${why} (${(e as Error).message})`);
@@ -317,7 +323,7 @@ function pemCertificates(source: PemSource): { pem: string; x509: X509Certificat
   if (blocks.length === 0) throw new ConfigError(`${source.what}: no certificate found (expected -----BEGIN CERTIFICATE-----)`);
   return blocks.map((b, i) => {
     try {
-      return { pem: b.pem, x509: new X509Certificate(b.pem) };
+      return { pem: b.pem, x509: new (nodeCrypto().X509Certificate)(b.pem) };
     } catch (e) {
       throw new ConfigError(`${source.what}: certificate ${i + 1} cannot be read (${(e as Error).message})`);
     }
@@ -326,7 +332,7 @@ function pemCertificates(source: PemSource): { pem: string; x509: X509Certificat
 
 function pkcs12Keystore(pfx: Buffer, password: string, where: string): KeyMaterial {
   try {
-    createSecureContext({ pfx, passphrase: password });
+    tls().createSecureContext({ pfx, passphrase: password });
     return { pfx, passphrase: password };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

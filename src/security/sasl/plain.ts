@@ -14,7 +14,7 @@
  * malformed (Kafka decodes it with replacement characters and then fails the
  * password check).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { SaslAuthenticationError, checkTokenSize, decodeUtf8, exchangeOver, type SaslResult, type SaslServer, type SaslUsers } from './mechanisms.js';
 
 const MECHANISM = 'PLAIN';
@@ -57,6 +57,7 @@ export class PlainSaslServer implements SaslServer {
 }
 
 function passwordsEqual(given: string, expected: string): boolean {
+  const { createHash, timingSafeEqual } = nodeCrypto();
   const a = createHash('sha256').update(given, 'utf8').digest();
   const b = createHash('sha256').update(expected, 'utf8').digest();
   return timingSafeEqual(a, b);

@@ -12,7 +12,7 @@
  * The stored form (encodeCredential) is one JSON object with base64 fields:
  *   {"mechanism":"SCRAM-SHA-256","salt":"..","iterations":4096,"storedKey":"..","serverKey":".."}
  */
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 
 export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 
@@ -47,11 +47,11 @@ export function scramHash(mechanism: ScramMechanism): { name: 'sha256' | 'sha512
 }
 
 export function hmac(mechanism: ScramMechanism, key: Buffer, data: Buffer | string): Buffer {
-  return createHmac(HASHES[mechanism].name, key).update(data).digest();
+  return nodeCrypto().createHmac(HASHES[mechanism].name, key).update(data).digest();
 }
 
 export function hash(mechanism: ScramMechanism, data: Buffer): Buffer {
-  return createHash(HASHES[mechanism].name).update(data).digest();
+  return nodeCrypto().createHash(HASHES[mechanism].name).update(data).digest();
 }
 
 /**
@@ -92,6 +92,7 @@ export function credentialFromPassword(mechanism: ScramMechanism, password: stri
   if (!isScramMechanism(mechanism)) throw new RangeError(`unknown SCRAM mechanism ${String(mechanism)}`);
   const problem = iterationsProblem(iterations);
   if (problem) throw new RangeError(`${problem}: ${iterations} (allowed ${MIN_ITERATIONS}..${MAX_ITERATIONS})`);
+  const { pbkdf2Sync, randomBytes } = nodeCrypto();
   const salt = randomBytes(SALT_BYTES);
   const { name, bytes } = HASHES[mechanism];
   return credentialFromSaltedPassword(mechanism, salt, pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, bytes, name), iterations);

@@ -31,7 +31,7 @@
  * - "y" as channel binding flag is accepted (RFC 5802 section 6); Kafka only takes "n".
  * - User names may be any UTF-8 (RFC 5802); Kafka accepts ASCII only.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { SaslAuthenticationError, checkTokenSize, decodeSaslName, decodeUtf8, exchangeOver, invalidCredentials, type SaslResult, type SaslServer, type SaslUsers } from './mechanisms.js';
 import { DEFAULT_ITERATIONS, MIN_ITERATIONS, decodeBase64, hash, hmac, scramHash, type ScramCredential, type ScramMechanism } from './scram-credentials.js';
 
@@ -54,7 +54,7 @@ export class ScramSaslServer implements SaslServer {
   constructor(
     readonly mechanism: ScramMechanism,
     private readonly users: SaslUsers,
-    private readonly serverNonce: () => string = () => randomBytes(18).toString('base64url'),
+    private readonly serverNonce: () => string = () => nodeCrypto().randomBytes(18).toString('base64url'),
   ) {}
 
   evaluate(token: Buffer): SaslResult {
@@ -119,7 +119,7 @@ export class ScramSaslServer implements SaslServer {
     const authMessage = `${r1.clientFirstBare},${r1.serverFirst},${withoutProof}`;
     const clientSignature = hmac(this.mechanism, storedKey, authMessage);
     const clientKey = xor(proof, clientSignature);
-    const proofMatches = storedKey.length === bytes && timingSafeEqual(hash(this.mechanism, clientKey), storedKey);
+    const proofMatches = storedKey.length === bytes && nodeCrypto().timingSafeEqual(hash(this.mechanism, clientKey), storedKey);
     if (!r1.known) throw this.fail(`unknown SCRAM user '${r1.user}'`);
     if (!proofMatches) throw this.fail(`invalid client proof for SCRAM user '${r1.user}' (wrong password)`);
     const serverSignature = hmac(this.mechanism, serverKey, authMessage);
@@ -175,10 +175,12 @@ function parseClientFirst(message: string, fail: (log: string) => Error): Client
 }
 
 /** The salt of a user who does not exist must be the same on every attempt, or a client could tell. */
-const madeUpSaltSecret = randomBytes(32);
+let madeUpSaltSecret: Buffer | undefined;
 
 function madeUpCredential(mechanism: ScramMechanism, user: string): ScramCredential {
   const { bytes } = scramHash(mechanism);
+  const { createHmac, randomBytes } = nodeCrypto();
+  madeUpSaltSecret ??= randomBytes(32);
   return {
     mechanism,
     salt: createHmac('sha256', madeUpSaltSecret).update(`${mechanism}\u0000${user}`).digest(),

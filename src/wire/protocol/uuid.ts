@@ -3,6 +3,8 @@
  * strings Kafka prints (e.g. in kafka-topics --describe), so they can be map
  * keys and compared with ===. On the wire they are 16 raw bytes.
  */
+import { createRequire } from 'node:module';
+
 export type Uuid = string;
 
 export const ZERO_UUID: Uuid = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -17,10 +19,15 @@ export function uuidToBytes(id: Uuid): Buffer {
   return b;
 }
 
+// node:crypto's randomFillSync, loaded at the first random id: every codec imports this module and
+// few processes draw an id; globalThis.crypto (WebCrypto) would cost ~1.5 ms more to set up than this.
+let randomFill: ((b: Buffer) => Buffer) | undefined;
+
 /** A random (version 4) UUID, never the zero UUID nor one starting with '-' (Kafka avoids those too). */
 export function randomUuid(): Uuid {
+  randomFill ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomFillSync;
   for (;;) {
-    const b = Buffer.from(crypto.getRandomValues(new Uint8Array(16)));
+    const b = randomFill(Buffer.allocUnsafe(16));
     b[6] = (b[6]! & 0x0f) | 0x40;
     b[8] = (b[8]! & 0x3f) | 0x80;
     const id = uuidFromBytes(b);
