@@ -65,7 +65,13 @@ function lyingRecord(rng: Rng, offsetDelta: number): Buffer {
   const edge = (actual: number) => rng.pick([-2, -1, 0, 1, actual - 1, actual + 1, 2 ** 31 - 1, -(2 ** 31), 2 ** 14, 2 ** 21]);
   const fields = [r.key, r.value, ...r.headers.flat()];
   switch (rng.int(0, 3)) {
-    case 0: { const f = rng.pick(fields); f.declared = edge(Math.max(f.actual, 0)); break; }
+    case 0: {
+      // The lie alone, or with bytes to match it (a key of length -1 and no bytes reads as well framed but for the sign).
+      const f = rng.pick(fields);
+      f.declared = edge(Math.max(f.actual, 0));
+      if (rng.bool() && f.declared <= 300) f.actual = Math.max(f.declared, 0);
+      break;
+    }
     case 1: r.headerCount = edge(r.headers.length); break;
     case 2: r.offsetDelta = edge(offsetDelta); break;
     default: r.lengthAdjust = rng.pick([-2, -1, 1, 2]); break;
@@ -141,4 +147,31 @@ t.test('a record whose offset delta is not its position is refused', async (t) =
   const rng = new Rng(3);
   const buf = Buffer.concat([randomRecord(rng, 0), randomRecord(rng, 2)]);
   t.match(walked(buf, 2), /offset delta 2 does not match its position 1/);
+});
+
+t.test('hand-made records that read as well framed but for one field are refused with the careful walk\'s reason', async (t) => {
+  /** A record: its length, then attributes 0, timestamp delta 0, offset delta 0 and `rest` as zigzag varints and raw bytes. */
+  const rec = (...rest: (number | Buffer)[]) => {
+    const w = new Writer();
+    w.int8(0); w.varlong(0n); w.varint(0);
+    for (const r of rest) if (typeof r === 'number') w.varint(r); else w.raw(r);
+    const body = w.toBuffer();
+    const out = new Writer();
+    out.varint(body.length);
+    out.raw(body);
+    return out.toBuffer();
+  };
+  const cases: [string, Buffer, RegExp][] = [
+    // Read as a key -1 long and a null value in place, the two bytes would pass for two headers.
+    ['two headers in two bytes, keys -1 long', rec(-1, -1, 2, -1, -1), /Invalid negative header key size -1/],
+    ['a header key -1 long, then a null value', rec(-1, -1, 1, -1, -1), /Invalid negative header key size -1/],
+    ['a key -2 long', rec(-2, -1, 0), /invalid record structure/],
+    ['a value -2 long', rec(-1, -2, 0), /invalid record structure/],
+    ['a negative header count', rec(-1, -1, -1), /invalid number of record headers -1/],
+    ['a header value running past the record', rec(-1, -1, 1, 1, Buffer.from('k'), 5, Buffer.from('v')), /invalid record structure/],
+  ];
+  for (const [what, buf, reason] of cases) {
+    t.match(careful(buf, 1), reason, `${what}: the careful walk's reason`);
+    t.equal(walked(buf, 1), careful(buf, 1), `${what}: walkRecords answers the same`);
+  }
 });

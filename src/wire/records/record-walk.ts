@@ -181,57 +181,79 @@ function longVarint(buf: Buffer, p: number, end: number): number {
  * repeated varint blocks are written out by hand on purpose: a helper
  * returning a value and a position would need an object or module state per
  * field, which costs more than the walk itself.
+ *
+ * It may say no to a well-formed section (the careful walk then accepts it),
+ * never yes to a malformed one. So where a field is always followed by more
+ * bytes of its record (every varint but a header value's), two bytes are
+ * required before it is read, one bounds check for both of a two-byte
+ * varint's bytes; and a record body is at least MIN_RECORD_SIZE - 1 bytes.
  */
 function wellFormed(buf: Buffer, start: number, end: number, count: number): boolean {
   if (count < 0 || count > (end - start) / MIN_RECORD_SIZE) return false;
   let p = start;
   let b = 0;
+  let b1 = 0;
   let n = 0;
   for (let i = 0; i < count; i++) {
-    if (p >= end) return false;
+    // Length.
+    if (p + 1 >= end) return false;
     b = buf[p]!;
     if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
-    else if (p + 1 < end && buf[p + 1]! < 0x80) { n = (b & 0x7f) | (buf[p + 1]! << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
+    else if ((b1 = buf[p + 1]!) < 0x80) { n = (b & 0x7f) | (b1 << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
     else { n = longVarint(buf, p, end); if (pos < 0) return false; p = pos; }
-    if (n < 0 || n > end - p) return false;
+    if (n < MIN_RECORD_SIZE - 1 || n > end - p) return false;
     const recordEnd = p + n;
-    p++; // attributes
-    // Timestamp delta: a varlong, stepped over.
-    for (let k = 0; ; k++) {
-      if (p >= recordEnd || k === 10) return false;
-      if (buf[p++]! < 0x80) break;
-    }
+    // Attributes, then the timestamp delta: a varlong of at most 10 bytes, stepped over.
+    const ts = ++p;
+    while (buf[p++]! >= 0x80) if (p - ts >= 10 || p >= recordEnd) return false;
     // Offset delta: must be i.
-    if (p >= recordEnd) return false;
+    if (p + 1 >= recordEnd) return false;
     b = buf[p]!;
     if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
-    else if (p + 1 < recordEnd && buf[p + 1]! < 0x80) { n = (b & 0x7f) | (buf[p + 1]! << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
+    else if ((b1 = buf[p + 1]!) < 0x80) { n = (b & 0x7f) | (b1 << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
     else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
     if (n !== i) return false;
-    // Key, then value: a length (-1 = null) and its bytes.
-    for (let field = 0; field < 2; field++) {
-      if (p >= recordEnd) return false;
-      b = buf[p]!;
-      if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
-      else if (p + 1 < recordEnd && buf[p + 1]! < 0x80) { n = (b & 0x7f) | (buf[p + 1]! << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
-      else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
-      if (n < -1 || n > recordEnd - p) return false;
-      if (n > 0) p += n;
-    }
-    // Headers: a count, then each a key (length >= 0) and a value (-1 = null).
-    if (p >= recordEnd) return false;
+    // Key: a length (-1 = null) and its bytes.
+    if (p + 1 >= recordEnd) return false;
     b = buf[p]!;
     if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
+    else if ((b1 = buf[p + 1]!) < 0x80) { n = (b & 0x7f) | (b1 << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
     else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
-    if (n < 0 || n > recordEnd - p) return false;
-    for (let headers = n, field = 0; field < 2 * headers; field++) {
-      if (p >= recordEnd) return false;
-      b = buf[p]!;
+    if (n < -1 || n > recordEnd - p) return false;
+    if (n > 0) p += n;
+    // Value: the same.
+    if (p + 1 >= recordEnd) return false;
+    b = buf[p]!;
+    if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
+    else if ((b1 = buf[p + 1]!) < 0x80) { n = (b & 0x7f) | (b1 << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
+    else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
+    if (n < -1 || n > recordEnd - p) return false;
+    if (n > 0) p += n;
+    // Headers: a count (usually 0), then each a key (length >= 0) and a value (-1 = null).
+    if (p >= recordEnd) return false;
+    b = buf[p]!;
+    if (b === 0) p++;
+    else {
       if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
-      else if (p + 1 < recordEnd && buf[p + 1]! < 0x80) { n = (b & 0x7f) | (buf[p + 1]! << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
       else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
-      if (n < (field % 2 === 0 ? 0 : -1) || n > recordEnd - p) return false;
-      if (n > 0) p += n;
+      if (n < 0 || n > recordEnd - p) return false;
+      for (let h = n; h > 0; h--) {
+        if (p + 1 >= recordEnd) return false;
+        b = buf[p]!;
+        if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
+        else if ((b1 = buf[p + 1]!) < 0x80) { n = (b & 0x7f) | (b1 << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
+        else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
+        if (n < 0 || n > recordEnd - p) return false;
+        p += n;
+        // A header value may end the record: one byte may be all there is.
+        if (p >= recordEnd) return false;
+        b = buf[p]!;
+        if (b < 0x80) { n = (b >>> 1) ^ -(b & 1); p++; }
+        else if (p + 1 < recordEnd && (b1 = buf[p + 1]!) < 0x80) { n = (b & 0x7f) | (b1 << 7); n = (n >>> 1) ^ -(n & 1); p += 2; }
+        else { n = longVarint(buf, p, recordEnd); if (pos < 0) return false; p = pos; }
+        if (n < -1 || n > recordEnd - p) return false;
+        if (n > 0) p += n;
+      }
     }
     if (p !== recordEnd) return false;
   }
