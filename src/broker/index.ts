@@ -28,7 +28,7 @@ import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinat
 import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
 import type { InternalTopicHost } from '../coordinator/internal-topic.js';
 import { ErrorCode, KafkaError, errorName } from '../wire/errors.js';
-import { ApiKey } from '../wire/generated/api-keys.js';
+import type { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -40,6 +40,12 @@ import { isTls, type Listener } from '../config/listeners.js';
 import { interBrokerClientSecurity } from './inter-broker-security.js';
 import { samsaVersion } from './samsa-version.js';
 import { BrokerStats } from './broker-stats.js';
+
+// Two API keys the connections treat apart, checked against the generated table at compile time
+// but not imported from it: api-keys.ts (every API's name and header versions) loads with the
+// request path, after the socket listens.
+const FETCH: typeof ApiKey.Fetch = 1;
+const PRODUCE: typeof ApiKey.Produce = 0;
 
 /** How long shutdown waits for in-flight requests before dropping connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -58,6 +64,8 @@ export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
   /** pretty (the default) or json lines on stderr. */
   logFormat?: LogFormat;
+  /** Its data directory is removed when the process ends (samsa start --ephemeral): metadata is written without fsync. */
+  ephemeral?: boolean;
   /** The cluster metadata and controller shared by the brokers of one process (startCluster); a lone broker makes its own. */
   cluster?: { store: MetadataStore; controller: LocalController };
 }
@@ -112,7 +120,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     const { EtcdStore } = await import('../controller/etcd-store.js');
     etcd = await EtcdStore.open({ ...etcdAt, nodeId: config.nodeId, leaseTtlMs: config.int('broker.session.timeout.ms'), log });
   }
-  const store: ClusterStore = opts.cluster?.store ?? etcd ?? MetadataStore.open(dataDir, config.nodeId);
+  const store: ClusterStore = opts.cluster?.store ?? etcd ?? MetadataStore.open(dataDir, config.nodeId, !opts.ephemeral);
   const clustered = opts.cluster !== undefined || etcd !== undefined;
   const controller = opts.cluster?.controller ?? localController(store, config, log);
   // Connections to other brokers come from this broker's own address when it listens on one, so that the
@@ -296,8 +304,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     minRequestBytes: MIN_REQUEST_BYTES,
     maxQueuedBytes: config.int('queued.max.request.bytes.per.connection'),
     budget,
-    oneAtATime: (key) => key === ApiKey.Fetch, // the large responses: one at a time per connection
-    pooled: (key) => key === ApiKey.Produce, // frames whose buffers come back when their log writes complete
+    oneAtATime: (key) => key === FETCH, // the large responses: one at a time per connection
+    pooled: (key) => key === PRODUCE, // frames whose buffers come back when their log writes complete
     framePool: new FramePool(FRAME_POOL_IDLE_BYTES),
     requestReceiveTimeoutMs: config.int('socket.request.receive.timeout.ms'),
     idleTimeoutMs: config.int('connections.max.idle.ms'),

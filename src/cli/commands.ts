@@ -34,7 +34,7 @@ async function start(args: string[]): Promise<void> {
   const { startBroker } = await import('../broker/index.js');
   let tempDir: string | undefined;
   if (ephemeral) flags['log.dirs'] = tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
-  const broker = await startBroker({ flags, file, env: process.env, logLevel, logFormat });
+  const broker = await startBroker({ flags, file, env: process.env, logLevel, logFormat, ephemeral });
   // Before the ready line: a supervisor that signals as soon as it reads it must get a clean stop.
   let http: { url: string; close(): Promise<void> } | undefined;
   let stopping = false;

@@ -46,7 +46,7 @@ export class MetadataStore implements ClusterStore {
   private readonly listeners = new Set<(change: MetadataChange) => void>();
   private readonly security: Record<SecurityKind, Map<string, string>> = { acl: new Map(), scram: new Map(), quota: new Map() };
 
-  private constructor(private readonly dir: string, state: Persisted) {
+  private constructor(private readonly dir: string, state: Persisted, private readonly durable: boolean) {
     this.clusterId = state.clusterId;
     this.nextProducerId = state.nextProducerId ?? 0;
     for (const kind of Object.keys(this.security) as SecurityKind[]) {
@@ -55,12 +55,17 @@ export class MetadataStore implements ClusterStore {
     for (const t of state.topics) this.index(t);
   }
 
-  /** Opens (or creates) the metadata in `dataDir`; partitions stored before replication get `defaultReplica` as their only replica. */
-  static open(dataDir: string, defaultReplica = 0): MetadataStore {
+  /**
+   * Opens (or creates) the metadata in `dataDir`; partitions stored before
+   * replication get `defaultReplica` as their only replica. Not `durable`: the
+   * directory goes when the process ends (--ephemeral), so writes skip the
+   * fsync (one at a new broker's start, one per topic created).
+   */
+  static open(dataDir: string, defaultReplica = 0, durable = true): MetadataStore {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, FILE);
     const state: Persisted = existsSync(path) ? load(path, defaultReplica) : { clusterId: randomUuid(), topics: [] };
-    const store = new MetadataStore(dataDir, state);
+    const store = new MetadataStore(dataDir, state, durable);
     if (!existsSync(path)) store.persist();
     return store;
   }
@@ -252,9 +257,11 @@ export class MetadataStore implements ClusterStore {
     const security = Object.fromEntries(Object.entries(this.security).map(([k, m]) => [k, Object.fromEntries(m)]));
     const state: Persisted = { clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId, security };
     writeFileSync(tmp, JSON.stringify(state));
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
+    if (this.durable) {
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   }
 }
