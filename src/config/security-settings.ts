@@ -5,7 +5,7 @@
  * mechanism's JAAS config as `listener.name.<listener>.<mechanism>.sasl.jaas.config`);
  * a prefixed setting wins over the plain one for its listener.
  */
-import { SSL_SETTINGS } from '../security/tls-options.js';
+import { SSL_SETTINGS } from '../security/ssl-settings.js';
 
 export interface SecuritySettingDef {
   default: string;
