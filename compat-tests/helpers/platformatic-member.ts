@@ -32,6 +32,8 @@ export class PlatformaticMember {
   private stream?: MessagesStream<string, string, string, string>;
   private closing = false;
   private closed?: Promise<void>;
+  /** Records delivered for a partition this member no longer owned (see onData). */
+  afterRevocation = 0;
 
   private constructor(readonly name: string, readonly consumer: Consumer<string, string, string, string>) {
     // The client has no assignment event for the consumer protocol: it sets `assignments` when a
@@ -85,6 +87,12 @@ export class PlatformaticMember {
   private onData(msg: StringMessage): void {
     // Once closing, records are neither recorded nor committed: whoever gets the partition next reads them.
     if (this.closing) return;
+    // @platformatic/kafka 1.35 hands over what a long-poll Fetch sent before a
+    // partition was revoked returns, after the revocation: the partition's new
+    // owner reads those records too (seen as one record per partition read
+    // twice when a feed starts right after a rebalance). An application would
+    // see them; the checks count what a member read while it owned the partition.
+    if (!this.assigned.has(tp(msg.topic, msg.partition))) { this.afterRevocation++; return; }
     this.records.push({ member: this.name, topic: msg.topic, partition: msg.partition, offset: Number(msg.offset), value: msg.value ?? '' });
     this.lastCommit.set(tp(msg.topic, msg.partition), () => msg.commit());
   }
