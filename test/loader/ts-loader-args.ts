@@ -1,7 +1,10 @@
 /**
  * The node arguments a child process needs to run TypeScript the way this test
- * process does: tap's ts-node loader and the transpile cache
- * (transpile-cache.mjs), without which each child compiles its whole import
- * graph again (seconds of CPU for src/cli/main.ts).
+ * process does: the transpile cache's loader (transpile-cache.mjs) when tap
+ * gave it, which needs nothing else for our modules; otherwise tap's ts-node
+ * loader, which compiles the child's whole import graph again (seconds of CPU
+ * for src/cli/main.ts).
  */
-export const TS_LOADER_ARGS = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a.includes('transpile-cache.mjs'));
+const cache = process.execArgv.filter((a) => a.includes('transpile-cache.mjs'));
+
+export const TS_LOADER_ARGS = cache.length > 0 ? cache : process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
