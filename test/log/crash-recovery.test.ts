@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PartitionLog } from '../../src/log/partition-log.js';
 import { BatchHeader } from '../../src/wire/records/batch-header.js';
+import { TS_LOADER_ARGS } from '../loader/ts-loader-args.js';
 
 t.test('SIGKILL mid-stream loses no acknowledged batch', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-crash-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, 'helpers/append-child.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...TS_LOADER_ARGS, join(import.meta.dirname, 'helpers/append-child.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   let acked = -1;
   let out = '';
   child.stdout!.on('data', (d: Buffer) => {
