@@ -14,13 +14,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TS_LOADER_ARGS } from '../loader/ts-loader-args.js';
 
 const LIMIT = 128;
 
 t.test(`under ulimit -n ${LIMIT}: more partitions than descriptors, and none left at all`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-emfile-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn('/bin/bash', ['-c', `ulimit -n ${LIMIT} && exec "$0" "$@"`, process.execPath, ...process.execArgv, join(import.meta.dirname, 'helpers/emfile-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/bin/bash', ['-c', `ulimit -n ${LIMIT} && exec "$0" "$@"`, process.execPath, ...TS_LOADER_ARGS, join(import.meta.dirname, 'helpers/emfile-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
