@@ -22,6 +22,7 @@ import { testBroker } from './helpers/broker.js';
 import { WireClient } from './helpers/wire-client.js';
 import { recordBatch } from './helpers/data-path.js';
 import { kcatConsumeAll } from './helpers/kcat.js';
+import { TS_LOADER_ARGS as TS_LOADER } from '../test/loader/ts-loader-args.js';
 import { ApiKey } from '../src/wire/generated/api-keys.js';
 import { encodeProduceRequest, decodeProduceResponse } from '../src/wire/generated/produce.js';
 import { encodeDescribeProducersRequest, decodeDescribeProducersResponse } from '../src/wire/generated/describe-producers.js';
@@ -30,7 +31,6 @@ const { Kafka, logLevel } = kafkajs;
 type KafkaClient = InstanceType<typeof Kafka>;
 
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 /** How long a child broker may take to print its ready line (loading TypeScript under a busy tap), not a timing assertion. */
 const READY_WAIT_MS = 60_000;
