@@ -44,17 +44,11 @@ import type { ClassicGroup } from './classic-group.js';
 import { replayConsumerRecord } from './consumer-group-replay.js';
 import { shouldDowngrade, upgradeRecords, upgradeRefusal } from './consumer-group-migration.js';
 import type { GroupTopics } from './group-topics.js';
+import type { ConsumerGroupHeartbeatRequest } from '../../wire/generated/consumer-group-heartbeat.js';
 
-export interface ConsumerHeartbeatRequest {
-  groupId: string;
-  memberId: string;
-  memberEpoch: number;
-  instanceId: string | null;
-  rackId: string | null;
-  rebalanceTimeoutMs: number;
-  subscribedTopicNames: string[] | null;
+/** The request's fields as decoded (the regex made required: null before v1), plus who sent it. */
+export interface ConsumerHeartbeatRequest extends Omit<ConsumerGroupHeartbeatRequest, 'subscribedTopicRegex' | 'topicPartitions' | 'unknownTaggedFields'> {
   subscribedTopicRegex: string | null;
-  serverAssignor: string | null;
   topicPartitions: OwnedPartitions[] | null;
   clientId: string;
   clientHost: string;
