@@ -24,6 +24,15 @@
 export const MIN_BYTES = 16 * 1024;
 const MAX_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Tests switch this on: a buffer given back is overwritten at once, so a
+ * read of its bytes after the release (a log write not yet done, a view
+ * kept somewhere) gets garbage every time, not the right bytes until the
+ * next frame happens to land there.
+ */
+export const framePoolChecks = { poisonReleased: false };
+const POISON = 0xee;
+
 /** The right to give a pooled frame buffer back; see the header. */
 export interface FrameLease {
   /**
@@ -59,6 +68,7 @@ export class FramePool {
     const release = () => {
       if (back) return;
       back = true;
+      if (framePoolChecks.poisonReleased) whole.fill(POISON);
       if (this.idleBytes + whole.length > this.maxIdleBytes) return;
       this.idleBytes += whole.length;
       (this.idle[cls] ??= []).push(whole);

@@ -305,11 +305,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     maxQueuedBytes: config.int('queued.max.request.bytes.per.connection'),
     budget,
     oneAtATime: (key) => key === FETCH, // the large responses: one at a time per connection
-    // Produce frames are not pooled yet: the short chaos run in CI (seed 20261203) saw a follower stop
-    // converging twice after the pool came in, and the pool is the change that could hand a frame to
-    // a new request while something still reads the old one. Turn it back on (key === PRODUCE) once
-    // that is ruled out; the shared socket read buffer alone removes the per-read allocations.
-    pooled: () => false,
+    // Large Produce frames (from 16 KiB) come from the frame pool (frame-pool.ts). It was off for a
+    // while on suspicion after CI's short chaos run saw a follower stop converging, but that run's
+    // requests are a few hundred bytes and never lease a frame; compat-tests/produce-frame-reuse.test.ts
+    // runs the pool with released buffers overwritten at once, under followers and a consumer.
+    pooled: (key) => key === PRODUCE,
     framePool: new FramePool(FRAME_POOL_IDLE_BYTES),
     requestReceiveTimeoutMs: config.int('socket.request.receive.timeout.ms'),
     idleTimeoutMs: config.int('connections.max.idle.ms'),
