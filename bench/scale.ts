@@ -40,6 +40,8 @@ const PER_TOPIC = Number(process.env.SCALE_PARTITIONS_PER_TOPIC ?? 10);
 const CONNECTIONS = Number(process.env.SCALE_CONNECTIONS ?? 1000);
 const GROUPS = Number(process.env.SCALE_GROUPS ?? 200);
 const ROUNDS = Number(process.env.SCALE_PRODUCE_ROUNDS ?? 5);
+/** Node options for the broker process, e.g. SCALE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (a profile per clean stop). */
+const NODE_ARGS = (process.env.SCALE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Topics a CreateTopics request carries. */
 const CREATE_BATCH = 100;
 const SETTINGS: Record<string, string> = {
@@ -76,7 +78,7 @@ async function metadata(c: WireClient, topics: string[] | null): Promise<{ ms: n
 }
 
 interface PartitionStage { topics: number; partitions: number; createS: number; rssMb: number; metadataMs: number; metadataBytes: number; kafkajsMetadataMs: number;
-  produceRecordsPerS: number; produceCpuSPerMillion: number; clean: RestartFigures; unclean: RestartFigures }
+  produceRecordsPerS: number; produceCpuSPerMillion: number; firstRoundS: number; firstRoundCpuS: number; firstWrites: number; clean: RestartFigures; unclean: RestartFigures }
 interface RestartFigures { firstResponseMs: number; rssMb: number; fds: number; fdKinds: Record<string, number> }
 
 let broker: ScaleBroker;
@@ -91,29 +93,37 @@ async function createUpTo(admin: Admin, from: number, to: number): Promise<numbe
   return (performance.now() - t0) / 1000;
 }
 
-/** One record to every partition of the first `topics` topics, ROUNDS times; records/s and broker CPU per million. */
-async function produceAll(kafka: Kafka, topics: number): Promise<{ recordsPerS: number; cpuSPerMillion: number }> {
+/**
+ * One record to every partition of the first `topics` topics: a first round
+ * (partitions never written before take their first write; kafkajs also
+ * fetches metadata for every topic), timed on its own, then ROUNDS more;
+ * records/s and broker CPU per million of each.
+ */
+async function produceAll(kafka: Kafka, topics: number, from: number): Promise<{ recordsPerS: number; cpuSPerMillion: number; firstRoundS: number; firstRoundCpuS: number; firstWrites: number }> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const value = Buffer.alloc(100, 'x');
   const topicMessages = Array.from({ length: topics }, (_, t) => ({
     topic: topicName(t), messages: Array.from({ length: PER_TOPIC }, (_, p) => ({ partition: p, value })),
   }));
-  // One warm-up round: kafkajs fetches metadata for every topic on its first send.
+  let cpu = meterCpu(broker.pid);
+  const first0 = performance.now();
   await producer.sendBatch({ topicMessages, acks: -1, timeout: 120_000 });
-  const cpu = meterCpu(broker.pid);
+  const firstRoundS = (performance.now() - first0) / 1000;
+  const firstRoundCpuS = cpu.stop();
+  cpu = meterCpu(broker.pid);
   const t0 = performance.now();
   for (let r = 0; r < ROUNDS; r++) await producer.sendBatch({ topicMessages, acks: -1, timeout: 120_000 });
   const seconds = (performance.now() - t0) / 1000;
   const cpuS = cpu.stop();
   await producer.disconnect();
   const records = ROUNDS * topics * PER_TOPIC;
-  return { recordsPerS: records / seconds, cpuSPerMillion: cpuS / (records / 1e6) };
+  return { recordsPerS: records / seconds, cpuSPerMillion: cpuS / (records / 1e6), firstRoundS, firstRoundCpuS, firstWrites: (topics - from) * PER_TOPIC };
 }
 
 async function restart(how: 'stop' | 'kill'): Promise<RestartFigures> {
   await broker[how]();
-  broker = await startScaleBroker(dataDir, SETTINGS, broker.port);
+  broker = await startScaleBroker(dataDir, SETTINGS, broker.port, NODE_ARGS);
   const firstResponseMs = broker.firstResponseMs;
   const rss = await settledRss(broker.pid);
   return { firstResponseMs, rssMb: rss, fds: openFds(broker.pid), fdKinds: fdKinds(broker.pid) };
@@ -136,12 +146,13 @@ async function partitionStage(from: number, to: number): Promise<PartitionStage>
   const kafkajsMetadataMs = performance.now() - t0;
   await admin.disconnect();
   console.error(`  produce ${ROUNDS} rounds x ${to * PER_TOPIC} partitions...`);
-  const produce = await produceAll(kafka, to);
+  const produce = await produceAll(kafka, to, from);
   const clean = await restart('stop');
   const unclean = await restart('kill');
   return {
     topics: to, partitions: to * PER_TOPIC, createS, rssMb: rss, metadataMs: median(md.map((m) => m.ms)), metadataBytes: md[0]!.bytes, kafkajsMetadataMs,
-    produceRecordsPerS: produce.recordsPerS, produceCpuSPerMillion: produce.cpuSPerMillion, clean, unclean,
+    produceRecordsPerS: produce.recordsPerS, produceCpuSPerMillion: produce.cpuSPerMillion,
+    firstRoundS: produce.firstRoundS, firstRoundCpuS: produce.firstRoundCpuS, firstWrites: produce.firstWrites, clean, unclean,
   };
 }
 
@@ -202,7 +213,7 @@ async function main(): Promise<void> {
   const resultsDir = join(process.cwd(), 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const started = performance.now();
-  broker = await startScaleBroker(dataDir, SETTINGS);
+  broker = await startScaleBroker(dataDir, SETTINGS, undefined, NODE_ARGS);
   try {
     const emptyRss = await settledRss(broker.pid);
     results.emptyBroker = { firstResponseMs: broker.firstResponseMs, rssMb: emptyRss, fds: openFds(broker.pid) };
@@ -221,6 +232,8 @@ async function main(): Promise<void> {
     line('Metadata all topics v12 ms (median of 5)', p1.metadataMs, p2.metadataMs, ratio(p1.metadataMs, p2.metadataMs));
     line('Metadata all topics v12 bytes', p1.metadataBytes, p2.metadataBytes, `${((p2.metadataBytes - p1.metadataBytes) / dp).toFixed(0)} B per added partition`);
     line('kafkajs fetchTopicMetadata() ms', p1.kafkajsMetadataMs, p2.kafkajsMetadataMs, ratio(p1.kafkajsMetadataMs, p2.kafkajsMetadataMs));
+    line('produce first round s (first write to each new partition)', p1.firstRoundS, p2.firstRoundS,
+      `${((p2.firstRoundS * 1e3) / p2.firstWrites).toFixed(3)} ms and ${((p2.firstRoundCpuS * 1e3) / p2.firstWrites).toFixed(3)} ms broker CPU per first write`);
     line('produce round-robin records/s', p1.produceRecordsPerS, p2.produceRecordsPerS, ratio(p1.produceRecordsPerS, p2.produceRecordsPerS));
     line('produce broker CPU s per million records', p1.produceCpuSPerMillion, p2.produceCpuSPerMillion, ratio(p1.produceCpuSPerMillion, p2.produceCpuSPerMillion));
     for (const kind of ['clean', 'unclean'] as const) {
@@ -281,6 +294,7 @@ async function main(): Promise<void> {
     partitions: p[1]!.partitions, createS: p[0]!.createS + p[1]!.createS, rssMb: p[1]!.rssMb,
     rssKbPerPartition: ((p[1]!.rssMb - p[0]!.rssMb) * 1024) / (p[1]!.partitions - p[0]!.partitions),
     metadataAllMs: p[1]!.metadataMs, metadataAllBytes: p[1]!.metadataBytes, produceRecordsPerS: p[1]!.produceRecordsPerS, produceCpuSPerMillion: p[1]!.produceCpuSPerMillion,
+    produceFirstRoundS: p[1]!.firstRoundS, produceFirstRoundCpuS: p[1]!.firstRoundCpuS,
     cleanRestartMs: p[1]!.clean.firstResponseMs, uncleanRestartMs: p[1]!.unclean.firstResponseMs, restartFds: p[1]!.unclean.fds,
     rssKbPerConnection: ((cs.stages[1]!.rssMb - cs.stages[0]!.rssMb) * 1024) / (cs.stages[1]!.connections - cs.stages[0]!.connections),
     metadataBurstP50Ms: cs.metadataBurst.p50Ms, metadataBurstP99Ms: cs.metadataBurst.p99Ms,

@@ -6,12 +6,13 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 
-export function writeCheckpointFile(path: string, lines: readonly string[], open: (f: () => number) => number = (f) => f()): void {
+/** `durable` false: renamed without an fsync first (the caller syncs it later: deferred-syncs.ts). */
+export function writeCheckpointFile(path: string, lines: readonly string[], open: (f: () => number) => number = (f) => f(), durable = true): void {
   const tmp = `${path}.tmp`;
   const fd = open(() => openSync(tmp, 'w'));
   try {
     writeSync(fd, `0\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -7,10 +7,13 @@
  * Persisted as `leader-epoch-checkpoint` in the partition directory, in
  * Kafka's checkpoint text format: `0` (version), the entry count, then one
  * `<epoch> <startOffset>` line per entry. Every change replaces the file
- * (tmp, fsync, rename): changes come once per leader change, and a new entry
- * is on disk before any batch of its epoch is written, so after a crash the
- * file never lacks an entry the log needs; entries past the log end are cut
- * when the log opens.
+ * (tmp, fsync, rename), and a new entry is in the file before any batch of
+ * its epoch is written, so after a crash the file never lacks an entry the
+ * log needs; entries past the log end are cut when the log opens. Given
+ * `syncLater` (a log manager's logs), the fsync is left to it, batched
+ * (deferred-syncs.ts): a kill -9 still finds the renamed file; after a crash
+ * of the machine the log's open completes an older file from the batches it
+ * verifies, and rebuilds an empty or missing one (partition-log.ts).
  */
 import { readFileSync } from 'node:fs';
 import { writeCheckpointFile } from './checkpoint-file.js';
@@ -32,7 +35,8 @@ export class LeaderEpochCache {
   /** A truncation could not be written: the next change writes the whole file anyway. */
   private dirty = false;
 
-  constructor(readonly dir: string, private readonly files: FileCache, private readonly report: (message: string) => void) {}
+  constructor(readonly dir: string, private readonly files: FileCache, private readonly report: (message: string) => void,
+    private readonly syncLater?: (path: string) => void) {}
 
   get path(): string { return join(this.dir, LEADER_EPOCH_CHECKPOINT); }
 
@@ -190,6 +194,7 @@ export class LeaderEpochCache {
   }
 
   private write(entries: EpochEntry[]): void {
-    writeCheckpointFile(this.path, entries.map((e) => `${e.epoch} ${e.startOffset}`), (open) => this.files.withRoom(open));
+    writeCheckpointFile(this.path, entries.map((e) => `${e.epoch} ${e.startOffset}`), (open) => this.files.withRoom(open), this.syncLater === undefined);
+    this.syncLater?.(this.path);
   }
 }

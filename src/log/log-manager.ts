@@ -23,10 +23,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readTopicId, writeTopicId } from './partition-metadata-file.js';
+import { DeferredSyncs } from './deferred-syncs.js';
 import { join } from 'node:path';
 import { PartitionLog } from './partition-log.js';
 import type { LogConfig } from './log-config.js';
-import { readRecoveryPoints, writeRecoveryPoints } from './recovery-points.js';
+import { readRecoveryPoints, writeRecoveryPoints, type RecoveryPoint } from './recovery-points.js';
 import { scrub } from './scrubber.js';
 import { capacityWithin, FileCache } from './file-cache.js';
 
@@ -69,7 +70,13 @@ export class LogManager {
   /** After an unclean start: resolves when the data below every recovery point has been read and checked (scrubber.ts). */
   scrubbed: Promise<void> = Promise.resolve();
 
-  private constructor(readonly dataDir: string, private readonly report: (message: string) => void, readonly files: FileCache) {}
+  /** fsyncs of partition.metadata and leader-epoch-checkpoint files, batched off the event loop. */
+  private readonly syncs: DeferredSyncs;
+  private readonly syncLater = (path: string): void => this.syncs.add(path);
+
+  private constructor(readonly dataDir: string, private readonly report: (message: string) => void, readonly files: FileCache) {
+    this.syncs = new DeferredSyncs(files, report);
+  }
 
   static open(dataDir: string, opts: LogManagerOptions = {}): LogManager {
     mkdirSync(dataDir, { recursive: true });
@@ -95,7 +102,7 @@ export class LogManager {
       m.opener = setImmediate(() => m.openInBackground()).unref();
     }
     // Kafka's log.flush.offset.checkpoint.interval.ms: recovery after a crash starts at what this file last said.
-    m.checkpointer = setInterval(() => m.checkpointRecoveryPoints(), opts.checkpointIntervalMs ?? 60_000);
+    m.checkpointer = setInterval(() => void m.checkpointRecoveryPointsSynced(), opts.checkpointIntervalMs ?? 60_000);
     m.checkpointer.unref();
     m.timer = setInterval(() => m.eachLog('retention', (l) => l.applyRetention()), opts.retentionCheckIntervalMs ?? 300_000);
     m.timer.unref();
@@ -117,7 +124,7 @@ export class LogManager {
   }
 
   private openLog(topic: string, partition: number, config: Partial<LogConfig>, clean: boolean, recoveryPoint: number | undefined): PartitionLog {
-    return PartitionLog.open(this.dataDir, topic, partition, config, clean, { recoveryPoint, report: this.report, files: this.files });
+    return PartitionLog.open(this.dataDir, topic, partition, config, clean, { recoveryPoint, report: this.report, files: this.files, syncLater: this.syncLater });
   }
 
   /**
@@ -195,7 +202,7 @@ export class LogManager {
     if (this.topicIds.get(log) === topicId) return log;
     const recorded = this.files.withRoom(() => readTopicId(log.dir));
     if (recorded === undefined || recorded === topicId) {
-      if (recorded === undefined) this.files.withRoom(() => writeTopicId(log.dir, topicId));
+      if (recorded === undefined) this.syncs.add(this.files.withRoom(() => writeTopicId(log.dir, topicId, false)));
       this.topicIds.set(log, topicId);
       return log;
     }
@@ -231,11 +238,31 @@ export class LogManager {
 
   /** Writes every log's recovery point (a failure is reported; the previous file stays). */
   checkpointRecoveryPoints(): void {
+    this.writePoints(this.recoveryPoints());
+  }
+
+  /**
+   * The periodic checkpoint: the points are taken first, then the queued
+   * epoch files are synced, then the points written. An epoch assigned after
+   * the points were taken starts at or past them, so no durable recovery
+   * point passes data whose epoch is only in an unsynced file.
+   */
+  private async checkpointRecoveryPointsSynced(): Promise<void> {
+    const points = this.recoveryPoints();
+    await this.syncs.flush();
+    if (!this.closing) this.writePoints(points);
+  }
+
+  private recoveryPoints(): RecoveryPoint[] {
+    const points = [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint }));
+    for (const u of this.unopened.values()) {
+      if (u.recoveryPoint !== undefined) points.push({ topic: u.topic, partition: u.partition, offset: u.recoveryPoint });
+    }
+    return points;
+  }
+
+  private writePoints(points: RecoveryPoint[]): void {
     try {
-      const points = [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint }));
-      for (const u of this.unopened.values()) {
-        if (u.recoveryPoint !== undefined) points.push({ topic: u.topic, partition: u.partition, offset: u.recoveryPoint });
-      }
       this.files.withRoom(() => writeRecoveryPoints(this.dataDir, points));
     } catch (err) {
       this.report(`cannot write the recovery point checkpoint: ${(err as Error).message}`);
@@ -255,6 +282,7 @@ export class LogManager {
     clearInterval(this.cleaner);
     clearInterval(this.flusher);
     clearInterval(this.checkpointer);
+    this.syncs.stop();
     for (const l of this.logs.values()) {
       void l.settled().then(() => l.close(), () => l.close());
     }
@@ -287,6 +315,9 @@ export class LogManager {
       if (l.offline) clean = false;
       l.close();
     }
+    // The clean marker says every file is durable, the batched epoch and topic id files too.
+    await this.syncs.flush();
+    this.syncs.stop();
     this.checkpointRecoveryPoints();
     this.logs.clear();
     // A log that could not be flushed is recovered at the next start, as after a crash.

@@ -45,6 +45,8 @@ export interface OpenOptions {
   files?: FileCache;
   /** Error-level reports: recovery moving data aside, failed writes. */
   report?: (message: string) => void;
+  /** Takes the fsync of a rewritten leader-epoch-checkpoint, to batch it with others' (deferred-syncs.ts); without it the write fsyncs. */
+  syncLater?: (path: string) => void;
 }
 
 const reportToStderr = (message: string): void => { process.stderr.write(`${message}\n`); };
@@ -87,8 +89,8 @@ export class PartitionLog {
   private producers!: ProducerStateStore;
 
   private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig,
-    private readonly report: (message: string) => void, private readonly files: FileCache) {
-    this.epochs = new LeaderEpochCache(dir, files, report);
+    private readonly report: (message: string) => void, private readonly files: FileCache, syncLater?: (path: string) => void) {
+    this.epochs = new LeaderEpochCache(dir, files, report, syncLater);
   }
 
   /** The failed write the log is recovering from, or null when it takes appends. */
@@ -110,7 +112,7 @@ export class PartitionLog {
     const dir = join(dataDir, `${topic}-${partition}`);
     mkdirSync(dir, { recursive: true });
     const files = opts.files ?? new FileCache(OWN_CACHE_FILES);
-    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr, files);
+    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr, files, opts.syncLater);
     try {
       log.load(clean, opts.recoveryPoint);
     } catch (err) {
@@ -175,7 +177,7 @@ export class PartitionLog {
     // An array of exactly its segments: pushes left room for 16 more, in each of 100,000 logs.
     this.segments = this.segments.slice();
     this.recoveryPoint = Math.min(checkpointed ?? (clean ? this.logEndOffset : 0), this.logEndOffset);
-    this.loadEpochs(names.includes(LEADER_EPOCH_CHECKPOINT));
+    this.loadEpochs(names.includes(LEADER_EPOCH_CHECKPOINT), firstVerified);
     this.producers.opened(dataEnd, firstVerified, cutAt !== undefined || removedUpTo >= 0);
   }
 
@@ -183,14 +185,33 @@ export class PartitionLog {
    * The checkpoint may name epochs past the log end (written before their
    * data, which a crash or recovery then lost) or before its start. A log
    * written before the file existed gets it once, from its batches; an
-   * empty log without one stays without one until its first append.
+   * empty log without one stays without one until its first append. After
+   * an unclean stop, the batches of the verified segments (those past the
+   * recovery point) add the epochs the file may lack: it is fsynced only
+   * before the recovery point passes its epochs' data (deferred-syncs.ts).
    */
-  private loadEpochs(hasCheckpoint: boolean): void {
+  private loadEpochs(hasCheckpoint: boolean, firstVerified: number | undefined): void {
     if (hasCheckpoint && this.epochs.load()) {
       this.epochs.truncateFromEnd(this.logEndOffset);
       this.epochs.truncateFromStart(this._logStartOffset);
+      if (firstVerified !== undefined) this.completeEpochs(firstVerified);
     } else if (this.segments.some((s) => s.size > 0)) {
       this.epochs.rebuild(this.batchEpochs());
+    }
+  }
+
+  /**
+   * Only where the cache disagrees with a batch: assigning an epoch it already
+   * has, at a later offset, would cut the entries after it.
+   */
+  private completeEpochs(fromSegment: number): void {
+    try {
+      for (const e of this.batchEpochs(fromSegment)) {
+        if (e.epoch >= 0 && this.epochs.epochForOffset(e.startOffset) !== e.epoch) this.epochs.assign(e.epoch, e.startOffset);
+      }
+    } catch (err) {
+      // A failed write leaves the cache as loaded: reported, and the log opens (as after a failed rebuild).
+      this.report(`${this.topic}-${this.partition}: cannot complete the leader epochs from the log: ${(err as Error).message}`);
     }
   }
 
@@ -199,10 +220,10 @@ export class PartitionLog {
    * down along a log, so a segment whose first and last batches share one
    * holds only that one, and only its first and last headers are read.
    */
-  private *batchEpochs(): Generator<EpochEntry> {
+  private *batchEpochs(fromSegment = 0): Generator<EpochEntry> {
     const start = this._logStartOffset;
     for (const seg of this.segments) {
-      if (seg.size === 0 || seg.nextOffset <= start) continue;
+      if (seg.size === 0 || seg.nextOffset <= start || seg.baseOffset < fromSegment) continue;
       const first = seg.headers(0).next().value?.header;
       if (!first) continue;
       let last = first;

@@ -19,21 +19,27 @@ export function readTopicId(dir: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  // Written and renamed before its fsync (deferred-syncs.ts): a machine crash in between can leave it empty.
+  if (text === '') return undefined;
   const m = /^topic_id:\s*(\S+)\s*$/m.exec(text);
   if (!/^version:\s*0\s*$/m.test(text) || !m) throw new Error(`${join(dir, PARTITION_METADATA_FILE)} is not a partition metadata file (version 0 with a topic_id)`);
   return m[1]!;
 }
 
-/** Records the topic id (written aside, fsynced and renamed into place). */
-export function writeTopicId(dir: string, topicId: string): void {
+/**
+ * Records the topic id (written aside and renamed into place; fsynced first
+ * when `durable`, else the caller syncs it later). Returns the file's path.
+ */
+export function writeTopicId(dir: string, topicId: string, durable = true): string {
   const path = join(dir, PARTITION_METADATA_FILE);
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, `version: 0\ntopic_id: ${topicId}\n`);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  return path;
 }
