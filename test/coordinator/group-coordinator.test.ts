@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { JoinRequest } from '../../src/coordinator/group/group-coordinator.js';
 import { ErrorCode } from '../../src/wire/errors.js';
-import { leadingGroups } from './helpers/fake-host.js';
+import { host, leadingGroups } from './helpers/fake-host.js';
 
 const limits = { minSessionTimeoutMs: 10, maxSessionTimeoutMs: 60_000, initialRebalanceDelayMs: 0, maxSize: 3 };
 const join = (over: Partial<JoinRequest> = {}): JoinRequest => ({
@@ -90,6 +90,30 @@ t.test('offset commits check generation and member; simple consumers commit with
   t.equal(c.deleteGroup('g'), ErrorCode.NON_EMPTY_GROUP);
   t.equal(c.deleteGroup('nope'), ErrorCode.GROUP_ID_NOT_FOUND);
   t.equal(c.deleteGroup('simple'), ErrorCode.NONE);
+});
+
+t.test('OffsetFetch sees a commit once its record is written, and never when the write fails; the coordinator itself sees it at once', async (t) => {
+  const h = host(t);
+  const c = await leadingGroups(t, limits, h);
+  const off = (o: bigint) => [{ topic: 't', partition: 0, offset: { offset: o, leaderEpoch: -1, metadata: '', commitTimestamp: 0 } }];
+  const committed = () => c.committedOffsets('s')?.get('t')?.get(0)?.offset;
+  t.equal(c.commit('s', -1, '', off(5n)), ErrorCode.NONE);
+  await c.written('s');
+  let open!: () => void;
+  h.appendGate = new Promise((resolve) => { open = resolve; });
+  t.equal(c.commit('s', -1, '', off(9n)), ErrorCode.NONE, 'accepted, its record on its way');
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(committed(), 5n, 'not visible while its record is being written');
+  t.equal(c.group('s')!.offsets.get('t')!.get(0)!.offset, 9n, 'the next write (a commit, OffsetDelete, expiry) works on it already');
+  open();
+  await c.written('s');
+  t.equal(committed(), 9n, 'visible once written');
+  h.appendGate = undefined;
+  h.appendFault = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  t.equal(c.commit('s', -1, '', off(12n)), ErrorCode.NONE);
+  await c.written('s').catch(() => {});
+  t.equal(committed(), 9n, 'a commit whose record was not written is never seen');
+  t.equal(c.group('s')!.offsets.get('t')!.get(0)!.offset, 9n, 'and is taken back');
 });
 
 t.test('group.max.size and static members', async (t) => {

@@ -31,8 +31,8 @@ import type { BrokerContext } from '../broker-context.js';
 import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
 
 function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean, mayDescribe: (topic: string) => boolean) {
-  const g = ctx.groups.anyGroup(groupId);
-  const list = wanted ?? [...(g?.offsets ?? new Map()).entries()].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] })).filter((t) => mayDescribe(t.name));
+  const offsets = ctx.groups.committedOffsets(groupId);
+  const list = wanted ?? [...(offsets ?? new Map()).entries()].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] })).filter((t) => mayDescribe(t.name));
   return list.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((p) => {
@@ -40,7 +40,7 @@ function topicsOf(ctx: BrokerContext, groupId: string, wanted: { name: string; p
       if (requireStable && ctx.groups.hasPendingTxnOffset(groupId, t.name, p)) {
         return { partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
       }
-      const o = g?.offsets.get(t.name)?.get(p);
+      const o = offsets?.get(t.name)?.get(p);
       return { partitionIndex: p, committedOffset: o?.offset ?? -1n, committedLeaderEpoch: o?.leaderEpoch ?? -1, metadata: o ? o.metadata : '', errorCode: ErrorCode.NONE };
     }),
   }));

@@ -53,6 +53,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../wire/errors.js';
 import { ClassicGroup, type CommittedOffset, type JoinResult, type Member } from './classic-group.js';
+import { UnwrittenOffsets } from './unwritten-offsets.js';
 import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readOffsetValue, type GroupRecordKey } from './group-records.js';
 import type { GroupReplay, GroupStore, StoredRecord } from './offsets-topic.js';
 import { FIRST_LOAD_WAIT_MS, LoadWaiters, type TxnWrite } from '../internal-topic.js';
@@ -104,6 +105,7 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private lastWrite: Promise<void> = Promise.resolve();
   private readonly lastWriteOf = new Map<string, Promise<void>>();
+  private readonly unwritten = new UnwrittenOffsets();
   private expiryTimer?: NodeJS.Timeout;
   /** Partitions led here. */
   private readonly owned = new Map<number, OwnedPartition>();
@@ -358,6 +360,11 @@ export class GroupCoordinator {
   group(id: string): ClassicGroup | undefined { return this.classic(id); }
   /** The group of that id, of either protocol (check `type`). */
   anyGroup(id: string): Group | undefined { return this.groups.get(id); }
+  /** A group's committed offsets as written to __consumer_offsets (OffsetFetch): commits still being written are not shown yet. */
+  committedOffsets(id: string): ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>> | undefined {
+    const g = this.groups.get(id);
+    return g && this.unwritten.visible(id, g.offsets);
+  }
   /** The consumer-protocol group of that id (ConsumerGroupDescribe). */
   consumerGroup(id: string): ConsumerGroup | undefined { const g = this.groups.get(id); return g?.type === 'consumer' ? g : undefined; }
   /** The groups of partitions loaded here (ListGroups). */
@@ -704,22 +711,14 @@ export class GroupCoordinator {
       if (m) this.touch(g, m);
     }
     offsets = offsets.map(withStoredMetadata);
-    const previous = offsets.map((o) => g.offsets.get(o.topic)?.get(o.partition));
+    const settle = this.unwritten.begin(groupId, g.offsets, offsets);
     for (const o of offsets) {
       let t = g.offsets.get(o.topic);
       if (!t) g.offsets.set(o.topic, (t = new Map()));
       t.set(o.partition, o.offset);
     }
-    // A commit that did not reach the log is taken back, unless a later change replaced it meanwhile.
-    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), undefined, true).catch(() => {
-      offsets.forEach((o, i) => {
-        const t = g.offsets.get(o.topic);
-        if (t?.get(o.partition) !== o.offset) return;
-        const before = previous[i];
-        if (before) t.set(o.partition, before);
-        else { t.delete(o.partition); if (t.size === 0) g.offsets.delete(o.topic); }
-      });
-    });
+    this.write(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.offset) })), undefined, true)
+      .then(() => settle(true), () => settle(false));
     return ErrorCode.NONE;
   }
 
@@ -975,6 +974,7 @@ export class GroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    this.unwritten.forget(groupId);
     const tombstones: StoredRecord[] = [];
     for (const [topic, parts] of g.offsets) for (const p of parts.keys()) tombstones.push({ key: offsetKey(groupId, topic, p), value: null });
     if (g.type === 'consumer') {

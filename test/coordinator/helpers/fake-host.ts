@@ -1,7 +1,7 @@
 /**
  * A broker as the coordinators see it (InternalTopicHost): real partition
  * logs in a temporary directory that it leads, appends that can be refused
- * (`appendError`) or fail (`appendFault`, a disk fault). `leadingGroups`
+ * (`appendError`), fail (`appendFault`, a disk fault) or wait (`appendGate`). `leadingGroups`
  * gives a group coordinator that leads every partition, as a lone broker's
  * does once it has loaded them.
  */
@@ -26,6 +26,8 @@ export class FakeHost implements InternalTopicHost {
   appendError: number = ErrorCode.NONE;
   /** When set, every append fails with it (a fault, not a Kafka error). */
   appendFault: Error | undefined;
+  /** When set, appends wait for it (a slow disk or replication), then go on as above. */
+  appendGate: Promise<void> | undefined;
   constructor(private readonly dir: string) {}
 
   partitionCount(topic: string): number | undefined { return this.counts.get(topic); }
@@ -37,6 +39,7 @@ export class FakeHost implements InternalTopicHost {
     return { partitions };
   }
   async append(topic: string, partition: number, batch: Buffer): Promise<number> {
+    if (this.appendGate) await this.appendGate;
     if (this.appendFault) throw this.appendFault;
     if (this.appendError !== ErrorCode.NONE) return this.appendError;
     const log = this.logs.get(`${topic}-${partition}`);
