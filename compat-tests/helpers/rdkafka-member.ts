@@ -9,6 +9,15 @@
  * disconnect): the broker under test runs in this same process, and a
  * synchronous librdkafka call (commitSync, consume with a timeout on the main
  * thread) would hold the event loop the broker needs to answer it.
+ *
+ * Records are taken with consume(n, cb) in a loop, not node-rdkafka's flowing
+ * mode: its consume thread hands messages to JavaScript through a queue that
+ * disconnect drops without freeing them, and librdkafka's rd_kafka_destroy
+ * then waits forever for the broker thread those messages hold (seen as a
+ * test hanging in close() while records were arriving; gdb: rdk:main joining
+ * rdk:broker0). Here every message librdkafka hands out is returned to a
+ * callback, and close() waits for the loop before it disconnects. The loop
+ * also serves rebalance and commit callbacks (librdkafka's consumer queue).
  */
 import rdkafka from 'node-rdkafka';
 import type { LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from 'node-rdkafka';
@@ -50,6 +59,9 @@ export class RdMember {
   private closing = false;
   private closed?: Promise<void>;
   private commitWaiters: ((err: LibrdKafkaError | null) => void)[] = [];
+  /** The consume loop: ends once `stopping` is set and the call in flight returns. */
+  private consuming: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   private constructor(readonly name: string, readonly consumer: InstanceType<typeof KafkaConsumer>) {}
 
@@ -89,7 +101,6 @@ export class RdMember {
       const w = m.commitWaiters.shift();
       w?.(err ?? null);
     });
-    consumer.on('data', (msg: Message) => m.onData(msg));
     if (opts.debug) {
       consumer.on('event.log', (l) => {
         m.logs.push(`${l.fac} ${l.message}`);
@@ -98,8 +109,20 @@ export class RdMember {
     }
     await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())));
     consumer.subscribe(subscription);
-    consumer.consume();
+    // A call returns after 100 ms without a record, so close() waits at most that long for the loop.
+    consumer.setDefaultConsumeTimeout(100);
+    m.consuming = m.consumeLoop();
     return m;
+  }
+
+  private async consumeLoop(): Promise<void> {
+    while (!this.stopping) {
+      const batch = await new Promise<Message[]>((resolve) => this.consumer.consume(500, (err, msgs) => {
+        if (err) this.errors.push(`consume: ${err.message}`);
+        resolve(msgs ?? []);
+      }));
+      for (const msg of batch) this.onData(msg);
+    }
   }
 
   private onData(msg: Message): void {
@@ -148,7 +171,10 @@ export class RdMember {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
+      // The commit's result comes through the consumer's queue, which only the consume loop serves.
       try { await this.commit(); } catch (e) { this.errors.push(String(e)); }
+      this.stopping = true;
+      await this.consuming;
       await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
     })();
     return this.closed;
