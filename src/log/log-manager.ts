@@ -73,6 +73,14 @@ export class LogManager {
   /** fsyncs of partition.metadata and leader-epoch-checkpoint files, batched off the event loop. */
   private readonly syncs: DeferredSyncs;
   private readonly syncLater = (path: string): void => this.syncs.add(path);
+  /** Background jobs of the logs' opens (producer-snapshots.ts's deleteLater), run in slices between requests. */
+  private chores: (() => void)[] = [];
+  private nextChore = 0;
+  private choreRunner: NodeJS.Immediate | undefined;
+  private readonly later = (job: () => void): void => {
+    this.chores.push(job);
+    this.choreRunner ??= setImmediate(() => this.runChores(OPEN_SLICE_MS)).unref();
+  };
 
   private constructor(readonly dataDir: string, private readonly report: (message: string) => void, readonly files: FileCache) {
     this.syncs = new DeferredSyncs(files, report);
@@ -124,7 +132,7 @@ export class LogManager {
   }
 
   private openLog(topic: string, partition: number, config: Partial<LogConfig>, clean: boolean, recoveryPoint: number | undefined): PartitionLog {
-    return PartitionLog.open(this.dataDir, topic, partition, config, clean, { recoveryPoint, report: this.report, files: this.files, syncLater: this.syncLater });
+    return PartitionLog.open(this.dataDir, topic, partition, config, clean, { recoveryPoint, report: this.report, files: this.files, syncLater: this.syncLater, later: this.later });
   }
 
   /**
@@ -187,6 +195,19 @@ export class LogManager {
     }
     if (this.nextToOpen < this.toOpen.length && !this.closing) this.opener = setImmediate(() => this.openInBackground()).unref();
     else this.toOpen = [];
+  }
+
+  /** Runs queued chores for about `sliceMs` (all of them when Infinity), then yields and goes on. */
+  private runChores(sliceMs: number): void {
+    this.choreRunner = undefined;
+    const until = performance.now() + sliceMs;
+    while (this.nextChore < this.chores.length) {
+      const job = this.chores[this.nextChore++]!;
+      try { job(); } catch (err) { this.report(`background task failed: ${(err as Error).message}`); }
+      if (performance.now() >= until) break;
+    }
+    if (this.nextChore < this.chores.length) this.choreRunner = setImmediate(() => this.runChores(OPEN_SLICE_MS)).unref();
+    else { this.chores = []; this.nextChore = 0; }
   }
 
   /**
@@ -283,6 +304,10 @@ export class LogManager {
     clearInterval(this.flusher);
     clearInterval(this.checkpointer);
     this.syncs.stop();
+    // Left undone, as a crash leaves them: the next open does them again.
+    clearImmediate(this.choreRunner);
+    this.chores = [];
+    this.nextChore = 0;
     for (const l of this.logs.values()) {
       void l.settled().then(() => l.close(), () => l.close());
     }
@@ -315,7 +340,9 @@ export class LogManager {
       if (l.offline) clean = false;
       l.close();
     }
-    // The clean marker says every file is durable, the batched epoch and topic id files too.
+    // The clean marker says every file is durable, the batched epoch and topic id files too, and that chores are done.
+    clearImmediate(this.choreRunner);
+    this.runChores(Infinity);
     await this.syncs.flush();
     this.syncs.stop();
     this.checkpointRecoveryPoints();

@@ -47,6 +47,8 @@ export interface OpenOptions {
   report?: (message: string) => void;
   /** Takes the fsync of a rewritten leader-epoch-checkpoint, to batch it with others' (deferred-syncs.ts); without it the write fsyncs. */
   syncLater?: (path: string) => void;
+  /** Runs a job soon, in the background on this thread: the open's deletions of producer snapshots (producer-snapshots.ts); without it they run at once. */
+  later?: (job: () => void) => void;
 }
 
 const reportToStderr = (message: string): void => { process.stderr.write(`${message}\n`); };
@@ -89,7 +91,8 @@ export class PartitionLog {
   private producers!: ProducerStateStore;
 
   private constructor(readonly dir: string, readonly topic: string, readonly partition: number, public config: LogConfig,
-    private readonly report: (message: string) => void, private readonly files: FileCache, syncLater?: (path: string) => void) {
+    private readonly report: (message: string) => void, private readonly files: FileCache, syncLater?: (path: string) => void,
+    private readonly later?: (job: () => void) => void) {
     this.epochs = new LeaderEpochCache(dir, files, report, syncLater);
   }
 
@@ -112,7 +115,7 @@ export class PartitionLog {
     const dir = join(dataDir, `${topic}-${partition}`);
     mkdirSync(dir, { recursive: true });
     const files = opts.files ?? new FileCache(OWN_CACHE_FILES);
-    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr, files, opts.syncLater);
+    const log = new PartitionLog(dir, topic, partition, { ...DEFAULT_LOG_CONFIG, ...config }, opts.report ?? reportToStderr, files, opts.syncLater, opts.later);
     try {
       log.load(clean, opts.recoveryPoint);
     } catch (err) {
@@ -127,7 +130,7 @@ export class PartitionLog {
     const dir = this.dir;
     let names = this.files.withRoom(() => readdirSync(dir));
     if (completeInterruptedSwaps(dir, names)) names = this.files.withRoom(() => readdirSync(dir));
-    this.producers = new ProducerStateStore(this, new ProducerSnapshots(dir, names, this.files, this.report), this.report);
+    this.producers = new ProducerStateStore(this, new ProducerSnapshots(dir, names, this.files, this.report, this.later), this.report);
     const bases = names.filter((f) => f.length === 24 && /^\d{20}\.log$/.test(f)).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
     // Index files whose segment is gone (a crash between the two unlinks) would be taken for a new segment's.
     for (const f of names) {

@@ -94,7 +94,7 @@ export class ProducerStateStore {
    */
   opened(dataEnd: number, firstVerified: number | undefined, cut: boolean): void {
     const keepUpTo = firstVerified === undefined ? dataEnd : Math.min(dataEnd, firstVerified);
-    this.snapshots.deleteWhere((o) => o > keepUpTo);
+    this.snapshots.deleteLater((o) => o > keepUpTo);
     // Index entries of markers in the removed tail (a clean open's torn tail is not replayed over).
     if (cut) this.cutTxnIndexes(dataEnd);
     if (firstVerified === undefined) this.unchangedAt(this.log.logEndOffset);

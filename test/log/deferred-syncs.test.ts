@@ -111,3 +111,41 @@ t.test('a clean close syncs what is queued before it writes the clean marker', a
   await logs.close();
   t.equal(syncs.pending, 0, 'nothing queued at the clean marker');
 });
+
+/** A log with a clean-shutdown snapshot at offset 1, then a crash: the next open drops that snapshot (past the verified segment's base). */
+async function crashedWithSnapshot(dataDir: string): Promise<string> {
+  let logs = LogManager.open(dataDir, { report: () => {} });
+  const log = logs.create('a', 0);
+  await log.append(batch(0), 1).done;
+  await logs.close();
+  const snapshot = join(log.dir, '00000000000000000001.snapshot');
+  if (!existsSync(snapshot)) throw new Error('no snapshot at the clean close');
+  logs = LogManager.open(dataDir, { report: () => {} });
+  logs.abandon();
+  return snapshot;
+}
+
+t.test('an open after a crash forgets the snapshots it drops at once and unlinks them in the background', async (t) => {
+  const dataDir = t.testdir({});
+  const snapshot = await crashedWithSnapshot(dataDir);
+  const logs = LogManager.open(dataDir, { report: () => {} });
+  const log = logs.get('a', 0)!;
+  t.same(log.producerSnapshotOffsets(), [], 'forgotten by the open');
+  t.ok(existsSync(snapshot), 'the file is still there when the open returns');
+  for (let i = 0; i < 5 && existsSync(snapshot); i++) await new Promise((r) => setImmediate(r));
+  t.notOk(existsSync(snapshot), 'unlinked in the background');
+  await logs.close();
+});
+
+t.test('a snapshot written again at a dropped offset before the unlink runs is kept', async (t) => {
+  const dataDir = t.testdir({});
+  const snapshot = await crashedWithSnapshot(dataDir);
+  const logs = LogManager.open(dataDir, { report: () => {} });
+  logs.get('a', 0)!.producerState();
+  // The clean close writes the snapshot at the log end (1) again before it runs what is left of the background jobs.
+  await logs.close();
+  t.ok(existsSync(snapshot), 'the new snapshot stays');
+  const again = LogManager.open(dataDir, { report: () => {} });
+  t.same(again.get('a', 0)!.producerSnapshotOffsets(), [1]);
+  await again.close();
+});
