@@ -185,9 +185,10 @@ const EMPTY = Buffer.alloc(0);
 /**
  * A follower this few offsets behind the leader's written end reads synchronously, at most
  * TAIL_READ_BYTES (or its first batch whole): a caught-up follower's next fetch; if the cap cuts
- * the read it fetches again at once.
+ * the read it fetches again at once. Further behind (catching up, or a leader too busy to answer
+ * every append on its own) it reads in the pool, uncapped, as before.
  */
-const TAIL_READ_OFFSETS = 1024;
+const TAIL_READ_OFFSETS = 64;
 const TAIL_READ_BYTES = 64 * 1024;
 
 export const READ_UNCOMMITTED = 0;
