@@ -56,11 +56,13 @@ def main() -> None:
 
     total = int(args.rate * args.seconds)
     latencies = []
+    dues = []  # due time of each delivered message, beside its latency
 
     def report(due: float):
         def on_delivery(err, _msg) -> None:
             if err is None:
                 latencies.append(time.perf_counter() - due)
+                dues.append(due)
             else:
                 errors.append(str(err))
         return on_delivery
@@ -94,11 +96,19 @@ def main() -> None:
     def q(p: float) -> float:
         return round(1000 * got[min(len(got) - 1, int(p * len(got)))], 3)
 
+    # p50 of the messages due in the first and in the last second: a broker
+    # that cannot keep up with the rate (open loop) shows as latency growing
+    # through the run, a stall as a tail in one place.
+    def p50_due(lo: float, hi: float):
+        xs = sorted(l for l, d in zip(latencies, dues) if lo <= d - t0 < hi)
+        return round(1000 * xs[len(xs) // 2], 3) if xs else None
+
     print(json.dumps({
         'p50': q(0.5), 'p99': q(0.99), 'p999': q(0.999), 'max': round(1000 * got[-1], 3),
         'count': len(got), 'errors': len(errors), 'firstError': errors[0] if errors else None,
         'rate': args.rate, 'achievedRate': round(total / sent_seconds),
         'maxSendSlipMs': round(1000 * max_slip, 3),
+        'p50FirstSecond': p50_due(0, 1), 'p50LastSecond': p50_due(args.seconds - 1, args.seconds),
         'client': f'librdkafka {libversion()[0]} (confluent-kafka-python {version()[0]}), acks=all, linger.ms=0, '
                   f'idempotence {"on" if args.idempotence else "off"}',
     }))

@@ -11,6 +11,9 @@ export interface LatencyResult {
   errors: number;
   achievedRate: number;
   maxSendSlipMs: number;
+  /** p50 of the messages due in the first and in the last second: growing means the broker falls behind the rate. */
+  p50FirstSecond: number | null;
+  p50LastSecond: number | null;
   client: string;
 }
 
