@@ -20,14 +20,11 @@ import { FramePool, type FrameLease } from './frame-pool.js';
 import type { Dispatcher } from './dispatcher.js';
 import { Logger, type LogFormat, type LogLevel } from './logger.js';
 import { TopicManager } from './topic-manager.js';
-import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
-import type { ClassicGroup } from '../coordinator/group/classic-group.js';
-import type { ConsumerGroupConfig } from '../coordinator/group/consumer-group-config.js';
-import { OffsetsTopicStore, OFFSETS_TOPIC } from '../coordinator/group/offsets-topic.js';
-import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
-import { TxnStateTopic, TXN_STATE_TOPIC } from '../coordinator/txn/txn-state-topic.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import type { InternalTopicHost } from '../coordinator/internal-topic.js';
-import { ErrorCode, KafkaError, errorName } from '../wire/errors.js';
+import type { Coordinators } from './broker-coordinators.js';
+import { ErrorCode, errorName } from '../wire/errors.js';
 import type { ApiKey } from '../wire/generated/api-keys.js';
 import { ReplicaManager } from './replica-manager.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
@@ -40,6 +37,7 @@ import { isTls, type Listener } from '../config/listeners.js';
 import { interBrokerClientSecurity } from './inter-broker-security.js';
 import { samsaVersion } from './samsa-version.js';
 import { BrokerStats } from './broker-stats.js';
+import { rateLimited } from './rate-limited.js';
 
 // Two API keys the connections treat apart, checked against the generated table at compile time
 // but not imported from it: api-keys.ts (every API's name and header versions) loads with the
@@ -183,77 +181,36 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     append: (topic, partition, batch) => replicaManager.appendInternal(topic, partition, batch),
     lookup: (topic, partition) => topics.lookup(topic, partition),
   };
-  const offsetsStore = new OffsetsTopicStore(internalTopics, config.int('offsets.topic.num.partitions'), config.int('offsets.topic.segment.bytes'), config.int('offsets.topic.replication.factor'));
-  const groups = new GroupCoordinator({
-    minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
-    maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
-    initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
-    maxSize: config.int('group.max.size'),
-    offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
-    consumer: {
-      sessionTimeoutMs: config.int('group.consumer.session.timeout.ms'),
-      heartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
-      maxSize: config.int('group.consumer.max.size'),
-      assignors: config.get('group.consumer.assignors').split(',').map((a) => a.trim()),
-      migrationPolicy: config.get('group.consumer.migration.policy').toLowerCase() as ConsumerGroupConfig['migrationPolicy'],
-    },
-  }, offsetsStore, coordinatorFailure(log, 'writing group state to __consumer_offsets'));
-  groups.onRebalanced = (g) => log.info('group rebalanced', rebalanceFields(g));
-  groups.onConsumerRebalance = (g, reason) => log.info('consumer group epoch bumped', { group: g.groupId, epoch: g.groupEpoch, members: g.members.size, reason });
-  // The consumer protocol subscribes to topics by name and regex, and rebalances when they change.
-  const groupTopic = (t: { id: string; name: string; partitions: number; internal: boolean }) => ({ id: t.id, name: t.name, partitions: t.partitions, internal: t.internal });
-  groups.useTopics({
-    topic: (name) => { const t = metadata.topic(name); return t && groupTopic(t); },
-    topicById: (id) => { const t = metadata.topicById(id); return t && groupTopic(t); },
-    all: () => metadata.topics().map(groupTopic),
-    onChange: (fn) => metadata.onChange((c) => { if (c.kind === 'created' || c.kind === 'deleted' || c.kind === 'partitions') fn(c.topic.name); }),
-  });
   // The brokers of a cluster reserve producer ids in the shared metadata, so no two hand out the same one.
   const producerIds = clustered ? await ProducerIdManager.shared((n) => store.reserveProducerIds(n)) : new ProducerIdManager(dataDir);
   // Loaded with the first marker for another broker's partition: a lone broker never sends one.
   let markers: Promise<MarkerSender> | undefined;
   const markerSender = () => (markers ??= import('./marker-sender.js').then(({ MarkerSender }) => new MarkerSender((id) => metadata.broker(id), `samsa-broker-${config.nodeId}`, localAddress, interBrokerSecurity)));
-  const txnState = new TxnStateTopic(internalTopics, config.int('transaction.state.log.num.partitions'), config.int('transaction.state.log.segment.bytes'), config.int('transaction.state.log.replication.factor'));
-  const txns = new TransactionCoordinator({
-    maxTimeoutMs: config.int('transaction.max.timeout.ms'),
-    abortCheckIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
-    idExpirationMs: config.int('transactional.id.expiration.ms'),
-    idExpirationCheckIntervalMs: config.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
-  }, {
-    allocateProducerId: () => producerIds.allocate(),
-    // Any partition of the cluster, not only those with a replica here.
-    partitionExists: (t, p) => metadata.partition(t, p) !== undefined,
-    writeMarker: async (topic, partition, producerId, producerEpoch, commit, coordinatorEpoch) => {
-      // A partition led by another broker gets its marker there (WriteTxnMarkers), as Kafka's marker channel sends it.
-      const leader = metadata.partition(topic, partition)?.leader ?? config.nodeId;
-      if (leader !== config.nodeId) return (await markerSender()).send(leader, topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
-      const code = await replicaManager.writeTxnMarker(topic, partition, producerId, producerEpoch, commit, coordinatorEpoch);
-      // The marker in a group's __consumer_offsets partition settles the transaction's offsets.
-      if (topic === OFFSETS_TOPIC && code === ErrorCode.NONE) groups.completeTxnInPartition(producerId, commit, partition);
-      return code;
-    },
-    log: txnState,
-    onError: coordinatorFailure(log, 'transaction coordinator'),
-  });
-  // A transactional batch is checked against its transaction when this broker coordinates it. In a cluster
-  // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
-  // the batch in, as Kafka before 3.6 did.
   const stats = new BrokerStats();
   replicaManager.stats = stats;
-  replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!clustered || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
-  // A broker whose etcd lease may have lapsed answers as no coordinator: its partitions may have moved unseen.
-  if (etcd) groups.canServe = txns.canServe = () => etcd.leaseHolds();
+  // The group and transaction coordinators are built once the socket listens (broker-coordinators.ts
+  // says why), before this broker applies any partition's leadership and before the first request.
+  let coordinators: Coordinators | undefined;
+  const startCoordinators = async (): Promise<Coordinators> => {
+    const { startCoordinators } = await import('./broker-coordinators.js');
+    const c = startCoordinators({ config, log, metadata, internalTopics, producerIds, replicaManager, markerSender });
+    const { groups, txns } = c;
+    // A transactional batch is checked against its transaction when this broker coordinates it. In a cluster
+    // the coordinator may be another broker: Kafka 3.6+ asks it (AddPartitionsToTxn verify-only); Samsa lets
+    // the batch in, as Kafka before 3.6 did.
+    replicaManager.txnVerifier = (pid, epoch, topic, partition) => (!clustered || txns.knowsProducer(pid) ? txns.verify(pid, epoch, topic, partition) : ErrorCode.NONE);
+    // A broker whose etcd lease may have lapsed answers as no coordinator: its partitions may have moved unseen.
+    if (etcd) groups.canServe = txns.canServe = () => etcd.leaseHolds();
+    shared.groups = groups;
+    shared.txns = txns;
+    return (coordinators = c);
+  };
   // The coordinators follow leadership of their internal topics' partitions.
   const leadership = {
     /** While starting: the loads begun, so that start-up can wait for the partitions led from the start. */
     startupLoads: undefined as Promise<void>[] | undefined,
     onChange(topic: string, partition: number, leader: boolean, leaderEpoch: number): void {
-      let load: Promise<void> | undefined;
-      if (topic === OFFSETS_TOPIC) {
-        if (leader) load = groups.loadPartition(partition, leaderEpoch); else groups.unloadPartition(partition);
-      } else if (topic === TXN_STATE_TOPIC) {
-        if (leader) load = txns.loadPartition(partition, leaderEpoch); else txns.unloadPartition(partition);
-      }
+      const load = coordinators!.onLeadership(topic, partition, leader, leaderEpoch);
       if (load) this.startupLoads?.push(load);
     },
   };
@@ -267,8 +224,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     topicId: (name) => metadata.topic(name)?.id,
     topicName: (id) => metadata.topicById(id)?.name,
     brokerEndpoint: (id) => metadata.broker(id),
-    groups,
-    txns,
+    // Set by startCoordinators, before the dispatcher exists.
+    groups: undefined as unknown as GroupCoordinator,
+    txns: undefined as unknown as TransactionCoordinator,
     partitionLeader: (topic, partition, listener) => {
       // Cut off from etcd, this broker's picture of who leads may be stale: no answer (COORDINATOR_NOT_AVAILABLE, which clients retry after a backoff).
       if (etcd && !etcd.leaseHolds()) return undefined;
@@ -291,8 +249,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   // that arrives first waits for the import. An import failure is fatal
   // (unhandled rejection below), as a static import's would be.
   let listening!: () => void;
-  const dispatcherReady: Promise<Dispatcher> = new Promise<void>((resolve) => { listening = resolve; })
-    .then(() => Promise.all([import('./dispatcher.js'), import('./handlers/index.js')]))
+  const listened = new Promise<void>((resolve) => { listening = resolve; });
+  const coordinatorsReady = listened.then(startCoordinators);
+  const dispatcherReady: Promise<Dispatcher> = listened
+    .then(() => Promise.all([import('./dispatcher.js'), import('./handlers/index.js'), coordinatorsReady]))
     .then(([{ Dispatcher }, { HANDLERS }]) => new Dispatcher(shared, HANDLERS));
   let handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn, lease));
   void dispatcherReady.then((d) => { handleFrame = d.handleFrame; });
@@ -359,6 +319,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   }, Math.min(1000, Math.max(10, Math.min(...timeouts) / 4)));
   sweep?.unref();
   listening();
+  await coordinatorsReady;
   const host = config.listenHost;
   // Other brokers reach this one on the inter-broker listener; clients on their own (Metadata answers per listener).
   shared.advertised.host = interBroker.advertisedHost;
@@ -395,8 +356,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     fetchers.close();
     void markers?.then((m) => m.close());
     replicaManager.close();
-    groups.close();
-    txns.close();
+    shared.groups.close();
+    shared.txns.close();
   };
 
   let closing: Promise<void> | undefined;
@@ -450,40 +411,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   };
 }
 
-/** A rebalance's log fields; a large group's member ids are cut to the first 20 (`members` is the count). */
-function rebalanceFields(g: ClassicGroup): Record<string, unknown> {
-  const ids = [...g.members.keys()];
-  return { group: g.groupId, generation: g.generationId, protocolType: g.protocolType, protocol: g.protocolName, leader: g.leaderId ?? undefined, members: ids.length, memberIds: ids.slice(0, 20) };
-}
-
 /** NAME://host:port, as Kafka writes listeners (the port the listener is bound to). */
 function listenerUrl(l: Listener): string {
   const host = l.host || '0.0.0.0';
   return `${l.name}://${host.includes(':') ? `[${host}]` : host}:${l.port}`;
-}
-
-/**
- * How a coordinator's failure is logged: a refusal for a passing reason (a
- * partition moved, too few replicas: the client is told, or the write is
- * retried) is a warning, at most one a second, since a client rejoining in a
- * loop meets it every few milliseconds; anything else is an error with its stack.
- */
-function coordinatorFailure(log: Logger, what: string): (e: unknown) => void {
-  const warn = rateLimited(log, 1000);
-  return (e) => {
-    if (e instanceof KafkaError && e.retriable) warn(what, e.message);
-    else log.error(`${what} failed: ${(e as Error)?.stack ?? String(e)}`);
-  };
-}
-
-/** Warnings about one subject at most once per `ms`, saying how many were held back. */
-function rateLimited(log: Logger, ms: number): (subject: string, message: string) => void {
-  const last = new Map<string, { at: number; quiet: number }>();
-  return (subject, message) => {
-    const now = Date.now();
-    const l = last.get(subject);
-    if (l && now - l.at < ms) { l.quiet++; return; }
-    log.warn(`${subject}: ${message}${l?.quiet ? ` (and ${l.quiet} more like it)` : ''}`);
-    last.set(subject, { at: now, quiet: 0 });
-  };
 }
