@@ -37,6 +37,8 @@ export const DEFAULT_MAX_OPEN_FILES = 1024;
 const CLOSE_FLUSHES = 32;
 /** How long one turn of the background opener may hold the event loop. */
 const OPEN_SLICE_MS = 5;
+/** When the first background chore runs after one is queued: past the start-up that queued it. */
+const CHORES_AFTER_MS = 2000;
 
 export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
@@ -73,13 +75,18 @@ export class LogManager {
   /** fsyncs of partition.metadata and leader-epoch-checkpoint files, batched off the event loop. */
   private readonly syncs: DeferredSyncs;
   private readonly syncLater = (path: string): void => this.syncs.add(path);
-  /** Background jobs of the logs' opens (producer-snapshots.ts's deleteLater), run in slices between requests. */
+  /**
+   * Background jobs of the logs' opens (producer-snapshots.ts's deleteLater):
+   * started a while after they are queued and run in short slices with gaps,
+   * so that they neither delay a start-up (which gives the event loop many
+   * turns) nor hold up requests for long.
+   */
   private chores: (() => void)[] = [];
   private nextChore = 0;
-  private choreRunner: NodeJS.Immediate | undefined;
+  private choreRunner: NodeJS.Timeout | undefined;
   private readonly later = (job: () => void): void => {
     this.chores.push(job);
-    this.choreRunner ??= setImmediate(() => this.runChores(OPEN_SLICE_MS)).unref();
+    this.choreRunner ??= setTimeout(() => this.runChores(OPEN_SLICE_MS), CHORES_AFTER_MS).unref();
   };
 
   private constructor(readonly dataDir: string, private readonly report: (message: string) => void, readonly files: FileCache) {
@@ -206,7 +213,7 @@ export class LogManager {
       try { job(); } catch (err) { this.report(`background task failed: ${(err as Error).message}`); }
       if (performance.now() >= until) break;
     }
-    if (this.nextChore < this.chores.length) this.choreRunner = setImmediate(() => this.runChores(OPEN_SLICE_MS)).unref();
+    if (this.nextChore < this.chores.length) this.choreRunner = setTimeout(() => this.runChores(OPEN_SLICE_MS), OPEN_SLICE_MS).unref();
     else { this.chores = []; this.nextChore = 0; }
   }
 
@@ -305,7 +312,7 @@ export class LogManager {
     clearInterval(this.checkpointer);
     this.syncs.stop();
     // Left undone, as a crash leaves them: the next open does them again.
-    clearImmediate(this.choreRunner);
+    clearTimeout(this.choreRunner);
     this.chores = [];
     this.nextChore = 0;
     for (const l of this.logs.values()) {
@@ -341,7 +348,7 @@ export class LogManager {
       l.close();
     }
     // The clean marker says every file is durable, the batched epoch and topic id files too, and that chores are done.
-    clearImmediate(this.choreRunner);
+    clearTimeout(this.choreRunner);
     this.runChores(Infinity);
     await this.syncs.flush();
     this.syncs.stop();
