@@ -71,7 +71,8 @@ async function healthy(clientUrl: string): Promise<boolean> {
 export async function startEtcd(t: Teardown, opts: EtcdOptions = {}): Promise<TestEtcd> {
   if (!etcdAvailable) throw new Error(ETCD_MISSING);
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-etcd-'));
-  const readyMs = opts.readyTimeoutMs ?? 20_000;
+  // A bound, not a timing: a restart on a busy disk (etcd reads its WAL back and fsyncs) once took over 20 s on a loaded machine.
+  const readyMs = opts.readyTimeoutMs ?? 45_000;
   let proc: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let lines: string[] = [];
