@@ -213,7 +213,7 @@ export class PartitionLog {
         if (e.epoch >= 0 && this.epochs.epochForOffset(e.startOffset) !== e.epoch) this.epochs.assign(e.epoch, e.startOffset);
       }
     } catch (err) {
-      // A failed write leaves the cache as loaded: reported, and the log opens (as after a failed rebuild).
+      // A failed write: reported, and the log opens with the entries assigned so far (as after a failed rebuild).
       this.report(`${this.topic}-${this.partition}: cannot complete the leader epochs from the log: ${(err as Error).message}`);
     }
   }
