@@ -10,7 +10,8 @@
  * 2. Metadata for all topics (raw Metadata v12, median of 5; and kafkajs
  *    admin.fetchTopicMetadata()): latency, response size;
  * 3. produce one record to every partition, SCALE_PRODUCE_ROUNDS rounds
- *    (kafkajs sendBatch: one Produce request over every partition a round);
+ *    (kafkajs sendBatch: one Produce request over every partition a round),
+ *    after a first round timed on its own (each new partition's first write);
  * 4. restart on the same data (SIGTERM, then SIGKILL): exec to first
  *    ApiVersions response, RSS, open descriptors by kind;
  * 5. SCALE_CONNECTIONS idle connections (ApiVersions once): RSS and fds per
