@@ -219,16 +219,20 @@ export class Dispatcher {
       const session = conn.session ?? new ClientSession(this.defaultListener(), conn.socket?.remoteAddress ?? '');
       conn.session ??= session;
       const l = session.listener;
-      ctx = {
-        ...this.shared,
-        clientId,
-        connectionId: conn.id,
-        clientHost: `/${conn.socket?.remoteAddress ?? ''}`,
-        advertised: { host: l.advertisedHost, port: l.advertisedPort },
-        session,
-        closeConnection: (reason: string) => conn.close(reason),
-        closeAfterResponse: (reason: string) => { session.closeAfter = reason; },
-      };
+      // The shared context is the prototype, not spread into a copy: V8 gave every spread copy a map
+      // of its own, so each new connection deoptimized the request path optimized for the previous
+      // connection's context (a new producer's first second ran slow, the tail of produce latency),
+      // and after a few connections its loads from the context went megamorphic. Objects made by
+      // Object.create of one prototype, given the same fields in the same order, share one map.
+      const own = Object.create(this.shared) as BrokerContext;
+      own.clientId = clientId;
+      own.connectionId = conn.id;
+      own.clientHost = `/${conn.socket?.remoteAddress ?? ''}`;
+      own.advertised = { host: l.advertisedHost, port: l.advertisedPort };
+      own.session = session;
+      own.closeConnection = (reason: string) => conn.close(reason);
+      own.closeAfterResponse = (reason: string) => { session.closeAfter = reason; };
+      ctx = own;
       this.contexts.set(conn, ctx);
     }
     return ctx;
