@@ -16,7 +16,6 @@
  * flushes this queue before it writes the recovery points, and before it
  * marks a shutdown clean.
  */
-import { fsync } from 'node:fs';
 import type { FileCache } from './file-cache.js';
 
 /** fsyncs in flight at once: enough for the file system to commit several in one journal transaction, leaving pool threads for reads. */
@@ -74,7 +73,7 @@ export class DeferredSyncs {
       while (next < paths.length) {
         const path = paths[next++]!;
         try {
-          await this.syncOne(path);
+          await this.files.fsync(path);
         } catch (err) {
           // Gone meanwhile (a deleted topic, a newer file renamed over it and queued itself): nothing to sync.
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.report(`cannot fsync ${path}: ${(err as Error).message}`);
@@ -82,23 +81,5 @@ export class DeferredSyncs {
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
-  }
-
-  /** The descriptor is counted in the file cache (waiting for room when every one is pinned), as the segments' are. */
-  private syncOne(path: string): Promise<void> {
-    const file = this.files.file(path);
-    return new Promise<void>((resolve, reject) => {
-      const attempt = () => {
-        let fd: number;
-        try { fd = file.tryPin(); } catch (err) { file.close(); reject(err as Error); return; }
-        if (fd < 0) { file.whenFree(attempt); return; }
-        fsync(fd, (err) => {
-          file.unpin();
-          file.close();
-          if (err) reject(err); else resolve();
-        });
-      };
-      attempt();
-    });
   }
 }

@@ -36,7 +36,7 @@
  * process's own limit (`ulimit -n`) is lowered to that (`capacityWithin`), so
  * the cache alone never takes the descriptors connections and module loads need.
  */
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fsync, openSync, readFileSync } from 'node:fs';
 
 /** The process's soft limit on open files (Linux, from /proc/self/limits), or undefined when unknown. */
 export function openFileLimit(): number | undefined {
@@ -70,6 +70,24 @@ export class FileCache {
   get openCount(): number { return this.held; }
 
   file(path: string): SegmentFile { return new SegmentFile(this, path); }
+
+  /** fsyncs `path` in the thread pool, its descriptor counted here (waiting for room when every one is pinned), as the segments' are. */
+  fsync(path: string): Promise<void> {
+    const file = this.file(path);
+    return new Promise<void>((resolve, reject) => {
+      const attempt = () => {
+        let fd: number;
+        try { fd = file.tryPin(); } catch (err) { file.close(); reject(err as Error); return; }
+        if (fd < 0) { file.whenFree(attempt); return; }
+        fsync(fd, (err) => {
+          file.unpin();
+          file.close();
+          if (err) reject(err); else resolve();
+        });
+      };
+      attempt();
+    });
+  }
 
   /**
    * Runs `open` (anything that opens a descriptor); when it fails for want of

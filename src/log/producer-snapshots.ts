@@ -18,7 +18,7 @@
  * cache (file-cache.ts), so they count against log.max.open.files like a
  * segment's and wait for room rather than pass the process's limit.
  */
-import { closeSync, fsync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileCache } from './file-cache.js';
 
@@ -80,7 +80,7 @@ export class ProducerSnapshots {
     this.writeFile(`${path}.tmp`, bytes);
     renameSync(`${path}.tmp`, path);
     this.added(offset);
-    this.fsync(path).catch(() => { /* deleted meanwhile, or a failed fsync: its CRC tells at load */ });
+    this.files.fsync(path).catch(() => { /* deleted meanwhile, or a failed fsync: its CRC tells at load */ });
   }
 
   /** Writes the snapshot at `offset`, fsynced before it takes its name (a clean shutdown: many logs at once, so the fsync is off the event loop). */
@@ -88,7 +88,7 @@ export class ProducerSnapshots {
     this.doomed?.delete(offset);
     const path = this.path(offset);
     this.writeFile(`${path}.tmp`, bytes);
-    await this.fsync(`${path}.tmp`);
+    await this.files.fsync(`${path}.tmp`);
     renameSync(`${path}.tmp`, path);
     this.added(offset);
   }
@@ -101,24 +101,6 @@ export class ProducerSnapshots {
     } finally {
       closeSync(fd);
     }
-  }
-
-  /** fsync in the thread pool, with the descriptor pinned in the file cache (waiting for room when every one is pinned). */
-  private fsync(path: string): Promise<void> {
-    const file = this.files.file(path);
-    return new Promise<void>((resolve, reject) => {
-      const attempt = () => {
-        let fd: number;
-        try { fd = file.tryPin(); } catch (err) { file.close(); reject(err as Error); return; }
-        if (fd < 0) { file.whenFree(attempt); return; }
-        fsync(fd, (err) => {
-          file.unpin();
-          file.close();
-          if (err) reject(err); else resolve();
-        });
-      };
-      attempt();
-    });
   }
 
   private added(offset: number): void {
