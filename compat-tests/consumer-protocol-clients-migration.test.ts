@@ -7,8 +7,7 @@
  */
 import t from 'tap';
 import { RdMember } from './helpers/rdkafka-member.js';
-import { checkExactlyOnce, createTopic, names, readThrough, sendValues, setup } from './helpers/consumer-protocol-clients.js';
-import { classicConsumer, committedWhen, onlineUpgradeAndDowngrade } from './helpers/consumer-protocol-clients-scenarios.js';
+import { onlineUpgradeAndDowngrade, refusedWhileClassic } from './helpers/consumer-protocol-clients-scenarios.js';
 import { until } from './helpers/until.js';
 import { ErrorCode } from '../src/wire/errors.js';
 import { randomUuid } from '../src/wire/protocol/uuid.js';
@@ -17,35 +16,16 @@ t.test('a classic group with a kafkajs member is upgraded when a consumer-protoc
   onlineUpgradeAndDowngrade(t, RdMember.start));
 
 t.test('with group.consumer.migration.policy=disabled a consumer-protocol member is refused while a classic member is in the group, and joins once the group is empty', async (t) => {
-  const { b, kafka, admin, producer, g } = await setup(t, { 'group.consumer.migration.policy': 'disabled' });
-  await createTopic(admin, 'mix', 2);
-  const first = names('mix-classic-', 10);
-  await sendValues(producer, 'mix', 2, first);
-  const k = await classicConsumer(t, kafka, 'mix-g', 'mix');
-  checkExactlyOnce(t, first, await readThrough(producer, 'mix', 2, () => k.values, 30_000, 'kafkajs'), 'kafkajs reads the first batch');
-
-  // What the broker answers a consumer-protocol join of a classic group with members when it may not upgrade it.
-  const refused = await g.heartbeat({ groupId: 'mix-g', memberId: randomUuid(), memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['mix'], topicPartitions: [] });
-  t.equal(refused.errorCode, ErrorCode.GROUP_ID_NOT_FOUND, `ConsumerGroupHeartbeat into a non-empty classic group: GROUP_ID_NOT_FOUND (${refused.errorMessage})`);
-
-  const r = await RdMember.start(t, b.bootstrap, 'mix-g', ['mix'], 'rdkafka', { debug: 'cgrp' });
-  // librdkafka logs no error for GROUP_ID_NOT_FOUND: it keeps sending its join (epoch 0) with backoff. Three of them, unanswered with an assignment, show it refused.
-  const joins = (): number => r.logs.filter((l) => /ConsumerGroupHeartbeat of member id .* generation id 0,/.test(l)).length;
-  await until(() => joins() >= 3, 30_000, 'librdkafka trying to join three times');
-  t.same(r.partitions(), [], `librdkafka is given nothing while kafkajs is in the group (${joins()} joins sent)`);
-  const classic = await g.describeGroup('mix-g');
-  t.same({ state: classic.groupState, members: classic.members.length }, { state: 'Stable', members: 1 }, 'DescribeGroups: still the classic group with its one member');
-  t.equal(k.joins(), 1, 'kafkajs was not made to rebalance');
-  const second = names('mix-while-', 10);
-  await sendValues(producer, 'mix', 2, second);
-  checkExactlyOnce(t, [...first, ...second], await readThrough(producer, 'mix', 2, () => k.values, 30_000, 'kafkajs'), 'kafkajs keeps consuming');
-  // 5 records and a marker per partition per round, two rounds.
-  t.same(await committedWhen(g, 'mix-g', 'mix', 2, 12), { 'mix-0': 12, 'mix-1': 12 }, 'kafkajs committed what it read');
-  await k.consumer.disconnect();
-
-  const third = names('mix-after-', 10);
-  await sendValues(producer, 'mix', 2, third);
-  await until(() => r.assigned.size === 2, 60_000, 'librdkafka joining the emptied group');
-  checkExactlyOnce(t, third, await readThrough(producer, 'mix', 2, () => r.values(), 30_000, 'rdkafka'), 'rdkafka resumes from kafkajs\'s commits');
-  t.same((await g.listGroups(['consumer'])).filter((x) => x.groupId === 'mix-g').map((x) => x.groupType), ['consumer'], 'the group is now a consumer group');
+  await refusedWhileClassic(t, 'rdkafka', 60_000, async ({ b, g }) => {
+    // What the broker answers a consumer-protocol join of a classic group with members when it may not upgrade it.
+    const refused = await g.heartbeat({ groupId: 'mix-g', memberId: randomUuid(), memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['mix'], topicPartitions: [] });
+    t.equal(refused.errorCode, ErrorCode.GROUP_ID_NOT_FOUND, `ConsumerGroupHeartbeat into a non-empty classic group: GROUP_ID_NOT_FOUND (${refused.errorMessage})`);
+    const r = await RdMember.start(t, b.bootstrap, 'mix-g', ['mix'], 'rdkafka', { debug: 'cgrp' });
+    // librdkafka logs no error for GROUP_ID_NOT_FOUND: it keeps sending its join (epoch 0) with backoff. Three of them, unanswered with an assignment, show it refused.
+    const joins = (): number => r.logs.filter((l) => /ConsumerGroupHeartbeat of member id .* generation id 0,/.test(l)).length;
+    await until(() => joins() >= 3, 30_000, 'librdkafka trying to join three times');
+    t.same(r.partitions(), [], `librdkafka is given nothing while kafkajs is in the group (${joins()} joins sent)`);
+    // It joins on its own, with the backoff it is in, once the group is empty.
+    return async () => r;
+  });
 });

@@ -5,6 +5,9 @@
  * consumer-protocol-clients.ts so the child does not load the broker.
  */
 import { spawn } from 'node:child_process';
+import { TS_LOADER_ARGS } from '../../test/loader/ts-loader-args.js';
+
+const CHILD = new URL('./consumer-protocol-member-child.ts', import.meta.url).pathname;
 
 export interface ChildMember {
   /** The child's latest reported assignment, sorted. */
@@ -16,13 +19,12 @@ export interface ChildMember {
 }
 
 /**
- * A member in a child process: `file` (TypeScript, run with this process's
- * loader) prints a JSON line {"assigned": [...]} whenever its assignment
+ * A member of `client` in a child process (consumer-protocol-member-child.ts),
+ * which prints a JSON line {"assigned": [...]} whenever its assignment
  * changes. Killed in teardown if still running.
  */
-export function spawnMemberChild(t: { teardown(fn: () => unknown): void }, file: string, args: string[]): ChildMember {
-  // execArgv carries the loader this process runs TypeScript with.
-  const p = spawn(process.execPath, [...process.execArgv, file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnMemberChild(t: { teardown(fn: () => unknown): void }, client: 'rdkafka' | 'platformatic', bootstrap: string, groupId: string, topics: string[]): ChildMember {
+  const p = spawn(process.execPath, [...TS_LOADER_ARGS, CHILD, client, bootstrap, groupId, topics.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let assigned: string[] = [];
   let out = '';
   let err = '';

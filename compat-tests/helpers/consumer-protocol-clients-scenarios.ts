@@ -8,7 +8,7 @@
  */
 import type { Test } from 'tap';
 import type { Consumer, Kafka } from 'kafkajs';
-import { checkExactlyOnce, committedOffsets, createTopic, describedWhen, names, readThrough, SESSION_TIMEOUT_MS, sendValues, settled, setup } from './consumer-protocol-clients.js';
+import { checkExactlyOnce, committedOffsets, createTopic, describedWhen, names, readThrough, SESSION_TIMEOUT_MS, sendValues, settled, setup, type Setup } from './consumer-protocol-clients.js';
 import type { ChildMember } from './consumer-protocol-clients-child.js';
 import { GroupWire } from './consumer-group-wire.js';
 import { startAckedWriter } from './writers.js';
@@ -257,4 +257,41 @@ export async function onlineUpgradeAndDowngrade(t: Test, start: StartMember): Pr
   t.same(missing.slice(0, 10), [], `every one of ${acked.length} records read (${missing.length} missing)`);
   t.comment(`${read.length - new Set(read).size} records read twice across the two protocol switches`);
   t.same(m.errors, [], 'no client errors');
+}
+
+/**
+ * group.consumer.migration.policy=disabled: a consumer-protocol member may
+ * not join a classic group while it has a (kafkajs) member, which keeps
+ * consuming undisturbed, and joins once the group is empty, resuming from the
+ * classic member's commits. `refuse` shows the refusal the client's way and
+ * returns how the client then joins (`joinWaitMs`: how long that may take).
+ */
+export async function refusedWhileClassic(t: Test, client: string, joinWaitMs: number,
+  refuse: (s: Setup) => Promise<() => Promise<GroupMember>>): Promise<GroupMember> {
+  const s = await setup(t, { 'group.consumer.migration.policy': 'disabled' });
+  const { kafka, admin, producer, g } = s;
+  await createTopic(admin, 'mix', 2);
+  const first = names('mix-classic-', 10);
+  await sendValues(producer, 'mix', 2, first);
+  const k = await classicConsumer(t, kafka, 'mix-g', 'mix');
+  checkExactlyOnce(t, first, await readThrough(producer, 'mix', 2, () => k.values, 30_000, 'kafkajs'), 'kafkajs reads the first batch');
+
+  const join = await refuse(s);
+  const classic = await g.describeGroup('mix-g');
+  t.same({ state: classic.groupState, members: classic.members.length }, { state: 'Stable', members: 1 }, 'DescribeGroups: still the classic group with its one member');
+  t.equal(k.joins(), 1, 'kafkajs was not made to rebalance');
+  const second = names('mix-while-', 10);
+  await sendValues(producer, 'mix', 2, second);
+  checkExactlyOnce(t, [...first, ...second], await readThrough(producer, 'mix', 2, () => k.values, 30_000, 'kafkajs'), 'kafkajs keeps consuming');
+  // 5 records and a marker per partition per round, two rounds.
+  t.same(await committedWhen(g, 'mix-g', 'mix', 2, 12), { 'mix-0': 12, 'mix-1': 12 }, 'kafkajs committed what it read');
+  await k.consumer.disconnect();
+
+  const third = names('mix-after-', 10);
+  await sendValues(producer, 'mix', 2, third);
+  const m = await join();
+  await until(() => m.assigned.size === 2, joinWaitMs, `${client} joining the emptied group`);
+  checkExactlyOnce(t, third, await readThrough(producer, 'mix', 2, () => m.values(), 30_000, client), `${client} resumes from kafkajs's commits`);
+  t.same((await g.listGroups(['consumer'])).filter((x) => x.groupId === 'mix-g').map((x) => x.groupType), ['consumer'], 'the group is now a consumer group');
+  return m;
 }

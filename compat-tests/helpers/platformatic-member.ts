@@ -120,7 +120,7 @@ export class PlatformaticMember {
   }
 }
 
-/** A PlatformaticMember in a child process (platformatic-member-child.ts), killed in teardown if still running. */
+/** A PlatformaticMember in a child process (consumer-protocol-member-child.ts), killed in teardown if still running. */
 export function spawnPlatformaticMember(t: Teardown, bootstrap: string, groupId: string, topics: string[]): ChildMember {
-  return spawnMemberChild(t, new URL('./platformatic-member-child.ts', import.meta.url).pathname, [bootstrap, groupId, topics.join(',')]);
+  return spawnMemberChild(t, 'platformatic', bootstrap, groupId, topics);
 }

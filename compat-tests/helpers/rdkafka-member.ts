@@ -181,7 +181,7 @@ export class RdMember {
   }
 }
 
-/** An RdMember in a child process (rdkafka-member-child.ts), killed in teardown if still running. */
+/** An RdMember in a child process (consumer-protocol-member-child.ts), killed in teardown if still running. */
 export function spawnRdMember(t: Teardown, bootstrap: string, groupId: string, topics: string[]): ChildMember {
-  return spawnMemberChild(t, new URL('./rdkafka-member-child.ts', import.meta.url).pathname, [bootstrap, groupId, topics.join(',')]);
+  return spawnMemberChild(t, 'rdkafka', bootstrap, groupId, topics);
 }
