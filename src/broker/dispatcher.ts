@@ -69,13 +69,13 @@ export class Dispatcher {
   private readonly codecs: (LoadedCodecs | undefined)[] = [];
 
   handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => {
-    if (lease === undefined) return this.handleUnleased(frame, conn);
-    const r = this.handleUnleased(frame, conn, lease);
+    const r = this.dispatch(frame, conn, lease);
+    if (lease === undefined) return r;
     if (!(r instanceof Promise)) { lease.done(); return r; }
     return r.finally(() => lease.done());
   };
 
-  private handleUnleased(frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> {
+  private dispatch(frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> {
     if (conn.session?.rawTokens) return this.rawSaslToken(frame, conn, conn.session);
     const key = frame.length >= 2 ? frame.readInt16BE(0) : -1;
     if (this.byKey[key] && !this.codecs[key]) {
