@@ -131,7 +131,7 @@ chaos: build system-deps
 	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_SEED=$(CHAOS_SEED) node_modules/.bin/tap --timeout=$$(( 2 * $(CHAOS_SECONDS) + 600 )) compat-tests/chaos/chaos.test.ts compat-tests/chaos/chaos-processes.test.ts
 
 run: build
-	node dist/bundle/samsa.js start --data-dir ./data --http 127.0.0.1:9644 --http-allow-writes
+	node dist/bundle/samsa.cjs start --data-dir ./data --http 127.0.0.1:9644 --http-allow-writes
 
 # Three broker processes (127.0.0.1:9092-9094, data in ./data-cluster) with
 # their metadata in a local etcd (127.0.0.1:2379): scripts/local-cluster.sh.

@@ -190,7 +190,7 @@ export function typeErrors(): void {
 // Compiling zstd-napi takes minutes on a loaded 2-core machine.
 t.setTimeout(process.env.SAMSA_TEST_ZSTD_FROM_SOURCE === '1' ? 900_000 : 300_000);
 
-const built = ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/bundle/samsa.js'].filter((f) => !existsSync(join(REPO, f)));
+const built = ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/bundle/samsa.cjs'].filter((f) => !existsSync(join(REPO, f)));
 if (built.length) {
   t.fail(`dist/ is not built (${built.join(', ')} missing): make build`);
 } else {
@@ -208,8 +208,8 @@ if (built.length) {
     tarball = pack!.filename;
     t.comment(`${pack!.filename}: ${pack!.size} bytes packed, ${pack!.unpackedSize} unpacked, ${pack!.entryCount} files`);
     const files = pack!.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/bundle/samsa.js', 'src/http/console/index.html']) t.ok(files.includes(f), `ships ${f}`);
-    t.equal(repoPackage.bin.samsa, 'dist/bundle/samsa.js', 'the samsa command is the bundle (scripts/bundle.mjs)');
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/bundle/samsa.cjs', 'dist/bundle/samsa-app.cjs', 'dist/bundle/samsa-app.cjs.v8cache', 'src/http/console/index.html']) t.ok(files.includes(f), `ships ${f}`);
+    t.equal(repoPackage.bin.samsa, 'dist/bundle/samsa.cjs', 'the samsa command is the bundle (scripts/bundle.mjs)');
     t.same(files.filter((f) => f.endsWith('.map') || f.endsWith('.test.js') || (f.endsWith('.ts') && f !== 'dist/src/index.d.ts') || /^dist\/(?!src\/|bundle\/)|^dist\/src\/wire\/codegen\//.test(f)), [], 'no tests, sources, source maps or build tools');
     // Sources in the package are only the console's page, served as they are.
     t.same(files.filter((f) => f.startsWith('src/') && !f.startsWith('src/http/console/')), [], 'no other sources');
@@ -281,6 +281,9 @@ async function afterPack(app: string, tarball: string): Promise<void> {
     const end = await child.ended;
     t.equal(end.code, 0, `exit 0\n${child.output()}`);
     t.notOk(existsSync(dataDir!), 'the temporary data directory is removed');
+    // The same Node that built the package runs it here: V8 takes the shipped code cache (bundle-launcher.ts).
+    const status = await run(join(app, 'node_modules/.bin/samsa'), ['--code-cache-status'], { cwd: app, ms: 30_000 });
+    t.equal(status.stdout.trim(), 'accepted', `the installed command starts from the code cache built with it\n${status.stderr}`);
   });
 
   await t.test('import { startBroker, startCluster } from \'samsa\' in TypeScript', async (t) => {

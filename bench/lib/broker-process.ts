@@ -13,12 +13,12 @@ export interface BenchBroker {
 }
 
 /**
- * The `samsa` command as users run it: the bundle (dist/bundle/samsa.js,
+ * The `samsa` command as users run it: the bundle (dist/bundle/samsa.cjs,
  * scripts/bundle.mjs) beside this file's outDir (<outDir>/bench/lib/ ->
  * <outDir>/bundle/), else tsc's output (<outDir>/src/cli/main.js), so the
  * bench runs from any outDir, not only dist/. BENCH_CLI names another (not SAMSA_*: those are broker settings).
  */
-const CLI = process.env.BENCH_CLI ?? [new URL('../../bundle/samsa.js', import.meta.url), new URL('../../src/cli/main.js', import.meta.url)]
+const CLI = process.env.BENCH_CLI ?? [new URL('../../bundle/samsa.cjs', import.meta.url), new URL('../../src/cli/main.js', import.meta.url)]
   .map((u) => fileURLToPath(u)).find((f) => existsSync(f))!;
 
 export async function freePort(): Promise<number> {

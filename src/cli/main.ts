@@ -1,34 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `samsa` command (sub-commands in commands.ts).
- *
- * Before anything else loads, V8's interrupt budget (how much bytecode a
- * function runs before it is considered for optimisation) goes from its
- * default of 132 KB to 1 MB: start-up runs Node's module loader and our
- * module bodies hot but only once, and with the default that wakes TurboFan,
- * whose code pages and zone memory then stay resident, ~4 MB of an idle
- * broker's RSS. The request path runs millions of times and is optimised as
- * before (make bench throughput unchanged). It is set here rather than as a
- * command-line flag because `#!/usr/bin/env -S node --flag` does not work with
- * BusyBox env (Alpine images) and NODE_OPTIONS does not accept V8 flags; set
- * from the command line (`node --interrupt-budget=1000000 ...`) it saves ~8 MB,
- * as the loader of this file's own module graph is then covered too.
- *
- * A function's budget changes only when its current one runs out, so the
- * small helpers Node's loader ran before this line (path separators, URL
- * getters) still reach a check soon after it, where V8 optimises a function
- * under 81 bytes of bytecode at once: --max-bytecode-size-for-early-opt=0
- * makes them wait for real hotness like any other, and TurboFan stays asleep
- * through start-up (~4 MB less of Node's own code resident, measured with the
- * bundle). Hot small functions on the request path are optimised a few ticks
- * later than before, or inlined into their optimised callers as before.
- *
- * Stack traces name src/ lines where the source maps are (source-mapped-stacks.ts).
+ * The `samsa` command from tsc's output (dist/src/cli/main.js; sub-commands in
+ * commands.ts). The installed command is the bundle, whose entry is
+ * bundle-launcher.ts; both tune V8 first (v8-tuning.ts) and name src/ lines
+ * in stack traces where the source maps are (source-mapped-stacks.ts).
  */
-import { setFlagsFromString } from 'node:v8';
+import { tuneV8 } from './v8-tuning.js';
 import { installSourceMappedStacks } from './source-mapped-stacks.js';
 
-setFlagsFromString('--interrupt-budget=1000000');
-setFlagsFromString('--max-bytecode-size-for-early-opt=0');
-installSourceMappedStacks();
+tuneV8();
+if (!process.sourceMapsEnabled) installSourceMappedStacks();
 await import('./commands.js');

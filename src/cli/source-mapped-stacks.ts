@@ -7,8 +7,10 @@
  * Node maps stack traces itself with --enable-source-maps, but it then reads
  * and parses the map of every module as the module loads, start-up time for
  * stack traces that are seldom printed. Here a file's map is read the first
- * time a frame of that file is formatted, and kept. With Node's own mapping
- * on, this stays out of the way.
+ * time a frame of that file is formatted, and kept. tsc's output leaves
+ * the stacks to Node when its own mapping is on (main.ts); the bundle's app
+ * is compiled by the launcher (bundle-launcher.ts), whose file Node's mapping
+ * never sees, so there this maps the frames whatever Node does.
  */
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -65,6 +67,5 @@ function header(error: unknown): string {
 }
 
 export function installSourceMappedStacks(): void {
-  if (process.sourceMapsEnabled) return;
   Error.prepareStackTrace = (error, sites) => header(error) + sites.map((s) => `\n    at ${frame(s)}`).join('');
 }

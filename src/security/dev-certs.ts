@@ -16,6 +16,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
@@ -118,10 +119,9 @@ export async function writeDevCerts(dir: string, opts: DevCertsOptions = {}): Pr
   return { files: names.map(path), usage: usageText(root, days, password, clients[0]) };
 }
 
+// Required, not imported: node-forge is CommonJS, and the bundled command (scripts/bundle.mjs) is too.
 async function loadForge(): Promise<Forge> {
-  const mod = await import('node-forge');
-  // node-forge is CommonJS: its API is the default export under ESM
-  return (mod as { default?: Forge }).default ?? mod;
+  return createRequire(import.meta.url)('node-forge') as Forge;
 }
 
 interface KeyPairPem { publicKey: string; privateKey: string }

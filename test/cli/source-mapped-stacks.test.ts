@@ -1,7 +1,7 @@
 /**
  * A stack trace of the built command names the TypeScript source lines
  * (src/cli/source-mapped-stacks.ts), for tsc's output (dist/src/cli/main.js)
- * and, once built, the bundle (dist/bundle/samsa.js): `samsa start` on a data
+ * and, once built, the bundle (dist/bundle/samsa.cjs, which runs samsa-app.cjs): `samsa start` on a data
  * directory under a file fails in MetadataStore.open with ENOTDIR, whose stack
  * the command prints. Without the mapping the frames name dist/ files.
  */
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SAMSA_CLI } from './samsa-process.js';
 
-const BUNDLE = fileURLToPath(new URL('../../dist/bundle/samsa.js', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../dist/bundle/samsa.cjs', import.meta.url));
 
 function run(main: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -39,6 +39,6 @@ for (const [name, main] of [['tsc output', SAMSA_CLI], ['bundle', BUNDLE]] as co
     t.equal(r.code, 2, 'start-up fails');
     t.match(r.stderr, /ENOTDIR/, 'with the error');
     t.match(r.stderr, /\n\s+at \S+ \(\/\S+\/src\/controller\/metadata-store\.ts:\d+:\d+\)/, `a frame names the TypeScript source\n${r.stderr}`);
-    t.notMatch(r.stderr, /\/dist\/(src|bundle)\/\S+\.js:\d+/, 'no frame names a built file');
+    t.notMatch(r.stderr, /\/dist\/(src|bundle)\/\S+\.c?js:\d+/, 'no frame names a built file');
   });
 }

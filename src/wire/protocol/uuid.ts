@@ -3,6 +3,7 @@
  * strings Kafka prints (e.g. in kafka-topics --describe), so they can be map
  * keys and compared with ===. On the wire they are 16 raw bytes.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export type Uuid = string;
@@ -19,15 +20,29 @@ export function uuidToBytes(id: Uuid): Buffer {
   return b;
 }
 
-// node:crypto's randomFillSync, loaded at the first random id: every codec imports this module and
-// few processes draw an id; globalThis.crypto (WebCrypto) would cost ~1.5 ms more to set up than this.
-let randomFill: ((b: Buffer) => Buffer) | undefined;
+/**
+ * 16 bytes from the kernel's random source. /dev/urandom is what node:crypto
+ * seeds from too, and reading it costs microseconds where loading node:crypto
+ * costs ~6 ms: an ephemeral broker draws its cluster id before it listens.
+ * Where there is no /dev/urandom (Windows), node:crypto, loaded then.
+ */
+function randomBytes16(): Buffer {
+  const b = Buffer.allocUnsafe(16);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, b, 0, 16, null) === 16) return b;
+    } finally {
+      closeSync(fd);
+    }
+  } catch { /* no /dev/urandom */ }
+  return (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomFillSync(b);
+}
 
 /** A random (version 4) UUID, never the zero UUID nor one starting with '-' (Kafka avoids those too). */
 export function randomUuid(): Uuid {
-  randomFill ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomFillSync;
   for (;;) {
-    const b = randomFill(Buffer.allocUnsafe(16));
+    const b = randomBytes16();
     b[6] = (b[6]! & 0x0f) | 0x40;
     b[8] = (b[8]! & 0x3f) | 0x80;
     const id = uuidFromBytes(b);
