@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startSamsa, startSamsaCluster, externalBroker, type BenchBroker } from './lib/broker-process.js';
 import { rssMb, sampleRss } from './lib/rss.js';
-import { meterCpu } from './lib/cpu.js';
+import { meterCpu, meterCpuTimes } from './lib/cpu.js';
 import { measureCeiling } from './lib/ceiling.js';
 import { writeMessageFile, kcatProduce, kcatConsume, kcatConsumePrinting } from './lib/kcat.js';
 import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume } from './lib/kafkajs.js';
@@ -37,7 +37,7 @@ import { THIS_BUILD_CLI, printSummaries, scrapeCost, type ModeSummary } from './
  * brokerCpuS: user + system CPU seconds of the broker process over the workload (NaN, null in the JSON, for an external broker).
  * brokers: how many brokers that process holds (3 for the replicated rows, whose CPU and RSS are the whole cluster's).
  */
-interface Row { workload: string; brokers: number; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number; brokerCpuS: number; brokerCpuSPerMillion: number }
+interface Row { workload: string; brokers: number; msgs: number; seconds: number; msgsPerSec: number; mbPerSec: number; peakRssMb: number; brokerCpuS: number; brokerCpuSPerMillion: number; brokerSystemSPerMillion: number }
 
 const rows: Row[] = [];
 const failures: string[] = [];
@@ -61,20 +61,20 @@ const resultsDir = join(process.cwd(), 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 
 /** Peak RSS and CPU time of the broker process over one workload: start before it, stop after. */
-interface Metered { peakRssMb: number; cpuS: number }
+interface Metered { peakRssMb: number; cpuS: number; systemS: number }
 function meter(pid: number | undefined): { stop(): Metered } {
   const rss = sampleRss(pid);
-  const cpu = meterCpu(pid);
-  return { stop: () => { const cpuS = cpu.stop(); return { peakRssMb: rss.stop(), cpuS }; } };
+  const cpu = meterCpuTimes(pid);
+  return { stop: () => { const t = cpu.stop(); return { peakRssMb: rss.stop(), cpuS: t.userS + t.systemS, systemS: t.systemS }; } };
 }
 
 function row(workload: string, msgs: number, bytes: number, seconds: number, m: Metered, brokers = 1): void {
   const r: Row = {
     workload, brokers, msgs, seconds, msgsPerSec: msgs / seconds, mbPerSec: bytes / (1 << 20) / seconds, peakRssMb: m.peakRssMb,
-    brokerCpuS: m.cpuS, brokerCpuSPerMillion: m.cpuS / (msgs / 1e6),
+    brokerCpuS: m.cpuS, brokerCpuSPerMillion: m.cpuS / (msgs / 1e6), brokerSystemSPerMillion: m.systemS / (msgs / 1e6),
   };
   rows.push(r);
-  console.error(`  ${workload}: ${r.msgsPerSec.toFixed(0)} msg/s, ${r.mbPerSec.toFixed(1)} MB/s, broker CPU ${r.brokerCpuS.toFixed(2)} s (${r.brokerCpuSPerMillion.toFixed(2)} s per million records)`);
+  console.error(`  ${workload}: ${r.msgsPerSec.toFixed(0)} msg/s, ${r.mbPerSec.toFixed(1)} MB/s, broker CPU ${r.brokerCpuS.toFixed(2)} s (${r.brokerCpuSPerMillion.toFixed(2)} s per million records, ${r.brokerSystemSPerMillion.toFixed(2)} s of it system)`);
 }
 
 /** Broker CPU over the latency test: seconds, and seconds per million records sent (rate x seconds). */
@@ -259,8 +259,8 @@ async function main(): Promise<void> {
   results.machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
   results.broker = external ?? 'samsa';
 
-  console.log('\n| workload | msgs | msg/s | MB/s | peak RSS MB | broker CPU s | broker CPU s per million records |\n|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.workload} | ${r.msgs} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${r.brokerCpuS.toFixed(2)} | ${r.brokerCpuSPerMillion.toFixed(2)} |`);
+  console.log('\n| workload | msgs | msg/s | MB/s | peak RSS MB | broker CPU s | broker CPU s per million records | of it system |\n|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.workload} | ${r.msgs} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${r.brokerCpuS.toFixed(2)} | ${r.brokerCpuSPerMillion.toFixed(2)} | ${r.brokerSystemSPerMillion.toFixed(2)} |`);
   const lat = results.latencyMs as LatencySummary | undefined;
   const rlat = results.replicatedLatencyMs as LatencySummary | undefined;
   for (const f of failures) console.log(`FAILED ${f}`);
@@ -277,6 +277,7 @@ async function main(): Promise<void> {
 
   const targets = issue16Targets({
     produceCpuSPerMillion100B: Number(results.kcatProduce100BCpuSPerMillion),
+    produceSystemSPerMillion100B: find('kcat produce 100 B')?.brokerSystemSPerMillion ?? NaN,
     kcatProduce1KiBRatio: Number(results.kcatProduce1KiBRatio),
     latencyP99Ms: lat?.p99 ?? NaN, latencyP999Ms: lat?.p999 ?? NaN, latencyRuns: lat?.runs ?? 0,
     startupRatio: startup?.startupRatio ?? NaN, idleRssDiffMb: startup?.idleRssDiffMb ?? NaN,

@@ -7,6 +7,8 @@
 export interface TargetFigures {
   /** Broker CPU seconds per million 100 B records produced by kcat. */
   produceCpuSPerMillion100B: number;
+  /** The system time in it (the kernel's copy into the page cache, mostly). */
+  produceSystemSPerMillion100B: number;
   /** kcat 1 KiB produce MB/s over the in-run ceiling's. */
   kcatProduce1KiBRatio: number;
   /** Medians over the latency runs at 10,000 msg/s, acks=all, linger 0, and how many runs. */
@@ -31,7 +33,7 @@ function check(target: string, figure: string, values: number[], ok: () => boole
 
 export function issue16Targets(f: TargetFigures): TargetResult[] {
   return [
-    check('produce CPU per M 100 B records <= 0.2 s', `${f.produceCpuSPerMillion100B.toFixed(2)} s`,
+    check('produce CPU per M 100 B records <= 0.2 s', `${f.produceCpuSPerMillion100B.toFixed(2)} s (system ${f.produceSystemSPerMillion100B.toFixed(2)} s)`,
       [f.produceCpuSPerMillion100B], () => f.produceCpuSPerMillion100B <= 0.2),
     check('kcat 1 KiB produce >= 45% of ceiling', `${(100 * f.kcatProduce1KiBRatio).toFixed(0)}%`,
       [f.kcatProduce1KiBRatio], () => f.kcatProduce1KiBRatio >= 0.45),
