@@ -26,6 +26,7 @@ import { startSamsa, startSamsaCluster, externalBroker, type BenchBroker } from 
 import { rssMb, sampleRss } from './lib/rss.js';
 import { meterCpu, meterCpuTimes } from './lib/cpu.js';
 import { measureCeiling } from './lib/ceiling.js';
+import { fillPageCache, type PageCacheFill } from './lib/page-cache.js';
 import { writeMessageFile, kcatProduce, kcatConsume, kcatConsumePrinting } from './lib/kcat.js';
 import { client, createTopic, highWatermark, kafkajsProduce, kafkajsConsume } from './lib/kafkajs.js';
 import { librdkafkaLatency, type LatencyResult } from './lib/latency.js';
@@ -160,6 +161,10 @@ async function main(): Promise<void> {
       results.firstResponseMedianMs = startup.samsa.firstResponseMs;
     }
   }
+  if (!external) {
+    console.error('page cache: filling and freeing 1 GiB twice (bench/lib/page-cache.ts says why)...');
+    results.pageCacheFill = fillPageCache(tmpdir());
+  }
   const broker: BenchBroker = external
     ? externalBroker(external)
     : await startSamsa({ profileDir: process.env.PROFILE ? resultsDir : undefined });
@@ -268,6 +273,8 @@ async function main(): Promise<void> {
   if (lat) console.log(`latency at 10k msg/s, ${lat.runs} runs: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms (${lat.p99Range.map((x) => x.toFixed(2)).join('-')}), p999 ${lat.p999.toFixed(2)} ms (${lat.p999Range.map((x) => x.toFixed(2)).join('-')}) (${lat.client})${cpuNote(results.latencyBrokerCpu)}`);
   if (!external) printReplicatedBeside(find, lat, rlat);
   if (results.metricsScrapeCost) printSummaries('kcat produce 100 B while /metrics is scraped (medians of 3 alternated rounds)', results.metricsScrapeCost as ModeSummary[]);
+  const fillCost = results.pageCacheFill as PageCacheFill | undefined;
+  if (fillCost) console.log(`page cache before the broker's workloads: ${fillCost.mb} MiB written and deleted twice, system time ${fillCost.firstMsPerMb.toFixed(2)} ms per MiB the first time, ${fillCost.againMsPerMb.toFixed(2)} ms the second`);
   const startup = results.startup as StartupComparison | undefined;
   if (startup) {
     console.log(`start-up (exec to accepting connections, medians of ${startup.runs} alternated): samsa ${startup.samsa.startupMs.toFixed(0)} ms (first ApiVersions response ${startup.samsa.firstResponseMs.toFixed(0)} ms), bare node listening ${startup.bareNode.startupMs.toFixed(0)} ms: ${startup.startupRatio.toFixed(2)}x`);
