@@ -221,7 +221,13 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
     // kcat (librdkafka, idempotent acks=all) produces keyed records; kafkajs reads them all, each once, per key in order.
     const lines = Array.from({ length: 200 }, (_, i) => `key${i % 7}:${i}`);
     await kcatProduce(c.bootstrap, 'kc', lines, ['-K', ':', '-X', 'acks=all', '-X', 'enable.idempotence=true']);
-    const consumer = kafka.consumer({ groupId: 'kc-reader', maxWaitTimeInMs: 200 });
+    // Its own client, logging what it does (kept, printed only if the read goes wrong).
+    const clientLog: string[] = [];
+    const logged = new Kafka({
+      brokers: running, connectionTimeout: 1000, requestTimeout: 10_000, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
+      logLevel: logLevel.INFO, logCreator: () => ({ namespace, label, log }) => { clientLog.push(`${new Date(log.timestamp).toISOString().slice(11, 23)} ${label} ${namespace} ${log.message} ${log.error ?? ''}`); },
+    });
+    const consumer = logged.consumer({ groupId: 'kc-reader', maxWaitTimeInMs: 200 });
     await consumer.connect();
     t.teardown(() => consumer.disconnect());
     await consumer.subscribe({ topic: 'kc', fromBeginning: true });
@@ -235,7 +241,7 @@ t.test('kafkajs and kcat against three broker processes with their metadata in e
       // Which side doubled records (a CI run once read 316): the log itself, or the consumer reading a partition again.
       const log = await kcatConsumeAll(c.bootstrap, 'kc');
       const reread = seen.filter((m, i) => seen.findIndex((x) => x.partition === m.partition && x.offset === m.offset) !== i).length;
-      t.comment(`kc's log holds ${log.length} records; the consumer joined the group ${joins} time(s) and was handed ${reread} record(s) at an offset it had already read`);
+      t.comment(`kc's log holds ${log.length} records; the consumer joined the group ${joins} time(s) and was handed ${reread} record(s) at an offset it had already read; its log:\n${clientLog.join('\n')}`);
     }
     t.equal(seen.length, 200, 'exactly 200 records read');
     t.same(seen.map((m) => Number(m.value)).sort((a, b) => a - b), lines.map((_, i) => i), 'every value once');
