@@ -9,9 +9,11 @@
  * hands out such memory for a long time. A broker's produce CPU would then
  * measure how long the machine has been up. So before the broker's
  * workloads the bench writes a scratch file and deletes it twice, timing
- * both fills: the freed pages, already backed, are what the kernel hands
- * out next, as on any host whose memory has been in use. Both costs are
- * printed, so the effect is visible rather than hidden.
+ * both fills: the freed pages, already backed, go back to the kernel's free
+ * lists and are mostly what it hands out next, as on any host whose memory
+ * has been in use (not all: a round now and then still meets fresh pages).
+ * Both costs are printed, and every row shows the broker's system time, so
+ * the effect is visible rather than hidden.
  */
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
