@@ -174,7 +174,10 @@ async function openConnections(conns: WireClient[], to: number): Promise<Connect
   return { connections: to, rssMb: await settledRss(broker.pid), fds: openFds(broker.pid), openS };
 }
 
-interface GroupStage { groups: number; stableS: number; rssMb: number; idleCpuMsPerS: number; heartbeatCpuMsPerS: number; heartbeatsPerS: number }
+interface GroupStage { groups: number; stableS: number; rssMb: number; idleCpuMsPerS: number; heartbeatCpuMsPerS: number; heartbeatsPerS: number; burstCpuUsPerHeartbeat: number }
+
+/** Rounds of every member heartbeating at once: the coordinator's cost without a wake-up per heartbeat. */
+const BURST_ROUNDS = 10;
 
 async function groupStage(members: GroupMember[], to: number): Promise<GroupStage> {
   console.error(`groups: ${to}...`);
@@ -206,7 +209,11 @@ async function groupStage(members: GroupMember[], to: number): Promise<GroupStag
   }));
   const elapsed = (performance.now() - hbStart) / 1000;
   const heartbeatCpuMsPerS = cpu.stop() * 1000 / elapsed;
-  return { groups: to, stableS, rssMb: rss, idleCpuMsPerS, heartbeatCpuMsPerS, heartbeatsPerS: sent / elapsed };
+  // The same heartbeats sent all at once: spread out, each also wakes an idle broker and client.
+  cpu = meterCpu(broker.pid);
+  for (let r = 0; r < BURST_ROUNDS; r++) await Promise.all(members.map((m) => heartbeat(m)));
+  const burstCpuUsPerHeartbeat = (cpu.stop() * 1e6) / (BURST_ROUNDS * members.length);
+  return { groups: to, stableS, rssMb: rss, idleCpuMsPerS, heartbeatCpuMsPerS, heartbeatsPerS: sent / elapsed, burstCpuUsPerHeartbeat };
 }
 
 async function main(): Promise<void> {
@@ -275,6 +282,7 @@ async function main(): Promise<void> {
     line('broker CPU idle ms/s', g1.idleCpuMsPerS, g2.idleCpuMsPerS, ratio(g1.idleCpuMsPerS || 1, g2.idleCpuMsPerS || 1));
     line('broker CPU heartbeating ms/s', g1.heartbeatCpuMsPerS, g2.heartbeatCpuMsPerS,
       `${(((g2.heartbeatCpuMsPerS - g2.idleCpuMsPerS) / g2.heartbeatsPerS) * 1000).toFixed(0)} ms per 1000 heartbeats over idle (${g2.heartbeatsPerS.toFixed(0)}/s)`);
+    line('broker CPU us per heartbeat, all members at once', g1.burstCpuUsPerHeartbeat, g2.burstCpuUsPerHeartbeat, `${BURST_ROUNDS} rounds; spread over 3 s as above, each also wakes an idle broker and client`);
   } finally {
     await broker.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -300,7 +308,7 @@ async function main(): Promise<void> {
     rssKbPerConnection: ((cs.stages[1]!.rssMb - cs.stages[0]!.rssMb) * 1024) / (cs.stages[1]!.connections - cs.stages[0]!.connections),
     metadataBurstP50Ms: cs.metadataBurst.p50Ms, metadataBurstP99Ms: cs.metadataBurst.p99Ms,
     groups: gs[1]!.groups, groupsStableS: gs[1]!.stableS, rssKbPerGroup: ((gs[1]!.rssMb - gs[0]!.rssMb) * 1024) / (gs[1]!.groups - gs[0]!.groups),
-    heartbeatCpuMsPerS: gs[1]!.heartbeatCpuMsPerS, idleCpuMsPerS: gs[1]!.idleCpuMsPerS,
+    heartbeatCpuMsPerS: gs[1]!.heartbeatCpuMsPerS, idleCpuMsPerS: gs[1]!.idleCpuMsPerS, burstCpuUsPerHeartbeat: gs[1]!.burstCpuUsPerHeartbeat,
   }));
 }
 

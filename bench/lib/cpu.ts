@@ -12,17 +12,11 @@ const CLK_TCK = (() => {
 })();
 
 /**
- * User + system CPU seconds a process has used so far, all its threads
+ * User and system CPU seconds a process has used so far, all its threads
  * together (the main thread, libuv's pool, V8's GC and compiler threads), from
  * /proc/<pid>/stat (Linux): fields 14 and 15, counted after the parenthesised
  * command name, which may itself hold spaces and parentheses.
  */
-export function cpuSeconds(pid: number): number {
-  const t = cpuTimes(pid);
-  return t.userS + t.systemS;
-}
-
-/** The same, user and system apart. */
 export function cpuTimes(pid: number): { userS: number; systemS: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -9,10 +9,12 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WireClient } from '../../compat-tests/helpers/wire-client.js';
+import { ApiKey } from '../../src/wire/generated/api-keys.js';
+import { encodeApiVersionsRequest, decodeApiVersionsResponse } from '../../src/wire/generated/api-versions.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE = join(REPO, 'dist/bundle');
@@ -34,24 +36,13 @@ function run(dir: string, args: string[]): Promise<{ code: number | null; stdout
 }
 
 /** ApiVersions v0 on a new connection; resolves with the response's error code. */
-function apiVersions(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    let got = Buffer.alloc(0);
-    sock.on('connect', () => {
-      const req = Buffer.alloc(14);
-      req.writeInt32BE(10, 0);
-      req.writeInt16BE(18, 4);
-      req.writeInt32BE(7, 8);
-      req.writeInt16BE(-1, 12);
-      sock.write(req);
-    });
-    sock.on('data', (d) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) { sock.destroy(); resolve(got.readInt16BE(8)); }
-    });
-    sock.on('error', reject);
-  });
+async function apiVersions(port: number): Promise<number> {
+  const c = await WireClient.connect('127.0.0.1', port);
+  try {
+    return (await c.request(ApiKey.ApiVersions, 0, (w) => encodeApiVersionsRequest(w, {}, 0), (r) => decodeApiVersionsResponse(r, 0))).errorCode;
+  } finally {
+    c.close();
+  }
 }
 
 /** Starts a broker from the bundle in `dir`, asks it ApiVersions, stops it with SIGTERM. */
