@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WireClient } from '../../compat-tests/helpers/wire-client.js';
+import { samsaCli } from './samsa-process.js';
 import { ApiKey } from '../../src/wire/generated/api-keys.js';
 import { encodeApiVersionsRequest, decodeApiVersionsResponse } from '../../src/wire/generated/api-versions.js';
 
@@ -23,17 +24,7 @@ const FILES = ['samsa.cjs', 'samsa-app.cjs', 'samsa-app.cjs.v8cache'];
 // The copies live outside the repository: their packages come from the repository's node_modules.
 const env = { ...process.env, NODE_PATH: join(REPO, 'node_modules'), NODE_OPTIONS: undefined };
 
-function run(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(dir, 'samsa.cjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const codeCacheStatus = async (dir: string) => (await samsaCli(['--code-cache-status'], { main: join(dir, 'samsa.cjs'), env })).stdout.trim();
 
 /** ApiVersions v0 on a new connection; resolves with the response's error code. */
 async function apiVersions(port: number): Promise<number> {
@@ -72,8 +63,7 @@ if (missing.length) {
   t.fail(`dist/bundle is not built (${missing.join(', ')} missing): make build`);
 } else {
   t.test('the built bundle: V8 accepts its code cache', async (t) => {
-    const r = await run(BUNDLE, ['--code-cache-status']);
-    t.equal(r.stdout.trim(), 'accepted', r.stderr);
+    t.equal(await codeCacheStatus(BUNDLE), 'accepted');
   });
 
   const cases: [string, string, (dir: string) => void][] = [
@@ -93,7 +83,7 @@ if (missing.length) {
       t.teardown(() => rmSync(dir, { recursive: true, force: true }));
       for (const f of FILES) copyFileSync(join(BUNDLE, f), join(dir, f));
       spoil(dir);
-      t.equal((await run(dir, ['--code-cache-status'])).stdout.trim(), status, `the launcher reports ${status}`);
+      t.equal(await codeCacheStatus(dir), status, `the launcher reports ${status}`);
       const r = await startAnswerStop(dir);
       t.equal(r.errorCode, 0, `ApiVersions answered with no error\n${r.output}`);
       t.equal(r.exit, 0, 'a clean stop on SIGTERM');

@@ -16,11 +16,12 @@ export const cliMissing: string | false = existsSync(SAMSA_CLI) ? false : `${SAM
 
 export interface CliRun { code: number | null; stdout: string; stderr: string }
 
-export function samsaCli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+/** `main`: another build of the command than SAMSA_CLI (the bundle's dist/bundle/samsa.cjs, say). */
+export function samsaCli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; main?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     // SAMSA_BOOTSTRAP from the environment would hide a missing --bootstrap.
     const env = { ...process.env, SAMSA_BOOTSTRAP: undefined, ...opts.env };
-    const p = spawn(process.execPath, [SAMSA_CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [opts.main ?? SAMSA_CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
