@@ -67,6 +67,14 @@ export class Dispatcher {
    * memory, for APIs most clients never call (ACLs, quotas, SCRAM, transactions).
    */
   private readonly codecs: (LoadedCodecs | undefined)[] = [];
+  /**
+   * The import under way for an API, one per key: requests that arrive while
+   * it loads (a client pipelining its first Produces) wait on the same
+   * promise, whose reactions run in the order they were attached, so they
+   * are handled, and their records appended, in the order they arrived.
+   * Separate imports of one module may settle in any order.
+   */
+  private readonly loading: (Promise<void> | undefined)[] = [];
 
   handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => {
     const r = this.dispatch(frame, conn, lease);
@@ -79,7 +87,8 @@ export class Dispatcher {
     if (conn.session?.rawTokens) return this.rawSaslToken(frame, conn, conn.session);
     const key = frame.length >= 2 ? frame.readInt16BE(0) : -1;
     if (this.byKey[key] && !this.codecs[key]) {
-      return loadCodecs(key).then((c) => { this.codecs[key] = c; return this.handleLoaded(frame, conn, lease); });
+      this.loading[key] ??= loadCodecs(key).then((c) => { this.codecs[key] = c; }, (err: unknown) => { this.loading[key] = undefined; throw err; });
+      return this.loading[key].then(() => this.handleLoaded(frame, conn, lease));
     }
     return this.handleLoaded(frame, conn, lease);
   }

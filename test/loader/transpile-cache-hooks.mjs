@@ -22,7 +22,8 @@ export async function initialize(settings) {
 }
 
 export async function resolve(specifier, context, nextResolve) {
-  if (context.parentURL?.startsWith('file:') && (specifier.startsWith('./') || specifier.startsWith('../'))) {
+  // An import from a module tap's mocks loaded (its URL carries their query) goes to tap's resolver, which swaps in the mocks.
+  if (context.parentURL?.startsWith('file:') && !context.parentURL.includes('?') && (specifier.startsWith('./') || specifier.startsWith('../'))) {
     const url = new URL(specifier, context.parentURL);
     if (!url.search && !url.hash) {
       if (url.pathname.endsWith('.ts') && existsSync(url)) return { url: url.href, format: 'module', shortCircuit: true };
