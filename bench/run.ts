@@ -86,13 +86,13 @@ function latencyCpu(cpuS: number, records: number): { brokerCpuS: number; broker
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Latency runs at 10,000 msg/s summarised: medians of each percentile, and p99's and p999's spread over the runs. */
-interface LatencySummary { runs: number; p50: number; p99: number; p999: number; p99Range: [number, number]; p999Range: [number, number]; client: string; each: LatencyResult[] }
+interface LatencySummary { runs: number; p50: number; p99: number; p999: number; p99Range: [number, number]; p999Range: [number, number]; clientCpuS: number; client: string; each: LatencyResult[] }
 function summariseLatency(each: LatencyResult[]): LatencySummary | undefined {
   if (each.length === 0) return undefined;
   const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
   return {
     runs: each.length, p50: median(each.map((r) => r.p50)), p99: median(each.map((r) => r.p99)), p999: median(each.map((r) => r.p999)),
-    p99Range: range(each.map((r) => r.p99)), p999Range: range(each.map((r) => r.p999)), client: each[0]!.client, each,
+    p99Range: range(each.map((r) => r.p99)), p999Range: range(each.map((r) => r.p999)), clientCpuS: median(each.map((r) => r.clientCpuS)), client: each[0]!.client, each,
   };
 }
 
@@ -270,7 +270,7 @@ async function main(): Promise<void> {
   const rlat = results.replicatedLatencyMs as LatencySummary | undefined;
   for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`\nceiling ${ceilingMbPerSec.toFixed(0)} MB/s just before the 1 KiB workloads (${ceilingAtEnd.toFixed(0)} MB/s at the end of the run); kcat 1 KiB produce ${(100 * Number(results.kcatProduce1KiBRatio)).toFixed(0)}% and consume ${(100 * Number(results.kcatConsume1KiBRatio)).toFixed(0)}% of it`);
-  if (lat) console.log(`latency at 10k msg/s, ${lat.runs} runs: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms (${lat.p99Range.map((x) => x.toFixed(2)).join('-')}), p999 ${lat.p999.toFixed(2)} ms (${lat.p999Range.map((x) => x.toFixed(2)).join('-')}) (${lat.client})${cpuNote(results.latencyBrokerCpu)}`);
+  if (lat) console.log(`latency at 10k msg/s, ${lat.runs} runs: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms (${lat.p99Range.map((x) => x.toFixed(2)).join('-')}), p999 ${lat.p999.toFixed(2)} ms (${lat.p999Range.map((x) => x.toFixed(2)).join('-')}) (${lat.client}; client CPU ${lat.clientCpuS.toFixed(2)} s per 5 s run)${cpuNote(results.latencyBrokerCpu)}`);
   if (!external) printReplicatedBeside(find, lat, rlat);
   if (results.metricsScrapeCost) printSummaries('kcat produce 100 B while /metrics is scraped (medians of 3 alternated rounds)', results.metricsScrapeCost as ModeSummary[]);
   const fillCost = results.pageCacheFill as PageCacheFill | undefined;

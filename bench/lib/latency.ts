@@ -11,6 +11,8 @@ export interface LatencyResult {
   errors: number;
   achievedRate: number;
   maxSendSlipMs: number;
+  /** The client's CPU seconds (all its threads) over the sending: on 2 cores, what it takes from the broker. */
+  clientCpuS: number;
   /** p50 of the messages due in the first and in the last second: growing means the broker falls behind the rate. */
   p50FirstSecond: number | null;
   p50LastSecond: number | null;
