@@ -51,8 +51,11 @@ import type { DataPathContext } from './data-path-context.js';
 import { AclOperation, ResourceType, allowed, checker } from '../request-authorization.js';
 import { BATCH_HEADER_SIZE, MAGIC_OFFSET, BatchHeader } from '../../wire/records/batch-header.js';
 import type { FrameLease } from '../frame-pool.js';
+import { DeadlineQueue, type Deadline } from '../deadline-queue.js';
 
 const RESOLVED = Promise.resolve(0);
+/** acks=all timeouts of every Produce in the process: one timer instead of one per request. */
+const timeouts = new DeadlineQueue();
 /** A partition refused before its records went anywhere (`reachedLog` false), or whose append failed unexpectedly (they may be queued). */
 const failed = (errorCode: number, reachedLog = false): AppendResult =>
   ({ errorCode, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, done: RESOLVED, written: reachedLog ? undefined : RESOLVED });
@@ -63,30 +66,31 @@ const failed = (errorCode: number, reachedLog = false): AppendResult =>
  * which may never catch up (a follower gone): `timeoutMs` (the request's
  * timeout_ms, 0 = none) bounds the wait, and partitions still waiting then
  * answer REQUEST_TIMED_OUT, as Kafka's DelayedProduce does. One promise and
- * at most one timer per request, whatever the partition count.
+ * at most one wait in the shared deadline queue per request, whatever the
+ * partition count.
  */
 function settled(results: { partitions: { r: AppendResult }[] }[], timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const waiting: { p: { r: AppendResult }; acked: boolean }[] = [];
     for (const t of results) for (const p of t.partitions) waiting.push({ p, acked: false });
     let pending = waiting.length;
-    let timer: NodeJS.Timeout | undefined;
+    let deadline: Deadline | undefined;
     let timedOut = false;
     for (const w of waiting) {
       w.p.r.done.then((code) => {
         if (timedOut) return;
         w.acked = true;
         if (code !== ErrorCode.NONE) w.p.r = { ...w.p.r, errorCode: code, baseOffset: -1, errorMessage: null };
-        if (--pending === 0) { clearTimeout(timer); resolve(); }
+        if (--pending === 0) { deadline?.cancel(); resolve(); }
       });
     }
     if (pending === 0) return resolve();
     if (timeoutMs > 0) {
-      timer = setTimeout(() => {
+      deadline = timeouts.after(timeoutMs, () => {
         timedOut = true;
         for (const w of waiting) if (!w.acked) w.p.r = { ...w.p.r, errorCode: ErrorCode.REQUEST_TIMED_OUT, baseOffset: -1, errorMessage: null };
         resolve();
-      }, timeoutMs);
+      });
     }
   });
 }
