@@ -48,7 +48,14 @@ if (mode === '--code-cache-status') {
   console.log(!sameBuild ? 'another build' : cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted');
 } else {
   // At SIGTERM, before the broker's own handler shuts it down: the cache then holds what start-up compiled, not the stop.
-  if (mode === '--write-code-cache') process.prependOnceListener('SIGTERM', () => writeFileSync(cacheFile, script.createCachedData()));
+  // By then the listening broker has put V8's interrupt budget back (servingV8), and V8 stamps a cache with the flags
+  // in force when it is made: start-up's are set again first, or no starting process would accept it.
+  if (mode === '--write-code-cache') {
+    process.prependOnceListener('SIGTERM', () => {
+      tuneV8();
+      writeFileSync(cacheFile, script.createCachedData());
+    });
+  }
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, mod: NodeJS.Module, filename: string, dirname: string) => void;
   run(module.exports, require, module, app, __dirname);
 }

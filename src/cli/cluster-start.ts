@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startCluster, type RunningCluster } from '../broker/cluster.js';
 import { Logger } from '../broker/logger.js';
 import type { StartArgs } from './start-args.js';
+import { servingV8 } from './v8-tuning.js';
 
 export async function startClusterCommand(args: StartArgs): Promise<void> {
   const { flags, file, ephemeral, logLevel, logFormat, brokers, portStep, http, httpAllowWrites } = args;
@@ -52,4 +53,5 @@ export async function startClusterCommand(args: StartArgs): Promise<void> {
     console.log(`samsa broker ${b.id} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port} (data: ${base}/broker-${b.id}${tempDir ? ', removed at exit' : ''})`);
   }
   if (server) console.log(`samsa console and control API on ${server.url}`);
+  servingV8();
 }

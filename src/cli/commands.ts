@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../config/broker-config.js';
 import { parseStartArgs } from './start-args.js';
+import { servingV8 } from './v8-tuning.js';
 
 async function start(args: string[]): Promise<void> {
   const parsed = parseStartArgs(args);
@@ -62,6 +63,7 @@ async function start(args: string[]): Promise<void> {
     }
     console.log(`samsa console on ${http.url}`);
   }
+  servingV8();
 }
 
 async function main(argv: string[]): Promise<void> {
