@@ -14,6 +14,11 @@
  * it fires it fires what is due and sets itself for the next front, so it
  * wakes about once per wait length instead of twice per wait. It keeps the
  * process alive only while a wait is pending, as a timer per wait would.
+ *
+ * Waits cancelled behind a front that is still pending stay in the lane until
+ * the front ends (a request stuck for its whole timeout keeps the waits after
+ * it that long). Waits of several lengths that are all overdue at once (the
+ * event loop was blocked) fire together, lane by lane.
  */
 export interface Deadline {
   /** The wait ended first: the callback will not run. */
