@@ -74,7 +74,9 @@ const MAX_PENDING = 256;
 const CLOSE_GRACE_MS = 1000;
 
 /** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close (after a last response, when given). */
-export type FrameResult = Buffer[] | null | { close: string; last?: Buffer[] };
+/** A response's bytes; `afterWrite` runs once the socket write that sent them completed (not on a failed write). */
+export type ResponseChunks = Buffer[] & { afterWrite?: () => void };
+export type FrameResult = ResponseChunks | null | { close: string; last?: Buffer[] };
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: larger frames close the connection before anything is allocated. */
@@ -462,6 +464,7 @@ export class Connection {
   private flush(): void {
     let batch = 0;
     let last: Buffer | undefined;
+    let afterWrites: (() => void)[] | undefined;
     while (!this.closed && this.slots.length > 0 && this.slots[0]!.result !== undefined) {
       const slot = this.slots.shift()!;
       const r = slot.result!;
@@ -477,10 +480,15 @@ export class Connection {
       for (let i = 0; i < r.length - 1; i++) this.socket.write(r[i]!);
       last = r[r.length - 1]!;
       batch += slot.charge;
+      if (r.afterWrite) (afterWrites ??= []).push(r.afterWrite);
     }
     if (last !== undefined) {
       // Writes complete in order, so the last one's callback means the whole batch left.
-      this.socket.write(last, () => this.written(batch));
+      const after = afterWrites;
+      this.socket.write(last, (err) => {
+        if (after && !err) for (const f of after) f();
+        this.written(batch);
+      });
       process.nextTick(() => this.socket.uncork());
     }
     if (this.draining) {

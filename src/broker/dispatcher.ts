@@ -30,8 +30,9 @@ import { decodeRequestHeader } from '../wire/generated/request-header.js';
 import { encodeResponseHeader } from '../wire/generated/response-header.js';
 import { encodeApiVersionsResponse } from '../wire/generated/api-versions.js';
 import { ErrorCode } from '../wire/errors.js';
-import type { Connection, FrameResult } from './connection.js';
-import type { FrameLease } from './frame-pool.js';
+import type { Connection, FrameResult, ResponseChunks } from './connection.js';
+import type { FrameLease, FramePool } from './frame-pool.js';
+import { ResponseBuffers } from './response-buffers.js';
 import type { Handler } from './handler.js';
 import type { BrokerContext, SharedContext } from './broker-context.js';
 import { supportedApiVersions } from './handlers/index.js';
@@ -54,7 +55,8 @@ const PRE_AUTHENTICATION = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHands
 export class Dispatcher {
   private readonly byKey: (Handler | undefined)[] = [];
 
-  constructor(private readonly shared: SharedContext, handlers: readonly Handler[]) {
+  /** `readPool`: buffers for the file reads of handlers with pooledReads (Fetch), back once their response is written. */
+  constructor(private readonly shared: SharedContext, handlers: readonly Handler[], private readonly readPool?: FramePool) {
     for (const h of handlers) {
       if (this.byKey[h.apiKey]) throw new Error(`API key ${h.apiKey} registered twice`);
       this.byKey[h.apiKey] = h;
@@ -130,6 +132,7 @@ export class Dispatcher {
 
     // A fault (a throw, a rejection, a response the encoder refuses) is a handler bug: the
     // client gets the handler's error response when it has one, else the connection closes.
+    const reads = handler.pooledReads && this.readPool ? new ResponseBuffers(this.readPool) : undefined;
     const errorAnswer = (): FrameResult => {
       if (!handler.errorResponse) return { close: `internal error in the ${name} handler` };
       try {
@@ -143,7 +146,9 @@ export class Dispatcher {
       this.shared.stats?.request(apiKey, version, performance.now() - received);
       if (response === null) return null;
       try {
-        const chunks = this.encode(apiKey, version, correlationId, response);
+        const chunks: ResponseChunks = this.encode(apiKey, version, correlationId, response);
+        // The records may be views of pooled read buffers: they go back once the socket has taken these bytes.
+        if (reads?.pooled) chunks.afterWrite = reads.release;
         const closeAfter = session?.closeAfter;
         if (closeAfter === undefined) return chunks;
         session!.closeAfter = undefined;
@@ -171,7 +176,7 @@ export class Dispatcher {
     };
     let out: unknown;
     try {
-      out = handler.handle(ctx, request, version, lease);
+      out = handler.handle(ctx, request, version, lease, reads);
     } catch (err) {
       return fault(err);
     }

@@ -25,12 +25,13 @@ export const MIN_BYTES = 16 * 1024;
 const MAX_BYTES = 4 * 1024 * 1024;
 
 /**
- * Tests switch this on: a buffer given back is overwritten at once, so a
- * read of its bytes after the release (a log write not yet done, a view
- * kept somewhere) gets garbage every time, not the right bytes until the
- * next frame happens to land there.
+ * For tests. `poisonReleased`: a buffer given back is overwritten at once, so
+ * a read of its bytes after the release (a log write not yet done, a view
+ * kept somewhere, a response still being sent) gets garbage every time, not
+ * the right bytes until the next use happens to land there. `released`: how
+ * many buffers every pool was given back, so a test can see its path used one.
  */
-export const framePoolChecks = { poisonReleased: false };
+export const framePoolChecks = { poisonReleased: false, released: 0 };
 const POISON = 0xee;
 
 /** The right to give a pooled frame buffer back; see the header. */
@@ -68,6 +69,7 @@ export class FramePool {
     const release = () => {
       if (back) return;
       back = true;
+      framePoolChecks.released++;
       if (framePoolChecks.poisonReleased) whole.fill(POISON);
       if (this.idleBytes + whole.length > this.maxIdleBytes) return;
       this.idleBytes += whole.length;

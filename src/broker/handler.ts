@@ -19,6 +19,7 @@ import { ErrorCode, KafkaError } from '../wire/errors.js';
 import type { BrokerContext } from './broker-context.js';
 import type { Logger } from './logger.js';
 import type { FrameLease } from './frame-pool.js';
+import type { ResponseBuffers } from './response-buffers.js';
 
 /** Returned by a handler that sends no response (acks=0 Produce). */
 export const NO_RESPONSE = null;
@@ -32,8 +33,11 @@ export interface Handler<Req = any, Res = any> {
   /**
    * Method syntax on purpose: each handler declares the (narrower) context and request types it takes.
    * `frame`: the lease of a frame read into a pooled buffer (Produce's; see dispatcher.ts).
+   * `reads`: where file reads for the response land, for a handler with `pooledReads` (Fetch's).
    */
-  handle(ctx: BrokerContext, request: Req, version: number, frame?: FrameLease): Res | null | Promise<Res | null>;
+  handle(ctx: BrokerContext, request: Req, version: number, frame?: FrameLease, reads?: ResponseBuffers): Res | null | Promise<Res | null>;
+  /** The handler reads records into `reads` buffers, which go back to their pool once its response is written. */
+  readonly pooledReads?: boolean;
   /** A response carrying `errorCode` everywhere an error fits (Kafka's getErrorResponse), for faults. */
   errorResponse?(request: Req, version: number, errorCode: number, message: string): Res;
 }

@@ -57,6 +57,8 @@ const SHUTDOWN_GRACE_MS = 2000;
 const MIN_REQUEST_BYTES = 10;
 /** Idle Produce frame buffers the broker keeps for reuse (frame-pool.ts): a few producers' requests in flight. */
 const FRAME_POOL_IDLE_BYTES = 16 * 1024 * 1024;
+/** Idle Fetch read buffers kept for reuse (response-buffers.ts): a consumer's read of 1 MiB takes a 2 MiB buffer. */
+const READ_POOL_IDLE_BYTES = 16 * 1024 * 1024;
 
 export interface StartOptions extends ConfigSources {
   logLevel?: LogLevel;
@@ -253,7 +255,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const coordinatorsReady = listened.then(startCoordinators);
   const dispatcherReady: Promise<Dispatcher> = listened
     .then(() => Promise.all([import('./dispatcher.js'), import('./handlers/index.js'), coordinatorsReady]))
-    .then(([{ Dispatcher }, { HANDLERS }]) => new Dispatcher(shared, HANDLERS));
+    .then(([{ Dispatcher }, { HANDLERS }]) => new Dispatcher(shared, HANDLERS, new FramePool(READ_POOL_IDLE_BYTES)));
   let handleFrame = (frame: Buffer, conn: Connection, lease?: FrameLease): FrameResult | Promise<FrameResult> => dispatcherReady.then((d) => d.handleFrame(frame, conn, lease));
   void dispatcherReady.then((d) => { handleFrame = d.handleFrame; });
   const connections = new Set<Connection>();

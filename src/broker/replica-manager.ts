@@ -2,6 +2,7 @@ import { BATCH_HEADER_SIZE, BatchHeader } from '../wire/records/batch-header.js'
 import { ErrorCode } from '../wire/errors.js';
 import { validateProduceRecords, type RecordError } from './log-validator.js';
 import { ProducerStateManager, type AbortedTxn } from '../log/producer-state-manager.js';
+import type { ReadAlloc } from '../log/log-segment.js';
 import { buildControlBatch, controlType, ControlType } from '../wire/records/control-records.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 import type { PartitionState as ClusterPartitionState } from '../controller/cluster-metadata.js';
@@ -54,9 +55,10 @@ export interface PartitionLogView {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   append(records: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; done: Promise<unknown> };
-  read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number };
+  /** `alloc`: where the bytes read land (a buffer of the length asked), fresh buffers when absent. */
+  read(fetchOffset: number, maxBytes: number, upperBound: number, alloc?: ReadAlloc): { chunks: Buffer[]; bytes: number };
   /** The same answer as read() without holding the event loop during the file reads. */
-  readAsync?(fetchOffset: number, maxBytes: number, upperBound: number): Promise<{ chunks: Buffer[]; bytes: number }>;
+  readAsync?(fetchOffset: number, maxBytes: number, upperBound: number, alloc?: ReadAlloc): Promise<{ chunks: Buffer[]; bytes: number }>;
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null | undefined;
   maxTimestampOffset(): { offset: number; timestamp: number } | null | undefined;
   deleteRecordsBefore(offset: number): unknown;
@@ -763,11 +765,14 @@ export class ReplicaManager {
     return 'result' in plan ? plan.result : plan.finish(plan.log.read(fetchOffset, plan.maxBytes, plan.upperBound).chunks);
   }
 
-  /** readPartition with the file reads off the event loop (Fetch uses it). */
-  async readPartitionAsync(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<ReadResult> {
+  /**
+   * readPartition with the file reads off the event loop (Fetch uses it).
+   * `alloc` gives the buffers the file reads land in (the records returned may be views of them).
+   */
+  async readPartitionAsync(topic: string, partition: number, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean, alloc?: ReadAlloc): Promise<ReadResult> {
     const plan = this.planRead(topic, partition, fetchOffset, maxBytes, isolationLevel, minOneBatch);
     if ('result' in plan) return plan.result;
-    const read = plan.log.readAsync ? await plan.log.readAsync(fetchOffset, plan.maxBytes, plan.upperBound) : plan.log.read(fetchOffset, plan.maxBytes, plan.upperBound);
+    const read = plan.log.readAsync ? await plan.log.readAsync(fetchOffset, plan.maxBytes, plan.upperBound, alloc) : plan.log.read(fetchOffset, plan.maxBytes, plan.upperBound, alloc);
     return plan.finish(read.chunks);
   }
 

@@ -41,6 +41,15 @@ import { batchRange, type RangeRead, type ReadRequest } from './batch-range.js';
 import type { FileCache, SegmentFile } from './file-cache.js';
 import { deleteTxnIndexFile, TxnIndex } from './txn-index.js';
 
+
+/**
+ * Where a read's bytes land: a buffer of exactly `length` bytes (contents
+ * undefined). The broker passes buffers from a pool that it takes back once
+ * the answer carrying them has been sent; the log only fills them.
+ */
+export type ReadAlloc = (length: number) => Buffer;
+const allocRead: ReadAlloc = (length) => Buffer.allocUnsafe(length);
+
 export function segmentFileName(baseOffset: number, suffix = '.log'): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
 }
@@ -448,10 +457,10 @@ export class LogSegment implements WriteTarget {
    * (the first one whatever its size with `minOneBatch`), none at or past
    * `upperBound` or beyond what is written; see batch-range.ts.
    */
-  read(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): RangeRead {
+  read(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean, alloc: ReadAlloc = allocRead): RangeRead {
     const walk = this.walk(fetchOffset, maxBytes, upperBound, minOneBatch);
     let step = walk.next();
-    while (!step.done) step = walk.next(this.readBytes(step.value.position, step.value.length));
+    while (!step.done) step = walk.next(this.readBytes(step.value.position, step.value.length, alloc));
     return step.value;
   }
 
@@ -460,7 +469,7 @@ export class LogSegment implements WriteTarget {
    * closes first). The descriptor is pinned from the first read to the last:
    * a close meanwhile waits for it, and the cache never closes it under the read.
    */
-  async readAsync(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): Promise<RangeRead> {
+  async readAsync(fetchOffset: number, maxBytes: number, upperBound: number, minOneBatch: boolean, alloc: ReadAlloc = allocRead): Promise<RangeRead> {
     if (this.closed) return { chunk: null, full: true };
     const walk = this.walk(fetchOffset, maxBytes, upperBound, minOneBatch);
     let step = walk.next();
@@ -468,7 +477,7 @@ export class LogSegment implements WriteTarget {
     const fd = await this.pinWhenFree();
     if (fd < 0) return { chunk: null, full: true };
     try {
-      while (!step.done) step = walk.next(await readBytesAsync(fd, step.value));
+      while (!step.done) step = walk.next(await readBytesAsync(fd, step.value, alloc));
       return step.value;
     } finally {
       this.file.unpin();
@@ -518,8 +527,8 @@ export class LogSegment implements WriteTarget {
     }
   }
 
-  readBytes(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
+  readBytes(position: number, length: number, alloc: ReadAlloc = allocRead): Buffer {
+    const buf = alloc(length);
     let done = 0;
     const fd = this.file.pin();
     try {
@@ -625,8 +634,8 @@ export function lastOffsetIn(bytes: Buffer, expectedBase: number): number {
 }
 
 /** Fills `length` bytes from `position` (fewer at the end of the file) with asynchronous reads. */
-function readBytesAsync(fd: number, { position, length }: ReadRequest): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+function readBytesAsync(fd: number, { position, length }: ReadRequest, alloc: ReadAlloc): Promise<Buffer> {
+  const buf = alloc(length);
   return new Promise((resolve, reject) => {
     const from = (done: number) => {
       read(fd, buf, done, length - done, position + done, (err, n) => {

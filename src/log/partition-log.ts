@@ -19,7 +19,7 @@ import { BatchHeader, BATCH_HEADER_SIZE, Compression, LOG_OVERHEAD } from '../wi
 import { firstRecordAtOrAfter } from '../wire/records/record-walk.js';
 import { MAX_DECOMPRESSED } from '../wire/records/record-reader.js';
 import { ErrorCode, KafkaError } from '../wire/errors.js';
-import { deleteIndexFiles, INDEX_SUFFIXES, lastOffsetIn, LogSegment, segmentFileName, type SegmentOptions } from './log-segment.js';
+import { deleteIndexFiles, INDEX_SUFFIXES, lastOffsetIn, LogSegment, segmentFileName, type SegmentOptions, type ReadAlloc } from './log-segment.js';
 import { writeInt64 } from './int64.js';
 import { cleanSegments, completeInterruptedSwaps, type CleanResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
@@ -558,12 +558,12 @@ export class PartitionLog {
    * Whole batches starting with the one containing `fetchOffset`, up to
    * `maxBytes` (the first batch even if larger), none at or past `upperBound`.
    */
-  read(fetchOffset: number, maxBytes: number, upperBound: number): { chunks: Buffer[]; bytes: number } {
+  read(fetchOffset: number, maxBytes: number, upperBound: number, alloc?: ReadAlloc): { chunks: Buffer[]; bytes: number } {
     const chunks: Buffer[] = [];
     let bytes = 0;
     if (fetchOffset >= upperBound || fetchOffset >= this.logEndOffset) return { chunks, bytes };
     for (let i = this.segmentFor(fetchOffset); i < this.segments.length; i++) {
-      const { chunk, full } = this.segments[i]!.read(fetchOffset, maxBytes - bytes, upperBound, bytes === 0);
+      const { chunk, full } = this.segments[i]!.read(fetchOffset, maxBytes - bytes, upperBound, bytes === 0, alloc);
       if (chunk) { chunks.push(chunk); bytes += chunk.length; }
       if (full || bytes >= maxBytes) break;
     }
@@ -576,13 +576,13 @@ export class PartitionLog {
    * disk. Same answer as `read` at the moment of the call (segments removed
    * meanwhile end the read early; it never returns bytes of another file).
    */
-  async readAsync(fetchOffset: number, maxBytes: number, upperBound: number): Promise<{ chunks: Buffer[]; bytes: number }> {
+  async readAsync(fetchOffset: number, maxBytes: number, upperBound: number, alloc?: ReadAlloc): Promise<{ chunks: Buffer[]; bytes: number }> {
     const chunks: Buffer[] = [];
     let bytes = 0;
     if (fetchOffset >= upperBound || fetchOffset >= this.logEndOffset) return { chunks, bytes };
     const segments = this.segments.slice(this.segmentFor(fetchOffset));
     for (const seg of segments) {
-      const { chunk, full } = await seg.readAsync(fetchOffset, maxBytes - bytes, upperBound, bytes === 0);
+      const { chunk, full } = await seg.readAsync(fetchOffset, maxBytes - bytes, upperBound, bytes === 0, alloc);
       if (chunk) { chunks.push(chunk); bytes += chunk.length; }
       if (full || bytes >= maxBytes) break;
     }

@@ -47,6 +47,8 @@ import { ErrorCode } from '../../wire/errors.js';
 import type { DataPathContext } from './data-path-context.js';
 import { downConvert } from '../message-format.js';
 import { followerId, replicaFetch } from './replica-fetch.js';
+import type { FrameLease } from '../frame-pool.js';
+import type { ResponseBuffers } from '../response-buffers.js';
 import { LeaderHints } from './leader-hints.js';
 import { AclOperation, ResourceType, checker } from '../request-authorization.js';
 
@@ -56,7 +58,8 @@ export const fetch = {
   apiKey: ApiKey.Fetch,
   minVersion: 0,
   maxVersion: 17,
-  async handle(ctx: DataPathContext, req: FetchRequest, version: number): Promise<FetchResponse> {
+  pooledReads: true,
+  async handle(ctx: DataPathContext, req: FetchRequest, version: number, _frame?: FrameLease, reads?: ResponseBuffers): Promise<FetchResponse> {
     const replicaId = followerId(req, version);
     if (replicaId >= 0) return replicaFetch(ctx, req, version, replicaId);
     const byId = version >= 13;
@@ -101,7 +104,7 @@ export const fetch = {
         if (missing !== ErrorCode.NONE) { out.push({ errorCode: missing, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY }); continue; }
         let r: ReadResult;
         try {
-          r = await rm.readPartitionAsync(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first);
+          r = await rm.readPartitionAsync(p.topic, p.partition, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), isolation, first, reads?.alloc);
         } catch (e) {
           // A bug or an I/O fault: this partition fails, the others are still served.
           ctx.log?.error(`fetch from ${p.topic}-${p.partition}: ${(e as Error)?.stack ?? e}`);
