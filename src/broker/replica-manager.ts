@@ -3,6 +3,8 @@ import { ErrorCode } from '../wire/errors.js';
 import { validateProduceRecords, type RecordError } from './log-validator.js';
 import { ProducerStateManager, type AbortedTxn } from '../log/producer-state-manager.js';
 import type { ReadAlloc } from '../log/log-segment.js';
+
+export type { ReadAlloc };
 import { buildControlBatch, controlType, ControlType } from '../wire/records/control-records.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 import type { PartitionState as ClusterPartitionState } from '../controller/cluster-metadata.js';
@@ -416,7 +418,7 @@ export class ReplicaManager {
    * the leader's written end. A follower whose last fetched epoch ends
    * earlier here gets the diverging epoch instead of records, to truncate.
    */
-  async readForFollower(topic: string, partition: number, replicaId: number, fetchOffset: number, lastFetchedEpoch: number, currentLeaderEpoch: number, maxBytes: number): Promise<ReadResult & { divergingEpoch?: { epoch: number; endOffset: number } }> {
+  async readForFollower(topic: string, partition: number, replicaId: number, fetchOffset: number, lastFetchedEpoch: number, currentLeaderEpoch: number, maxBytes: number, alloc?: ReadAlloc): Promise<ReadResult & { divergingEpoch?: { epoch: number; endOffset: number } }> {
     const none = { highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
     const l = this.leading(topic, partition);
     if ('errorCode' in l) return { errorCode: l.errorCode, ...none };
@@ -441,9 +443,9 @@ export class ReplicaManager {
     // here it costs less than the thread pool's two hand-offs, which were a quarter of an acks=all
     // round trip (leader write -> follower fetch answered). Catching up, it reads in the pool.
     const atTail = s.written - fetchOffset <= TAIL_READ_OFFSETS;
-    const read = !h.log.readAsync ? h.log.read(fetchOffset, Math.max(maxBytes, 1), s.written)
-      : atTail ? h.log.read(fetchOffset, Math.max(Math.min(maxBytes, TAIL_READ_BYTES), 1), s.written)
-      : await h.log.readAsync(fetchOffset, Math.max(maxBytes, 1), s.written);
+    const read = !h.log.readAsync ? h.log.read(fetchOffset, Math.max(maxBytes, 1), s.written, alloc)
+      : atTail ? h.log.read(fetchOffset, Math.max(Math.min(maxBytes, TAIL_READ_BYTES), 1), s.written, alloc)
+      : await h.log.readAsync(fetchOffset, Math.max(maxBytes, 1), s.written, alloc);
     const records = read.chunks.length === 1 ? read.chunks[0]! : read.chunks.length === 0 ? EMPTY : Buffer.concat(read.chunks);
     return { errorCode: ErrorCode.NONE, ...base, highWatermark: s.highWatermark, records };
   }

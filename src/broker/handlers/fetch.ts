@@ -61,7 +61,7 @@ export const fetch = {
   pooledReads: true,
   async handle(ctx: DataPathContext, req: FetchRequest, version: number, _frame?: FrameLease, reads?: ResponseBuffers): Promise<FetchResponse> {
     const replicaId = followerId(req, version);
-    if (replicaId >= 0) return replicaFetch(ctx, req, version, replicaId);
+    if (replicaId >= 0) return replicaFetch(ctx, req, version, replicaId, reads?.alloc);
     const byId = version >= 13;
     const name = (t: { topic?: string; topicId?: string }) => (byId ? ctx.topicName(t.topicId ?? ZERO_UUID) ?? '' : t.topic ?? '');
     const fetchData: FetchPartitionParams[] = [];

@@ -10,6 +10,7 @@
  * Authorization: the follower needs CLUSTER_ACTION on the cluster, else every
  * partition is TOPIC_AUTHORIZATION_FAILED, as Kafka answers.
  */
+import type { ReadAlloc } from '../replica-manager.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse } from '../../wire/generated/fetch.js';
 import { ZERO_UUID } from '../../wire/protocol/uuid.js';
 import { ErrorCode } from '../../wire/errors.js';
@@ -21,7 +22,8 @@ export function followerId(req: FetchRequest, version: number): number {
   return version >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId ?? -1;
 }
 
-export async function replicaFetch(ctx: DataPathContext, req: FetchRequest, version: number, replicaId: number): Promise<FetchResponse> {
+/** `alloc`: where the file reads land (the fetch handler's pooled response buffers). */
+export async function replicaFetch(ctx: DataPathContext, req: FetchRequest, version: number, replicaId: number, alloc?: ReadAlloc): Promise<FetchResponse> {
   const rm = ctx.replicaManager;
   const byId = version >= 13;
   const parts = req.topics.flatMap((t) => {
@@ -33,7 +35,7 @@ export async function replicaFetch(ctx: DataPathContext, req: FetchRequest, vers
   const permitted = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
   const read = () => Promise.all(parts.map(({ topic, p }): Promise<Result> => (!permitted ? refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
     : topic === '' ? refused(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-    : rm.readForFollower(topic, p.partition, replicaId, Number(p.fetchOffset), p.lastFetchedEpoch ?? -1, p.currentLeaderEpoch ?? -1, p.partitionMaxBytes))));
+    : rm.readForFollower(topic, p.partition, replicaId, Number(p.fetchOffset), p.lastFetchedEpoch ?? -1, p.currentLeaderEpoch ?? -1, p.partitionMaxBytes, alloc))));
   let results = await read();
   const nothing = results.every((r) => r.errorCode === ErrorCode.NONE && r.records.length === 0 && !r.divergingEpoch);
   if (nothing && req.maxWaitMs > 0 && parts.length > 0) {
