@@ -73,9 +73,9 @@ const readBuffer = () => (sharedReads ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYT
 const MAX_PENDING = 256;
 const CLOSE_GRACE_MS = 1000;
 
-/** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close (after a last response, when given). */
 /** A response's bytes; `afterWrite` runs once the socket write that sent them completed (not on a failed write). */
 export type ResponseChunks = Buffer[] & { afterWrite?: () => void };
+/** What a frame handler returns: response chunks, nothing (acks=0), or a reason to close (after a last response, when given). */
 export type FrameResult = ResponseChunks | null | { close: string; last?: Buffer[] };
 
 export interface ConnectionOptions {
