@@ -4,7 +4,8 @@
  * with the request's timeout_ms, and at 10,000 requests a second a
  * setTimeout/clearTimeout pair each (a fresh timer list, a priority-queue
  * insert and removal) was ~3% of the broker's CPU, for timers that almost
- * never fire.
+ * never fire. The fetch purgatory (delayed-fetch.ts) keeps its waits in one
+ * too: acks=all on replicated partitions and followers' fetches.
  *
  * Waits of one length are kept in a lane, in the order they were added, which
  * is also deadline order. A cancelled wait is only marked; the lane drops

@@ -7,17 +7,21 @@
  * and the ones that return true finish now. The rest finish when max_wait_ms
  * passes or at shutdown.
  *
- * Concurrency: single-threaded; a waiter completes exactly once, its timer is
- * cleared and it leaves every key's watch list in the same tick. tryComplete()
+ * Concurrency: single-threaded; a waiter completes exactly once, its timeout is
+ * cancelled and it leaves every key's watch list in the same tick. Timeouts
+ * share one timer (deadline-queue.ts): acks=all Produces on replicated
+ * partitions and followers' fetches wait here, one wait per request. tryComplete()
  * must be synchronous and cheap (it runs on every append to a watched
  * partition); one that throws completes its fetch so the error shows in the
  * response instead of hanging.
  */
 
+import { DeadlineQueue, type Deadline } from './deadline-queue.js';
+
 interface Waiter {
   keys: string[];
   tryComplete: () => boolean;
-  timer: NodeJS.Timeout;
+  deadline: Deadline;
   resolve: (completedEarly: boolean) => void;
   done: boolean;
 }
@@ -25,6 +29,7 @@ interface Waiter {
 export class DelayedFetchPurgatory {
   private readonly watchers = new Map<string, Set<Waiter>>();
   private pending = 0;
+  private readonly timeouts = new DeadlineQueue();
 
   /** Fetches waiting now. */
   get size(): number { return this.pending; }
@@ -39,8 +44,8 @@ export class DelayedFetchPurgatory {
    */
   wait(keys: Iterable<string>, maxWaitMs: number, tryComplete: () => boolean): Promise<boolean> {
     return new Promise((resolve) => {
-      const w: Waiter = { keys: [...new Set(keys)], tryComplete, resolve, done: false, timer: undefined as unknown as NodeJS.Timeout };
-      w.timer = setTimeout(() => this.complete(w, false), Math.max(0, maxWaitMs));
+      const w: Waiter = { keys: [...new Set(keys)], tryComplete, resolve, done: false, deadline: undefined as unknown as Deadline };
+      w.deadline = this.timeouts.after(Math.max(0, maxWaitMs), () => this.complete(w, false));
       this.pending++;
       for (const k of w.keys) {
         let set = this.watchers.get(k);
@@ -72,7 +77,7 @@ export class DelayedFetchPurgatory {
   private complete(w: Waiter, early: boolean): void {
     if (w.done) return;
     w.done = true;
-    clearTimeout(w.timer);
+    w.deadline.cancel();
     this.pending--;
     for (const k of w.keys) {
       const set = this.watchers.get(k);

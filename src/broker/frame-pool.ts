@@ -1,6 +1,8 @@
 /**
  * Buffers for large request frames (Produce's), reused from one request to
- * the next instead of allocated per frame.
+ * the next instead of allocated per frame. A second pool of the same kind
+ * holds Fetch's file reads (response-buffers.ts), given back once the
+ * response carrying them has been written.
  *
  * Why: a Produce frame is read into one buffer (its records are validated and
  * written to the log from it). Allocated fresh, 100 MB of produced records

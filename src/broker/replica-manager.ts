@@ -3,13 +3,14 @@ import { ErrorCode } from '../wire/errors.js';
 import { validateProduceRecords, type RecordError } from './log-validator.js';
 import { ProducerStateManager, type AbortedTxn } from '../log/producer-state-manager.js';
 import type { ReadAlloc } from '../log/log-segment.js';
-
-export type { ReadAlloc };
 import { buildControlBatch, controlType, ControlType } from '../wire/records/control-records.js';
 import { DelayedFetchPurgatory } from './delayed-fetch.js';
 import type { PartitionState as ClusterPartitionState } from '../controller/cluster-metadata.js';
 import { FollowerTracker } from './follower-tracker.js';
 import type { BrokerStats } from './broker-stats.js';
+
+/** Where a partition read's bytes land (the log's type; handlers name it from here). */
+export type { ReadAlloc };
 
 /**
  * The replica manager: the one owner of the data path state of the partitions

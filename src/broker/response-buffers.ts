@@ -13,7 +13,8 @@
  * A buffer is given back only on proof that nothing refers to its bytes: the
  * connection calls release() from the callback of the socket write that sent
  * the response. A response that is never written (the connection closed, the
- * handler failed, an encoding fault) keeps its buffers, which are then
+ * handler failed, an encoding fault), or is the last before the connection
+ * closes (an expired SASL session), keeps its buffers, which are then
  * collected as any other.
  */
 import type { FramePool } from './frame-pool.js';

@@ -41,7 +41,6 @@ import { batchRange, type RangeRead, type ReadRequest } from './batch-range.js';
 import type { FileCache, SegmentFile } from './file-cache.js';
 import { deleteTxnIndexFile, TxnIndex } from './txn-index.js';
 
-
 /**
  * Where a read's bytes land: a buffer of exactly `length` bytes (contents
  * undefined). The broker passes buffers from a pool that it takes back once
